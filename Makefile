@@ -1,0 +1,55 @@
+# Alliance: `make run` to use it, `make test` to check it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export ALLIANCE_DATA_DIR ?= $(CURDIR)/data
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/alliance
+
+.PHONY: run demo install install-test lint test test-sqlite test-postgres browser-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+## Install and start Alliance on SQLite in ./data (HOST and PORT change where it listens).
+run: install
+	$(BIN)/alliance serve
+
+## Create the demo alliance (a coach and a client) and print how to log in.
+demo: install
+	$(BIN)/alliance demo
+
+## Chromium for the browser tests, from Debian's packages (needs root or sudo).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-sqlite: install-test browser-deps
+	$(BIN)/pytest
+
+## The same suite on PostgreSQL (skipped with a notice when none answers, unless REQUIRE_POSTGRES=1).
+test-postgres: install-test
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ "$$REQUIRE_POSTGRES" = 1 ]; then \
+	  DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not browser"; \
+	else echo "NOTICE: no PostgreSQL on 127.0.0.1:5432, PostgreSQL run skipped"; fi
+
+## Install what the tests need and run everything: lint, SQLite with the browser, PostgreSQL.
+test: lint test-sqlite test-postgres
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Alliance: design how a relationship will work, agree to it, keep it alive."""

@@ -1,0 +1,46 @@
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+
+from alliance.accounts.models import User, time_zone_names, validate_time_zone
+
+
+def _time_zone_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Time zone",
+        choices=[(name, name.replace("_", " ")) for name in time_zone_names()],
+        initial="UTC",
+        validators=[validate_time_zone],
+        help_text="Times of conversations and check-ins are shown to you in this zone.",
+        widget=forms.Select(attrs={"data-guess-time-zone": ""}),
+    )
+
+
+class SignupExtraForm(forms.Form):
+    """The fields allauth's sign-up form adds for us: how others see you, your zone."""
+
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=80,
+        help_text="How the other people in your alliances will see you.",
+    )
+    time_zone = _time_zone_field()
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"].strip()
+        user.time_zone = self.cleaned_data["time_zone"]
+        user.save(update_fields=["display_name", "time_zone"])
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = _time_zone_field()
+
+    class Meta:
+        model = User
+        fields = ["display_name", "time_zone"]
+        labels = {"display_name": "Your name"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True

@@ -1,0 +1,161 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from alliance.lib.clock import now
+
+
+class Kind(models.TextChoices):
+    COACHING = "coaching", "Coaching"
+    MANAGER_REPORT = "manager_report", "Manager and report"
+    COFOUNDERS = "cofounders", "Co-founders"
+    CONSULTING = "consulting", "Consulting"
+    MENTORING = "mentoring", "Mentoring"
+    COUPLE = "couple", "Couple"
+    FAMILY = "family", "Family"
+    FRIENDSHIP = "friendship", "Friendship"
+    TEAM = "team", "Team"
+    OTHER = "other", "Other"
+
+
+# Role labels offered (never imposed) for each kind of alliance, creator's first.
+ROLE_SUGGESTIONS: dict[str, list[str]] = {
+    Kind.COACHING: ["coach", "client"],
+    Kind.MANAGER_REPORT: ["manager", "report"],
+    Kind.COFOUNDERS: ["co-founder"],
+    Kind.CONSULTING: ["consultant", "client"],
+    Kind.MENTORING: ["mentor", "mentee"],
+    Kind.COUPLE: ["partner"],
+    Kind.FAMILY: ["parent", "child", "sibling"],
+    Kind.FRIENDSHIP: ["friend"],
+    Kind.TEAM: ["team lead", "team member"],
+    Kind.OTHER: ["party"],
+}
+
+
+class Alliance(models.Model):
+    title = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    purpose = models.CharField(
+        max_length=300, help_text="One sentence on what this relationship is for."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    current_version = models.OneToOneField(
+        "terms.Version",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The latest ratified version, the one the parties live by.",
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Party(models.Model):
+    """A person in an alliance, with the role they hold in it."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="parties")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="parties"
+    )
+    role_label = models.CharField(max_length=40)
+    joined_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = "parties"
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "user"], name="one_party_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.name} ({self.role_label})"
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that makes its holder a party. Only its hash is kept."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    email = models.EmailField(blank=True, help_text="Empty when the link is shared by hand.")
+    role_label = models.CharField(max_length=40, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField()
+    sent_count = models.PositiveSmallIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.alliance} for {self.email or 'a shared link'}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now()
+
+    @property
+    def addressee(self) -> str:
+        return self.email or "someone with the link"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "created the alliance"
+    INVITED = "invited", "invited"
+    INVITATION_RESENT = "invitation_resent", "sent the invitation again to"
+    INVITATION_REVOKED = "invitation_revoked", "revoked the invitation for"
+    JOINED = "joined", "joined"
+    TERM_PROPOSED = "term_proposed", "proposed a term"
+    TERM_EDITED = "term_edited", "edited a term"
+    TERM_WITHDRAWN = "term_withdrawn", "withdrew a term"
+    AGREED = "agreed", "agreed to a term"
+    CHANGE_REQUESTED = "change_requested", "asked for a change to a term"
+    RATIFIED = "ratified", "ratified a version"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class Event(models.Model):
+    """One line of an alliance's history. Written once, never changed or deleted."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_kind_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("History events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("History events are never deleted.")

@@ -1,0 +1,204 @@
+"""Reads for alliances. Every lookup of an alliance for a person goes through
+`party_for`, which answers 404 to anyone who is not a party of it."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from alliance.accounts.models import User
+from alliance.alliances.models import Alliance, Event, Invitation, Party
+from alliance.lib.clock import now
+from alliance.lib.tokens import hash_token
+from alliance.terms.selectors import (
+    Draft,
+    draft_build,
+    draft_terms_queryset,
+    snapshot_terms_by_category,
+)
+
+
+def party_for(*, user: User, alliance_id: int) -> Party:
+    """The user's party in the alliance, with the alliance loaded; 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404
+    party = (
+        Party.objects.select_related("alliance__current_version", "user")
+        .filter(alliance_id=alliance_id, user=user)
+        .first()
+    )
+    if party is None:
+        raise Http404("No such alliance.")
+    return party
+
+
+def pending_invitations(alliance: Alliance) -> QuerySet[Invitation]:
+    return alliance.invitations.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
+    ).select_related("invited_by")
+
+
+def invitation_by_token(raw_token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("alliance", "invited_by")
+        .filter(token_hash=hash_token(raw_token))
+        .first()
+    )
+
+
+def recent_events(alliance: Alliance, limit: int = 8) -> QuerySet[Event]:
+    return alliance.events.select_related("actor")[:limit]
+
+
+def event_history(alliance: Alliance) -> QuerySet[Event]:
+    return alliance.events.select_related("actor")
+
+
+@dataclass
+class AllianceStatus:
+    key: str  # "forming", "designing", "ratified", "redesigning"
+    label: str
+
+
+def alliance_status(draft: Draft) -> AllianceStatus:
+    if len(draft.parties) < 2:
+        return AllianceStatus("forming", "Waiting for parties")
+    if draft.version is None:
+        return AllianceStatus("designing", "Designing")
+    if draft.has_changes:
+        return AllianceStatus("redesigning", f"Version {draft.version.number}, changes proposed")
+    return AllianceStatus("ratified", f"Version {draft.version.number} in force")
+
+
+def _names(parties: list[Party]) -> str:
+    names = [p.user.name for p in parties]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def next_step(*, draft: Draft, party: Party, invitations: list[Invitation]) -> str:
+    """In one sentence, the next thing this alliance waits on, from `party`'s side."""
+    if len(draft.parties) < 2:
+        if invitations:
+            return f"Waiting for {invitations[0].addressee} to join"
+        return "Invite the other party"
+    if not draft.active_items and not draft.items:
+        return "Propose the first term"
+    mine = draft.awaiting_consent_from(party)
+    if mine:
+        noun = "term needs" if len(mine) == 1 else "terms need"
+        return f"{len(mine)} {noun} your consent"
+    requests = [c for item in draft.items for c in item.change_requests()]
+    if requests:
+        askers = sorted({c.party_id for c in requests})
+        parties = [p for p in draft.parties if p.pk in askers]
+        return f"{_names(parties)} asked for a change"
+    if draft.is_ready:
+        return f"Ready to ratify version {draft.next_number}"
+    if draft.has_changes:
+        return f"Waiting for {_names(draft.parties_not_agreed())} to agree"
+    assert draft.version is not None
+    return f"Version {draft.version.number} in force"
+
+
+@dataclass
+class DashboardEntry:
+    alliance: Alliance
+    party: Party
+    draft: Draft
+    status: AllianceStatus
+    next_step: str
+    others: list[Party]
+
+
+def dashboard_for(user: User) -> list[DashboardEntry]:
+    """The user's alliances with their status and next step, in a fixed number of queries."""
+    parties = list(
+        Party.objects.filter(user=user)
+        .select_related("alliance__current_version")
+        .prefetch_related(
+            Prefetch(
+                "alliance__parties",
+                queryset=Party.objects.select_related("user").order_by("joined_at", "id"),
+            ),
+            Prefetch(
+                "alliance__invitations",
+                queryset=Invitation.objects.filter(
+                    accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
+                ),
+                to_attr="pending_invitations",
+            ),
+            Prefetch("alliance__terms", queryset=draft_terms_queryset(), to_attr="draft_terms"),
+        )
+        .order_by("-alliance__created_at")
+    )
+    entries = []
+    for party in parties:
+        alliance = party.alliance
+        members = list(alliance.parties.all())
+        draft = draft_build(alliance=alliance, parties=members, terms=alliance.draft_terms)  # type: ignore[attr-defined]
+        invitations = alliance.pending_invitations  # type: ignore[attr-defined]
+        entries.append(
+            DashboardEntry(
+                alliance=alliance,
+                party=party,
+                draft=draft,
+                status=alliance_status(draft),
+                next_step=next_step(draft=draft, party=party, invitations=invitations),
+                others=[p for p in members if p.pk != party.pk],
+            )
+        )
+    return entries
+
+
+@dataclass
+class Overview:
+    """Everything the alliance page shows, loaded in a fixed number of queries."""
+
+    alliance: Alliance
+    party: Party
+    draft: Draft
+    status: AllianceStatus
+    next_step: str
+    invitations: list[Invitation]
+    events: list[Event]
+    versions: list[tuple[int, object]]
+    ratified_terms: list[tuple[str, list[dict[str, Any]]]]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The draft's items with every party's answer and the viewer's own."""
+        return [
+            {
+                "item": item,
+                "answers": item.answers(self.draft.parties),
+                "mine": item.consent_of(self.party),
+            }
+            for item in self.draft.items
+        ]
+
+
+def alliance_overview(party: Party) -> Overview:
+    alliance = party.alliance
+    parties = list(alliance.parties.select_related("user"))
+    draft = draft_build(
+        alliance=alliance, parties=parties, terms=draft_terms_queryset([alliance.pk])
+    )
+    invitations = list(pending_invitations(alliance))
+    return Overview(
+        alliance=alliance,
+        party=next(p for p in parties if p.pk == party.pk),
+        draft=draft,
+        status=alliance_status(draft),
+        next_step=next_step(draft=draft, party=party, invitations=invitations),
+        invitations=invitations,
+        events=list(recent_events(alliance)),
+        versions=list(
+            alliance.versions.order_by("-number").values_list("number", "ratified_at")
+        ),
+        ratified_terms=(
+            snapshot_terms_by_category(alliance.current_version.snapshot)
+            if alliance.current_version
+            else []
+        ),
+    )

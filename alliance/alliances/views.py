@@ -1,0 +1,160 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from alliance.accounts.adapter import PENDING_INVITATION_KEY
+from alliance.alliances import selectors, services
+from alliance.alliances.decorators import party_required
+from alliance.alliances.forms import AllianceForm, InvitationForm, JoinForm
+from alliance.alliances.models import ROLE_SUGGESTIONS, Kind, Party
+from alliance.terms.forms import TermForm
+
+
+def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+@login_required
+def alliance_new(request: HttpRequest) -> HttpResponse:
+    form = AllianceForm(request.POST or None, initial={"kind": Kind.COACHING})
+    if request.method == "POST" and form.is_valid():
+        try:
+            alliance = services.alliance_create(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Alliance created. Now invite the other party.")
+            return redirect("alliance_detail", alliance_id=alliance.pk)
+    return render(
+        request, "alliances/new.html", {"form": form, "role_suggestions": ROLE_SUGGESTIONS}
+    )
+
+
+@party_required
+def alliance_detail(request: HttpRequest, party: Party) -> HttpResponse:
+    overview = selectors.alliance_overview(party)
+    return render(
+        request,
+        "alliances/detail.html",
+        {
+            "o": overview,
+            "alliance": overview.alliance,
+            "term_form": TermForm(),
+            "invitation_form": InvitationForm(),
+            "role_suggestions": ROLE_SUGGESTIONS.get(overview.alliance.kind, []),
+        },
+    )
+
+
+@party_required
+def history(request: HttpRequest, party: Party) -> HttpResponse:
+    return render(
+        request,
+        "alliances/history.html",
+        {"alliance": party.alliance, "events": selectors.event_history(party.alliance)},
+    )
+
+
+@party_required
+@require_POST
+def invitation_create(request: HttpRequest, party: Party) -> HttpResponse:
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect("alliance_detail", alliance_id=party.alliance_id)
+    try:
+        invitation, raw = services.invitation_create(party=party, **form.cleaned_data)
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        _announce_link(request, invitation.email, raw)
+    return redirect("alliance_detail", alliance_id=party.alliance_id)
+
+
+def _announce_link(request: HttpRequest, email: str, raw: str) -> None:
+    if email:
+        messages.success(request, f"Invitation sent to {email}.")
+    messages.info(request, services.invitation_url(raw), extra_tags="invitation-link")
+
+
+@party_required
+@require_POST
+def invitation_renew(request: HttpRequest, party: Party, invitation_id: int) -> HttpResponse:
+    try:
+        invitation, raw = services.invitation_renew(party=party, invitation_id=invitation_id)
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        _announce_link(request, invitation.email, raw)
+    return redirect("alliance_detail", alliance_id=party.alliance_id)
+
+
+@party_required
+@require_POST
+def invitation_revoke(request: HttpRequest, party: Party, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = services.invitation_revoke(party=party, invitation_id=invitation_id)
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, f"The invitation for {invitation.addressee} no longer works.")
+    return redirect("alliance_detail", alliance_id=party.alliance_id)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The page behind an invitation link: explain, ask for a role, make a party."""
+    invitation = selectors.invitation_by_token(token)
+    try:
+        services.invitation_check(invitation)
+    except services.InvitationUnusable as unusable:
+        request.session.pop(PENDING_INVITATION_KEY, None)
+        if (
+            invitation is not None
+            and request.user.is_authenticated
+            and invitation.alliance.parties.filter(user=request.user).exists()
+        ):
+            return redirect("alliance_detail", alliance_id=invitation.alliance_id)
+        status = 404 if invitation is None else 410
+        return render(
+            request, "alliances/invitation_unusable.html", {"reason": unusable.reason}, status=status
+        )
+    assert invitation is not None
+    alliance = invitation.alliance
+    if not request.user.is_authenticated:
+        request.session[PENDING_INVITATION_KEY] = token
+        return render(request, "alliances/invitation_welcome.html", {"invitation": invitation})
+    if alliance.parties.filter(user=request.user).exists():
+        request.session.pop(PENDING_INVITATION_KEY, None)
+        messages.info(request, "You are already a party of this alliance.")
+        return redirect("alliance_detail", alliance_id=alliance.pk)
+    form = JoinForm(request.POST or None, initial={"role_label": invitation.role_label})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(
+                raw_token=token, user=request.user, role_label=form.cleaned_data["role_label"]  # type: ignore[arg-type]
+            )
+        except services.InvitationUnusable as unusable:
+            return render(
+                request, "alliances/invitation_unusable.html", {"reason": unusable.reason}, status=410
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session.pop(PENDING_INVITATION_KEY, None)
+            messages.success(request, f"Welcome to {alliance.title}.")
+            return redirect("alliance_detail", alliance_id=alliance.pk)
+    return render(
+        request,
+        "alliances/invitation_join.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "role_suggestions": ROLE_SUGGESTIONS.get(alliance.kind, []),
+        },
+    )

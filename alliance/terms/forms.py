@@ -1,0 +1,35 @@
+from django import forms
+
+from alliance.terms.models import Category, Decision
+
+
+class TermForm(forms.Form):
+    category = forms.ChoiceField(choices=Category.choices)
+    text = forms.CharField(
+        label="Term",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Concrete enough that you would both notice if it were broken.",
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why this matters, or what it does not mean.",
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ConsentForm(forms.Form):
+    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RevisionForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput)

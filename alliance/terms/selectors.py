@@ -1,0 +1,236 @@
+"""Reads for terms: the draft as each party sees it, versions, and what changed between them."""
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from alliance.alliances.models import Alliance, Party
+from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
+
+DRAFT_STATUSES = (TermStatus.ACTIVE, TermStatus.WITHDRAWN)
+COMPARED_FIELDS = ("category", "text", "note")
+
+
+def draft_terms_queryset(alliance_ids: Iterable[int] | None = None) -> QuerySet[Term]:
+    """Terms in a draft with their consents, ready for `Draft` (two queries in all)."""
+    terms = Term.objects.filter(status__in=DRAFT_STATUSES).prefetch_related(
+        Prefetch("consents", queryset=Consent.objects.order_by("decided_at", "id"))
+    )
+    if alliance_ids is not None:
+        terms = terms.filter(alliance_id__in=list(alliance_ids))
+    return terms.order_by("created_at", "id")
+
+
+def term_as_dict(term: Term) -> dict[str, Any]:
+    return {"id": term.pk, "category": term.category, "text": term.text, "note": term.note}
+
+
+@dataclass
+class DraftItem:
+    term: Term
+    change: str  # "new", "changed", "unchanged" or "removal"
+    consents: dict[int, Consent]
+    before: dict[str, Any] | None = None
+
+    @property
+    def is_removal(self) -> bool:
+        return self.change == "removal"
+
+    def consent_of(self, party: Party) -> Consent | None:
+        return self.consents.get(party.pk)
+
+    def answers(self, parties: Sequence[Party]) -> list[tuple[Party, Consent | None]]:
+        return [(p, self.consents.get(p.pk)) for p in parties]
+
+    def agreed_by(self, parties: Sequence[Party]) -> list[Party]:
+        return [p for p in parties if self.agrees(p)]
+
+    def waiting_on(self, parties: Sequence[Party]) -> list[Party]:
+        return [p for p in parties if not self.agrees(p)]
+
+    def change_requests(self) -> list[Consent]:
+        return [c for c in self.consents.values() if c.decision == Decision.CHANGE]
+
+    def agrees(self, party: Party) -> bool:
+        consent = self.consents.get(party.pk)
+        return consent is not None and consent.decision == Decision.AGREE
+
+    @property
+    def text_diff(self) -> list[tuple[str, str]]:
+        if self.before is None:
+            return []
+        return word_diff(self.before["text"], self.term.text)
+
+
+@dataclass
+class Draft:
+    """The terms under discussion, compared with the ratified version they would replace."""
+
+    alliance: Alliance
+    parties: list[Party]
+    items: list[DraftItem]
+    version: Version | None
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def active_items(self) -> list[DraftItem]:
+        return [item for item in self.items if not item.is_removal]
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether ratifying would make a new version: other terms, or other signatories."""
+        if self.version is None:
+            return bool(self.active_items)
+        signed = {s["party_id"] for s in self.version.snapshot["signatures"]}
+        return any(item.change != "unchanged" for item in self.items) or signed != {
+            p.pk for p in self.parties
+        }
+
+    @property
+    def is_ready(self) -> bool:
+        return not self.blockers
+
+    @property
+    def next_number(self) -> int:
+        return (self.version.number if self.version else 0) + 1
+
+    def awaiting_consent_from(self, party: Party) -> list[DraftItem]:
+        """Items on which `party` has said nothing yet (an open change request is an answer)."""
+        return [item for item in self.items if item.consent_of(party) is None]
+
+    def parties_not_agreed(self) -> list[Party]:
+        return [p for p in self.parties if not all(item.agrees(p) for item in self.items)]
+
+
+def draft_build(
+    *, alliance: Alliance, parties: Sequence[Party], terms: Iterable[Term]
+) -> Draft:
+    """Assemble the draft from already loaded parties and terms (no queries of its own
+    beyond `alliance.current_version`, which callers select_related)."""
+    version = alliance.current_version
+    ratified = {t["id"]: t for t in version.snapshot["terms"]} if version else {}
+    items = []
+    for term in terms:
+        before = ratified.get(term.pk)
+        if term.status == TermStatus.WITHDRAWN:
+            change = "removal"
+        elif before is None:
+            change = "new"
+        elif any(before[f] != getattr(term, f) for f in COMPARED_FIELDS):
+            change = "changed"
+        else:
+            change = "unchanged"
+        consents = {c.party_id: c for c in term.consents.all()}
+        items.append(DraftItem(term=term, change=change, consents=consents, before=before))
+    draft = Draft(alliance=alliance, parties=list(parties), items=items, version=version)
+    draft.blockers = _blockers(draft)
+    return draft
+
+
+def _blockers(draft: Draft) -> list[str]:
+    reasons = []
+    if len(draft.parties) < 2:
+        reasons.append("An alliance needs at least two parties: invite the other person first.")
+    if not draft.active_items:
+        reasons.append("There are no terms yet: propose the first one.")
+    elif not draft.has_changes:
+        number = draft.version.number if draft.version else 0
+        reasons.append(f"Nothing has changed since version {number}.")
+    for party in draft.parties:
+        waiting = [item for item in draft.items if not item.agrees(party)]
+        if waiting:
+            count = len(waiting)
+            noun = "term" if count == 1 else "terms"
+            reasons.append(f"{party.user.name} has not agreed to {count} {noun} yet.")
+    return reasons
+
+
+def draft_for(alliance: Alliance) -> Draft:
+    parties = list(alliance.parties.select_related("user"))
+    terms = draft_terms_queryset([alliance.pk])
+    return draft_build(alliance=alliance, parties=parties, terms=terms)
+
+
+def version_hash(previous_hash: str, snapshot: dict[str, Any]) -> str:
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{previous_hash}\n{canonical}".encode()).hexdigest()
+
+
+def version_chain_breaks(alliance: Alliance) -> list[int]:
+    """Numbers of the versions whose stored hash no longer matches their content or chain."""
+    broken = []
+    previous = ""
+    for version in alliance.versions.order_by("number"):
+        if version.previous_hash != previous or version.content_hash != version_hash(
+            previous, version.snapshot
+        ):
+            broken.append(version.number)
+        previous = version.content_hash
+    return broken
+
+
+def version_list(alliance: Alliance) -> QuerySet[Version]:
+    return alliance.versions.select_related("ratified_by__user").order_by("-number")
+
+
+def version_get(alliance: Alliance, number: int) -> Version | None:
+    return alliance.versions.select_related("ratified_by__user").filter(number=number).first()
+
+
+@dataclass
+class TermChange:
+    kind: str  # "added", "removed" or "changed"
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @property
+    def category_label(self) -> str:
+        term = self.after or self.before or {}
+        return str(Category(term["category"]).label)
+
+    @property
+    def text_diff(self) -> list[tuple[str, str]]:
+        if self.before is None or self.after is None:
+            return []
+        return word_diff(self.before["text"], self.after["text"])
+
+
+def terms_diff(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]) -> list[TermChange]:
+    """What changed between two lists of terms, matched by term identity."""
+    old = {t["id"]: t for t in before}
+    new = {t["id"]: t for t in after}
+    changes = [TermChange("removed", t, None) for tid, t in old.items() if tid not in new]
+    for tid, term in new.items():
+        if tid not in old:
+            changes.append(TermChange("added", None, term))
+        elif any(old[tid][f] != term[f] for f in COMPARED_FIELDS):
+            changes.append(TermChange("changed", old[tid], term))
+    return changes
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """The words of `after` marked against `before`: ("same"|"added"|"removed", text)."""
+    a, b = before.split(), after.split()
+    segments: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append(("same", " ".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            segments.append(("removed", " ".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            segments.append(("added", " ".join(b[j1:j2])))
+    return segments
+
+
+def snapshot_terms_by_category(snapshot: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """A version's terms grouped under their category labels, in the categories' order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for term in snapshot["terms"]:
+        groups.setdefault(term["category"], []).append(term)
+    return [(str(c.label), groups[c.value]) for c in Category if c.value in groups]

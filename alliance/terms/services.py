@@ -1,0 +1,249 @@
+"""Writes for terms: propose, edit, withdraw, consent, ratify.
+
+Every function takes the acting `party` and locks its alliance row first, so changes to
+one alliance's draft happen one after another and ratification sees a settled draft.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from alliance.alliances.models import Alliance, EventKind, Party
+from alliance.alliances.services import event_record
+from alliance.lib.clock import now
+from alliance.lib.mail import send_templated
+from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
+from alliance.terms.selectors import DRAFT_STATUSES, draft_for, term_as_dict, version_hash
+
+TEXT_LIMIT = 2000
+
+
+class EditConflict(Exception):
+    """Someone saved the term after the editor opened it. Nothing was written."""
+
+    def __init__(self, current: Term) -> None:
+        super().__init__("The term changed while you were editing it.")
+        self.current = current
+
+
+def _lock_alliance(party: Party) -> Alliance:
+    return Alliance.objects.select_for_update().get(pk=party.alliance_id)
+
+
+def _clean_term(category: str, text: str, note: str) -> tuple[str, str, str]:
+    errors: dict[str, str] = {}
+    text = text.strip()
+    note = note.strip()
+    if category not in Category.values:
+        errors["category"] = "Choose a category for the term."
+    if not text:
+        errors["text"] = "Write the term: what will you both do, or not do?"
+    elif len(text) > TEXT_LIMIT:
+        errors["text"] = f"Keep a term under {TEXT_LIMIT} characters; split it if it is more."
+    if len(note) > TEXT_LIMIT:
+        errors["note"] = f"Keep the note under {TEXT_LIMIT} characters."
+    if errors:
+        raise ValidationError(errors)
+    return category, text, note
+
+
+def _draft_term(alliance: Alliance, term_id: int, statuses: Any = DRAFT_STATUSES) -> Term:
+    term = Term.objects.filter(pk=term_id, alliance=alliance, status__in=statuses).first()
+    if term is None:
+        raise ValidationError("That term is no longer in the draft.")
+    return term
+
+
+def _agree(term: Term, party: Party) -> None:
+    Consent.objects.update_or_create(
+        term=term,
+        party=party,
+        defaults={"decision": Decision.AGREE, "comment": "", "decided_at": now()},
+    )
+
+
+@transaction.atomic
+def term_propose(*, party: Party, category: str, text: str, note: str = "") -> Term:
+    """Add a term to the draft. Proposing it counts as the proposer's agreement."""
+    alliance = _lock_alliance(party)
+    category, text, note = _clean_term(category, text, note)
+    term = Term.objects.create(
+        alliance=alliance, category=category, text=text, note=note, proposed_by=party
+    )
+    _agree(term, party)
+    event_record(
+        alliance=alliance, actor=party.user, kind=EventKind.TERM_PROPOSED, term=term.pk, text=text
+    )
+    return term
+
+
+@transaction.atomic
+def term_edit(
+    *, party: Party, term_id: int, revision: int, category: str, text: str, note: str = ""
+) -> Term:
+    """Change a term's wording. Clears everyone's consent but the editor's.
+
+    Raises EditConflict when `revision` is not the term's current one: another party saved
+    in the meantime, and the caller shows both texts instead of overwriting.
+    """
+    alliance = _lock_alliance(party)
+    term = _draft_term(alliance, term_id, statuses=[TermStatus.ACTIVE])
+    if term.revision != revision:
+        raise EditConflict(term)
+    category, text, note = _clean_term(category, text, note)
+    if (category, text, note) == (term.category, term.text, term.note):
+        return term
+    before = term.text
+    updated = Term.objects.filter(pk=term.pk, revision=revision).update(
+        category=category, text=text, note=note, revision=revision + 1, updated_at=now()
+    )
+    if updated != 1:
+        # Another transaction got there between our read and write.
+        term.refresh_from_db()
+        raise EditConflict(term)
+    term.refresh_from_db()
+    term.consents.all().delete()
+    _agree(term, party)
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=EventKind.TERM_EDITED,
+        term=term.pk,
+        before=before,
+        text=text,
+    )
+    return term
+
+
+@transaction.atomic
+def term_withdraw(*, party: Party, term_id: int, revision: int) -> Term:
+    """Take a term out of the draft.
+
+    A term that is part of the ratified version stays listed as a removal until the next
+    version is ratified, so its removal needs everyone's agreement like any other change.
+    """
+    alliance = _lock_alliance(party)
+    term = _draft_term(alliance, term_id, statuses=[TermStatus.ACTIVE])
+    if term.revision != revision:
+        raise EditConflict(term)
+    ratified_ids = (
+        {t["id"] for t in alliance.current_version.snapshot["terms"]}
+        if alliance.current_version
+        else set()
+    )
+    in_force = term.pk in ratified_ids
+    term.status = TermStatus.WITHDRAWN if in_force else TermStatus.REMOVED
+    term.withdrawn_by = party
+    term.revision += 1
+    term.updated_at = now()
+    term.save(update_fields=["status", "withdrawn_by", "revision", "updated_at"])
+    term.consents.all().delete()
+    if in_force:
+        _agree(term, party)
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=EventKind.TERM_WITHDRAWN,
+        term=term.pk,
+        text=term.text,
+    )
+    return term
+
+
+@transaction.atomic
+def consent_give(
+    *, party: Party, term_id: int, revision: int, decision: str, comment: str = ""
+) -> Consent:
+    """Record `party`'s answer to the term as it stands at `revision`."""
+    alliance = _lock_alliance(party)
+    term = _draft_term(alliance, term_id)
+    if term.revision != revision:
+        raise ValidationError(
+            "This term changed since you read it. Read the new wording, then answer again."
+        )
+    comment = comment.strip()
+    if decision not in Decision.values:
+        raise ValidationError("Choose whether you agree or ask for a change.")
+    if decision == Decision.CHANGE and not comment:
+        raise ValidationError({"comment": "Say what you would change, so the others can act on it."})
+    if len(comment) > TEXT_LIMIT:
+        raise ValidationError({"comment": f"Keep the comment under {TEXT_LIMIT} characters."})
+    consent, _ = Consent.objects.update_or_create(
+        term=term,
+        party=party,
+        defaults={"decision": decision, "comment": comment, "decided_at": now()},
+    )
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=EventKind.AGREED if decision == Decision.AGREE else EventKind.CHANGE_REQUESTED,
+        term=term.pk,
+        text=term.text,
+        comment=comment,
+    )
+    return consent
+
+
+@transaction.atomic
+def version_ratify(*, party: Party) -> Version:
+    """Freeze the fully agreed draft as the next numbered version and tell every party."""
+    alliance = _lock_alliance(party)
+    draft = draft_for(alliance)
+    if draft.blockers:
+        raise ValidationError(draft.blockers)
+    previous = alliance.current_version
+    number = draft.next_number
+    terms = []
+    for item in draft.active_items:
+        entry = term_as_dict(item.term)
+        entry["agreements"] = [
+            {
+                "party_id": p.pk,
+                "name": p.user.name,
+                "at": item.consents[p.pk].decided_at.isoformat(),
+            }
+            for p in draft.parties
+        ]
+        terms.append(entry)
+    snapshot = {
+        "alliance": {"id": alliance.pk, "title": alliance.title, "kind": alliance.kind},
+        "number": number,
+        "terms": terms,
+        "signatures": [
+            {
+                "party_id": p.pk,
+                "user_id": p.user_id,
+                "name": p.user.name,
+                "role": p.role_label,
+                "agreed_at": max(item.consents[p.pk].decided_at for item in draft.items).isoformat(),
+            }
+            for p in draft.parties
+        ],
+    }
+    previous_hash = previous.content_hash if previous else ""
+    try:
+        with transaction.atomic():
+            version = Version.objects.create(
+                alliance=alliance,
+                number=number,
+                ratified_by=party,
+                snapshot=snapshot,
+                previous_hash=previous_hash,
+                content_hash=version_hash(previous_hash, snapshot),
+            )
+    except IntegrityError:
+        raise ValidationError(f"Version {number} was just ratified by someone else.") from None
+    Term.objects.filter(alliance=alliance, status=TermStatus.WITHDRAWN).update(
+        status=TermStatus.REMOVED
+    )
+    alliance.current_version = version
+    alliance.save(update_fields=["current_version"])
+    event_record(alliance=alliance, actor=party.user, kind=EventKind.RATIFIED, number=number)
+    for p in draft.parties:
+        send_templated(
+            "ratified",
+            to=p.user.email,
+            context={"alliance": alliance, "version": version, "ratifier": party.user.name},
+        )
+    return version

@@ -1,0 +1,200 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from alliance.alliances.decorators import party_required
+from alliance.alliances.models import Party
+from alliance.terms import selectors, services
+from alliance.terms.forms import ConsentForm, RevisionForm, TermForm
+from alliance.terms.models import Term, TermStatus
+
+
+def _back(party: Party, anchor: str = "") -> HttpResponse:
+    response = redirect("alliance_detail", alliance_id=party.alliance_id)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def _flash(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+@party_required
+def term_new(request: HttpRequest, party: Party) -> HttpResponse:
+    form = TermForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            term = services.term_propose(
+                party=party, category=data["category"], text=data["text"], note=data["note"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Term proposed. The others will be asked for consent.")
+            return _back(party, f"term-{term.pk}")
+    return render(request, "terms/term_form.html", {"form": form, "alliance": party.alliance})
+
+
+def _active_term(party: Party, term_id: int) -> Term:
+    term = Term.objects.filter(
+        pk=term_id, alliance_id=party.alliance_id, status=TermStatus.ACTIVE
+    ).first()
+    if term is None:
+        raise Http404("No such term in the draft.")
+    return term
+
+
+@party_required
+def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
+    term = _active_term(party, term_id)
+    initial = {
+        "category": term.category,
+        "text": term.text,
+        "note": term.note,
+        "revision": term.revision,
+    }
+    form = TermForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.term_edit(
+                party=party,
+                term_id=term.pk,
+                revision=data["revision"] or 0,
+                category=data["category"],
+                text=data["text"],
+                note=data["note"],
+            )
+        except services.EditConflict as conflict:
+            # Keep the editor's words and offer them again against the new revision.
+            mine = {**data, "revision": conflict.current.revision}
+            return render(
+                request,
+                "terms/term_conflict.html",
+                {
+                    "alliance": party.alliance,
+                    "current": conflict.current,
+                    "mine": data,
+                    "form": TermForm(initial=mine),
+                },
+                status=409,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Term changed. Everyone is asked to agree to it again.")
+            return _back(party, f"term-{term.pk}")
+    return render(
+        request, "terms/term_form.html", {"form": form, "alliance": party.alliance, "term": term}
+    )
+
+
+@party_required
+@require_POST
+def term_withdraw(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
+    form = RevisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Reload the page and try again.")
+        return _back(party)
+    try:
+        term = services.term_withdraw(
+            party=party, term_id=term_id, revision=form.cleaned_data["revision"]
+        )
+    except services.EditConflict:
+        messages.error(request, "Someone changed this term just now. Read it again first.")
+        return _back(party, f"term-{term_id}")
+    except ValidationError as error:
+        _flash(request, error)
+        return _back(party)
+    if term.status == TermStatus.WITHDRAWN:
+        messages.success(request, "Term withdrawn. Its removal needs everyone's agreement.")
+    else:
+        messages.success(request, "Term withdrawn from the draft.")
+    return _back(party)
+
+
+@party_required
+@require_POST
+def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether you agree or ask for a change.")
+        return _back(party, f"term-{term_id}")
+    try:
+        services.consent_give(party=party, term_id=term_id, **form.cleaned_data)
+    except ValidationError as error:
+        _flash(request, error)
+        if form.cleaned_data["comment"]:
+            messages.info(request, f"Your comment, so you can paste it again: {form.cleaned_data['comment']}")
+    return _back(party, f"term-{term_id}")
+
+
+@party_required
+@require_POST
+def ratify(request: HttpRequest, party: Party) -> HttpResponse:
+    try:
+        version = services.version_ratify(party=party)
+    except ValidationError as error:
+        _flash(request, error)
+        return _back(party)
+    messages.success(request, f"Version {version.number} is ratified. Everyone has been emailed.")
+    return redirect("version_detail", alliance_id=party.alliance_id, number=version.number)
+
+
+@party_required
+def version_list(request: HttpRequest, party: Party) -> HttpResponse:
+    return render(
+        request,
+        "terms/version_list.html",
+        {"alliance": party.alliance, "versions": selectors.version_list(party.alliance)},
+    )
+
+
+@party_required
+def version_detail(request: HttpRequest, party: Party, number: int) -> HttpResponse:
+    version = selectors.version_get(party.alliance, number)
+    if version is None:
+        raise Http404("No such version.")
+    return render(
+        request,
+        "terms/version_detail.html",
+        {
+            "alliance": party.alliance,
+            "version": version,
+            "terms": selectors.snapshot_terms_by_category(version.snapshot),
+            "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
+        },
+    )
+
+
+@party_required
+def version_compare(request: HttpRequest, party: Party) -> HttpResponse:
+    numbers = [n for n, _ in party.alliance.versions.values_list("number", "ratified_at")]
+    comparison = None
+    try:
+        first = int(request.GET.get("from", ""))
+        second = int(request.GET.get("to", ""))
+    except ValueError:
+        first, second = (numbers[-2], numbers[-1]) if len(numbers) >= 2 else (0, 0)
+    old = selectors.version_get(party.alliance, first)
+    new = selectors.version_get(party.alliance, second)
+    if old and new:
+        comparison = selectors.terms_diff(old.snapshot["terms"], new.snapshot["terms"])
+    elif request.GET:
+        messages.error(request, "Choose two versions of this alliance to compare.")
+    return render(
+        request,
+        "terms/version_compare.html",
+        {
+            "alliance": party.alliance,
+            "numbers": numbers,
+            "old": old,
+            "new": new,
+            "changes": comparison,
+        },
+    )
