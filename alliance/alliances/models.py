@@ -128,7 +128,7 @@ class EventKind(models.TextChoices):
     TERM_WITHDRAWN = "term_withdrawn", "withdrew a term"
     AGREED = "agreed", "agreed to a term"
     CHANGE_REQUESTED = "change_requested", "asked for a change to a term"
-    RATIFIED = "ratified", "ratified a version"
+    RATIFIED = "ratified", "ratified version"
 
 
 class AppendOnlyError(Exception):

@@ -1,0 +1,65 @@
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from alliance.accounts.models import User
+from alliance.alliances.models import Alliance, Party
+from tests.factories import PASSWORD, join, make_alliance, make_user, party_of
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Run background tasks at once, so tests see their mail in `mail.outbox`; hash
+    passwords cheaply, since nothing here guards a real account."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@dataclass
+class Cast:
+    """The people of most tests: a coach and a client in one alliance, and an outsider."""
+
+    coach: User
+    client: User
+    outsider: User
+    alliance: Alliance
+
+    @property
+    def coach_party(self) -> Party:
+        return party_of(self.alliance, self.coach)
+
+    @property
+    def client_party(self) -> Party:
+        return party_of(self.alliance, self.client)
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    coach = make_user("Ana", "ana@example.org")
+    client = make_user("Ben", "ben@example.org")
+    outsider = make_user("Olga", "olga@example.org")
+    alliance = make_alliance(coach, title="Coaching: Ana and Ben")
+    join(alliance, client)
+    return Cast(coach=coach, client=client, outsider=outsider, alliance=alliance)
+
+
+def login(user: User) -> Client:
+    client = Client()
+    assert client.login(email=user.email, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def as_coach(cast) -> Client:
+    return login(cast.coach)
+
+
+@pytest.fixture
+def as_client(cast) -> Client:
+    return login(cast.client)
+
+
+@pytest.fixture
+def as_outsider(cast) -> Client:
+    return login(cast.outsider)

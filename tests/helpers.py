@@ -1,0 +1,47 @@
+"""Small helpers shared by tests that act as a person would."""
+
+import re
+
+from django.core import mail
+from django.test import Client
+
+LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def links_in_last_mail(to: str) -> list[str]:
+    messages = [m for m in mail.outbox if to in m.to]
+    assert messages, f"no email to {to}; outbox has {[m.to for m in mail.outbox]}"
+    return LINK.findall(messages[-1].body)
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def sign_up(client: Client, email: str, name: str, next_url: str = "") -> None:
+    """Sign up through allauth's form and confirm the address from the email."""
+    url = "/accounts/signup/" + (f"?next={next_url}" if next_url else "")
+    response = client.post(
+        url,
+        {
+            "email": email,
+            "display_name": name,
+            "time_zone": "Europe/Berlin",
+            "password1": "correct horse battery 77",
+            "password2": "correct horse battery 77",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    confirm = next(link for link in links_in_last_mail(email) if "confirm-email" in link)
+    response = client.post(path_of(confirm))
+    assert response.status_code == 302
+
+
+def page_text(response) -> str:
+    """The visible words of a page, whitespace collapsed, for assertions."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    import html as html_lib
+
+    return " ".join(html_lib.unescape(text).split())
