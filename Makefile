@@ -37,7 +37,7 @@ lint: install-test
 	$(BIN)/mypy
 
 test-sqlite: install-test browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=5
 
 ## The same suite on PostgreSQL (skipped with a notice when none answers, unless REQUIRE_POSTGRES=1).
 test-postgres: install-test
