@@ -79,7 +79,9 @@ def test_every_alliance_url_is_404_for_an_outsider(cast, alliance_urls):
     for url in alliance_urls:
         for method in (outsider.get, outsider.post):
             response = method(url)
-            assert response.status_code == 404, f"{method.__name__.upper()} {url} answered {response.status_code}"
+            assert response.status_code == 404, (
+                f"{method.__name__.upper()} {url} answered {response.status_code}"
+            )
             assert "Coaching" not in response.content.decode()
 
 

@@ -30,7 +30,9 @@ def test_two_people_design_and_ratify_their_first_version(db):
         alliance_url + "invitations/", {"email": "ben@example.org", "role_label": "client"}
     )
     assert "Waiting for ben@example.org to join" in page_text(ana.get("/"))
-    invite_link = next(link for link in links_in_last_mail("ben@example.org") if "/invitations/" in link)
+    invite_link = next(
+        link for link in links_in_last_mail("ben@example.org") if "/invitations/" in link
+    )
 
     # Ben opens the link, signs up, confirms, and is brought back to join.
     welcome = ben.get(path_of(invite_link))
@@ -47,19 +49,34 @@ def test_two_people_design_and_ratify_their_first_version(db):
     assert Client().get(path_of(invite_link)).status_code == 410
 
     # Ana proposes two terms; Ben is asked for consent.
-    ana.post(alliance_url + "terms/new/", {"category": "rhythm", "text": "We meet every other Tuesday at 9."})
-    ana.post(alliance_url + "terms/new/", {"category": "communication", "text": "Between sessions, email; I reply within two working days."})
+    ana.post(
+        alliance_url + "terms/new/",
+        {"category": "rhythm", "text": "We meet every other Tuesday at 9."},
+    )
+    ana.post(
+        alliance_url + "terms/new/",
+        {
+            "category": "communication",
+            "text": "Between sessions, email; I reply within two working days.",
+        },
+    )
     assert "2 terms need your consent" in page_text(ben.get("/"))
 
     # Ben asks for a change on the first, agrees to the second.
     first, second = Term.objects.order_by("pk")
-    ben.post(alliance_url + f"terms/{first.pk}/consent/", {"decision": "change", "comment": "Could we make it 10?", "revision": 1})
+    ben.post(
+        alliance_url + f"terms/{first.pk}/consent/",
+        {"decision": "change", "comment": "Could we make it 10?", "revision": 1},
+    )
     ben.post(alliance_url + f"terms/{second.pk}/consent/", {"decision": "agree", "revision": 1})
     assert "Ben asked for a change" in page_text(ana.get("/"))
     assert "Could we make it 10?" in page_text(ana.get(alliance_url))
 
     # Ana edits the term; Ben agrees to the new wording.
-    ana.post(alliance_url + f"terms/{first.pk}/edit/", {"category": "rhythm", "text": "We meet every other Tuesday at 10.", "revision": 1})
+    ana.post(
+        alliance_url + f"terms/{first.pk}/edit/",
+        {"category": "rhythm", "text": "We meet every other Tuesday at 10.", "revision": 1},
+    )
     ben.post(alliance_url + f"terms/{first.pk}/consent/", {"decision": "agree", "revision": 2})
     assert "Ready to ratify version 1" in page_text(ben.get("/"))
 
@@ -78,6 +95,12 @@ def test_two_people_design_and_ratify_their_first_version(db):
 
     # The history tells the story.
     history = page_text(ana.get(alliance_url + "history/"))
-    for line in ["Ana created the alliance", "Ana invited ben@example.org", "Ben joined as client",
-                 "Ben asked for a change to a term", "Ana edited a term", "Ben ratified version 1"]:
+    for line in [
+        "Ana created the alliance",
+        "Ana invited ben@example.org",
+        "Ben joined as client",
+        "Ben asked for a change to a term",
+        "Ana edited a term",
+        "Ben ratified version 1",
+    ]:
         assert line in history

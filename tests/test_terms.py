@@ -87,7 +87,9 @@ def test_consent_to_an_outdated_revision_is_refused(cast):
         party=cast.coach_party, term_id=term.pk, revision=1, category="rhythm", text="Fortnightly."
     )
     with pytest.raises(ValidationError, match="changed since you read it"):
-        services.consent_give(party=cast.client_party, term_id=term.pk, revision=1, decision="agree")
+        services.consent_give(
+            party=cast.client_party, term_id=term.pk, revision=1, decision="agree"
+        )
 
 
 def test_ratifying_needs_everyone_to_agree_to_everything(cast):

@@ -15,9 +15,7 @@ class AccountAdapter(DefaultAccountAdapter):
     """Route allauth's mail through our worker, and return invitees to their invitation."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        return envbool("ALLIANCE_OPEN_SIGNUP", True) or (
-            PENDING_INVITATION_KEY in request.session
-        )
+        return envbool("ALLIANCE_OPEN_SIGNUP", True) or (PENDING_INVITATION_KEY in request.session)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         message = self.render_mail(template_prefix, email, context)

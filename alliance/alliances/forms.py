@@ -43,5 +43,3 @@ class JoinForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"list": "role-suggestions"}),
     )
-
-

@@ -193,9 +193,7 @@ def alliance_overview(party: Party) -> Overview:
         next_step=next_step(draft=draft, party=party, invitations=invitations),
         invitations=invitations,
         events=list(recent_events(alliance)),
-        versions=list(
-            alliance.versions.order_by("-number").values_list("number", "ratified_at")
-        ),
+        versions=list(alliance.versions.order_by("-number").values_list("number", "ratified_at")),
         ratified_terms=(
             snapshot_terms_by_category(alliance.current_version.snapshot)
             if alliance.current_version

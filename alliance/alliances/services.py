@@ -210,4 +210,3 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
             context={"newcomer": user.name, "role": role, "alliance": alliance},
         )
     return party
-

@@ -66,7 +66,7 @@ def invitation_create(request: HttpRequest, party: Party) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for text in errors:
-                messages.error(request, text)
+                messages.error(request, str(text))
         return redirect("alliance_detail", alliance_id=party.alliance_id)
     try:
         invitation, raw = services.invitation_create(party=party, **form.cleaned_data)
@@ -122,7 +122,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("alliance_detail", alliance_id=invitation.alliance_id)
         status = 404 if invitation is None else 410
         return render(
-            request, "alliances/invitation_unusable.html", {"reason": unusable.reason}, status=status
+            request,
+            "alliances/invitation_unusable.html",
+            {"reason": unusable.reason},
+            status=status,
         )
     assert invitation is not None
     alliance = invitation.alliance
@@ -137,11 +140,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_accept(
-                raw_token=token, user=request.user, role_label=form.cleaned_data["role_label"]  # type: ignore[arg-type]
+                raw_token=token,
+                user=request.user,
+                role_label=form.cleaned_data["role_label"],
             )
         except services.InvitationUnusable as unusable:
             return render(
-                request, "alliances/invitation_unusable.html", {"reason": unusable.reason}, status=410
+                request,
+                "alliances/invitation_unusable.html",
+                {"reason": unusable.reason},
+                status=410,
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -13,7 +13,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "core/dashboard.html",
         {
-            "entries": dashboard_for(request.user),  # type: ignore[arg-type]
+            "entries": dashboard_for(request.user),
             "pending_invitation": request.session.get(PENDING_INVITATION_KEY),
         },
     )

@@ -107,9 +107,7 @@ class Draft:
         return [p for p in self.parties if not all(item.agrees(p) for item in self.items)]
 
 
-def draft_build(
-    *, alliance: Alliance, parties: Sequence[Party], terms: Iterable[Term]
-) -> Draft:
+def draft_build(*, alliance: Alliance, parties: Sequence[Party], terms: Iterable[Term]) -> Draft:
     """Assemble the draft from already loaded parties and terms (no queries of its own
     beyond `alliance.current_version`, which callers select_related)."""
     version = alliance.current_version
@@ -200,7 +198,9 @@ class TermChange:
         return word_diff(self.before["text"], self.after["text"])
 
 
-def terms_diff(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]) -> list[TermChange]:
+def terms_diff(
+    before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]
+) -> list[TermChange]:
     """What changed between two lists of terms, matched by term identity."""
     old = {t["id"]: t for t in before}
     new = {t["id"]: t for t in after}

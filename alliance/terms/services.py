@@ -166,7 +166,9 @@ def consent_give(
     if decision not in Decision.values:
         raise ValidationError("Choose whether you agree or ask for a change.")
     if decision == Decision.CHANGE and not comment:
-        raise ValidationError({"comment": "Say what you would change, so the others can act on it."})
+        raise ValidationError(
+            {"comment": "Say what you would change, so the others can act on it."}
+        )
     if len(comment) > TEXT_LIMIT:
         raise ValidationError({"comment": f"Keep the comment under {TEXT_LIMIT} characters."})
     consent, _ = Consent.objects.update_or_create(
@@ -216,7 +218,9 @@ def version_ratify(*, party: Party) -> Version:
                 "user_id": p.user_id,
                 "name": p.user.name,
                 "role": p.role_label,
-                "agreed_at": max(item.consents[p.pk].decided_at for item in draft.items).isoformat(),
+                "agreed_at": max(
+                    item.consents[p.pk].decided_at for item in draft.items
+                ).isoformat(),
             }
             for p in draft.parties
         ],

@@ -130,7 +130,9 @@ def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
     except ValidationError as error:
         _flash(request, error)
         if form.cleaned_data["comment"]:
-            messages.info(request, f"Your comment, so you can paste it again: {form.cleaned_data['comment']}")
+            messages.info(
+                request, f"Your comment, so you can paste it again: {form.cleaned_data['comment']}"
+            )
     return _back(party, f"term-{term_id}")
 
 

@@ -58,7 +58,10 @@ def test_two_parties_ratify_version_one_in_chromium(live_server, browser, screen
     ben.get_by_role("button", name="Join the alliance").click()
     assert ben.url == alliance_url
 
-    for text in ["We meet every other Tuesday at 9.", "Email between sessions; replies within two working days."]:
+    for text in [
+        "We meet every other Tuesday at 9.",
+        "Email between sessions; replies within two working days.",
+    ]:
         ana.goto(alliance_url)
         ana.locator("#propose").get_by_label("Term").fill(text)
         ana.locator("#propose").get_by_role("button", name="Propose").click()

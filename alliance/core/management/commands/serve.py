@@ -63,9 +63,7 @@ class Command(BaseCommand):
                 env=env,
             )
         )
-        self.stdout.write(
-            self.style.SUCCESS(f"Alliance is running at {env['ALLIANCE_BASE_URL']}/")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Alliance is running at {env['ALLIANCE_BASE_URL']}/"))
         if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
             self.stdout.write(f"Email is written to files in {settings.EMAIL_FILE_PATH}")
         self.stdout.write("Press Ctrl+C to stop.")
