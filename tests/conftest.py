@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from alliance.accounts.models import User
@@ -14,6 +15,8 @@ def _test_settings(settings):
     passwords cheaply, since nothing here guards a real account."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # allauth's rate limits count in the cache; each test starts with a clean slate.
+    cache.clear()
 
 
 @dataclass

@@ -1,0 +1,75 @@
+"""The `alliance` command: serve on a fresh data directory, and the demo."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from alliance.accounts.models import User
+from alliance.alliances.selectors import dashboard_for
+from alliance.terms.selectors import version_chain_breaks
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_starts_on_a_fresh_data_directory_and_answers(tmp_path: Path):
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "ALLIANCE_BASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(ALLIANCE_DATA_DIR=str(tmp_path / "data"), PORT=str(port), HOST="127.0.0.1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "alliance", "serve", "--web-workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert "Make explicit how you will work together." in body
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/alliance/alliance.css", timeout=5
+        ) as css:
+            assert css.status == 200
+        assert (tmp_path / "data" / "alliance.sqlite3").exists()
+        assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert f"Alliance is running at http://127.0.0.1:{port}/" in output
+    assert "Email is written to files in" in output
+
+
+def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "coach@demo.alliance.test" in out
+    assert "client@demo.alliance.test" in out
+    coach = User.objects.get(email="coach@demo.alliance.test")
+    [entry] = dashboard_for(coach)
+    assert entry.alliance.current_version.number == 1
+    assert entry.next_step == "1 term needs your consent"
+    assert version_chain_breaks(entry.alliance) == []
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("demo")

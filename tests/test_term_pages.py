@@ -1,0 +1,118 @@
+"""The term pages as a party uses them: nothing typed is lost, conflicts are explained."""
+
+from alliance.terms.models import Term
+from tests.factories import propose, ratify_with
+from tests.helpers import page_text
+
+
+def test_an_invalid_proposal_keeps_what_was_typed(cast, as_coach):
+    url = f"/alliances/{cast.alliance.pk}/terms/new/"
+    response = as_coach.post(
+        url, {"category": "nope", "text": "We meet on Mondays.", "note": "Mine"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in page_text(response)
+    assert "We meet on Mondays." in response.content.decode()
+    assert not Term.objects.exists()
+
+
+def test_two_simultaneous_edits_show_both_texts_and_lose_nothing(cast, as_coach, as_client):
+    term = propose(cast.coach_party, "We meet weekly.")
+    url = f"/alliances/{cast.alliance.pk}/terms/{term.pk}/edit/"
+    # Both open the edit form at revision 1.
+    assert 'value="1"' in as_coach.get(url).content.decode()
+    assert 'value="1"' in as_client.get(url).content.decode()
+    first = as_client.post(url, {"category": "rhythm", "text": "Every two weeks.", "revision": 1})
+    assert first.status_code == 302
+    second = as_coach.post(
+        url, {"category": "rhythm", "text": "Weekly, but 45 minutes.", "revision": 1}
+    )
+    assert second.status_code == 409
+    text = page_text(second)
+    assert "Someone changed this term while you were editing it" in text
+    assert "Every two weeks." in text
+    assert "Weekly, but 45 minutes." in second.content.decode()
+    term.refresh_from_db()
+    assert term.text == "Every two weeks."
+    # Saving again from the conflict page (now at revision 2) goes through.
+    third = as_coach.post(
+        url, {"category": "rhythm", "text": "Weekly, but 45 minutes.", "revision": 2}
+    )
+    assert third.status_code == 302
+    term.refresh_from_db()
+    assert term.text == "Weekly, but 45 minutes."
+
+
+def test_consent_to_a_term_that_just_changed_is_refused_with_a_message(cast, as_coach, as_client):
+    term = propose(cast.coach_party, "We meet weekly.")
+    as_coach.post(
+        f"/alliances/{cast.alliance.pk}/terms/{term.pk}/edit/",
+        {"category": "rhythm", "text": "We meet monthly.", "revision": 1},
+    )
+    response = as_client.post(
+        f"/alliances/{cast.alliance.pk}/terms/{term.pk}/consent/",
+        {"decision": "change", "comment": "Fridays would suit me.", "revision": 1},
+        follow=True,
+    )
+    text = page_text(response)
+    assert "This term changed since you read it" in text
+    assert "Fridays would suit me." in text
+    assert not term.consents.filter(party=cast.client_party).exists()
+
+
+def test_ratify_before_everyone_agrees_explains_what_is_missing(cast, as_coach):
+    propose(cast.coach_party, "We meet weekly.")
+    response = as_coach.post(f"/alliances/{cast.alliance.pk}/ratify/", follow=True)
+    assert "Ben has not agreed to 1 term yet." in page_text(response)
+    assert not cast.alliance.versions.exists()
+
+
+def test_withdrawing_from_the_page(cast, as_client):
+    term = propose(cast.coach_party, "We meet weekly.")
+    response = as_client.post(
+        f"/alliances/{cast.alliance.pk}/terms/{term.pk}/withdraw/", {"revision": 1}, follow=True
+    )
+    assert "Term withdrawn from the draft." in page_text(response)
+    assert "We meet weekly." not in page_text(response).split("Recent history")[0]
+
+
+def test_the_draft_marks_changes_against_the_ratified_version(cast, as_coach):
+    weekly = propose(cast.coach_party, "We meet weekly on Tuesdays.")
+    ratify_with([cast.coach_party, cast.client_party])
+    as_coach.post(
+        f"/alliances/{cast.alliance.pk}/terms/{weekly.pk}/edit/",
+        {"category": "rhythm", "text": "We meet weekly on Thursdays.", "revision": 1},
+    )
+    propose(cast.client_party, "I send an agenda the day before.", "expectations")
+    page = as_coach.get(f"/alliances/{cast.alliance.pk}/").content.decode()
+    assert "<del>Tuesdays.</del>" in page
+    assert "<ins>Thursdays.</ins>" in page
+    assert 'class="badge new"' in page
+    text = page_text(as_coach.get("/"))
+    assert "1 term needs your consent" in text
+
+
+def test_comparing_two_versions(cast, as_client):
+    weekly = propose(cast.coach_party, "We meet weekly.")
+    ratify_with([cast.coach_party, cast.client_party])
+    cast.alliance.refresh_from_db()
+    from alliance.terms import services
+
+    services.term_edit(
+        party=cast.coach_party,
+        term_id=weekly.pk,
+        revision=1,
+        category="rhythm",
+        text="We meet monthly.",
+    )
+    propose(cast.client_party, "Agenda the day before.", "expectations")
+    ratify_with([cast.coach_party, cast.client_party])
+    response = as_client.get(f"/alliances/{cast.alliance.pk}/versions/compare/?from=1&to=2")
+    html = response.content.decode()
+    assert 'data-change="changed"' in html
+    assert 'data-change="added"' in html
+    assert "<del>weekly.</del>" in html
+    assert "<ins>monthly.</ins>" in html
+    bad = as_client.get(f"/alliances/{cast.alliance.pk}/versions/compare/?from=1&to=9")
+    assert "Choose two versions" in page_text(bad)
+    assert as_client.get(f"/alliances/{cast.alliance.pk}/versions/7/").status_code == 404

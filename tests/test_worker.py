@@ -1,0 +1,42 @@
+"""Mail leaves through the database queue and a real worker, in the caller's transaction."""
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from alliance.alliances import services
+from tests.factories import make_alliance, make_user, party_of
+
+
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_a_queued_invitation_is_sent_by_the_worker(db, database_queue):
+    ana = make_user("Ana")
+    alliance = make_alliance(ana)
+    services.invitation_create(party=party_of(alliance, ana), email="ben@example.org")
+    assert mail.outbox == []
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert [m.to for m in mail.outbox] == [["ben@example.org"]]
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_no_mail_is_queued_when_the_change_fails(db, database_queue):
+    ana = make_user("Ana")
+    alliance = make_alliance(ana)
+    party = party_of(alliance, ana)
+
+    def request_that_dies() -> None:
+        with transaction.atomic():
+            services.invitation_create(party=party, email="ben@example.org")
+            raise RuntimeError("the request died after the invitation was written")
+
+    with pytest.raises(RuntimeError):
+        request_that_dies()
+    assert not DBTaskResult.objects.exists()
+    assert not alliance.invitations.exists()
