@@ -81,7 +81,7 @@ TEMPLATES = [
 _sqlite_path = DATA_DIR / "alliance.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=60
+        envstr("DATABASE_URL") or f"sqlite:///{_sqlite_path}", conn_max_age=60
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -10,12 +10,17 @@ from alliance.alliances import services
 from tests.factories import make_alliance, make_user, party_of
 
 
+# The worker commits and closes its connection as a real one does, so these tests run
+# outside the per-test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 @pytest.fixture
 def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def test_a_queued_invitation_is_sent_by_the_worker(db, database_queue):
+def test_a_queued_invitation_is_sent_by_the_worker(database_queue):
     ana = make_user("Ana")
     alliance = make_alliance(ana)
     services.invitation_create(party=party_of(alliance, ana), email="ben@example.org")
@@ -26,7 +31,7 @@ def test_a_queued_invitation_is_sent_by_the_worker(db, database_queue):
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_no_mail_is_queued_when_the_change_fails(db, database_queue):
+def test_no_mail_is_queued_when_the_change_fails(database_queue):
     ana = make_user("Ana")
     alliance = make_alliance(ana)
     party = party_of(alliance, ana)
