@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ALLIANCE_DATA_DIR ?= $(CURDIR)/data
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/alliance
 
-.PHONY: run demo install install-test lint test test-sqlite test-postgres browser-deps bench clean
+.PHONY: run demo install install-test fmt lint test test-sqlite test-postgres browser-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## Fix what ruff can fix and format the code.
+fmt: install-test
+	$(BIN)/ruff check --fix --quiet .
+	$(BIN)/ruff format --quiet .
 
 lint: install-test
 	$(BIN)/ruff check .

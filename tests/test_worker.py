@@ -9,7 +9,6 @@ from django_tasks_db.models import DBTaskResult
 from alliance.alliances import services
 from tests.factories import make_alliance, make_user, party_of
 
-
 # The worker commits and closes its connection as a real one does, so these tests run
 # outside the per-test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
