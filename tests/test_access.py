@@ -124,3 +124,21 @@ def test_a_party_cannot_act_on_another_alliances_terms_or_invitations(cast):
     foreign_term.refresh_from_db()
     assert foreign_term.status == "active"
     assert foreign_term.consents.count() == 1
+
+
+def test_admin_lists_open_for_staff_and_never_show_invitation_tokens(cast):
+    from alliance.accounts.models import User
+
+    admin = User.objects.create_superuser("root@example.org", "a-long-test-password-9")
+    browser = Client()
+    browser.force_login(admin)
+    for url in [
+        "/admin/accounts/user/",
+        "/admin/alliances/alliance/",
+        "/admin/alliances/invitation/",
+        "/admin/alliances/event/",
+        f"/admin/alliances/invitation/{Invitation.objects.first().pk}/change/",
+    ]:
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert Invitation.objects.first().token_hash not in response.content.decode()

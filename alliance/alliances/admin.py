@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from alliance.alliances.models import Alliance, Event, Invitation, Party
+
+
+class PartyInline(admin.TabularInline):
+    model = Party
+    extra = 0
+    fields = ("user", "role_label", "joined_at")
+    readonly_fields = ("joined_at",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Alliance)
+class AllianceAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "created_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("title",)
+    readonly_fields = ("current_version", "created_at")
+    raw_id_fields = ("created_by",)
+    inlines = [PartyInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("alliance", "email", "created_at", "expires_at", "accepted_at", "revoked_at")
+    exclude = ("token_hash",)
+    readonly_fields = ("alliance", "invited_by", "accepted_by", "accepted_at", "created_at")
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Read-only: the history is append-only, for operators too."""
+
+    list_display = ("created_at", "alliance", "actor", "kind")
+    list_filter = ("kind",)
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
