@@ -11,11 +11,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . 2>&1 | grep -v -e '^ *$$' -e '!!' -e '\*\*\*' -e 'working directory' -e 'editable' -e 'precedence' -e 'WheelFile' || true
+	@$(BIN)/python -c "import alliance.cli" && touch $@
 
-install-test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]' 2>&1 | grep -v -e '^ *$$' -e '!!' -e '\*\*\*' -e 'working directory' -e 'editable' -e 'precedence' -e 'WheelFile' || true
+	@$(BIN)/python -c "import alliance.cli, pytest_django, playwright" && touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 ## Install and start Alliance on SQLite in ./data (HOST and PORT change where it listens).
 run: install

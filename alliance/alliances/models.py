@@ -131,6 +131,11 @@ class EventKind(models.TextChoices):
     RATIFIED = "ratified", "ratified version"
 
 
+# How each kind of event reads in a history line ("Ana <verb> ..."). Other apps add their
+# own kinds here from their AppConfig.ready(), so new kinds need no migration of Event.
+EVENT_VERBS: dict[str, str] = {str(kind.value): str(kind.label) for kind in EventKind}
+
+
 class AppendOnlyError(Exception):
     pass
 
@@ -142,7 +147,7 @@ class Event(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    kind = models.CharField(max_length=32)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now, db_index=True)
 
@@ -150,7 +155,7 @@ class Event(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.actor} {self.get_kind_display()}"
+        return f"{self.actor} {self.verb}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -159,3 +164,7 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("History events are never deleted.")
+
+    @property
+    def verb(self) -> str:
+        return EVENT_VERBS.get(self.kind, self.kind.replace("_", " "))
