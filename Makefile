@@ -40,7 +40,8 @@ browser-deps:
 
 ## Fix what ruff can fix and format the code.
 fmt: install-test
-	$(BIN)/ruff check --fix --quiet .
+	$(BIN)/ruff format --quiet .
+	$(BIN)/ruff check --fix --quiet . || true
 	$(BIN)/ruff format --quiet .
 
 lint: install-test

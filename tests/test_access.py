@@ -11,7 +11,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliance.alliances.models import Invitation
+from alliance.conversations import services
 from tests.conftest import login
+from tests.conversations.factories import first_prompt, plant, share
 from tests.factories import make_alliance, party_of, propose, ratify_with
 
 # URL names that are not about one alliance, with why they may answer outsiders.
@@ -55,11 +57,21 @@ def alliance_urls(cast) -> list[str]:
     term = propose(cast.coach_party, "We meet weekly.")
     ratify_with([cast.coach_party, cast.client_party])
     invitation = Invitation.objects.filter(alliance=cast.alliance).first()
+    stake = plant(cast.coach_party)
+    services.stake_answer(
+        party=cast.client_party, stake_id=stake.pk, works=[stake.candidates.first().pk]
+    )
+    prompt = first_prompt(stake)
+    share(cast.coach_party, stake, prompt, "I want our sessions to feel honest.")
+    share(cast.client_party, stake, prompt, "I want honest and calm sessions.")
     values = {
         "alliance_id": cast.alliance.pk,
         "term_id": term.pk,
         "number": 1,
         "invitation_id": invitation.pk,
+        "stake_id": stake.pk,
+        "prompt_id": prompt.pk,
+        "reflection_id": stake.reflections.first().pk,
     }
     urls = []
     for route, pattern in project_patterns():
@@ -82,7 +94,9 @@ def test_every_alliance_url_is_404_for_an_outsider(cast, alliance_urls):
             assert response.status_code == 404, (
                 f"{method.__name__.upper()} {url} answered {response.status_code}"
             )
-            assert "Coaching" not in response.content.decode()
+            body = response.content.decode()
+            assert "Coaching" not in body
+            assert "honest" not in body
 
 
 def test_every_alliance_url_sends_an_anonymous_visitor_to_log_in(cast, alliance_urls):

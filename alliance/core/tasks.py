@@ -5,7 +5,13 @@ from django_tasks import task
 
 @task()
 def deliver_email(
-    *, to: list[str], subject: str, text: str, html: str | None, headers: dict[str, str]
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None,
+    headers: dict[str, str],
+    attachments: list[list[str]] | None = None,
 ) -> None:
     """Send one rendered email. Runs in a background worker (`alliance worker`)."""
     message = EmailMultiAlternatives(
@@ -17,4 +23,6 @@ def deliver_email(
     )
     if html:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     message.send()

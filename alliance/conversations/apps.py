@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ConversationsConfig(AppConfig):
+    """The design conversation: a stake in the calendar, groundwork, private reflection,
+    the reveal, and turning what was said into terms."""
+
+    name = "alliance.conversations"
+    label = "conversations"
+
+    def ready(self) -> None:
+        from alliance.alliances.models import EVENT_VERBS
+        from alliance.conversations.models import ConversationEvent
+
+        EVENT_VERBS.update({str(k.value): str(k.label) for k in ConversationEvent})

@@ -1,0 +1,72 @@
+"""iCalendar invitations for stakes (RFC 5545 / iTIP), built with the `icalendar` package.
+
+Calendar programs match updates by UID and take the one with the highest SEQUENCE, so a
+stake keeps its UID for life and raises its sequence with every change it sends.
+"""
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from alliance.alliances.models import Party
+from alliance.conversations.models import Stake, StakeState
+from alliance.lib.clock import now
+
+PRODID = "-//Alliance//Design the alliance//EN"
+
+
+def stake_summary(stake: Stake) -> str:
+    return f"{stake.get_kind_display()}: {stake.alliance.title}"
+
+
+def _address(party: Party) -> vCalAddress:
+    address = vCalAddress(f"mailto:{party.user.email}")
+    address.params["cn"] = vText(party.user.name)
+    return address
+
+
+def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -> str:
+    """The invitation (REQUEST) or cancellation (CANCEL) of a scheduled stake.
+
+    Holds only what a calendar needs: the alliance's title, time, place and note; never a
+    reflection or a term.
+    """
+    if stake.starts_at is None:
+        raise ValueError("Only a scheduled stake has a calendar entry.")
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    event = Event()
+    event.add("uid", stake.uid)
+    event.add("sequence", stake.sequence)
+    event.add("dtstamp", now())
+    event.add("dtstart", stake.starts_at)
+    event.add("dtend", stake.starts_at + timedelta(minutes=stake.duration_minutes))
+    event.add("summary", stake_summary(stake))
+    url = settings.BASE_URL + reverse(
+        "conversation_detail", kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk}
+    )
+    description = "\n\n".join(
+        part for part in [stake.note, f"Open the conversation: {url}"] if part
+    )
+    event.add("description", description)
+    event.add("url", url)
+    if stake.location:
+        event.add("location", stake.location)
+    cancelled = method == "CANCEL" or stake.state == StakeState.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    organizer = _address(stake.proposed_by)
+    event.add("organizer", organizer)
+    for party in parties:
+        attendee = _address(party)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = vText("ACCEPTED")
+        attendee.params["rsvp"] = vText("FALSE")
+        event.add("attendee", attendee, encode=False)
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -1,0 +1,89 @@
+from datetime import datetime
+from typing import Any
+
+from django import forms
+
+from alliance.conversations.library import THEMES
+from alliance.conversations.models import StakeKind
+from alliance.conversations.services import MAX_CANDIDATES, REFLECTION_LIMIT
+from alliance.terms.models import Category
+
+LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class StakeForm(forms.Form):
+    kind = forms.ChoiceField(label="Conversation", choices=StakeKind.choices)
+    duration_minutes = forms.TypedChoiceField(
+        label="Length",
+        coerce=int,
+        initial=60,
+        choices=[
+            (30, "30 minutes"),
+            (45, "45 minutes"),
+            (60, "1 hour"),
+            (90, "1½ hours"),
+            (120, "2 hours"),
+        ],
+    )
+    location = forms.CharField(
+        label="Place or video link",
+        max_length=300,
+        required=False,
+        help_text="A room, a café, or the link to a video call.",
+    )
+    note = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Anything the others should know, such as keeping the time free of distractions.",
+    )
+    groundwork = forms.CharField(
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="How the conversation opens: why you are having it. Edit it freely.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, MAX_CANDIDATES + 1):
+            self.fields[f"time_{n}"] = forms.DateTimeField(
+                label=f"Time {n}" if n > 1 else "Times that suit you (your time zone)",
+                required=n == 1,
+                widget=LOCAL_INPUT,
+            )
+
+    def times(self) -> list[datetime | None]:
+        return [self.cleaned_data.get(f"time_{n}") for n in range(1, MAX_CANDIDATES + 1)]
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(label="New time (your time zone)", widget=LOCAL_INPUT)
+
+
+class GroundworkForm(forms.Form):
+    groundwork = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ReflectionForm(forms.Form):
+    text = forms.CharField(
+        label="Your reflection",
+        max_length=REFLECTION_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "data-feedback-coach": ""}),
+        help_text="Write from your own side: “I …”. Start with what works.",
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    action = forms.ChoiceField(
+        choices=[("save", "Save draft"), ("share", "Share"), ("skip", "Skip")],
+        widget=forms.HiddenInput,
+        initial="save",
+    )
+
+
+class PromptForm(forms.Form):
+    theme = forms.ChoiceField(choices=THEMES)
+    text = forms.CharField(label="Your question", max_length=500)
+    category = forms.ChoiceField(
+        label="Terms from it usually concern", choices=Category.choices, initial=Category.OTHER
+    )

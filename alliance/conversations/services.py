@@ -1,0 +1,506 @@
+"""Writes for the design conversation: stakes, prompts, reflections, terms from reflections."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+
+from alliance.alliances.models import Alliance, Party
+from alliance.alliances.services import event_record
+from alliance.conversations.calendar import stake_ics
+from alliance.conversations.library import GROUNDWORK, PROMPTS, THEME_LABELS
+from alliance.conversations.models import (
+    AlliancePrompt,
+    CandidateTime,
+    ConversationEvent,
+    Reflection,
+    ReflectionRevision,
+    ReflectionState,
+    Stake,
+    StakeKind,
+    StakeState,
+    TermOrigin,
+    TimeAnswer,
+)
+from alliance.lib.clock import now
+from alliance.lib.mail import send_templated
+from alliance.terms.models import Category, Term
+from alliance.terms.services import term_propose
+
+MAX_CANDIDATES = 5
+REFLECTION_LIMIT = 5000
+
+
+class ReflectionConflict(Exception):
+    """The reflection was saved elsewhere (another tab or device) since it was opened."""
+
+    def __init__(self, current: Reflection) -> None:
+        super().__init__("The reflection changed since you opened it.")
+        self.current = current
+
+
+def default_groundwork(alliance: Alliance) -> str:
+    return GROUNDWORK.get(alliance.kind, GROUNDWORK["other"])
+
+
+# Prompts ---------------------------------------------------------------------------------
+
+
+def prompts_ensure(alliance: Alliance) -> None:
+    """Give the alliance its copy of the built-in prompts, worded for its kind. Idempotent."""
+    prompts = AlliancePrompt.objects.filter(alliance=alliance)
+    have = set(prompts.exclude(builtin_key="").values_list("builtin_key", flat=True))
+    missing = [p for p in PROMPTS if p.key not in have]
+    if not missing:
+        return
+    start = (prompts.aggregate(m=Max("position"))["m"] or 0) + 1
+    AlliancePrompt.objects.bulk_create(
+        AlliancePrompt(
+            alliance=alliance,
+            builtin_key=p.key,
+            theme=p.theme,
+            category=p.category,
+            text=p.text_for(alliance.kind),
+            position=start + i,
+        )
+        for i, p in enumerate(missing)
+    )
+
+
+def _prompt(party: Party, prompt_id: int) -> AlliancePrompt:
+    prompt = AlliancePrompt.objects.filter(pk=prompt_id, alliance_id=party.alliance_id).first()
+    if prompt is None:
+        raise ValidationError("That prompt is not part of this alliance.")
+    return prompt
+
+
+@transaction.atomic
+def prompt_add(*, party: Party, theme: str, text: str, category: str = "") -> AlliancePrompt:
+    text = " ".join(text.split())
+    if theme not in THEME_LABELS:
+        raise ValidationError({"theme": "Choose a theme for the prompt."})
+    if not text:
+        raise ValidationError({"text": "Write the question you want everyone to reflect on."})
+    if len(text) > 500:
+        raise ValidationError({"text": "Keep a prompt under 500 characters."})
+    if category and category not in Category.values:
+        raise ValidationError({"category": "Choose a category."})
+    alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
+    prompts_ensure(alliance)
+    prompts = AlliancePrompt.objects.filter(alliance=alliance)
+    last_in_theme = prompts.filter(theme=theme).aggregate(m=Max("position"))["m"]
+    position = (last_in_theme or 0) + 1
+    prompts.filter(position__gte=position).update(position=F("position") + 1)
+    prompt = AlliancePrompt.objects.create(
+        alliance=alliance,
+        theme=theme,
+        category=category or Category.OTHER,
+        text=text,
+        position=position,
+        added_by=party,
+    )
+    event_record(
+        alliance=alliance, actor=party.user, kind=ConversationEvent.PROMPT_ADDED, text=text
+    )
+    return prompt
+
+
+@transaction.atomic
+def prompt_set_hidden(*, party: Party, prompt_id: int, hidden: bool) -> AlliancePrompt:
+    prompt = _prompt(party, prompt_id)
+    prompt.hidden = hidden
+    prompt.save(update_fields=["hidden"])
+    return prompt
+
+
+@transaction.atomic
+def prompt_move(*, party: Party, prompt_id: int, up: bool) -> None:
+    """Swap the prompt with its neighbour above or below."""
+    prompt = _prompt(party, prompt_id)
+    siblings = AlliancePrompt.objects.select_for_update().filter(alliance_id=party.alliance_id)
+    neighbour = (
+        siblings.filter(position__lt=prompt.position).order_by("-position", "-id").first()
+        if up
+        else siblings.filter(position__gt=prompt.position).order_by("position", "id").first()
+    )
+    if neighbour is None:
+        return
+    prompt.position, neighbour.position = neighbour.position, prompt.position
+    prompt.save(update_fields=["position"])
+    neighbour.save(update_fields=["position"])
+
+
+# Stakes ----------------------------------------------------------------------------------
+
+
+def _parties(alliance_id: int) -> list[Party]:
+    return list(Party.objects.filter(alliance_id=alliance_id).select_related("user"))
+
+
+def _stake(party: Party, stake_id: int, lock: bool = True) -> Stake:
+    stakes = Stake.objects.select_related("alliance", "proposed_by__user")
+    if lock:
+        stakes = stakes.select_for_update(of=("self",))
+    stake = stakes.filter(pk=stake_id, alliance_id=party.alliance_id).first()
+    if stake is None:
+        raise ValidationError("That conversation does not exist.")
+    return stake
+
+
+def _clean_times(times: Iterable[datetime | None]) -> list[datetime]:
+    chosen = sorted({t for t in times if t is not None})
+    if not chosen:
+        raise ValidationError({"times": "Offer at least one time."})
+    if len(chosen) > MAX_CANDIDATES:
+        raise ValidationError({"times": f"Offer at most {MAX_CANDIDATES} times."})
+    if any(t <= now() for t in chosen):
+        raise ValidationError({"times": "Every time you offer must lie in the future."})
+    return chosen
+
+
+@transaction.atomic
+def stake_plant(
+    *,
+    party: Party,
+    kind: str,
+    times: Sequence[datetime | None],
+    duration_minutes: int,
+    location: str = "",
+    note: str = "",
+    groundwork: str = "",
+) -> Stake:
+    """Propose a conversation with candidate times; the others say which suit them."""
+    if kind not in StakeKind.values:
+        raise ValidationError({"kind": "Choose the kind of conversation."})
+    if not 15 <= duration_minutes <= 480:
+        raise ValidationError({"duration_minutes": "A conversation lasts 15 to 480 minutes."})
+    chosen = _clean_times(times)
+    alliance = party.alliance
+    stake = Stake.objects.create(
+        alliance=alliance,
+        kind=kind,
+        proposed_by=party,
+        proposer_time_zone=party.user.time_zone,
+        duration_minutes=duration_minutes,
+        location=location.strip()[:300],
+        note=note.strip(),
+        groundwork=groundwork.strip() or default_groundwork(alliance),
+    )
+    candidates = CandidateTime.objects.bulk_create(
+        CandidateTime(stake=stake, starts_at=t) for t in chosen
+    )
+    TimeAnswer.objects.bulk_create(
+        TimeAnswer(candidate=c, party=party, works=True)
+        for c in CandidateTime.objects.filter(stake=stake)
+    )
+    prompts_ensure(alliance)
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=ConversationEvent.STAKE_PLANTED,
+        stake=stake.pk,
+        what=stake.get_kind_display(),
+    )
+    for other in _parties(alliance.pk):
+        if other.pk != party.pk:
+            send_templated(
+                "stake_proposed",
+                to=other.user.email,
+                context={
+                    "stake": stake,
+                    "viewer": other.user,
+                    "proposer": party.user.name,
+                    "times": [c.starts_at for c in candidates],
+                },
+            )
+    return stake
+
+
+def times_suiting_everyone(stake: Stake, parties: Sequence[Party]) -> list[CandidateTime]:
+    party_ids = {p.pk for p in parties}
+    suiting = []
+    for candidate in stake.candidates.prefetch_related("answers"):
+        yes = {a.party_id for a in candidate.answers.all() if a.works}
+        if party_ids <= yes:
+            suiting.append(candidate)
+    return suiting
+
+
+@transaction.atomic
+def stake_answer(*, party: Party, stake_id: int, works: Iterable[int]) -> Stake:
+    """Record which candidate times suit `party`. With two parties, a time that suits both
+    is scheduled at once; with more, the proposer confirms."""
+    stake = _stake(party, stake_id)
+    if stake.state != StakeState.PROPOSED:
+        raise ValidationError("This conversation is no longer looking for a time.")
+    chosen = set(works)
+    candidates = list(stake.candidates.all())
+    unknown = chosen - {c.pk for c in candidates}
+    if unknown:
+        raise ValidationError("Those times are not offered for this conversation.")
+    for candidate in candidates:
+        TimeAnswer.objects.update_or_create(
+            candidate=candidate,
+            party=party,
+            defaults={"works": candidate.pk in chosen, "answered_at": now()},
+        )
+    event_record(alliance=stake.alliance, actor=party.user, kind=ConversationEvent.TIMES_ANSWERED)
+    parties = _parties(stake.alliance_id)
+    suiting = times_suiting_everyone(stake, parties)
+    if suiting and len(parties) == 2:
+        _schedule(stake, suiting[0].starts_at, parties, actor=party)
+    elif party.pk != stake.proposed_by_id:
+        send_templated(
+            "stake_answered",
+            to=stake.proposed_by.user.email,
+            context={
+                "stake": stake,
+                "viewer": stake.proposed_by.user,
+                "who": party.user.name,
+                "suiting": len(suiting),
+            },
+        )
+    return stake
+
+
+def _send_calendar(stake: Stake, parties: Sequence[Party], kind: str, method: str) -> None:
+    ics = stake_ics(stake, parties, method=method)
+    for p in parties:
+        send_templated(
+            kind,
+            to=p.user.email,
+            context={"stake": stake, "viewer": p.user},
+            attachments=[("invite.ics", ics, f"text/calendar; method={method}")],
+        )
+
+
+def _schedule(stake: Stake, starts_at: datetime, parties: Sequence[Party], actor: Party) -> None:
+    rescheduling = stake.state == StakeState.SCHEDULED
+    if rescheduling:
+        stake.sequence += 1
+    stake.state = StakeState.SCHEDULED
+    stake.starts_at = starts_at
+    stake.save(update_fields=["state", "starts_at", "sequence"])
+    event_record(
+        alliance=stake.alliance,
+        actor=actor.user,
+        kind=ConversationEvent.STAKE_RESCHEDULED
+        if rescheduling
+        else ConversationEvent.STAKE_SCHEDULED,
+        stake=stake.pk,
+        at=starts_at.isoformat(),
+    )
+    _send_calendar(
+        stake, parties, "stake_updated" if rescheduling else "stake_scheduled", "REQUEST"
+    )
+
+
+@transaction.atomic
+def stake_schedule(*, party: Party, stake_id: int, candidate_id: int) -> Stake:
+    """The proposer fixes a candidate time that suits everyone."""
+    stake = _stake(party, stake_id)
+    if stake.proposed_by_id != party.pk:
+        raise ValidationError(
+            f"{stake.proposed_by.user.name} proposed this; they confirm the time."
+        )
+    if stake.state != StakeState.PROPOSED:
+        raise ValidationError("This conversation is no longer looking for a time.")
+    parties = _parties(stake.alliance_id)
+    candidate = next(
+        (c for c in times_suiting_everyone(stake, parties) if c.pk == candidate_id), None
+    )
+    if candidate is None:
+        raise ValidationError("That time does not suit everyone yet.")
+    _schedule(stake, candidate.starts_at, parties, actor=party)
+    return stake
+
+
+@transaction.atomic
+def stake_reschedule(*, party: Party, stake_id: int, starts_at: datetime | None) -> Stake:
+    """Move a scheduled conversation; everyone's calendar entry is updated."""
+    stake = _stake(party, stake_id)
+    if stake.state != StakeState.SCHEDULED:
+        raise ValidationError("Only a scheduled conversation can be moved.")
+    [new_time] = _clean_times([starts_at])
+    if new_time == stake.starts_at:
+        return stake
+    _schedule(stake, new_time, _parties(stake.alliance_id), actor=party)
+    return stake
+
+
+@transaction.atomic
+def stake_cancel(*, party: Party, stake_id: int) -> Stake:
+    stake = _stake(party, stake_id)
+    if stake.state == StakeState.CANCELLED:
+        return stake
+    was_scheduled = stake.state == StakeState.SCHEDULED
+    stake.state = StakeState.CANCELLED
+    stake.sequence += 1
+    stake.save(update_fields=["state", "sequence"])
+    event_record(
+        alliance=stake.alliance,
+        actor=party.user,
+        kind=ConversationEvent.STAKE_CANCELLED,
+        stake=stake.pk,
+    )
+    parties = _parties(stake.alliance_id)
+    if was_scheduled:
+        _send_calendar(stake, parties, "stake_cancelled", "CANCEL")
+    return stake
+
+
+@transaction.atomic
+def groundwork_update(*, party: Party, stake_id: int, groundwork: str) -> Stake:
+    stake = _stake(party, stake_id)
+    text = groundwork.strip()
+    if not text:
+        raise ValidationError(
+            {"groundwork": "Say in a few words why you are having this conversation."}
+        )
+    if len(text) > 4000:
+        raise ValidationError({"groundwork": "Keep the groundwork under 4000 characters."})
+    stake.groundwork = text
+    stake.save(update_fields=["groundwork"])
+    return stake
+
+
+# Reflections -----------------------------------------------------------------------------
+
+
+def _reflection_for_update(party: Party, stake: Stake, prompt: AlliancePrompt) -> Reflection:
+    reflection, _ = Reflection.objects.select_for_update().get_or_create(
+        stake=stake, prompt=prompt, party=party
+    )
+    return reflection
+
+
+def _check(reflection: Reflection, revision: int | None) -> None:
+    if revision is not None and reflection.revision != revision:
+        raise ReflectionConflict(reflection)
+
+
+def _clean_reflection(text: str) -> str:
+    text = text.strip()
+    if len(text) > REFLECTION_LIMIT:
+        raise ValidationError({"text": f"Keep a reflection under {REFLECTION_LIMIT} characters."})
+    return text
+
+
+@transaction.atomic
+def reflection_save(
+    *, party: Party, stake_id: int, prompt_id: int, text: str, revision: int | None
+) -> Reflection:
+    """Keep a private draft; for a reflection already shared, revise it (the earlier
+    text is kept in its history)."""
+    stake = _stake(party, stake_id)
+    prompt = _prompt(party, prompt_id)
+    reflection = _reflection_for_update(party, stake, prompt)
+    _check(reflection, revision)
+    text = _clean_reflection(text)
+    if reflection.state == ReflectionState.SHARED:
+        if not text:
+            raise ValidationError(
+                {"text": "A shared reflection cannot be emptied; revise it instead."}
+            )
+        if text != reflection.text:
+            ReflectionRevision.objects.create(
+                reflection=reflection, text=reflection.text, shared_at=reflection.shared_at or now()
+            )
+            reflection.shared_at = now()
+    elif reflection.state == ReflectionState.SKIPPED:
+        reflection.state = ReflectionState.DRAFT
+    reflection.text = text
+    reflection.revision += 1
+    reflection.updated_at = now()
+    reflection.save(update_fields=["text", "state", "revision", "updated_at", "shared_at"])
+    return reflection
+
+
+@transaction.atomic
+def reflection_share(
+    *, party: Party, stake_id: int, prompt_id: int, text: str, revision: int | None
+) -> Reflection:
+    """Commit the reflection. It stays hidden from the others until everyone has shared."""
+    stake = _stake(party, stake_id)
+    prompt = _prompt(party, prompt_id)
+    reflection = _reflection_for_update(party, stake, prompt)
+    _check(reflection, revision)
+    text = _clean_reflection(text)
+    if not text:
+        raise ValidationError({"text": "Write something before you share, or skip this prompt."})
+    if reflection.state == ReflectionState.SHARED and text != reflection.text:
+        ReflectionRevision.objects.create(
+            reflection=reflection, text=reflection.text, shared_at=reflection.shared_at or now()
+        )
+    reflection.text = text
+    reflection.state = ReflectionState.SHARED
+    reflection.shared_at = now()
+    reflection.revision += 1
+    reflection.updated_at = now()
+    reflection.save(update_fields=["text", "state", "revision", "updated_at", "shared_at"])
+    event_record(
+        alliance=stake.alliance,
+        actor=party.user,
+        kind=ConversationEvent.REFLECTION_SHARED,
+        stake=stake.pk,
+        prompt=prompt.text,
+    )
+    _reveal_if_complete(stake, prompt, actor=party)
+    return reflection
+
+
+@transaction.atomic
+def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflection:
+    """Pass on a prompt. A skip counts as an answer for the reveal. A draft is kept."""
+    stake = _stake(party, stake_id)
+    prompt = _prompt(party, prompt_id)
+    reflection = _reflection_for_update(party, stake, prompt)
+    if reflection.state == ReflectionState.SHARED:
+        raise ValidationError("You shared this one already; revise it instead of skipping.")
+    reflection.state = ReflectionState.SKIPPED
+    reflection.revision += 1
+    reflection.updated_at = now()
+    reflection.save(update_fields=["state", "revision", "updated_at"])
+    event_record(
+        alliance=stake.alliance,
+        actor=party.user,
+        kind=ConversationEvent.REFLECTION_SKIPPED,
+        stake=stake.pk,
+        prompt=prompt.text,
+    )
+    _reveal_if_complete(stake, prompt, actor=party)
+    return reflection
+
+
+def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> None:
+    parties = _parties(stake.alliance_id)
+    answered = Reflection.objects.filter(
+        stake=stake,
+        prompt=prompt,
+        state__in=[ReflectionState.SHARED, ReflectionState.SKIPPED],
+    ).count()
+    if answered == len(parties):
+        event_record(
+            alliance=stake.alliance,
+            actor=actor.user,
+            kind=ConversationEvent.PROMPT_REVEALED,
+            stake=stake.pk,
+            prompt=prompt.text,
+        )
+
+
+@transaction.atomic
+def term_from_reflection(
+    *, party: Party, reflection_id: int, category: str, text: str, note: str = ""
+) -> Term:
+    """Propose a term drafted from a reflection the proposer may see, and link the two."""
+    from alliance.conversations.selectors import reflection_visible_to
+
+    reflection = reflection_visible_to(party, reflection_id)
+    if reflection is None:
+        raise ValidationError("That reflection is not visible to you.")
+    term = term_propose(party=party, category=category, text=text, note=note)
+    TermOrigin.objects.create(term=term, reflection=reflection)
+    return term

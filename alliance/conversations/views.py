@@ -1,0 +1,364 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from alliance.alliances.decorators import party_required
+from alliance.alliances.models import Party
+from alliance.conversations import selectors, services
+from alliance.conversations.calendar import stake_ics
+from alliance.conversations.forms import (
+    GroundworkForm,
+    PromptForm,
+    ReflectionForm,
+    RescheduleForm,
+    StakeForm,
+)
+from alliance.conversations.library import DISTRACTION_NOTE, GROUNDWORK, THEMES
+from alliance.conversations.models import StakeState
+from alliance.terms.forms import TermForm
+
+
+def _flash(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def _to_conversation(party: Party, stake_id: int, prompt_id: int | None = None) -> HttpResponse:
+    url = reverse(
+        "conversation_detail", kwargs={"alliance_id": party.alliance_id, "stake_id": stake_id}
+    )
+    return redirect(f"{url}?prompt={prompt_id}#reflect" if prompt_id else url)
+
+
+@party_required
+def conversation_list(request: HttpRequest, party: Party) -> HttpResponse:
+    return render(
+        request,
+        "conversations/list.html",
+        {"alliance": party.alliance, "stakes": selectors.stakes_of(party.alliance)},
+    )
+
+
+@party_required
+def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
+    alliance = party.alliance
+    form = StakeForm(
+        request.POST or None,
+        initial={"groundwork": services.default_groundwork(alliance), "note": DISTRACTION_NOTE},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            stake = services.stake_plant(
+                party=party,
+                kind=data["kind"],
+                times=form.times(),
+                duration_minutes=data["duration_minutes"],
+                location=data["location"],
+                note=data["note"],
+                groundwork=data["groundwork"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, "Conversation proposed. The others choose the times that suit them."
+            )
+            return _to_conversation(party, stake.pk)
+    return render(
+        request,
+        "conversations/stake_form.html",
+        {"alliance": alliance, "form": form, "groundwork_by_kind": GROUNDWORK},
+    )
+
+
+def _prompt_param(request: HttpRequest) -> int | None:
+    try:
+        return int(request.GET["prompt"]) if "prompt" in request.GET else None
+    except ValueError:
+        return None
+
+
+def _conversation_context(party: Party, stake_id: int, prompt_id: int | None) -> dict[str, Any]:
+    stake = selectors.stake_for(party, stake_id)
+    conversation = selectors.conversation_for(party, stake)
+    board = conversation.board(prompt_id)
+    if prompt_id is not None and board is None:
+        raise Http404("No such prompt in this conversation.")
+    return {"alliance": party.alliance, "c": conversation, "stake": stake, "board": board}
+
+
+@party_required
+def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    context = _conversation_context(party, stake_id, _prompt_param(request))
+    board = context["board"]
+    mine = board.mine if board else None
+    context["form"] = ReflectionForm(
+        initial={"text": mine.text if mine else "", "revision": mine.revision if mine else ""}
+    )
+    context["reschedule_form"] = RescheduleForm()
+    context["groundwork_form"] = GroundworkForm(initial={"groundwork": context["stake"].groundwork})
+    return render(request, "conversations/detail.html", context)
+
+
+@party_required
+def conversation_board(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    """The live part of the conversation page, fetched again by the page's script."""
+    return render(
+        request,
+        "conversations/_board.html",
+        _conversation_context(party, stake_id, _prompt_param(request)),
+    )
+
+
+@party_required
+@require_POST
+def reflection_submit(
+    request: HttpRequest, party: Party, stake_id: int, prompt_id: int
+) -> HttpResponse:
+    form = ReflectionForm(request.POST)
+    action = request.POST.get("action", "save")
+    if not form.is_valid():
+        return _reflection_error(request, party, stake_id, prompt_id, form)
+    data = form.cleaned_data
+    try:
+        if action == "skip":
+            services.reflection_skip(party=party, stake_id=stake_id, prompt_id=prompt_id)
+            messages.info(request, "Skipped. It counts as your answer for the reveal.")
+        elif action == "share":
+            services.reflection_share(
+                party=party,
+                stake_id=stake_id,
+                prompt_id=prompt_id,
+                text=data["text"],
+                revision=data["revision"],
+            )
+            messages.success(request, "Shared. The others see it once everyone has shared.")
+        else:
+            services.reflection_save(
+                party=party,
+                stake_id=stake_id,
+                prompt_id=prompt_id,
+                text=data["text"],
+                revision=data["revision"],
+            )
+            messages.success(request, "Saved. Only you can see this draft.")
+    except services.ReflectionConflict as conflict:
+        return _reflection_error(
+            request,
+            party,
+            stake_id,
+            prompt_id,
+            form,
+            conflict=conflict.current.text,
+            revision=conflict.current.revision,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _reflection_error(request, party, stake_id, prompt_id, form)
+    return _to_conversation(party, stake_id, prompt_id)
+
+
+def _reflection_error(
+    request: HttpRequest,
+    party: Party,
+    stake_id: int,
+    prompt_id: int,
+    form: ReflectionForm,
+    conflict: str | None = None,
+    revision: int | None = None,
+) -> HttpResponse:
+    """Show the conversation again with the person's own words still in the box."""
+    context = _conversation_context(party, stake_id, prompt_id)
+    if revision is not None:
+        form = ReflectionForm({**form.data.dict(), "revision": str(revision)})  # type: ignore[attr-defined]
+        form.is_valid()
+    context.update(
+        form=form,
+        conflict=conflict,
+        reschedule_form=RescheduleForm(),
+        groundwork_form=GroundworkForm(initial={"groundwork": context["stake"].groundwork}),
+    )
+    return render(
+        request, "conversations/detail.html", context, status=409 if conflict is not None else 400
+    )
+
+
+@party_required
+@require_POST
+def stake_answer(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    try:
+        works = [int(v) for v in request.POST.getlist("works")]
+        stake = services.stake_answer(party=party, stake_id=stake_id, works=works)
+    except ValueError:
+        messages.error(request, "Choose among the times offered.")
+        return _to_conversation(party, stake_id)
+    except ValidationError as error:
+        _flash(request, error)
+        return _to_conversation(party, stake_id)
+    if stake.state == StakeState.SCHEDULED:
+        messages.success(
+            request, "A time suits everyone: it is scheduled and in everyone's calendar."
+        )
+    else:
+        messages.success(request, "Thank you. Your answer is recorded.")
+    return _to_conversation(party, stake_id)
+
+
+@party_required
+@require_POST
+def stake_schedule(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    try:
+        services.stake_schedule(
+            party=party, stake_id=stake_id, candidate_id=int(request.POST.get("candidate", 0))
+        )
+    except (ValueError, ValidationError) as error:
+        if isinstance(error, ValidationError):
+            _flash(request, error)
+        else:
+            messages.error(request, "Choose one of the times.")
+    else:
+        messages.success(request, "Scheduled. Everyone receives a calendar invitation.")
+    return _to_conversation(party, stake_id)
+
+
+@party_required
+@require_POST
+def stake_reschedule(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, str(text))
+        return _to_conversation(party, stake_id)
+    try:
+        services.stake_reschedule(
+            party=party, stake_id=stake_id, starts_at=form.cleaned_data["starts_at"]
+        )
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, "Moved. Everyone's calendar entry is updated.")
+    return _to_conversation(party, stake_id)
+
+
+@party_required
+@require_POST
+def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    try:
+        services.stake_cancel(party=party, stake_id=stake_id)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, "Cancelled. Everyone's calendar entry is removed.")
+    return _to_conversation(party, stake_id)
+
+
+@party_required
+@require_POST
+def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    try:
+        services.groundwork_update(
+            party=party, stake_id=stake_id, groundwork=request.POST.get("groundwork", "")
+        )
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, "Groundwork updated.")
+    return _to_conversation(party, stake_id)
+
+
+@party_required
+def stake_invitation(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    """The calendar file of a scheduled conversation, to import by hand."""
+    stake = selectors.stake_for(party, stake_id)
+    if stake.starts_at is None:
+        raise Http404("This conversation has no time yet.")
+    method = "CANCEL" if stake.state == StakeState.CANCELLED else "REQUEST"
+    parties = list(party.alliance.parties.select_related("user"))
+    response = HttpResponse(
+        stake_ics(stake, parties, method=method), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="conversation-{stake.pk}.ics"'
+    return response
+
+
+@party_required
+def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -> HttpResponse:
+    reflection = selectors.reflection_visible_to(party, reflection_id)
+    if reflection is None:
+        raise Http404("No such reflection.")
+    form = TermForm(
+        request.POST or None,
+        initial={"category": reflection.prompt.category, "text": reflection.text},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            term = services.term_from_reflection(
+                party=party,
+                reflection_id=reflection.pk,
+                category=data["category"],
+                text=data["text"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, "Term proposed from the reflection. Everyone is asked for consent."
+            )
+            return redirect(
+                reverse("alliance_detail", kwargs={"alliance_id": party.alliance_id})
+                + f"#term-{term.pk}"
+            )
+    return render(
+        request,
+        "conversations/reflection_term.html",
+        {"alliance": party.alliance, "form": form, "reflection": reflection},
+    )
+
+
+@party_required
+def prompt_library(request: HttpRequest, party: Party) -> HttpResponse:
+    services.prompts_ensure(party.alliance)
+    form = PromptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.prompt_add(party=party, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Prompt added.")
+            return redirect("prompt_library", alliance_id=party.alliance_id)
+    prompts = selectors.prompts_of(party.alliance, include_hidden=True)
+    grouped = [(label, [p for p in prompts if p.theme == key]) for key, label in THEMES]
+    return render(
+        request,
+        "conversations/prompts.html",
+        {"alliance": party.alliance, "grouped": grouped, "form": form},
+    )
+
+
+@party_required
+@require_POST
+def prompt_change(request: HttpRequest, party: Party, prompt_id: int) -> HttpResponse:
+    action = request.POST.get("action")
+    try:
+        if action in ("hide", "show"):
+            services.prompt_set_hidden(party=party, prompt_id=prompt_id, hidden=action == "hide")
+        elif action in ("up", "down"):
+            services.prompt_move(party=party, prompt_id=prompt_id, up=action == "up")
+        else:
+            messages.error(request, "Choose what to do with the prompt.")
+    except ValidationError as error:
+        _flash(request, error)
+    return redirect(
+        reverse("prompt_library", kwargs={"alliance_id": party.alliance_id})
+        + f"#prompt-{prompt_id}"
+    )
