@@ -61,5 +61,3 @@ def test_a_blank_prompt_is_refused_with_a_message(cast):
     assert response.status_code == 200
     assert "This field is required." in page_text(response)
     assert len(prompts_of(cast.alliance, include_hidden=True)) == len(PROMPTS)
-        response
-    )
