@@ -130,6 +130,7 @@ def reflection_submit(
         if action == "skip":
             services.reflection_skip(party=party, stake_id=stake_id, prompt_id=prompt_id)
             messages.info(request, "Skipped. It counts as your answer for the reveal.")
+            return _to_conversation(party, stake_id)
         elif action == "share":
             services.reflection_share(
                 party=party,
@@ -139,6 +140,7 @@ def reflection_submit(
                 revision=data["revision"],
             )
             messages.success(request, "Shared. The others see it once everyone has shared.")
+            return _to_conversation(party, stake_id)
         else:
             services.reflection_save(
                 party=party,

@@ -1,0 +1,76 @@
+"""The design conversation in a real browser: a stake, private reflections, the reveal,
+and a term drafted from what was said."""
+
+import pytest
+from django.core import mail
+
+from tests.factories import PASSWORD, join, make_alliance, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
+    live_server, browser, screenshots, settings
+):
+    settings.BASE_URL = live_server.url
+    base = live_server.url
+    ana_user = make_user("Ana", "ana@example.org", time_zone="Europe/Berlin")
+    ben_user = make_user("Ben", "ben@example.org", time_zone="America/New_York")
+    alliance = make_alliance(ana_user, title="Coaching: Ana and Ben")
+    join(alliance, ben_user)
+    ana = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    ben = browser.new_context(viewport={"width": 414, "height": 860}).new_page()
+    for page in (ana, ben):
+        page.set_default_timeout(10_000)
+    log_in(ana, base, "ana@example.org")
+    log_in(ben, base, "ben@example.org")
+
+    # Ana plants a stake with two times.
+    ana.goto(f"{base}/alliances/{alliance.pk}/")
+    ana.get_by_role("link", name="Plant a stake").click()
+    ana.locator("#id_time_1").fill("2031-05-06T10:00")
+    ana.locator("#id_time_2").fill("2031-05-07T10:00")
+    ana.get_by_label("Place or video link").fill("https://meet.example.org/ana-ben")
+    ana.get_by_role("button", name="Propose the conversation").click()
+    conversation_url = ana.url.split("?")[0].split("#")[0]
+    assert "Groundwork" in ana.content()
+
+    # Ben sees the times in New York time and picks the second.
+    ben.goto(conversation_url)
+    assert "Wed 7 May, 04:00" in ben.content()
+    ben.get_by_label("Wed 7 May, 04:00").check()
+    ben.get_by_role("button", name="Save my answer").click()
+    assert "it is scheduled" in ben.content()
+    assert any(m.attachments for m in mail.outbox if "ana@example.org" in m.to)
+
+    # Both reflect on the first prompt; Ana's draft stays hers until both shared.
+    ana.goto(conversation_url)
+    ana.locator("#id_text").fill("I want our sessions to feel honest and calm.")
+    ana.get_by_role("button", name="Share").click()
+    ben.goto(conversation_url)
+    assert "honest and calm" not in ben.content()
+    assert ben.locator("[data-who-shared]").inner_text().startswith("Ana: shared")
+    ben.locator("#id_text").fill("I hope for honest feedback, even when it stings.")
+    ben.get_by_role("button", name="Share").click()
+
+    ben.locator(".prompt-nav a").first.click()
+    assert ben.locator("#reveal").get_attribute("data-revealed") == "yes"
+    assert ben.locator("#reveal mark").first.inner_text().lower() == "honest"
+    ben.locator("#reveal").screenshot(path=str(screenshots / "reveal.png"))
+
+    # Ana's page updates on its own (no reload) and she turns Ben's words into a term.
+    ana.wait_for_selector("#reveal[data-revealed=yes]", timeout=15_000)
+    ana.screenshot(path=str(screenshots / "conversation.png"), full_page=True)
+    ana.locator('.reflection[data-party="Ben"]').get_by_role(
+        "link", name="Propose a term from this"
+    ).click()
+    ana.get_by_label("Term").fill("We give each other honest feedback, kindly, in every session.")
+    ana.get_by_role("button", name="Propose the term").click()
+    assert "Term proposed from the reflection" in ana.content()
