@@ -54,6 +54,7 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
     ana.goto(conversation_url)
     ana.locator("#id_text").fill("I want our sessions to feel honest and calm.")
     ana.get_by_role("button", name="Share").click()
+    ana.locator(".prompt-nav a").first.click()  # back to the prompt she answered, to watch
     ben.goto(conversation_url)
     assert "honest and calm" not in ben.content()
     assert ben.locator("[data-who-shared]").inner_text().startswith("Ana: shared")
