@@ -11,6 +11,7 @@ urlpatterns = [
     path("profile/", profile, name="profile"),
     path("alliances/", include("alliance.alliances.urls")),
     path("alliances/<int:alliance_id>/", include("alliance.terms.urls")),
+    path("feedback/", include("alliance.feedback.urls")),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
 ]

@@ -37,6 +37,14 @@ NO_FIRST_PERSON = "no_first_person"
 NEGATIVE_OPENING = "negative_opening"
 KINDS = (BLAME, ABSOLUTE, NO_FIRST_PERSON, NEGATIVE_OPENING)
 
+# What the kinds are called in front of people.
+LABELS = {
+    BLAME: "Blame",
+    ABSOLUTE: "Absolute",
+    NO_FIRST_PERSON: "No \u201cI\u201d",
+    NEGATIVE_OPENING: "Negative opening",
+}
+
 MAX_CHARS = 10_000
 MAX_SENTENCES = 200
 MIN_WORDS_FOR_FIRST_PERSON = 4
@@ -58,7 +66,12 @@ class Flag:
     explanation: str = ""
     sentence: str = ""
 
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.kind, self.kind)
+
     def as_dict(self, *, explain: bool = True) -> dict[str, object]:
+        """The flag for JSON. Without ``explain``: exactly kind, words and suggestion."""
         data: dict[str, object] = {
             "kind": self.kind,
             "words": list(self.words),
@@ -66,6 +79,7 @@ class Flag:
         }
         if explain:
             data["explanation"] = self.explanation
+            data["label"] = self.label
         return data
 
 
@@ -250,9 +264,11 @@ _FEELINGS = [
     (r"care", "uncared for"),
 ]
 _PAST_IRREGULAR = frozenset(
-    "did made said told came took gave heard thought got went left forgot let saw "
-    "knew sent read brought kept".split()
-)
+    {
+        "did", "made", "said", "told", "came", "took", "gave", "heard", "thought", "got",
+        "went", "left", "forgot", "let", "saw", "knew", "sent", "read", "brought", "kept",
+    }
+)  # fmt: skip
 _ABSOLUTE_ADVERBS = re.compile(
     r"\b(?:always|never|constantly|forever|totally|completely|even|just|so|anymore|ever)\b\s*",
     re.I,
@@ -409,10 +425,22 @@ def _absolute_matches(sentence: str) -> list[re.Match[str]]:
             continue
         if _PROMISE_BEFORE.search(sentence[: match.start()]):
             continue
-        if is_positive(_clause_around(sentence, match.start())):
+        if _is_praise_around(sentence, match):
             continue
         found.append(match)
     return found
+
+
+_NEGATING_ABSOLUTES = frozenset({"never", "nothing", "nobody", "no one", "no-one"})
+
+
+def _is_praise_around(sentence: str, match: re.Match[str]) -> bool:
+    """VADER does not read "nobody" or "nothing" as negation ("nobody cares" scores as
+    warm), so after those only our own positive cues count as praise."""
+    clause = _clause_around(sentence, match.start())
+    if re.sub(r"\s+", " ", match.group(0).lower()) in _NEGATING_ABSOLUTES:
+        return bool(_POSITIVE_CUES.search(clause)) and not _NEGATIVE_CUES.search(clause)
+    return is_positive(clause)
 
 
 def _absolute_flag(sentence: str) -> Flag | None:
@@ -424,16 +452,26 @@ def _absolute_flag(sentence: str) -> Flag | None:
     return Flag(
         kind=ABSOLUTE,
         words=words,
-        suggestion=(
-            f"Swap {quoted} for what actually happened, such as \u201ctwice this month\u201d "
-            "or \u201cin our last two meetings\u201d."
-        ),
+        suggestion=f"Swap {quoted} for {_concrete_alternative(words[0])}.",
         explanation=(
             "Absolutes are rarely literally true, so the other person can argue with the "
             "exception instead of hearing the point. A concrete example is harder to dismiss."
         ),
         sentence=sentence,
     )
+
+
+def _concrete_alternative(word: str) -> str:
+    """What to say instead depends on what the absolute sweeps over: people, things,
+    degree or frequency."""
+    word = word.lower()
+    if word.startswith(("everyone", "everybody", "nobody", "no one", "no-one")):
+        return "who exactly, such as \u201ctwo people on the team\u201d"
+    if word in ("everything", "nothing") or word in ("every", "every single"):
+        return "which ones, such as \u201cthe last two proposals\u201d"
+    if word in ("completely", "totally"):
+        return "how much, such as \u201cmore than I can manage\u201d"
+    return "how often it happened, such as \u201ctwice this month\u201d"
 
 
 # --- first person ---------------------------------------------------------------------
@@ -500,7 +538,11 @@ def _unique(words: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
+_LINKING_WORD = re.compile(r"^(?:but|still|overall|though|however|and)\b[,\s]*", re.I)
+
+
 def _shorten(sentence: str, limit: int = 80) -> str:
-    sentence = re.sub(r"^(?:but|still|overall|though|however|and)\b[,\s]*", "", sentence, flags=re.I)
+    """A sentence fit for quoting in a suggestion: no leading "but", not too long."""
+    sentence = _LINKING_WORD.sub("", sentence)
     sentence = sentence[:1].upper() + sentence[1:]
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "\u2026"
