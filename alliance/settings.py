@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "alliance.alliances",
     "alliance.terms",
     "alliance.conversations",
+    "alliance.feedback",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("alliances/", include("alliance.alliances.urls")),
     path("alliances/<int:alliance_id>/", include("alliance.terms.urls")),
     path("alliances/<int:alliance_id>/", include("alliance.conversations.urls")),
+    path("feedback/", include("alliance.feedback.urls")),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ NOT_ALLIANCE_URLS = {
     "profile": "the person's own profile",
     "alliance_new": "creates a new alliance",
     "invitation_accept": "the token is the permission; tested in test_invitations",
+    "feedback_review": "reviews only the text it is sent; tested in tests/feedback",
 }
 
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class FeedbackConfig(AppConfig):
+    """The feedback coach: points out blame, absolutes and negative openings in a
+    reflection and suggests an "I"-statement, offline and explainably."""
+
+    name = "alliance.feedback"
+    label = "feedback"
