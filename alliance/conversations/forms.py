@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 
 from alliance.conversations.library import THEMES
 from alliance.conversations.models import StakeKind
@@ -70,7 +71,9 @@ class ReflectionForm(forms.Form):
         label="Your reflection",
         max_length=REFLECTION_LIMIT,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "data-feedback-coach": ""}),
+        widget=forms.Textarea(
+            attrs={"rows": 6, "data-feedback-coach": reverse_lazy("feedback_review")}
+        ),
         help_text="Write from your own side: “I …”. Start with what works.",
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -20,6 +20,7 @@ from alliance.conversations.forms import (
 )
 from alliance.conversations.library import DISTRACTION_NOTE, GROUNDWORK, THEMES
 from alliance.conversations.models import StakeState
+from alliance.feedback.coach import review
 from alliance.terms.forms import TermForm
 
 
@@ -101,6 +102,8 @@ def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> Ht
     context["form"] = ReflectionForm(
         initial={"text": mine.text if mine else "", "revision": mine.revision if mine else ""}
     )
+    # Without JavaScript, the coach answers on submit: the saved text's flags show here.
+    context["flags"] = review(mine.text) if mine and mine.text else []
     context["reschedule_form"] = RescheduleForm()
     context["groundwork_form"] = GroundworkForm(initial={"groundwork": context["stake"].groundwork})
     return render(request, "conversations/detail.html", context)
@@ -182,6 +185,7 @@ def _reflection_error(
         form.is_valid()
     context.update(
         form=form,
+        flags=review(str(form.data.get("text", ""))),
         conflict=conflict,
         reschedule_form=RescheduleForm(),
         groundwork_form=GroundworkForm(initial={"groundwork": context["stake"].groundwork}),

@@ -58,6 +58,10 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
     ben.goto(conversation_url)
     assert "honest and calm" not in ben.content()
     assert ben.locator("[data-who-shared]").inner_text().startswith("Ana: shared")
+    ben.locator("#id_text").fill("You never tell me what you really think.")
+    ben.wait_for_selector(".feedback-flag-blame")
+    assert "I feel" in ben.locator(".feedback-flag-blame").inner_text()
+    ben.locator("#reflect").screenshot(path=str(screenshots / "feedback-coach.png"))
     ben.locator("#id_text").fill("I hope for honest feedback, even when it stings.")
     ben.get_by_role("button", name="Share").click()
 

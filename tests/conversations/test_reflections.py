@@ -187,3 +187,17 @@ def test_a_revealed_reflection_becomes_a_term_linked_to_it(cast, stake):
     assert term.origin.reflection == theirs
     assert term.category == prompt.category
     assert "1 term needs your consent" in page_text(login(cast.coach).get("/"))
+
+
+def test_the_feedback_coach_answers_on_submit_without_javascript(cast, stake):
+    prompt = first_prompt(stake)
+    ana = login(cast.coach)
+    ana.post(
+        url(stake) + f"prompts/{prompt.pk}/reflection/",
+        {"text": "You never listen to what we agreed.", "action": "save"},
+    )
+    html = ana.get(url(stake, prompt)).content.decode()
+    assert "feedback-flag-blame" in html
+    assert "feedback-flag-no_first_person" in html
+    # The flags never reach the other party.
+    assert "feedback-flag" not in login(cast.client).get(url(stake, prompt)).content.decode()
