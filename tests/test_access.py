@@ -20,6 +20,8 @@ NOT_ALLIANCE_URLS = {
     "profile": "the person's own profile",
     "alliance_new": "creates a new alliance",
     "invitation_accept": "the token is the permission; tested in test_invitations",
+    "notification_preferences": "the person's own email choices",
+    "unsubscribe": "the signed token is the permission; tested in tests/outbox",
 }
 
 
