@@ -1,60 +1,16 @@
 """A real SMTP server for the outbox tests (aiosmtpd, on a free loopback port)."""
 
-import email
-import socket
-import threading
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-
-@dataclass
-class SMTPSink:
-    """Every message the server accepted, by Message-ID."""
-
-    port: int = 0
-    received: list[email.message.Message] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.original_content)
-        with self.lock:
-            self.received.append(message)
-        return "250 OK"
-
-    def message_ids(self) -> Counter[str]:
-        with self.lock:
-            return Counter(str(m["Message-ID"]) for m in self.received)
-
-    def count(self) -> int:
-        with self.lock:
-            return len(self.received)
-
-    @property
-    def email_url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.outbox.smtp import SMTPSink, running_smtp_server
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[SMTPSink]:
-    sink = SMTPSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with running_smtp_server() as sink:
         yield sink
-    finally:
-        controller.stop()
-
 
 @pytest.fixture
 def smtp_settings(settings, smtp_server):

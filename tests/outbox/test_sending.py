@@ -11,7 +11,7 @@ from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
 from alliance.outbox.models import OutboxMessage
 from alliance.outbox.services import message_queue, send_due, unsubscribe
-from tests.outbox.conftest import free_port
+from tests.outbox.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 
