@@ -31,7 +31,12 @@ def enqueue_message(
     Such mail is never unsubscribable."""
     for address in to:
         message_queue(
-            kind=kind, to_email=address, subject=subject, text=text, html=html or "", headers=headers
+            kind=kind,
+            to_email=address,
+            subject=subject,
+            text=text,
+            html=html or "",
+            headers=headers,
         )
 
 
@@ -63,8 +68,8 @@ def send_templated(
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
+    text = str(render_to_string(f"emails/{template}.txt", context))
+    html = str(render_to_string(f"emails/{template}.html", context))
     if "unsubscribe_url" in context:
         text = text.rstrip("\n") + "\n\n" + render_to_string("emails/_footer.txt", context)
         html = html + render_to_string("emails/_footer.html", context)

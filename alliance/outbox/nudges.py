@@ -54,9 +54,7 @@ class WaitingItem:
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def dedupe_key(self, n: int) -> str:
-        return (
-            f"nudge:{self.provider}:{self.object_id}:{self.revision}:{self.user.pk}:{n}"
-        )
+        return f"nudge:{self.provider}:{self.object_id}:{self.revision}:{self.user.pk}:{n}"
 
 
 Provider = Callable[[datetime], Iterable[WaitingItem]]
@@ -141,7 +139,7 @@ def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
         draft = draft_for(alliance)
         if len(draft.parties) < 2:
             continue
-        revision = str(int(alliance.last_change.timestamp()))  # type: ignore[attr-defined]
+        revision = str(int(alliance.last_change.timestamp()))
         for party in draft.parties:
             waiting = draft.awaiting_consent_from(party)
             if not waiting:
@@ -151,7 +149,7 @@ def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
                 object_id=alliance.pk,
                 revision=revision,
                 user=party.user,
-                since=alliance.last_change,  # type: ignore[attr-defined]
+                since=alliance.last_change,
                 template="nudge_terms",
                 context={"alliance": alliance, "count": len(waiting)},
             )

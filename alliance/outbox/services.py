@@ -131,9 +131,7 @@ def _claim(now: datetime, limit: int, worker_id: str, ids: Iterable[int] | None)
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             # Rows another worker is claiming right now are skipped, not waited for.
-            won = list(
-                due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
-            )
+            won = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
             OutboxMessage.objects.filter(pk__in=won).update(**claim)
             return won
         won = []

@@ -12,6 +12,7 @@ def smtp_server() -> Iterator[SMTPSink]:
     with running_smtp_server() as sink:
         yield sink
 
+
 @pytest.fixture
 def smtp_settings(settings, smtp_server):
     """Send through the real SMTP server, and only when a test says so."""

@@ -17,7 +17,7 @@ MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def nudges_to(user) -> list[str]:
-    return [m.subject for m in mail.outbox if m.to == [user.email] and "for your answer" in m.subject]
+    return [m.subject for m in mail.outbox if m.to == [user.email] and "answer" in m.subject]
 
 
 @pytest.fixture
@@ -51,7 +51,9 @@ def test_no_nudge_before_the_delay(draft, clock):
 
 def test_one_nudge_then_one_more_then_never_again(draft, clock):
     assert on_day(clock, 2) == 1
-    assert nudges_to(draft.client) == ["[Alliance] 2 terms in “Coaching: Ana and Ben” wait for your answer"]
+    assert nudges_to(draft.client) == [
+        "[Alliance] 2 terms in “Coaching: Ana and Ben” wait for your answer"
+    ]
     assert "2 terms in the draft" in mail.outbox[0].body
     assert on_day(clock, 3) == 0, "the second waits another NUDGE_DAYS"
     assert on_day(clock, 4) == 1
@@ -72,7 +74,10 @@ def test_answering_stops_the_second_nudge(draft, clock):
     on_day(clock, 2)
     term = draft.alliance.terms.first()
     term_services.consent_give(
-        party=draft.client_party, term_id=term.pk, revision=term.revision, decision="change",
+        party=draft.client_party,
+        term_id=term.pk,
+        revision=term.revision,
+        decision="change",
         comment="Every other week?",
     )
     other = draft.alliance.terms.last()
@@ -91,7 +96,9 @@ def test_a_changed_draft_starts_a_new_pair(draft, clock):
     assert on_day(clock, 6) == 2, "Ben and Cleo: the new term waits on both"
     assert len(nudges_to(draft.client)) == 3
     assert "3 terms" in nudges_to(draft.client)[-1]
-    assert nudges_to(draft.cleo) == ["[Alliance] A term in “Coaching: Ana and Ben” waits for your answer"]
+    assert nudges_to(draft.cleo) == [
+        "[Alliance] A term in “Coaching: Ana and Ben” waits for your answer"
+    ]
 
 
 def test_running_the_job_twice_queues_nothing_twice(draft, clock):

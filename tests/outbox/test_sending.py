@@ -62,7 +62,8 @@ def test_mail_due_later_waits_until_then(queued):
 
 def test_the_message_id_is_fixed_at_creation(queued):
     (message,) = queue()
-    assert message.message_id.startswith("<") and message.message_id.endswith(">")
+    assert message.message_id.startswith("<")
+    assert message.message_id.endswith(">")
     assert "@" in message.message_id
     send_due()
     assert mail.outbox[0].extra_headers["Message-ID"] == message.message_id
@@ -70,16 +71,21 @@ def test_the_message_id_is_fixed_at_creation(queued):
 
 def test_the_same_dedupe_key_is_queued_once(queued):
     assert queue(dedupe_key="reminder:1")
-    assert message_queue(
-        kind="nudge", to_email="x@example.org", subject="Again", text="Hi", dedupe_key="reminder:1"
-    ) is None
+    assert (
+        message_queue(
+            kind="nudge",
+            to_email="x@example.org",
+            subject="Again",
+            text="Hi",
+            dedupe_key="reminder:1",
+        )
+        is None
+    )
     assert OutboxMessage.objects.count() == 1
 
 
 @time_machine.travel(MONDAY, tick=False)
-def test_failures_are_retried_with_backoff_and_keep_their_message_id(
-    settings, smtp_settings
-):
+def test_failures_are_retried_with_backoff_and_keep_their_message_id(settings, smtp_settings):
     (message,) = queue()
     # A port where no mail server listens: the connection is refused.
     settings.EMAIL_PORT = free_port()

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def unsubscribe_link(message) -> str:
     header = message.extra_headers["List-Unsubscribe"]
-    assert header.startswith("<http") and header.endswith(">")
+    assert header.startswith("<http")
+    assert header.endswith(">")
     return header[1:-1]
 
 
@@ -44,7 +45,7 @@ def test_the_link_asks_before_it_unsubscribes(cast):
     page = Client().get(link)
     assert page.status_code == 200
     assert b"Stop these emails?" in page.content
-    assert b"<form method=\"post\"" in page.content
+    assert b'<form method="post"' in page.content
     assert not NotificationPreferences.objects.filter(user=cast.client).exists()
 
 
@@ -52,9 +53,7 @@ def test_one_click_post_unsubscribes_from_that_kind_only(cast):
     propose(cast.coach_party, "We meet weekly.")
     link = path_of(unsubscribe_link(ratified_mail_to(cast, cast.client.email)))
     # Mail clients post without cookies or a CSRF token (RFC 8058).
-    response = Client(enforce_csrf_checks=True).post(
-        link, {"List-Unsubscribe": "One-Click"}
-    )
+    response = Client(enforce_csrf_checks=True).post(link, {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert b"no more emails about" in response.content
 

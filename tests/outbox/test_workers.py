@@ -29,7 +29,8 @@ def run_workers(names, smtp_server, tmp_path, *args: str, **env: str) -> list[Wo
 def send_with(workers_count: int, smtp_server, tmp_path) -> float:
     """Start the workers, queue N messages, and return messages per second."""
     names = [f"w{i}" for i in range(workers_count)]
-    workers = run_workers(names, smtp_server, tmp_path, "--outbox-interval", "0.02", "--outbox-batch", "10")
+    options = ("--outbox-interval", "0.02", "--outbox-batch", "10")
+    workers = run_workers(names, smtp_server, tmp_path, *options)
     try:
         started = time.monotonic()
         expected = queue_plain_messages(N)
