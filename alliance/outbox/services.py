@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -255,8 +256,6 @@ def preferences_update(
 ) -> NotificationPreferences:
     muted = sorted({str(kind) for kind in muted_kinds} & set(OPTIONAL_KINDS))
     if not 0 <= checkin_reminder_days <= 60:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(
             {"checkin_reminder_days": "Choose between 0 and 60 days before the check-in."}
         )
