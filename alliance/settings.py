@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "alliance.terms",
     "alliance.conversations",
     "alliance.feedback",
+    "alliance.outbox",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,17 @@ TASKS = {
 }
 
 INVITATION_DAYS = envint("ALLIANCE_INVITATION_DAYS", 14)
+
+# The outbox (alliance.outbox): every email is a row that `alliance worker` sends.
+# A claim older than this many seconds belongs to a worker that died; the mail is due again.
+OUTBOX_CLAIM_TIMEOUT = envint("ALLIANCE_OUTBOX_CLAIM_TIMEOUT", 300)
+# Attempts before a message is marked failed (retries back off from 1 minute to 6 hours).
+OUTBOX_MAX_ATTEMPTS = envint("ALLIANCE_OUTBOX_MAX_ATTEMPTS", 8)
+# Tests only: send each message as it is queued, so tests read it in `mail.outbox`.
+OUTBOX_SEND_IMMEDIATELY = False
+# Days before a party who has not answered gets a gentle reminder (and as many again
+# before the second and last one).
+NUDGE_DAYS = envint("ALLIANCE_NUDGE_DAYS", 2)
 
 # Security: secure cookies and HSTS whenever the site is served over HTTPS.
 _https = _base.scheme == "https"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("profile/", profile, name="profile"),
+    path("", include("alliance.outbox.urls")),
     path("alliances/", include("alliance.alliances.urls")),
     path("alliances/<int:alliance_id>/", include("alliance.terms.urls")),
     path("alliances/<int:alliance_id>/", include("alliance.conversations.urls")),

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 
@@ -9,12 +10,23 @@ from alliance.alliances.models import Alliance, Party
 from tests.factories import PASSWORD, join, make_alliance, make_user, party_of
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, keep the test database in a file rather than in memory, so worker
+    processes started by a test (tests/outbox/test_workers.py) can open it too."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Run background tasks at once, so tests see their mail in `mail.outbox`; hash
-    passwords cheaply, since nothing here guards a real account."""
+    """Run background tasks and send queued mail at once, so tests see their mail in
+    `mail.outbox`; hash passwords cheaply, since nothing here guards a real account."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.OUTBOX_SEND_IMMEDIATELY = True
     # allauth's rate limits count in the cache; each test starts with a clean slate.
     cache.clear()
 

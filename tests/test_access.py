@@ -23,6 +23,8 @@ NOT_ALLIANCE_URLS = {
     "alliance_new": "creates a new alliance",
     "invitation_accept": "the token is the permission; tested in test_invitations",
     "feedback_review": "reviews only the text it is sent; tested in tests/feedback",
+    "notification_preferences": "the person's own email choices",
+    "unsubscribe": "the signed token is the permission; tested in tests/outbox",
 }
 
 

@@ -206,7 +206,7 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
     for other in alliance.parties.exclude(pk=party.pk).select_related("user"):
         send_templated(
             "joined",
-            to=other.user.email,
+            to=other.user,
             context={"newcomer": user.name, "role": role, "alliance": alliance},
         )
     return party

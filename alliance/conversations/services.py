@@ -26,6 +26,7 @@ from alliance.conversations.models import (
 )
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
+from alliance.outbox.models import EmailKind
 from alliance.terms.models import Category, Term
 from alliance.terms.services import term_propose
 
@@ -206,8 +207,9 @@ def stake_plant(
     for other in _parties(alliance.pk):
         if other.pk != party.pk:
             send_templated(
-                "stake_proposed",
-                to=other.user.email,
+                EmailKind.CONVERSATION,
+                template="stake_proposed",
+                to=other.user,
                 context={
                     "stake": stake,
                     "viewer": other.user,
@@ -253,8 +255,9 @@ def stake_answer(*, party: Party, stake_id: int, works: Iterable[int]) -> Stake:
         _schedule(stake, suiting[0].starts_at, parties, actor=party)
     elif party.pk != stake.proposed_by_id:
         send_templated(
-            "stake_answered",
-            to=stake.proposed_by.user.email,
+            EmailKind.CONVERSATION,
+            template="stake_answered",
+            to=stake.proposed_by.user,
             context={
                 "stake": stake,
                 "viewer": stake.proposed_by.user,
@@ -265,12 +268,13 @@ def stake_answer(*, party: Party, stake_id: int, works: Iterable[int]) -> Stake:
     return stake
 
 
-def _send_calendar(stake: Stake, parties: Sequence[Party], kind: str, method: str) -> None:
+def _send_calendar(stake: Stake, parties: Sequence[Party], template: str, method: str) -> None:
     ics = stake_ics(stake, parties, method=method)
     for p in parties:
         send_templated(
-            kind,
-            to=p.user.email,
+            EmailKind.CONVERSATION,
+            template=template,
+            to=p.user,
             context={"stake": stake, "viewer": p.user},
             attachments=[("invite.ics", ics, f"text/calendar; method={method}")],
         )

@@ -247,7 +247,7 @@ def version_ratify(*, party: Party) -> Version:
     for p in draft.parties:
         send_templated(
             "ratified",
-            to=p.user.email,
+            to=p.user,
             context={"alliance": alliance, "version": version, "ratifier": party.user.name},
         )
     return version

@@ -1,8 +1,172 @@
+"""`alliance worker`: runs queued tasks, sends the outbox, and runs the periodic jobs.
+
+Why one loop and not a self-re-enqueuing "flush" task: a task chain breaks for good when
+the worker running its link dies (the link stays "running" forever) and multiplies when
+two links get queued; a loop in every worker cannot break or multiply. So each worker
+process, in turn:
+
+1. drains due outbox messages, `--outbox-batch` at a time, straight away while batches
+   come back full and then every `--outbox-interval` seconds (claims make several workers
+   safe together, see `alliance.outbox.services`);
+2. runs the periodic jobs (`PERIODIC_JOBS`, e.g. queueing nudges) every `--jobs-interval`
+   seconds; every job is idempotent, so several workers running it are harmless;
+3. runs the next django-tasks task from the database queue, as `db_worker` does.
+
+A SIGTERM lets the current batch or task finish; a SIGKILL loses nothing: claimed
+messages are sent again once their claim times out.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import close_old_connections
+from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker, valid_interval
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from alliance.lib.env import envint
+from alliance.outbox.nudges import nudges_queue
+from alliance.outbox.services import send_due
+
+logger = logging.getLogger("alliance.worker")
+
+# (name, job): each runs every --jobs-interval seconds in every worker; each must be
+# idempotent. Features add theirs here (check-in reminders, ...).
+PERIODIC_JOBS: list[tuple[str, Callable[[], object]]] = [("nudges", nudges_queue)]
+
+
+class AllianceWorker(Worker):
+    def __init__(
+        self, *, outbox_interval: float, outbox_batch: int, jobs_interval: float, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.outbox_interval = outbox_interval
+        self.outbox_batch = outbox_batch
+        self.jobs_interval = jobs_interval
+
+    def run(self) -> None:
+        logger.info("Starting worker %s", self.worker_id)
+        next_flush = next_jobs = time.monotonic()
+        while self.running:
+            close_old_connections()
+            busy = False
+            if time.monotonic() >= next_flush:
+                full = self._guarded("outbox", self._flush)
+                busy = busy or full
+                if not full:
+                    next_flush = time.monotonic() + self.outbox_interval
+            if time.monotonic() >= next_jobs and self.running:
+                for name, job in PERIODIC_JOBS:
+                    self._guarded(name, job)
+                next_jobs = time.monotonic() + self.jobs_interval
+            if self.running and self._run_next_task():
+                busy = True
+            close_old_connections()
+            if self.batch and not busy:
+                return
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                return
+            if self.running and not busy:
+                time.sleep(max(0.0, min(self.interval, next_flush - time.monotonic())))
+
+    def _flush(self) -> bool:
+        """Send one batch; True when it was full (more may be due)."""
+        report = send_due(limit=self.outbox_batch, worker_id=self.worker_id)
+        if report.claimed:
+            logger.info(
+                "Outbox: %d sent, %d to retry, %d failed, %d cancelled",
+                report.sent,
+                report.retried,
+                report.failed,
+                report.cancelled,
+            )
+        return report.claimed >= self.outbox_batch
+
+    def _guarded(self, name: str, job: Callable[[], object]) -> bool:
+        """Run `job` so a signal waits for it, and so its failure (say, the database
+        restarting) is logged and retried on the next round instead of killing the worker."""
+        self.running_task = True
+        try:
+            return bool(job())
+        except Exception:
+            logger.exception("%s failed; trying again on the next round", name)
+            return False
+        finally:
+            self.running_task = False
+
+    def _run_next_task(self) -> bool:
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        if self.excluded_queue_names:
+            tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        with exclusive_transaction(tasks.db):
+            try:
+                task_result = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+            except OperationalError as error:
+                if not is_locked_database_exception(error):
+                    raise
+                return False
+        if task_result is None:
+            return False
+        self.run_task(task_result)
+        return True
 
 
 class Command(DBWorkerCommand):
     help = (
-        "Run a background worker: sends email and does other queued work. Run one or more "
-        "beside the web processes; each takes the next task no other worker holds."
+        "Run a background worker: sends email from the outbox, queues reminders and does "
+        "other queued work. Run one or more beside the web processes; workers never take "
+        "the same email or task."
     )
+
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--outbox-interval",
+            type=valid_interval,
+            default=envint("ALLIANCE_OUTBOX_INTERVAL", 1),
+            help="Seconds between looks at the outbox when it is empty (default: 1).",
+        )
+        parser.add_argument(
+            "--outbox-batch",
+            type=int,
+            default=50,
+            help="Emails claimed and sent per batch (default: 50).",
+        )
+        parser.add_argument(
+            "--jobs-interval",
+            type=valid_interval,
+            default=60,
+            help="Seconds between runs of the periodic jobs, such as nudges (default: 60).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.configure_logging(options["verbosity"])
+        if not logger.hasHandlers():
+            logger.addHandler(logging.StreamHandler(self.stdout))
+        logger.setLevel(logging.INFO if options["verbosity"] >= 1 else logging.WARNING)
+        queue_names = options["queue_name"].split(",")
+        exclude = options["exclude_queues"]
+        worker = AllianceWorker(
+            # A batch run ends when nothing is left, so it looks at the outbox every round.
+            outbox_interval=0 if options["batch"] else options["outbox_interval"],
+            outbox_batch=options["outbox_batch"],
+            jobs_interval=options["jobs_interval"],
+            queue_names=queue_names,
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name=options["backend_name"],
+            startup_delay=options["startup_delay"],
+            max_tasks=options["max_tasks"],
+            worker_id=options["worker_id"],
+            excluded_queue_names=exclude.split(",") if exclude else [],
+        )
+        worker.configure_signals()
+        worker.run()

@@ -1,0 +1,316 @@
+"""Writes for the outbox: queue a message, send what is due, preferences, unsubscribe.
+
+Sending, in short. `send_due` claims up to `limit` due rows, sends them over one SMTP
+connection and marks each `sent` right after the server accepted it. A claim is a write
+that only one worker can win: on PostgreSQL the rows are picked with
+`select_for_update(skip_locked=True)`, so concurrent workers take disjoint rows without
+waiting on each other; on SQLite, where writes are serialized anyway, each row is taken
+with a conditional UPDATE that succeeds for one worker only. A worker that dies after
+claiming leaves rows in `sending`; once their claim is older than `OUTBOX_CLAIM_TIMEOUT`
+they are due again, so nothing is lost. The one gap that remains is a worker dying between
+the server's "250 OK" and the `sent` update: that message goes out again, with the same
+Message-ID, so receiving systems can recognise the duplicate.
+"""
+
+import logging
+import os
+import smtplib
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.crypto import get_random_string
+
+from alliance.accounts.models import User
+from alliance.lib.clock import now as clock_now
+from alliance.outbox.models import (
+    OPTIONAL_KINDS,
+    REQUIRED_KINDS,
+    EmailKind,
+    NotificationPreferences,
+    OutboxMessage,
+    State,
+)
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "alliance.outbox.unsubscribe"
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+# Errors the mail server will give again whatever we do: no point in retrying.
+PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
+
+
+# Queueing ---------------------------------------------------------------------------
+
+
+def message_queue(
+    *,
+    kind: str,
+    to_email: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: Mapping[str, str] | None = None,
+    recipient: User | None = None,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    attachments: Sequence[tuple[str, str, str]] = (),
+) -> OutboxMessage | None:
+    """Write one message to the outbox, inside the caller's transaction.
+
+    `attachments` are (filename, text content, MIME type), e.g. a calendar invitation.
+
+    Returns None when `dedupe_key` was already used: that message is queued (or sent)
+    already. With `OUTBOX_SEND_IMMEDIATELY` (tests only) the message is sent at once.
+    """
+    values: dict[str, Any] = {
+        "kind": kind,
+        "to_email": to_email,
+        "recipient": recipient,
+        "subject": subject,
+        "text": text,
+        "html": html or "",
+        "headers": dict(headers or {}),
+        "due_at": due_at or clock_now(),
+        "dedupe_key": dedupe_key,
+        "attachments": [list(a) for a in attachments],
+    }
+    if dedupe_key is None:
+        message = OutboxMessage.objects.create(**values)
+    else:
+        try:
+            # A savepoint, so a lost race on the unique key leaves the caller's
+            # transaction usable.
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(**values)
+        except IntegrityError:
+            return None
+    if settings.OUTBOX_SEND_IMMEDIATELY:
+        send_due(ids=[message.pk])
+    return message
+
+
+# Sending ----------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{get_random_string(6)}"
+
+
+def _due(now: datetime) -> Q:
+    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT)
+    return Q(state=State.QUEUED, due_at__lte=now) | Q(state=State.SENDING, claimed_at__lt=stale)
+
+
+def _claim(now: datetime, limit: int, worker_id: str, ids: Iterable[int] | None) -> list[int]:
+    """Take up to `limit` due messages for `worker_id`; returns the ids this worker won."""
+    due = OutboxMessage.objects.filter(_due(now))
+    if ids is not None:
+        due = due.filter(pk__in=list(ids))
+    due = due.order_by("due_at", "id")
+    claim = {
+        "state": State.SENDING,
+        "claimed_at": now,
+        "claimed_by": worker_id,
+        "attempts": F("attempts") + 1,
+    }
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            # Rows another worker is claiming right now are skipped, not waited for.
+            won = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            OutboxMessage.objects.filter(pk__in=won).update(**claim)
+            return won
+        won = []
+        for pk, state, claimed_at in due.values_list("pk", "state", "claimed_at")[:limit]:
+            # The row is ours only if nobody changed it since we read it.
+            if (
+                OutboxMessage.objects.filter(pk=pk, state=state, claimed_at=claimed_at).update(
+                    **claim
+                )
+                == 1
+            ):
+                won.append(pk)
+        return won
+
+
+def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        headers={**message.headers, "Message-ID": message.message_id},
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    for filename, content, mimetype in message.attachments:
+        email.attach(filename, content, mimetype)
+    return email
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+def send_due(
+    now: datetime | None = None,
+    limit: int = 100,
+    *,
+    worker_id: str | None = None,
+    ids: Iterable[int] | None = None,
+) -> SendReport:
+    """Send up to `limit` messages that are due at `now` (default: the clock's now).
+
+    Call it again while `report.claimed == limit`: more may be waiting. `ids` restricts
+    the batch to those messages (used to send one message at once in tests).
+    """
+    now = now or clock_now()
+    worker_id = worker_id or default_worker_id()
+    report = SendReport()
+    won = _claim(now, limit, worker_id, ids)
+    report.claimed = len(won)
+    if not won:
+        return report
+    messages = list(OutboxMessage.objects.filter(pk__in=won).order_by("due_at", "id"))
+    muted = _muted_kinds({m.recipient_id for m in messages if m.recipient_id})
+    mine = OutboxMessage.objects.filter(state=State.SENDING, claimed_by=worker_id)
+    smtp = get_connection()
+    try:
+        for message in messages:
+            if message.kind in muted.get(message.recipient_id or 0, ()):
+                # Unsubscribed after this was queued: the person's latest word counts.
+                mine.filter(pk=message.pk).update(state=State.CANCELLED)
+                report.cancelled += 1
+                continue
+            try:
+                smtp.send_messages([_email(message)])
+            except Exception as error:
+                _record_failure(mine, message, error, now, report)
+                # The connection may be broken; the next message opens a fresh one.
+                smtp.close()
+                continue
+            mine.filter(pk=message.pk).update(state=State.SENT, sent_at=clock_now(), last_error="")
+            report.sent += 1
+    finally:
+        smtp.close()
+    return report
+
+
+def _record_failure(
+    mine: Any, message: OutboxMessage, error: Exception, now: datetime, report: SendReport
+) -> None:
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    if isinstance(error, PERMANENT_ERRORS) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        mine.filter(pk=message.pk).update(state=State.FAILED, last_error=reason)
+        report.failed += 1
+        logger.error("Gave up on email %s to %s: %s", message.pk, message.to_email, reason)
+    else:
+        mine.filter(pk=message.pk).update(
+            state=State.QUEUED, due_at=now + _backoff(message.attempts), last_error=reason
+        )
+        report.retried += 1
+        logger.warning("Email %s to %s will be retried: %s", message.pk, message.to_email, reason)
+
+
+def _muted_kinds(user_ids: set[int]) -> dict[int, list[str]]:
+    if not user_ids:
+        return {}
+    rows = NotificationPreferences.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "muted_kinds"
+    )
+    return {user_id: list(kinds) for user_id, kinds in rows}
+
+
+# Preferences and unsubscribe ---------------------------------------------------------
+
+
+def preferences_for(user: User) -> NotificationPreferences:
+    """The person's preferences; the defaults (every kind on) when they never chose."""
+    found = NotificationPreferences.objects.filter(user=user).first()
+    return found or NotificationPreferences(user=user)
+
+
+def wants_email(user: User, kind: str) -> bool:
+    if kind in REQUIRED_KINDS:
+        return True
+    muted = NotificationPreferences.objects.filter(user=user).values_list("muted_kinds", flat=True)
+    return not any(kind in kinds for kinds in muted)
+
+
+@transaction.atomic
+def preferences_update(
+    *, user: User, muted_kinds: Iterable[str], checkin_reminder_days: int
+) -> NotificationPreferences:
+    muted = sorted({str(kind) for kind in muted_kinds} & set(OPTIONAL_KINDS))
+    if not 0 <= checkin_reminder_days <= 60:
+        raise ValidationError(
+            {"checkin_reminder_days": "Choose between 0 and 60 days before the check-in."}
+        )
+    preferences, _ = NotificationPreferences.objects.update_or_create(
+        user=user,
+        defaults={
+            "muted_kinds": muted,
+            "checkin_reminder_days": checkin_reminder_days,
+            "updated_at": clock_now(),
+        },
+    )
+    return preferences
+
+
+@transaction.atomic
+def unsubscribe(*, user: User, kind: str) -> NotificationPreferences:
+    """Turn off one optional kind of email for `user`. Doing it twice changes nothing."""
+    if kind in REQUIRED_KINDS:
+        raise ValueError(f"{kind} email cannot be turned off")
+    preferences, _ = NotificationPreferences.objects.select_for_update().get_or_create(user=user)
+    if kind not in preferences.muted_kinds:
+        preferences.muted_kinds = sorted([*preferences.muted_kinds, kind])
+        preferences.updated_at = clock_now()
+        preferences.save(update_fields=["muted_kinds", "updated_at"])
+    return preferences
+
+
+def unsubscribe_token(*, user: User, kind: str) -> str:
+    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(*, user: User, kind: str) -> str:
+    token = unsubscribe_token(user=user, kind=kind)
+    return settings.BASE_URL + reverse("unsubscribe", kwargs={"token": token})
+
+
+class BadUnsubscribeLink(Exception):
+    pass
+
+
+def unsubscribe_read(token: str) -> tuple[User, EmailKind]:
+    """The person and kind an unsubscribe token stands for. The signature is the authority:
+    tokens do not expire, since a link in an old email must keep working."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        kind = EmailKind(data["k"])
+        user = User.objects.get(pk=data["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        raise BadUnsubscribeLink(token) from None
+    if kind in REQUIRED_KINDS:
+        raise BadUnsubscribeLink(token)
+    return user, kind
