@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "alliance.accounts",
     "alliance.alliances",
     "alliance.terms",
+    "alliance.tending",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliance.alliances.models import Invitation
+from alliance.tending import services as tending_services
 from tests.conftest import login
 from tests.factories import make_alliance, party_of, propose, ratify_with
 
@@ -20,6 +21,8 @@ NOT_ALLIANCE_URLS = {
     "profile": "the person's own profile",
     "alliance_new": "creates a new alliance",
     "invitation_accept": "the token is the permission; tested in test_invitations",
+    "calendar_settings": "the person's own calendar feed address",
+    "calendar_feed": "the secret token is the permission; tested in tests/tending/test_calendar",
 }
 
 
@@ -55,7 +58,11 @@ def alliance_urls(cast) -> list[str]:
     term = propose(cast.coach_party, "We meet weekly.")
     ratify_with([cast.coach_party, cast.client_party])
     invitation = Invitation.objects.filter(alliance=cast.alliance).first()
+    checkin = tending_services.checkin_start(party=cast.coach_party)
+    signal = tending_services.signal_raise(party=cast.coach_party, note="We drift.")
     values = {
+        "checkin_id": checkin.pk,
+        "signal_id": signal.pk,
         "alliance_id": cast.alliance.pk,
         "term_id": term.pk,
         "number": 1,
