@@ -46,7 +46,7 @@ REFLECTION_LIMIT = 5000
 
 def _lock_alliance(party: Party) -> Alliance:
     return (
-        Alliance.objects.select_for_update()
+        Alliance.objects.select_for_update(of=("self",))
         .select_related("current_version")
         .get(pk=party.alliance_id)
     )

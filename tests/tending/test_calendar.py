@@ -39,7 +39,7 @@ def test_the_feed_repeats_a_berlin_check_in_at_ten_across_the_clock_change(ratif
     assert "DTSTAMP" in event
     assert calendar.walk("VTIMEZONE")
     occurrences = recurring_ical_events.of(calendar).between(
-        datetime(2025, 3, 20), datetime(2025, 4, 10)
+        datetime(2025, 3, 20, tzinfo=BERLIN), datetime(2025, 4, 10, tzinfo=BERLIN)
     )
     starts = [o["DTSTART"].dt.astimezone(BERLIN) for o in occurrences]
     assert [s.date() for s in starts] == [date(2025, 3, 24), date(2025, 3, 31), date(2025, 4, 7)]

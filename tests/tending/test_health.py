@@ -12,8 +12,10 @@ def test_health_shows_ratings_signals_and_versions_with_text_escaped(ratified, c
     clock.shift(timedelta(days=10))
     checkin = services.checkin_start(party=ratified.coach_party)
     ids = term_ids(ratified)
-    for party, scores in ((ratified.coach_party, ["well", "tending"]),
-                          (ratified.client_party, ["well", "tending"])):
+    for party, scores in (
+        (ratified.coach_party, ["well", "tending"]),
+        (ratified.client_party, ["well", "tending"]),
+    ):
         services.checkin_answer(
             party=party,
             checkin_id=checkin.pk,

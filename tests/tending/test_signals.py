@@ -73,8 +73,12 @@ def test_an_anonymous_signal_never_reveals_who_raised_it(db):
     assert [m.to for m in mail.outbox] == [["tess@example.org"]]
     assert "Umar" not in mail.outbox[0].body + mail.outbox[0].subject
     tess = login(lead)
-    for url in ["/", f"/alliances/{team.pk}/", f"/alliances/{team.pk}/signals/",
-                f"/alliances/{team.pk}/history/"]:
+    for url in [
+        "/",
+        f"/alliances/{team.pk}/",
+        f"/alliances/{team.pk}/signals/",
+        f"/alliances/{team.pk}/history/",
+    ]:
         page = tess.get(url).content.decode()
         assert "Meetings run over." in page, url
         # Umar is named as a party; never next to the signal.
