@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "alliance.conversations",
     "alliance.feedback",
     "alliance.outbox",
+    "alliance.tending",
 ]
 
 MIDDLEWARE = [

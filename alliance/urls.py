@@ -4,6 +4,7 @@ from django.urls import include, path
 from alliance.accounts.views import profile
 from alliance.alliances.views import invitation_accept
 from alliance.core.views import home
+from alliance.tending.views import calendar_feed, calendar_settings
 
 urlpatterns = [
     path("", home, name="home"),
@@ -14,6 +15,11 @@ urlpatterns = [
     path("alliances/<int:alliance_id>/", include("alliance.terms.urls")),
     path("alliances/<int:alliance_id>/", include("alliance.conversations.urls")),
     path("feedback/", include("alliance.feedback.urls")),
+    path("profile/calendar/", calendar_settings, name="calendar_settings"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
+    path("alliances/", include("alliance.alliances.urls")),
+    path("alliances/<int:alliance_id>/", include("alliance.terms.urls")),
+    path("alliances/<int:alliance_id>/", include("alliance.tending.urls")),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
 ]

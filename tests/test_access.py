@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliance.alliances.models import Invitation
 from alliance.conversations import services
+from alliance.tending import services as tending_services
 from tests.conftest import login
 from tests.conversations.factories import first_prompt, plant, share
 from tests.factories import make_alliance, party_of, propose, ratify_with
@@ -25,6 +26,8 @@ NOT_ALLIANCE_URLS = {
     "feedback_review": "reviews only the text it is sent; tested in tests/feedback",
     "notification_preferences": "the person's own email choices",
     "unsubscribe": "the signed token is the permission; tested in tests/outbox",
+    "calendar_settings": "the person's own calendar feed address",
+    "calendar_feed": "the secret token is the permission; tested in tests/tending/test_calendar",
 }
 
 
@@ -67,7 +70,11 @@ def alliance_urls(cast) -> list[str]:
     prompt = first_prompt(stake)
     share(cast.coach_party, stake, prompt, "I want our sessions to feel honest.")
     share(cast.client_party, stake, prompt, "I want honest and calm sessions.")
+    checkin = tending_services.checkin_start(party=cast.coach_party)
+    signal = tending_services.signal_raise(party=cast.coach_party, note="We drift.")
     values = {
+        "checkin_id": checkin.pk,
+        "signal_id": signal.pk,
         "alliance_id": cast.alliance.pk,
         "term_id": term.pk,
         "number": 1,

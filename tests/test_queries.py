@@ -3,6 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from alliance.tending import services as tending
 from alliance.terms import services
 from tests.conftest import login
 from tests.factories import make_alliance, make_user, propose, ratify_with
@@ -19,6 +20,8 @@ def test_alliance_page_queries_do_not_grow_with_terms_and_versions(cast):
     ana = login(cast.coach)
     url = f"/alliances/{cast.alliance.pk}/"
     propose(cast.coach_party, "Term 0")
+    ratify_with([cast.coach_party, cast.client_party])
+    _check_in_and_signal(cast, rounds=1)
     small = count_queries(ana, url)
 
     for n in range(1, 50):
@@ -35,9 +38,47 @@ def test_alliance_page_queries_do_not_grow_with_terms_and_versions(cast):
             text=f"Edited in round {round_}",
         )
     assert cast.alliance.terms.filter(status="active").count() == 50
-    assert cast.alliance.versions.count() == 10
+    assert cast.alliance.versions.count() == 11
+    _check_in_and_signal(cast)
     large = count_queries(ana, url)
-    assert large == small, f"{small} queries with 1 term, {large} with 50 terms and 10 versions"
+    assert large == small, (
+        f"{small} queries with 1 term, {large} with 50 terms, 10 versions and check-ins"
+    )
+
+
+def _check_in_and_signal(cast, rounds: int = 3) -> None:
+    """Closed check-ins rating every term, an open one, and open signals."""
+    for n in range(rounds):
+        checkin = tending.checkin_start(party=cast.coach_party)
+        ids = [t["id"] for t in checkin.version.snapshot["terms"]]
+        for party in (cast.coach_party, cast.client_party):
+            tending.checkin_answer(
+                party=party,
+                checkin_id=checkin.pk,
+                ratings={i: ("tending", "") for i in ids},
+                reflection="Mine.",
+                share=True,
+            )
+        if n < rounds - 1:
+            tending.checkin_close(party=cast.coach_party, checkin_id=checkin.pk, outcome="redesign")
+        tending.signal_raise(party=cast.client_party, note=f"Signal {n}", term_id=ids[0])
+
+
+def test_tending_pages_query_counts_are_fixed(cast):
+    propose(cast.coach_party, "Term 0")
+    ratify_with([cast.coach_party, cast.client_party])
+    ana = login(cast.coach)
+    base = f"/alliances/{cast.alliance.pk}/"
+    pages = [base, base + "health/", base + "signals/", base + "checkins/", "/"]
+    _check_in_and_signal(cast, rounds=1)
+    small = {url: count_queries(ana, url) for url in pages}
+    for n in range(1, 30):
+        propose(cast.coach_party, f"Term {n}")
+    cast.alliance.refresh_from_db()
+    ratify_with([cast.coach_party, cast.client_party])
+    _check_in_and_signal(cast, rounds=4)
+    large = {url: count_queries(ana, url) for url in pages}
+    assert large == small
 
 
 def test_dashboard_queries_do_not_grow_with_alliances(db):
@@ -48,12 +89,18 @@ def test_dashboard_queries_do_not_grow_with_alliances(db):
     first = make_alliance(ana, title="First")
     join(first, ben)
     propose(party_of(first, ana), "One term")
+    ratify_with([party_of(first, ana), party_of(first, ben)])
+    tending.signal_raise(party=party_of(first, ben), note="Needs a look")
+    tending.checkin_start(party=party_of(first, ana))
     client = login(ana)
     one = count_queries(client, "/")
     for n in range(8):
         alliance = make_alliance(ana, title=f"Alliance {n}")
         join(alliance, ben)
         propose(party_of(alliance, ben), "Another term")
+    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    tending.signal_raise(party=party_of(alliance, ben), note="Needs a look")
+    tending.checkin_start(party=party_of(alliance, ana))
     many = count_queries(client, "/")
     assert many == one
 

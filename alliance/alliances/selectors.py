@@ -4,13 +4,14 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, Invitation, Party
 from alliance.lib.clock import now
 from alliance.lib.tokens import hash_token
+from alliance.tending.selectors import Care, care_of, care_prefetches
 from alliance.terms.selectors import (
     Draft,
     draft_build,
@@ -57,17 +58,25 @@ def event_history(alliance: Alliance) -> QuerySet[Event]:
 
 @dataclass
 class AllianceStatus:
-    key: str  # "forming", "designing", "ratified", "redesigning"
+    # "forming", "designing", "needs_tending", "redesigning", "checkin_due" or "ratified"
+    key: str
     label: str
 
 
-def alliance_status(draft: Draft) -> AllianceStatus:
+def alliance_status(draft: Draft, care: Care | None = None) -> AllianceStatus:
+    """Where the alliance stands, from its draft and, once ratified, how it is kept alive."""
     if len(draft.parties) < 2:
         return AllianceStatus("forming", "Waiting for parties")
     if draft.version is None:
         return AllianceStatus("designing", "Designing")
+    if care is not None and care.signals:
+        return AllianceStatus("needs_tending", "Needs tending")
     if draft.has_changes:
         return AllianceStatus("redesigning", f"Version {draft.version.number}, changes proposed")
+    if care is not None and care.needs_tending:
+        return AllianceStatus("needs_tending", "Needs tending")
+    if care is not None and care.checkin_due:
+        return AllianceStatus("checkin_due", "Check-in due")
     return AllianceStatus("ratified", f"Version {draft.version.number} in force")
 
 
@@ -109,6 +118,7 @@ class DashboardEntry:
     status: AllianceStatus
     next_step: str
     others: list[Party]
+    care: Care
 
 
 def dashboard_for(user: User) -> list[DashboardEntry]:
@@ -129,6 +139,7 @@ def dashboard_for(user: User) -> list[DashboardEntry]:
                 to_attr="pending_invitations",
             ),
             Prefetch("alliance__terms", queryset=draft_terms_queryset(), to_attr="draft_terms"),
+            *care_prefetches("alliance__"),
         )
         .order_by("-alliance__created_at")
     )
@@ -138,14 +149,16 @@ def dashboard_for(user: User) -> list[DashboardEntry]:
         members = list(alliance.parties.all())
         draft = draft_build(alliance=alliance, parties=members, terms=alliance.draft_terms)  # type: ignore[attr-defined]
         invitations = alliance.pending_invitations  # type: ignore[attr-defined]
+        care = care_of(alliance)
         entries.append(
             DashboardEntry(
                 alliance=alliance,
                 party=party,
                 draft=draft,
-                status=alliance_status(draft),
+                status=alliance_status(draft, care),
                 next_step=next_step(draft=draft, party=party, invitations=invitations),
                 others=[p for p in members if p.pk != party.pk],
+                care=care,
             )
         )
     return entries
@@ -164,6 +177,7 @@ class Overview:
     events: list[Event]
     versions: list[tuple[int, object]]
     ratified_terms: list[tuple[str, list[dict[str, Any]]]]
+    care: Care
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -185,11 +199,13 @@ def alliance_overview(party: Party) -> Overview:
         alliance=alliance, parties=parties, terms=draft_terms_queryset([alliance.pk])
     )
     invitations = list(pending_invitations(alliance))
+    prefetch_related_objects([alliance], *care_prefetches())
+    care = care_of(alliance)
     return Overview(
         alliance=alliance,
         party=next(p for p in parties if p.pk == party.pk),
         draft=draft,
-        status=alliance_status(draft),
+        status=alliance_status(draft, care),
         next_step=next_step(draft=draft, party=party, invitations=invitations),
         invitations=invitations,
         events=list(recent_events(alliance)),
@@ -199,4 +215,5 @@ def alliance_overview(party: Party) -> Overview:
             if alliance.current_version
             else []
         ),
+        care=care,
     )

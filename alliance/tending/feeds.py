@@ -1,0 +1,78 @@
+"""Each person's private calendar feed: one recurring event per alliance they check in on.
+
+Nothing but the alliance's title and a link goes into the feed; no term or reflection.
+"""
+
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.urls import reverse
+from icalendar import Calendar, Component, Event, vRecur
+
+from alliance.accounts.models import User
+from alliance.alliances.models import Party
+from alliance.lib.clock import now
+from alliance.lib.tokens import hash_token
+from alliance.tending.models import CalendarFeed, Rhythm
+
+CHECKIN_LENGTH = timedelta(hours=1)
+
+
+def feed_owner(raw_token: str) -> User | None:
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=hash_token(raw_token))
+    found = feed.first()
+    return found.user if found and found.user.is_active else None
+
+
+def _host() -> str:
+    return settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0]
+
+
+def feed_events_for(user: User) -> list[Component]:
+    """The calendar components of `user`'s feed: for now, the upcoming check-in of every
+    alliance they are a party of, recurring by the alliance's rhythm. Other features add
+    their components here."""
+    parties = Party.objects.filter(user=user, alliance__rhythm__next_at__isnull=False)
+    parties = parties.select_related("alliance").prefetch_related(
+        Prefetch("alliance__rhythm", queryset=Rhythm.objects.all())
+    )
+    stamp = now().astimezone(UTC)
+    events: list[Component] = []
+    for party in parties.order_by("alliance_id"):
+        alliance = party.alliance
+        rhythm = alliance.rhythm
+        assert rhythm.next_at is not None
+        url = settings.BASE_URL + reverse("alliance_detail", kwargs={"alliance_id": alliance.pk})
+        # The series starts at the next check-in: past ones are history, not plans.
+        start = rhythm.next_at.astimezone(ZoneInfo(rhythm.time_zone))
+        event = Event()
+        event.add("uid", f"checkin-{alliance.pk}@{_host()}")
+        event.add("dtstamp", stamp)
+        event.add("last-modified", rhythm.updated_at.astimezone(UTC))
+        event.add("summary", f"Check-in: {alliance.title}")
+        event.add("dtstart", start)
+        event.add("dtend", start + CHECKIN_LENGTH)
+        if rhythm.rule:
+            event.add("rrule", vRecur.from_ical(rhythm.rule))
+        event.add("url", url)
+        event.add("description", f"Check in on how your alliance is working: {url}")
+        events.append(event)
+    return events
+
+
+def feed_calendar(user: User) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Alliance//Check-ins//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Alliance check-ins")
+    for component in feed_events_for(user):
+        calendar.add_component(component)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def feed_url(raw_token: str) -> str:
+    return settings.BASE_URL + reverse("calendar_feed", kwargs={"token": raw_token})

@@ -1,0 +1,97 @@
+from datetime import date, time, timedelta
+from typing import Any
+
+from django import forms
+
+from alliance.lib.clock import now
+from alliance.tending.models import Outcome
+from alliance.tending.rhythms import ORDINALS, WEEKDAYS, rule_build
+
+REPEAT_CHOICES = [
+    ("weeks", "Every few weeks"),
+    ("weekday", "Monthly, on a weekday"),
+    ("monthday", "Monthly, on a day of the month"),
+    ("none", "Just this once"),
+]
+
+
+class RhythmForm(forms.Form):
+    starts_on = forms.DateField(
+        label="Next check-in",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A monthly rhythm starts on its first matching day from this date.",
+    )
+    at_time = forms.TimeField(
+        label="At", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    repeat = forms.ChoiceField(label="Then", choices=REPEAT_CHOICES, initial="weeks")
+    interval = forms.IntegerField(
+        label="Every how many weeks", min_value=1, max_value=52, initial=6, required=False
+    )
+    ordinal = forms.TypedChoiceField(
+        label="Which one",
+        choices=[(n, label) for n, label in ORDINALS.items()],
+        coerce=int,
+        initial=1,
+        required=False,
+    )
+    weekday = forms.ChoiceField(
+        label="Weekday", choices=list(WEEKDAYS.items()), initial="TU", required=False
+    )
+    monthday = forms.IntegerField(
+        label="Day of the month", min_value=1, max_value=28, initial=1, required=False
+    )
+
+    @classmethod
+    def default_initial(cls, today: date | None = None) -> dict[str, Any]:
+        today = today or now().date()
+        return {"starts_on": today + timedelta(weeks=6), "at_time": time(10, 0)}
+
+    def rule(self) -> str:
+        data = self.cleaned_data
+        return rule_build(
+            repeat=data["repeat"],
+            interval=data.get("interval") or 1,
+            ordinal=data.get("ordinal") or 1,
+            weekday=data.get("weekday") or "MO",
+            monthday=data.get("monthday") or 1,
+        )
+
+
+class SignalForm(forms.Form):
+    term_id = forms.TypedChoiceField(
+        label="About", coerce=int, empty_value=None, required=False, choices=[]
+    )
+    note = forms.CharField(
+        label="What needs attention",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Say what you notice and what you would like, starting with “I”.",
+    )
+    anonymous = forms.BooleanField(label="Raise it without my name", required=False)
+
+    def __init__(
+        self, *args: Any, terms: list[dict[str, Any]], allow_anonymous: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "The alliance as a whole")] + [(t["id"], t["text"][:80]) for t in terms]
+        self.fields["term_id"].choices = choices  # type: ignore[attr-defined]
+        if not allow_anonymous:
+            del self.fields["anonymous"]
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label="How it was resolved", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version_number = forms.IntegerField(
+        label="Resolved by version (optional)", min_value=1, required=False
+    )
+
+
+class PolicyForm(forms.Form):
+    allow_anonymous = forms.BooleanField(required=False)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices)

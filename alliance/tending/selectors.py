@@ -1,0 +1,318 @@
+"""Reads for tending: an alliance's care state (rhythm, open signals, check-ins of the
+version in force), the check-in page with its reveal rule, and the health timeline."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import F, Prefetch, Q
+from django.db.models.query import prefetch_related_objects
+from django.utils import formats, timezone
+
+from alliance.alliances.models import Alliance, Party
+from alliance.lib.clock import now
+from alliance.tending.models import (
+    CheckIn,
+    CheckInReflection,
+    Outcome,
+    Rating,
+    Rhythm,
+    Score,
+    Signal,
+    SignalPolicy,
+    SignalState,
+)
+from alliance.tending.rhythms import rule_describe
+
+
+def care_prefetches(prefix: str = "") -> list[str | Prefetch[Any]]:
+    """Lookups that load an alliance's care state, for `prefetch_related` on alliances
+    (`prefix` is the path to the alliance, e.g. "alliance__"): three queries in all."""
+    return [
+        f"{prefix}rhythm",
+        Prefetch(
+            f"{prefix}signals",
+            queryset=Signal.objects.exclude(state=SignalState.RESOLVED).select_related("raised_by"),
+            to_attr="open_signals",
+        ),
+        Prefetch(
+            f"{prefix}checkins",
+            queryset=CheckIn.objects.filter(version_id=F("alliance__current_version_id"))
+            .order_by("opened_at", "id")
+            .prefetch_related("ratings"),
+            to_attr="current_checkins",
+        ),
+    ]
+
+
+@dataclass
+class Care:
+    """How an alliance is being kept alive, from already loaded rows."""
+
+    rhythm: Rhythm | None
+    signals: list[Signal]
+    checkins: list[CheckIn]
+    at: datetime
+
+    @property
+    def open_checkin(self) -> CheckIn | None:
+        return next((c for c in self.checkins if c.is_open), None)
+
+    @property
+    def redesign(self) -> CheckIn | None:
+        """The check-in that asked for a redesign of the version still in force."""
+        chosen = [c for c in self.checkins if c.outcome == Outcome.REDESIGN]
+        return chosen[-1] if chosen else None
+
+    @property
+    def tending_term_ids(self) -> set[int]:
+        redesign = self.redesign
+        if redesign is None:
+            return set()
+        return {r.term_id for r in redesign.ratings.all() if r.score == Score.TENDING}
+
+    @property
+    def next_at(self) -> datetime | None:
+        return self.rhythm.next_at if self.rhythm else None
+
+    @property
+    def rhythm_text(self) -> str:
+        return rule_describe(self.rhythm.rule) if self.rhythm else ""
+
+    @property
+    def checkin_due(self) -> bool:
+        return self.open_checkin is not None or (
+            self.next_at is not None and self.next_at <= self.at
+        )
+
+    @property
+    def needs_tending(self) -> bool:
+        return bool(self.signals) or self.redesign is not None
+
+
+def _rhythm_of(alliance: Alliance) -> Rhythm | None:
+    try:
+        return alliance.rhythm
+    except Rhythm.DoesNotExist:
+        return None
+
+
+def care_of(alliance: Alliance) -> Care:
+    """The care state of an alliance loaded with `care_prefetches`."""
+    return Care(
+        rhythm=_rhythm_of(alliance),
+        signals=alliance.open_signals,  # type: ignore[attr-defined]
+        checkins=alliance.current_checkins,  # type: ignore[attr-defined]
+        at=now(),
+    )
+
+
+def care_for(alliance: Alliance) -> Care:
+    prefetch_related_objects([alliance], *care_prefetches())
+    return care_of(alliance)
+
+
+def anonymous_allowed(alliance: Alliance) -> bool:
+    return SignalPolicy.objects.filter(alliance=alliance, allow_anonymous=True).exists()
+
+
+def signal_list(alliance: Alliance) -> list[Signal]:
+    return list(
+        alliance.signals.select_related(
+            "raised_by", "acknowledged_by", "resolved_by", "resolved_version"
+        )
+    )
+
+
+def checkin_list(alliance: Alliance) -> list[CheckIn]:
+    return list(alliance.checkins.select_related("version").order_by("-opened_at", "-id"))
+
+
+@dataclass
+class TermRow:
+    term: dict[str, Any]
+    mine: Rating | None
+    others: list[tuple[Party, Rating | None]]
+
+
+@dataclass
+class CheckInPage:
+    """One check-in as `party` may see it. Others' reflections are loaded only when they
+    are shared, and shown only once every party has shared."""
+
+    checkin: CheckIn
+    party: Party
+    parties: list[Party]
+    rows: list[TermRow]
+    my_reflection: CheckInReflection | None
+    shared: list[CheckInReflection] = field(default_factory=list)
+    rated_party_ids: set[int] = field(default_factory=set)
+
+    @property
+    def revealed(self) -> bool:
+        return {r.party_id for r in self.shared} >= {p.pk for p in self.parties}
+
+    @property
+    def shared_count(self) -> int:
+        return len(self.shared)
+
+    @property
+    def i_rated(self) -> bool:
+        return self.party.pk in self.rated_party_ids
+
+    @property
+    def waiting_for(self) -> list[Party]:
+        return [p for p in self.parties if p.pk not in self.rated_party_ids]
+
+
+def checkin_page(*, party: Party, checkin_id: int) -> CheckInPage | None:
+    checkin = (
+        CheckIn.objects.select_related("version")
+        .filter(pk=checkin_id, alliance_id=party.alliance_id)
+        .first()
+    )
+    if checkin is None:
+        return None
+    parties = list(Party.objects.filter(alliance_id=party.alliance_id).select_related("user"))
+    ratings = list(checkin.ratings.all())
+    reflections = list(
+        CheckInReflection.objects.filter(checkin=checkin).filter(
+            Q(party=party) | Q(shared_at__isnull=False)
+        )
+    )
+    by_key = {(r.party_id, r.term_id): r for r in ratings}
+    rows = [
+        TermRow(
+            term=term,
+            mine=by_key.get((party.pk, term["id"])),
+            others=[(p, by_key.get((p.pk, term["id"]))) for p in parties if p.pk != party.pk],
+        )
+        for term in checkin.version.snapshot["terms"]
+    ]
+    return CheckInPage(
+        checkin=checkin,
+        party=next(p for p in parties if p.pk == party.pk),
+        parties=parties,
+        rows=rows,
+        my_reflection=next((r for r in reflections if r.party_id == party.pk), None),
+        shared=[r for r in reflections if r.shared_at is not None],
+        rated_party_ids={r.party_id for r in ratings},
+    )
+
+
+# Health timeline
+
+SCORE_VALUE = {Score.WELL: 2.0, Score.OKAY: 1.0, Score.TENDING: 0.0}
+CHART_WIDTH = 760
+LABEL_WIDTH = 220
+LANE_HEIGHT = 34
+TOP = 36
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    lanes: list[dict[str, Any]]
+    points: list[dict[str, Any]]
+    signals: list[dict[str, Any]]
+    versions: list[dict[str, Any]]
+    ticks: list[dict[str, Any]]
+    checkin_count: int
+
+
+def _day(at: datetime) -> str:
+    return formats.date_format(timezone.localtime(at), "j M Y")
+
+
+def _score_class(mean: float) -> str:
+    if mean >= 1.5:
+        return "well"
+    if mean >= 0.75:
+        return "okay"
+    return "tending"
+
+
+def health_chart(alliance: Alliance) -> Chart:
+    """Ratings of every term at every check-in, with tending signals and ratified versions,
+    laid out on one time line (four queries however long the history)."""
+    versions = list(alliance.versions.order_by("number"))
+    checkins = list(
+        alliance.checkins.filter(ratings__isnull=False)
+        .distinct()
+        .order_by("opened_at", "id")
+        .prefetch_related("ratings")
+    )
+    signals = list(alliance.signals.order_by("raised_at", "id"))
+
+    labels: dict[int | None, str] = {None: "The alliance as a whole"}
+    for version in versions:
+        for term in version.snapshot["terms"]:
+            labels[term["id"]] = term["text"]  # the latest wording wins
+    lane_of = {term_id: index for index, term_id in enumerate(labels)}
+
+    moments = [v.ratified_at for v in versions] + [c.opened_at for c in checkins]
+    moments += [s.raised_at for s in signals]
+    start = min(moments, default=alliance.created_at)
+    end = max([*moments, now()])
+    span = max((end - start).total_seconds(), timedelta(days=1).total_seconds())
+    plot = CHART_WIDTH - LABEL_WIDTH - 24
+
+    def x(at: datetime) -> float:
+        return round(LABEL_WIDTH + 12 + plot * (at - start).total_seconds() / span, 1)
+
+    def y(term_id: int | None) -> float:
+        return TOP + LANE_HEIGHT * lane_of.get(term_id, 0) + LANE_HEIGHT / 2
+
+    points = []
+    for checkin in checkins:
+        by_term: dict[int, list[str]] = {}
+        for rating in checkin.ratings.all():
+            by_term.setdefault(rating.term_id, []).append(rating.score)
+        for term_id, scores in by_term.items():
+            if term_id not in lane_of:
+                continue
+            mean = sum(SCORE_VALUE[Score(s)] for s in scores) / len(scores)
+            counts = ", ".join(
+                f"{scores.count(s.value)} {s.label.lower()}" for s in Score if s.value in scores
+            )
+            points.append(
+                {
+                    "x": x(checkin.opened_at),
+                    "y": y(term_id),
+                    "css": _score_class(mean),
+                    "title": f"{_day(checkin.opened_at)}: {counts}",
+                }
+            )
+    height = TOP + LANE_HEIGHT * len(labels) + 24
+    return Chart(
+        width=CHART_WIDTH,
+        height=height,
+        lanes=[
+            {
+                "y": y(term_id),
+                "top": y(term_id) - LANE_HEIGHT / 2,
+                "label": text if len(text) <= 34 else text[:33] + "…",
+                "full": text,
+            }
+            for term_id, text in labels.items()
+        ],
+        points=points,
+        signals=[
+            {
+                "x": x(s.raised_at),
+                "y": y(s.term_id if s.term_id in lane_of else None),
+                "title": f"Tending signal, {_day(s.raised_at)} ({s.get_state_display()}): {s.note}",
+            }
+            for s in signals
+        ],
+        versions=[
+            {"x": x(v.ratified_at), "label": f"v{v.number}", "title": f"Version {v.number}"}
+            for v in versions
+        ],
+        ticks=[
+            {"x": x(start), "y": height - 6, "label": _day(start)},
+            {"x": x(end), "y": height - 6, "label": "now"},
+        ],
+        checkin_count=len(checkins),
+    )

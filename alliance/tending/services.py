@@ -1,0 +1,515 @@
+"""Writes for tending: the rhythm, check-ins, tending signals, reminders, calendar feeds.
+
+Functions that change an alliance lock its row first (as the term services do), so
+check-ins and signals of one alliance change one after another.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import formats
+
+from alliance.accounts.models import User
+from alliance.alliances.models import Alliance, Kind, Party
+from alliance.alliances.services import event_record
+from alliance.lib.clock import now
+from alliance.lib.mail import send_templated
+from alliance.lib.tokens import hash_token, new_token
+from alliance.tending.models import (
+    CalendarFeed,
+    CheckIn,
+    CheckInReflection,
+    Outcome,
+    Rating,
+    ReminderKind,
+    ReminderSent,
+    Rhythm,
+    Score,
+    Signal,
+    SignalPolicy,
+    SignalState,
+    TendingEvent,
+)
+from alliance.tending.rhythms import first_occurrence, occurrence_after, rule_describe
+from alliance.terms.models import Version
+
+TEXT_LIMIT = 2000
+REFLECTION_LIMIT = 5000
+
+
+def _lock_alliance(party: Party) -> Alliance:
+    return (
+        Alliance.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=party.alliance_id)
+    )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _alliance_url(alliance: Alliance) -> str:
+    return settings.BASE_URL + reverse("alliance_detail", kwargs={"alliance_id": alliance.pk})
+
+
+def rhythm_next(rhythm: Rhythm, after: datetime) -> datetime | None:
+    return occurrence_after(
+        rule=rhythm.rule,
+        starts_on=rhythm.starts_on,
+        at_time=rhythm.at_time,
+        time_zone=rhythm.time_zone,
+        after=after,
+    )
+
+
+# Rhythm
+
+
+@transaction.atomic
+def rhythm_set(*, party: Party, starts_on: date, at_time: time, rule: str) -> Rhythm:
+    """Set when the alliance next checks in and how often, in `party`'s own time zone."""
+    alliance = _lock_alliance(party)
+    user = party.user
+    time_zone = str(_zone(user.time_zone))
+    starts_on = first_occurrence(
+        rule=rule, starts_on=starts_on, at_time=at_time, time_zone=time_zone
+    )
+    rhythm = Rhythm.objects.filter(alliance=alliance).first() or Rhythm(alliance=alliance)
+    rhythm.starts_on = starts_on
+    rhythm.at_time = at_time
+    rhythm.time_zone = time_zone
+    rhythm.rule = rule
+    rhythm.set_by = user
+    rhythm.updated_at = now()
+    # The first check-in itself counts: look from just before it.
+    first = datetime.combine(starts_on, at_time, tzinfo=ZoneInfo(time_zone))
+    if first <= now():
+        raise ValidationError({"starts_on": "Choose a date and time still to come."})
+    rhythm.next_at = rhythm_next(rhythm, first - timedelta(seconds=1))
+    rhythm.save()
+    event_record(
+        alliance=alliance,
+        actor=user,
+        kind=TendingEvent.RHYTHM_SET,
+        text=f"{formats.date_format(starts_on, 'j M Y')}, {at_time:%H:%M} "
+        f"({time_zone}), {rule_describe(rule)}",
+    )
+    return rhythm
+
+
+# Check-ins
+
+
+@transaction.atomic
+def checkin_start(*, party: Party) -> CheckIn:
+    """Open a check-in of the version in force, or return the one already open.
+
+    It answers the rhythm's next scheduled check-in, so checking in early still moves the
+    rhythm on to the date after that one.
+    """
+    alliance = _lock_alliance(party)
+    if alliance.current_version is None:
+        raise ValidationError("Ratify a first version before checking in on it.")
+    current = CheckIn.objects.filter(alliance=alliance, closed_at__isnull=True).first()
+    if current is not None:
+        return current
+    rhythm = Rhythm.objects.filter(alliance=alliance).first()
+    checkin = CheckIn.objects.create(
+        alliance=alliance,
+        version=alliance.current_version,
+        due_at=rhythm.next_at if rhythm else None,
+        opened_by=party.user,
+    )
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=TendingEvent.CHECKIN_STARTED,
+        version=alliance.current_version.number,
+    )
+    return checkin
+
+
+def _open_checkin(alliance: Alliance, checkin_id: int) -> CheckIn:
+    checkin = (
+        CheckIn.objects.select_related("version").filter(pk=checkin_id, alliance=alliance).first()
+    )
+    if checkin is None:
+        raise ValidationError("That check-in does not exist.")
+    if not checkin.is_open:
+        raise ValidationError("That check-in is closed.")
+    return checkin
+
+
+@transaction.atomic
+def checkin_answer(
+    *,
+    party: Party,
+    checkin_id: int,
+    ratings: dict[int, tuple[str, str]],
+    reflection: str = "",
+    share: bool = False,
+) -> CheckIn:
+    """Save `party`'s rating of every term ({term id: (score, comment)}) and their overall
+    reflection, private unless `share`. A shared reflection no longer changes."""
+    alliance = _lock_alliance(party)
+    checkin = _open_checkin(alliance, checkin_id)
+    term_ids = [t["id"] for t in checkin.version.snapshot["terms"]]
+    errors = []
+    for term_id in term_ids:
+        score, comment = ratings.get(term_id, ("", ""))
+        if score not in Score.values:
+            errors.append("Rate every term: working well, okay, or needs tending.")
+            break
+        if len(comment.strip()) > TEXT_LIMIT:
+            errors.append(f"Keep each comment under {TEXT_LIMIT} characters.")
+            break
+    reflection = reflection.strip()
+    if len(reflection) > REFLECTION_LIMIT:
+        errors.append(f"Keep the reflection under {REFLECTION_LIMIT} characters.")
+    if share and not reflection:
+        errors.append("Write your reflection before sharing it.")
+    mine = CheckInReflection.objects.filter(checkin=checkin, party=party).first()
+    if mine is not None and mine.shared_at is not None and reflection != mine.text:
+        errors.append("You already shared your reflection; it stays as you shared it.")
+    if errors:
+        raise ValidationError(errors)
+
+    Rating.objects.filter(checkin=checkin, party=party).delete()
+    Rating.objects.bulk_create(
+        Rating(
+            checkin=checkin,
+            party=party,
+            term_id=term_id,
+            score=ratings[term_id][0],
+            comment=ratings[term_id][1].strip(),
+        )
+        for term_id in term_ids
+    )
+    if mine is None:
+        mine = CheckInReflection(checkin=checkin, party=party)
+    if mine.shared_at is None:
+        mine.text = reflection
+        mine.updated_at = now()
+        if share:
+            mine.shared_at = now()
+        mine.save()
+
+    rated = set(Rating.objects.filter(checkin=checkin).values_list("party_id", flat=True))
+    everyone = set(alliance.parties.values_list("pk", flat=True))
+    if everyone <= rated and (
+        CheckIn.objects.filter(pk=checkin.pk, completed_at__isnull=True).update(completed_at=now())
+        == 1
+    ):
+        event_record(
+            alliance=alliance,
+            actor=party.user,
+            kind=TendingEvent.CHECKIN_COMPLETED,
+            version=checkin.version.number,
+        )
+    checkin.refresh_from_db()
+    return checkin
+
+
+@transaction.atomic
+def checkin_close(*, party: Party, checkin_id: int, outcome: str) -> CheckIn:
+    """Record what the parties chose: keep the version as it is, or redesign it.
+
+    Either way the rhythm moves on to the first check-in after this one. A redesign leaves
+    the draft as it is; the terms rated "needs tending" are marked until the next version.
+    """
+    alliance = _lock_alliance(party)
+    checkin = _open_checkin(alliance, checkin_id)
+    if outcome not in Outcome.values:
+        raise ValidationError("Choose whether to keep the alliance or redesign it.")
+    if checkin.completed_at is None:
+        raise ValidationError("Every party rates every term before you decide together.")
+    closed = CheckIn.objects.filter(pk=checkin.pk, closed_at__isnull=True).update(
+        closed_at=now(), outcome=outcome
+    )
+    if closed != 1:
+        raise ValidationError("Someone closed this check-in just now.")
+    rhythm = Rhythm.objects.filter(alliance=alliance).first()
+    if rhythm is not None:
+        rhythm.next_at = rhythm_next(rhythm, max(now(), checkin.due_at or now()))
+        rhythm.save(update_fields=["next_at"])
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=(
+            TendingEvent.CHECKIN_KEPT if outcome == Outcome.KEPT else TendingEvent.REDESIGN_STARTED
+        ),
+        version=checkin.version.number,
+    )
+    checkin.refresh_from_db()
+    return checkin
+
+
+# Tending signals
+
+
+def anonymous_signals_allowed(alliance: Alliance) -> bool:
+    return (
+        alliance.kind == Kind.TEAM
+        and SignalPolicy.objects.filter(alliance=alliance, allow_anonymous=True).exists()
+    )
+
+
+@transaction.atomic
+def signal_policy_set(*, party: Party, allow_anonymous: bool) -> SignalPolicy:
+    alliance = _lock_alliance(party)
+    if allow_anonymous and alliance.kind != Kind.TEAM:
+        raise ValidationError("Only a team alliance can take signals without a name.")
+    policy, _ = SignalPolicy.objects.update_or_create(
+        alliance=alliance, defaults={"allow_anonymous": allow_anonymous}
+    )
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=TendingEvent.SIGNAL_POLICY,
+        text="signals may be raised without a name"
+        if allow_anonymous
+        else "every signal carries its raiser's name",
+    )
+    return policy
+
+
+@transaction.atomic
+def signal_raise(
+    *, party: Party, note: str, term_id: int | None = None, anonymous: bool = False
+) -> Signal:
+    """Flag that the alliance, or one of its ratified terms, needs attention, and tell the
+    other parties at once. An anonymous signal stores no raiser anywhere."""
+    alliance = _lock_alliance(party)
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Say in a few words what needs attention."})
+    if len(note) > TEXT_LIMIT:
+        raise ValidationError({"note": f"Keep the note under {TEXT_LIMIT} characters."})
+    if anonymous and not anonymous_signals_allowed(alliance):
+        raise ValidationError("This alliance does not take signals without a name.")
+    term_text = ""
+    if term_id is not None:
+        terms = alliance.current_version.snapshot["terms"] if alliance.current_version else []
+        term = next((t for t in terms if t["id"] == term_id), None)
+        if term is None:
+            raise ValidationError({"term_id": "Choose a term of the version in force."})
+        term_text = term["text"]
+    signal = Signal.objects.create(
+        alliance=alliance,
+        raised_by=None if anonymous else party.user,
+        anonymous=anonymous,
+        term_id=term_id,
+        term_text=term_text,
+        note=note,
+    )
+    event_record(
+        alliance=alliance,
+        actor=None if anonymous else party.user,
+        kind=TendingEvent.SIGNAL_RAISED,
+        signal=signal.pk,
+        text=note,
+    )
+    for other in alliance.parties.exclude(pk=party.pk).select_related("user"):
+        send_templated(
+            "tending_signal",
+            to=other.user.email,
+            context={
+                "alliance": alliance,
+                "raiser": None if anonymous else party.user.name,
+                "note": note,
+                "term_text": term_text,
+                "url": _alliance_url(alliance),
+            },
+        )
+    return signal
+
+
+def _signal_for_update(alliance: Alliance, signal_id: int) -> Signal:
+    signal = Signal.objects.select_for_update().filter(pk=signal_id, alliance=alliance).first()
+    if signal is None:
+        raise ValidationError("That tending signal does not exist.")
+    return signal
+
+
+@transaction.atomic
+def signal_acknowledge(*, party: Party, signal_id: int) -> Signal:
+    alliance = _lock_alliance(party)
+    signal = _signal_for_update(alliance, signal_id)
+    if signal.state != SignalState.OPEN:
+        raise ValidationError("This signal was already acknowledged.")
+    signal.state = SignalState.ACKNOWLEDGED
+    signal.acknowledged_at = now()
+    signal.acknowledged_by = party.user
+    signal.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=TendingEvent.SIGNAL_ACKNOWLEDGED,
+        signal=signal.pk,
+        text=signal.note,
+    )
+    return signal
+
+
+@transaction.atomic
+def signal_resolve(
+    *, party: Party, signal_id: int, resolution: str, version_number: int | None = None
+) -> Signal:
+    """Close a signal with a note on how it was resolved, and optionally the version that
+    resolved it."""
+    alliance = _lock_alliance(party)
+    signal = _signal_for_update(alliance, signal_id)
+    if signal.state == SignalState.RESOLVED:
+        raise ValidationError("This signal is already resolved.")
+    resolution = resolution.strip()
+    if not resolution:
+        raise ValidationError({"resolution": "Say how it was resolved."})
+    if len(resolution) > TEXT_LIMIT:
+        raise ValidationError({"resolution": f"Keep the note under {TEXT_LIMIT} characters."})
+    version = None
+    if version_number is not None:
+        version = Version.objects.filter(alliance=alliance, number=version_number).first()
+        if version is None:
+            raise ValidationError({"version_number": f"There is no version {version_number}."})
+    signal.state = SignalState.RESOLVED
+    signal.resolved_at = now()
+    signal.resolved_by = party.user
+    signal.resolution = resolution
+    signal.resolved_version = version
+    signal.save(
+        update_fields=["state", "resolved_at", "resolved_by", "resolution", "resolved_version"]
+    )
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=TendingEvent.SIGNAL_RESOLVED,
+        signal=signal.pk,
+        text=resolution,
+    )
+    return signal
+
+
+# Reminders
+
+
+@dataclass(frozen=True)
+class Reminder:
+    alliance: Alliance
+    user: User
+    due_at: datetime
+    kind: str
+
+
+def reminder_days_for(user: User) -> int:
+    """How many days before a check-in `user` gets the first reminder (0: none).
+
+    Reads the site-wide default until per-person notification preferences exist.
+    """
+    return int(getattr(settings, "ALLIANCE_REMINDER_DAYS_BEFORE", 3))
+
+
+def _useful_reminder(*, due_at: datetime, user: User, at: datetime) -> str | None:
+    """Which reminder still helps `user` at instant `at`: on the day of the check-in (in
+    their own time zone), some days before it, or none once it has begun."""
+    if due_at <= at:
+        return None
+    zone = _zone(user.time_zone)
+    day_start = datetime.combine(due_at.astimezone(zone).date(), time(0), tzinfo=zone)
+    if at >= day_start:
+        return ReminderKind.DAY_OF
+    days = reminder_days_for(user)
+    before_start = datetime.combine(
+        due_at.astimezone(zone).date() - timedelta(days=days), time(0), tzinfo=zone
+    )
+    if days > 0 and at >= before_start:
+        return ReminderKind.BEFORE
+    return None
+
+
+def checkin_reminders_due(at: datetime) -> list[Reminder]:
+    """Send the check-in reminders that are still useful at `at`, each at most once, and
+    return them. A worker that was down catches up with what still helps: reminders
+    for check-ins that already began are dropped. Only current parties are reminded."""
+    rhythms = (
+        Rhythm.objects.filter(next_at__gt=at)
+        .select_related("alliance")
+        .prefetch_related(
+            Prefetch("alliance__parties", queryset=Party.objects.select_related("user"))
+        )
+    )
+    sent = set(
+        ReminderSent.objects.filter(due_at__gt=at).values_list(
+            "alliance_id", "user_id", "due_at", "kind"
+        )
+    )
+    reminders = []
+    for rhythm in rhythms:
+        assert rhythm.next_at is not None
+        for party in rhythm.alliance.parties.all():
+            kind = _useful_reminder(due_at=rhythm.next_at, user=party.user, at=at)
+            if kind is None or (rhythm.alliance_id, party.user_id, rhythm.next_at, kind) in sent:
+                continue
+            reminder = Reminder(rhythm.alliance, party.user, rhythm.next_at, kind)
+            if _reminder_send(reminder, rhythm, at):
+                reminders.append(reminder)
+    return reminders
+
+
+def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:
+    user = reminder.user
+    local = reminder.due_at.astimezone(_zone(user.time_zone))
+    try:
+        with transaction.atomic():
+            ReminderSent.objects.create(
+                alliance=reminder.alliance,
+                user=user,
+                due_at=reminder.due_at,
+                kind=reminder.kind,
+                sent_at=at,
+            )
+            send_templated(
+                "checkin_reminder",
+                to=user.email,
+                context={
+                    "alliance": reminder.alliance,
+                    "name": user.name,
+                    "on_the_day": reminder.kind == ReminderKind.DAY_OF,
+                    "when": formats.date_format(local, "l j F Y, H:i"),
+                    "time_zone": str(local.tzinfo),
+                    "rhythm": rule_describe(rhythm.rule),
+                    "url": _alliance_url(reminder.alliance),
+                },
+            )
+    except IntegrityError:
+        # Another worker recorded this reminder first; it went out there.
+        return False
+    return True
+
+
+# Calendar feed
+
+
+@transaction.atomic
+def calendar_feed_renew(*, user: User) -> str:
+    """Make a new private feed URL token for `user`; any earlier one stops working.
+    Returns the raw token, which is never stored."""
+    raw = new_token()
+    CalendarFeed.objects.update_or_create(
+        user=user, defaults={"token_hash": hash_token(raw), "created_at": now()}
+    )
+    return raw
+
+
+def calendar_feed_revoke(*, user: User) -> None:
+    CalendarFeed.objects.filter(user=user).delete()

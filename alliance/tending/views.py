@@ -1,0 +1,271 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from alliance.alliances.decorators import party_required
+from alliance.alliances.models import Kind, Party
+from alliance.tending import feeds, selectors, services
+from alliance.tending.forms import (
+    CloseForm,
+    PolicyForm,
+    ResolveForm,
+    RhythmForm,
+    SignalForm,
+)
+from alliance.tending.models import Score
+
+FEED_URL_KEY = "tending_calendar_feed_url"
+
+
+def _flash(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def _back(party: Party) -> HttpResponse:
+    return redirect("alliance_detail", alliance_id=party.alliance_id)
+
+
+@party_required
+def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
+    rhythm = selectors.care_for(party.alliance).rhythm
+    initial = RhythmForm.default_initial()
+    if rhythm is not None:
+        initial = {"starts_on": rhythm.starts_on, "at_time": rhythm.at_time, "repeat": "weeks"}
+    form = RhythmForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rhythm_set(
+                party=party,
+                starts_on=form.cleaned_data["starts_on"],
+                at_time=form.cleaned_data["at_time"],
+                rule=form.rule(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The next check-in is set. Everyone will be reminded.")
+            return _back(party)
+    return render(
+        request,
+        "tending/rhythm.html",
+        {"alliance": party.alliance, "form": form, "rhythm": rhythm},
+    )
+
+
+@party_required
+@require_POST
+def checkin_start(request: HttpRequest, party: Party) -> HttpResponse:
+    try:
+        checkin = services.checkin_start(party=party)
+    except ValidationError as error:
+        _flash(request, error)
+        return _back(party)
+    return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin.pk)
+
+
+@party_required
+def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpResponse:
+    page = selectors.checkin_page(party=party, checkin_id=checkin_id)
+    if page is None:
+        raise Http404("No such check-in.")
+    if request.method == "POST":
+        ratings = {
+            row.term["id"]: (
+                request.POST.get(f"score-{row.term['id']}", ""),
+                request.POST.get(f"comment-{row.term['id']}", ""),
+            )
+            for row in page.rows
+        }
+        try:
+            services.checkin_answer(
+                party=party,
+                checkin_id=checkin_id,
+                ratings=ratings,
+                reflection=request.POST.get("reflection", ""),
+                share="share" in request.POST,
+            )
+        except ValidationError as error:
+            _flash(request, error)
+            return render(
+                request,
+                "tending/checkin.html",
+                {
+                    "alliance": party.alliance,
+                    "p": page,
+                    "scores": Score.choices,
+                    "posted": request.POST,
+                },
+                status=400,
+            )
+        messages.success(request, "Your check-in is saved.")
+        return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
+    return render(
+        request,
+        "tending/checkin.html",
+        {"alliance": party.alliance, "p": page, "scores": Score.choices},
+    )
+
+
+@party_required
+@require_POST
+def checkin_close(request: HttpRequest, party: Party, checkin_id: int) -> HttpResponse:
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to keep the alliance or redesign it.")
+        return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
+    try:
+        checkin = services.checkin_close(
+            party=party, checkin_id=checkin_id, outcome=form.cleaned_data["outcome"]
+        )
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
+    if checkin.outcome == "redesign":
+        messages.success(
+            request, "Redesign started: the terms that need tending are marked below the draft."
+        )
+        response = _back(party)
+        response["Location"] += "#draft"
+        return response
+    messages.success(request, "You keep the alliance as it is.")
+    return _back(party)
+
+
+@party_required
+def checkin_list(request: HttpRequest, party: Party) -> HttpResponse:
+    return render(
+        request,
+        "tending/checkin_list.html",
+        {"alliance": party.alliance, "checkins": selectors.checkin_list(party.alliance)},
+    )
+
+
+def _signal_form(request: HttpRequest, party: Party) -> SignalForm:
+    version = party.alliance.current_version
+    return SignalForm(
+        request.POST or None,
+        terms=version.snapshot["terms"] if version else [],
+        allow_anonymous=party.alliance.kind == Kind.TEAM
+        and selectors.anonymous_allowed(party.alliance),
+    )
+
+
+@party_required
+def signal_list(request: HttpRequest, party: Party) -> HttpResponse:
+    form = _signal_form(request, party)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signal_raise(
+                party=party,
+                note=form.cleaned_data["note"],
+                term_id=form.cleaned_data["term_id"],
+                anonymous=form.cleaned_data.get("anonymous", False),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your tending signal is raised; the others were emailed.")
+            return _back(party)
+    return render(
+        request,
+        "tending/signals.html",
+        {
+            "alliance": party.alliance,
+            "form": form,
+            "signals": selectors.signal_list(party.alliance),
+            "resolve_form": ResolveForm(),
+            "is_team": party.alliance.kind == Kind.TEAM,
+            "anonymous_allowed": selectors.anonymous_allowed(party.alliance),
+        },
+    )
+
+
+@party_required
+@require_POST
+def signal_acknowledge(request: HttpRequest, party: Party, signal_id: int) -> HttpResponse:
+    try:
+        services.signal_acknowledge(party=party, signal_id=signal_id)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, "Acknowledged: the others see that you have read it.")
+    return _back(party)
+
+
+@party_required
+@require_POST
+def signal_resolve(request: HttpRequest, party: Party, signal_id: int) -> HttpResponse:
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say how the signal was resolved.")
+        return redirect("signal_list", alliance_id=party.alliance_id)
+    try:
+        services.signal_resolve(party=party, signal_id=signal_id, **form.cleaned_data)
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect("signal_list", alliance_id=party.alliance_id)
+    messages.success(request, "The signal is resolved.")
+    return _back(party)
+
+
+@party_required
+@require_POST
+def signal_policy(request: HttpRequest, party: Party) -> HttpResponse:
+    form = PolicyForm(request.POST)
+    form.is_valid()
+    try:
+        services.signal_policy_set(
+            party=party, allow_anonymous=form.cleaned_data.get("allow_anonymous", False)
+        )
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, "Signal setting saved.")
+    return redirect("signal_list", alliance_id=party.alliance_id)
+
+
+@party_required
+def health(request: HttpRequest, party: Party) -> HttpResponse:
+    return render(
+        request,
+        "tending/health.html",
+        {"alliance": party.alliance, "chart": selectors.health_chart(party.alliance)},
+    )
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_feed_revoke(user=user)  # type: ignore[arg-type]
+            messages.success(request, "Your calendar feed no longer works.")
+        else:
+            raw = services.calendar_feed_renew(user=user)  # type: ignore[arg-type]
+            request.session[FEED_URL_KEY] = feeds.feed_url(raw)
+            messages.success(
+                request, "Your calendar feed has a new address; any older one stopped working."
+            )
+        return redirect("calendar_settings")
+    return render(
+        request,
+        "tending/calendar.html",
+        {
+            "has_feed": hasattr(user, "calendar_feed"),
+            "feed_url": request.session.pop(FEED_URL_KEY, None),
+        },
+    )
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed behind a private URL: the token is the permission."""
+    user = feeds.feed_owner(token)
+    if user is None:
+        raise Http404("No such calendar feed.")
+    response = HttpResponse(feeds.feed_calendar(user), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response

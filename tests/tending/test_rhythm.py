@@ -1,0 +1,73 @@
+"""The check-in rhythm: a local time that stays put across daylight-saving changes."""
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from alliance.accounts.models import User
+from alliance.alliances.models import Event
+from alliance.tending import services
+from alliance.tending.rhythms import rule_build
+from tests.conftest import login
+from tests.factories import party_of
+
+
+def berlin(cast) -> None:
+    User.objects.filter(pk=cast.coach.pk).update(time_zone="Europe/Berlin")
+
+
+def test_a_ten_oclock_check_in_stays_at_ten_across_both_clock_changes(ratified, clock):
+    berlin(ratified)
+    rhythm = services.rhythm_set(
+        party=party_of(ratified.alliance, ratified.coach),
+        starts_on=date(2025, 3, 27),
+        at_time=time(10, 0),
+        rule=rule_build(repeat="weeks", interval=1),
+    )
+    assert rhythm.time_zone == "Europe/Berlin"
+    assert rhythm.next_at == datetime(2025, 3, 27, 9, 0, tzinfo=UTC)  # 10:00 CET
+    after_spring = services.rhythm_next(rhythm, rhythm.next_at)
+    assert after_spring == datetime(2025, 4, 3, 8, 0, tzinfo=UTC)  # 10:00 CEST
+    october = services.rhythm_next(rhythm, datetime(2025, 10, 20, tzinfo=UTC))
+    assert october == datetime(2025, 10, 23, 8, 0, tzinfo=UTC)  # still summer time
+    november = services.rhythm_next(rhythm, october)
+    assert november == datetime(2025, 10, 30, 9, 0, tzinfo=UTC)  # winter time again
+
+
+def test_a_monthly_weekday_rhythm_starts_on_its_first_matching_day(ratified, clock):
+    rhythm = services.rhythm_set(
+        party=ratified.coach_party,
+        starts_on=date(2025, 4, 1),
+        at_time=time(9, 30),
+        rule=rule_build(repeat="weekday", ordinal=2, weekday="TU"),
+    )
+    assert rhythm.starts_on == date(2025, 4, 8)
+    assert services.rhythm_next(rhythm, rhythm.next_at).date() == date(2025, 5, 13)
+    assert Event.objects.filter(kind="rhythm_set").exists()
+
+
+def test_a_check_in_in_the_past_is_refused(ratified, clock):
+    with pytest.raises(ValidationError):
+        services.rhythm_set(
+            party=ratified.coach_party, starts_on=date(2025, 3, 1), at_time=time(10), rule=""
+        )
+
+
+def test_each_party_sees_the_next_check_in_in_their_own_time_zone(ratified, clock):
+    berlin(ratified)
+    User.objects.filter(pk=ratified.client.pk).update(time_zone="America/New_York")
+    page = login(ratified.coach).post(
+        f"/alliances/{ratified.alliance.pk}/rhythm/",
+        {"starts_on": "2025-04-10", "at_time": "10:00", "repeat": "weeks", "interval": "6"},
+    )
+    assert page.status_code == 302
+    url = f"/alliances/{ratified.alliance.pk}/"
+    assert "Thursday 10 April 2025, 10:00" in login(ratified.coach).get(url).content.decode()
+    assert "Thursday 10 April 2025, 04:00" in login(ratified.client).get(url).content.decode()
+    assert "every 6 weeks" in login(ratified.client).get(url).content.decode()
+
+
+def test_the_version_page_offers_to_plan_the_check_in(ratified):
+    page = login(ratified.client).get(f"/alliances/{ratified.alliance.pk}/versions/1/")
+    assert "When will you check in?" in page.content.decode()
