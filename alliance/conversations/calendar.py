@@ -5,7 +5,7 @@ stake keeps its UID for life and raises its sequence with every change it sends.
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -70,3 +70,40 @@ def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -
         event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     return calendar.to_ical().decode()
+
+
+def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
+    """The person's scheduled conversations from `since` on, for their calendar feed.
+
+    Same UID and SEQUENCE as the emailed invitation, so a calendar holding both shows one
+    event. Cancelled conversations are left out: a feed removes by omission.
+    """
+    stakes = (
+        Stake.objects.filter(
+            alliance__parties__user_id=user_id,
+            state=StakeState.SCHEDULED,
+            starts_at__gte=since,
+        )
+        .select_related("alliance")
+        .order_by("starts_at", "pk")
+    )
+    events = []
+    for stake in stakes:
+        assert stake.starts_at is not None
+        url = settings.BASE_URL + reverse(
+            "conversation_detail",
+            kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk},
+        )
+        event = Event()
+        event.add("uid", stake.uid)
+        event.add("sequence", stake.sequence)
+        event.add("dtstamp", now())
+        event.add("dtstart", stake.starts_at)
+        event.add("dtend", stake.starts_at + timedelta(minutes=stake.duration_minutes))
+        event.add("summary", stake_summary(stake))
+        event.add("url", url)
+        event.add("description", f"Open the conversation: {url}")
+        if stake.location:
+            event.add("location", stake.location)
+        events.append(event)
+    return events

@@ -13,6 +13,7 @@ from icalendar import Calendar, Component, Event, vRecur
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Party
+from alliance.conversations.calendar import stake_feed_events
 from alliance.lib.clock import now
 from alliance.lib.tokens import hash_token
 from alliance.tending.models import CalendarFeed, Rhythm
@@ -31,9 +32,9 @@ def _host() -> str:
 
 
 def feed_events_for(user: User) -> list[Component]:
-    """The calendar components of `user`'s feed: for now, the upcoming check-in of every
-    alliance they are a party of, recurring by the alliance's rhythm. Other features add
-    their components here."""
+    """The calendar components of `user`'s feed: the upcoming check-in of every alliance
+    they are a party of, recurring by the alliance's rhythm, and their scheduled
+    conversations."""
     parties = Party.objects.filter(user=user, alliance__rhythm__next_at__isnull=False)
     parties = parties.select_related("alliance").prefetch_related(
         Prefetch("alliance__rhythm", queryset=Rhythm.objects.all())
@@ -59,6 +60,8 @@ def feed_events_for(user: User) -> list[Component]:
         event.add("url", url)
         event.add("description", f"Check in on how your alliance is working: {url}")
         events.append(event)
+    # Conversations from a day ago on: one that just ended is still worth seeing.
+    events += stake_feed_events(user.pk, since=stamp - timedelta(days=1))
     return events
 
 

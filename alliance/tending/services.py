@@ -22,6 +22,7 @@ from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
+from alliance.outbox.services import preferences_for
 from alliance.tending.models import (
     CalendarFeed,
     CheckIn,
@@ -323,7 +324,7 @@ def signal_raise(
     for other in alliance.parties.exclude(pk=party.pk).select_related("user"):
         send_templated(
             "tending_signal",
-            to=other.user.email,
+            to=other.user,
             context={
                 "alliance": alliance,
                 "raiser": None if anonymous else party.user.name,
@@ -412,11 +413,9 @@ class Reminder:
 
 
 def reminder_days_for(user: User) -> int:
-    """How many days before a check-in `user` gets the first reminder (0: none).
-
-    Reads the site-wide default until per-person notification preferences exist.
-    """
-    return int(getattr(settings, "ALLIANCE_REMINDER_DAYS_BEFORE", 3))
+    """How many days before a check-in `user` gets the first reminder (0: none), from
+    their notification preferences."""
+    return preferences_for(user).checkin_reminder_days
 
 
 def _useful_reminder(*, due_at: datetime, user: User, at: datetime) -> str | None:
@@ -480,7 +479,7 @@ def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:
             )
             send_templated(
                 "checkin_reminder",
-                to=user.email,
+                to=user,
                 context={
                     "alliance": reminder.alliance,
                     "name": user.name,

@@ -69,3 +69,27 @@ def test_a_renewed_or_revoked_feed_address_stops_working(ratified):
     ana.post("/profile/calendar/", {"action": "revoke"})
     assert not hasattr(User.objects.get(pk=ratified.coach.pk), "calendar_feed")
     assert Client().get("/calendar/not-a-token.ics").status_code == 404
+
+
+def test_the_feed_carries_scheduled_conversations_but_not_cancelled_ones(ratified):
+    from alliance.conversations import services as conversations
+    from tests.conversations.factories import plant, soon
+
+    kept = plant(ratified.coach_party, [soon(3)])
+    conversations.stake_answer(
+        party=ratified.client_party, stake_id=kept.pk, works=[kept.candidates.get().pk]
+    )
+    dropped = plant(ratified.coach_party, [soon(5)])
+    conversations.stake_answer(
+        party=ratified.client_party, stake_id=dropped.pk, works=[dropped.candidates.get().pk]
+    )
+    conversations.stake_cancel(party=ratified.client_party, stake_id=dropped.pk)
+    calendar = Calendar.from_ical(
+        Client().get(f"/calendar/{feed_token(ratified.client)}.ics").content
+    )
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    assert kept.uid in events
+    assert dropped.uid not in events
+    assert events[kept.uid].decoded("DTSTART") == soon(3)
+    outsider_feed = Client().get(f"/calendar/{feed_token(ratified.outsider)}.ics").content
+    assert kept.uid.encode() not in outsider_feed

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core import mail
 from django.core.management import call_command
 
+from alliance.outbox.services import preferences_for
 from alliance.tending import services
 from alliance.tending.models import ReminderSent
 from tests.factories import join, make_user
@@ -45,8 +46,11 @@ def test_a_worker_that_was_down_sends_only_what_still_helps(ratified, clock):
     assert ReminderSent.objects.count() == 2
 
 
-def test_the_days_before_follow_the_setting(ratified, clock, settings):
-    settings.ALLIANCE_REMINDER_DAYS_BEFORE = 1
+def test_the_days_before_follow_each_persons_preference(ratified, clock):
+    for user in (ratified.coach, ratified.client):
+        preferences = preferences_for(user)
+        preferences.checkin_reminder_days = 1
+        preferences.save()
     plan(ratified)
     assert services.checkin_reminders_due(datetime(2025, 3, 25, 12, tzinfo=UTC)) == []
     assert len(services.checkin_reminders_due(datetime(2025, 3, 27, 1, tzinfo=UTC))) == 2

@@ -28,15 +28,20 @@ from django_tasks_db.management.commands.db_worker import Worker, valid_interval
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from alliance.lib.clock import now
 from alliance.lib.env import envint
 from alliance.outbox.nudges import nudges_queue
 from alliance.outbox.services import send_due
+from alliance.tending.services import checkin_reminders_due
 
 logger = logging.getLogger("alliance.worker")
 
 # (name, job): each runs every --jobs-interval seconds in every worker; each must be
-# idempotent. Features add theirs here (check-in reminders, ...).
-PERIODIC_JOBS: list[tuple[str, Callable[[], object]]] = [("nudges", nudges_queue)]
+# idempotent, since several workers run them side by side.
+PERIODIC_JOBS: list[tuple[str, Callable[[], object]]] = [
+    ("nudges", nudges_queue),
+    ("check-in reminders", lambda: checkin_reminders_due(now())),
+]
 
 
 class AllianceWorker(Worker):

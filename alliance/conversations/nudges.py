@@ -1,0 +1,95 @@
+"""Nudges for the design conversation: reflections the others wait on, proposed times
+nobody answered. Registered with the outbox's nudge framework on import (see apps.py)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Min
+
+from alliance.alliances.models import Party
+from alliance.conversations.models import (
+    Reflection,
+    ReflectionState,
+    Stake,
+    StakeState,
+    TimeAnswer,
+)
+from alliance.outbox.nudges import WaitingItem, nudge_provider
+
+ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
+OPEN_STAKES = (StakeState.PROPOSED, StakeState.SCHEDULED)
+
+
+@nudge_provider("reflections")
+def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
+    """A party who has not answered a prompt that someone else already shared.
+
+    One pair of nudges per conversation and person, however many prompts wait: the
+    reminder is about the conversation, not each question.
+    """
+    shared = (
+        Reflection.objects.filter(state=ReflectionState.SHARED, stake__state__in=OPEN_STAKES)
+        .values("stake_id", "prompt_id")
+        .annotate(first=Min("shared_at"))
+    )
+    firsts: dict[tuple[int, int], datetime] = {
+        (row["stake_id"], row["prompt_id"]): row["first"] for row in shared
+    }
+    if not firsts:
+        return
+    stake_ids = {stake_id for stake_id, _ in firsts}
+    answered = set(
+        Reflection.objects.filter(stake_id__in=stake_ids, state__in=ANSWERED).values_list(
+            "stake_id", "prompt_id", "party_id"
+        )
+    )
+    stakes = Stake.objects.filter(pk__in=stake_ids).select_related("alliance")
+    parties = Party.objects.filter(alliance__stakes__in=stake_ids).select_related("user")
+    by_alliance: dict[int, list[Party]] = {}
+    for party in parties.distinct():
+        by_alliance.setdefault(party.alliance_id, []).append(party)
+    for stake in stakes:
+        for party in by_alliance.get(stake.alliance_id, []):
+            waiting = [
+                first
+                for (stake_id, prompt_id), first in firsts.items()
+                if stake_id == stake.pk and (stake_id, prompt_id, party.pk) not in answered
+            ]
+            if waiting:
+                yield WaitingItem(
+                    provider="reflections",
+                    object_id=stake.pk,
+                    revision="1",
+                    user=party.user,
+                    since=min(waiting),
+                    template="nudge_reflections",
+                    context={"stake": stake, "alliance": stake.alliance, "count": len(waiting)},
+                )
+
+
+@nudge_provider("times")
+def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
+    """A party who has not said which of the proposed times suit them."""
+    stakes = Stake.objects.filter(state=StakeState.PROPOSED).select_related("alliance")
+    answered = set(
+        TimeAnswer.objects.filter(candidate__stake__in=stakes).values_list(
+            "candidate__stake_id", "party_id"
+        )
+    )
+    parties = Party.objects.filter(alliance__stakes__in=stakes).select_related("user").distinct()
+    by_alliance: dict[int, list[Party]] = {}
+    for party in parties:
+        by_alliance.setdefault(party.alliance_id, []).append(party)
+    for stake in stakes:
+        for party in by_alliance.get(stake.alliance_id, []):
+            if (stake.pk, party.pk) in answered or party.joined_at > stake.created_at:
+                continue
+            yield WaitingItem(
+                provider="times",
+                object_id=stake.pk,
+                revision="1",
+                user=party.user,
+                since=stake.created_at,
+                template="nudge_times",
+                context={"stake": stake, "alliance": stake.alliance},
+            )

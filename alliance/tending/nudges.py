@@ -1,0 +1,38 @@
+"""Nudges for keeping the alliance alive: a check-in someone has not filled in yet.
+Registered with the outbox's nudge framework on import (see apps.py)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from alliance.alliances.models import Party
+from alliance.outbox.nudges import WaitingItem, nudge_provider
+from alliance.tending.models import CheckIn, Rating
+
+
+@nudge_provider("checkins")
+def checkins_unfilled(now: datetime) -> Iterable[WaitingItem]:
+    """A party who has rated nothing in an open check-in."""
+    open_checkins = list(CheckIn.objects.filter(closed_at__isnull=True).select_related("alliance"))
+    if not open_checkins:
+        return
+    rated = set(
+        Rating.objects.filter(checkin__in=open_checkins).values_list("checkin_id", "party_id")
+    )
+    parties: dict[int, list[Party]] = {}
+    for party in Party.objects.filter(
+        alliance__in=[c.alliance_id for c in open_checkins]
+    ).select_related("user"):
+        parties.setdefault(party.alliance_id, []).append(party)
+    for checkin in open_checkins:
+        for party in parties.get(checkin.alliance_id, []):
+            if (checkin.pk, party.pk) in rated:
+                continue
+            yield WaitingItem(
+                provider="checkins",
+                object_id=checkin.pk,
+                revision="1",
+                user=party.user,
+                since=checkin.opened_at,
+                template="nudge_checkin",
+                context={"checkin": checkin, "alliance": checkin.alliance},
+            )
