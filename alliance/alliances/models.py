@@ -1,9 +1,14 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 
 from alliance.lib.clock import now
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+    from alliance.tending.models import CheckIn, Rhythm, Signal
 
 
 class Kind(models.TextChoices):
@@ -52,6 +57,12 @@ class Alliance(models.Model):
         related_name="+",
         help_text="The latest ratified version, the one the parties live by.",
     )
+
+    # Reverse relations from later stages, spelled out for the type checker, which does
+    # not always see across apps.
+    rhythm: "Rhythm"
+    checkins: "RelatedManager[CheckIn]"
+    signals: "RelatedManager[Signal]"
 
     def __str__(self) -> str:
         return self.title
