@@ -24,7 +24,9 @@ class RhythmForm(forms.Form):
     at_time = forms.TimeField(
         label="At", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    repeat = forms.ChoiceField(label="Then", choices=REPEAT_CHOICES, initial="weeks")
+    repeat = forms.ChoiceField(
+        label="Then", choices=REPEAT_CHOICES, initial="weeks", widget=forms.RadioSelect
+    )
     interval = forms.IntegerField(
         label="Every how many weeks", min_value=1, max_value=52, initial=6, required=False
     )

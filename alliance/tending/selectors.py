@@ -254,8 +254,10 @@ def health_chart(alliance: Alliance) -> Chart:
     moments = [v.ratified_at for v in versions] + [c.opened_at for c in checkins]
     moments += [s.raised_at for s in signals]
     start = min(moments, default=alliance.created_at)
-    end = max([*moments, now()])
-    span = max((end - start).total_seconds(), timedelta(days=1).total_seconds())
+    today = now()
+    # At least a week wide, so a young alliance's first marks do not pile onto the labels.
+    end = max([*moments, today, start + timedelta(days=7)])
+    span = (end - start).total_seconds()
     plot = CHART_WIDTH - LABEL_WIDTH - 24
 
     def x(at: datetime) -> float:
@@ -312,7 +314,7 @@ def health_chart(alliance: Alliance) -> Chart:
         ],
         ticks=[
             {"x": x(start), "y": height - 6, "label": _day(start)},
-            {"x": x(end), "y": height - 6, "label": "now"},
+            {"x": x(end), "y": height - 6, "label": "now" if end == today else _day(end)},
         ],
         checkin_count=len(checkins),
     )
