@@ -77,10 +77,10 @@ class ReflectionForm(forms.Form):
         help_text="Write from your own side: “I …”. Start with what works.",
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Set by the button pressed; a form sent some other way (Enter, a script) saves a draft.
     action = forms.ChoiceField(
         choices=[("save", "Save draft"), ("share", "Share"), ("skip", "Skip")],
-        widget=forms.HiddenInput,
-        initial="save",
+        required=False,
     )
 
 

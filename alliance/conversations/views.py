@@ -125,10 +125,10 @@ def reflection_submit(
     request: HttpRequest, party: Party, stake_id: int, prompt_id: int
 ) -> HttpResponse:
     form = ReflectionForm(request.POST)
-    action = request.POST.get("action", "save")
     if not form.is_valid():
         return _reflection_error(request, party, stake_id, prompt_id, form)
     data = form.cleaned_data
+    action = data["action"] or "save"
     try:
         if action == "skip":
             services.reflection_skip(party=party, stake_id=stake_id, prompt_id=prompt_id)
