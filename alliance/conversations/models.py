@@ -16,6 +16,7 @@ class ConversationEvent(models.TextChoices):
     STAKE_CANCELLED = "stake_cancelled", "cancelled a conversation"
     REFLECTION_SHARED = "reflection_shared", "shared a reflection"
     REFLECTION_SKIPPED = "reflection_skipped", "skipped a prompt"
+    REFLECTION_REVISED = "reflection_revised", "revised a shared reflection on"
     PROMPT_REVEALED = "prompt_revealed", "revealed the reflections on"
     PROMPT_ADDED = "prompt_added", "added a prompt"
 
@@ -112,6 +113,13 @@ class AlliancePrompt(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "builtin_key"],
+                condition=~models.Q(builtin_key=""),
+                name="builtin_prompt_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text

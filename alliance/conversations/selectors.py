@@ -173,13 +173,19 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
             revealed=revealed,
         )
         if revealed:
-            texts = {a.party.user.name: a.text for a in answers if a.text}
+            # Only shared words make common ground: the viewer's own skipped draft is
+            # visible to them but was never said to the others.
+            texts = {
+                a.party.user.name: a.text
+                for a in answers
+                if a.text and a.state == ReflectionState.SHARED
+            }
             for name, text in texts.items():
                 revealed_texts[name].append(text)
             shared = common_words(list(texts.values())) if len(texts) > 1 else set()
             board.shared_words = sorted(shared)
             for a in answers:
-                a.segments = highlight(a.text, shared)
+                a.segments = highlight(a.text, shared) if a.state == ReflectionState.SHARED else []
         boards.append(board)
     everyone, only_one = words_by_party(revealed_texts)
     return Conversation(

@@ -49,8 +49,14 @@ def default_groundwork(alliance: Alliance) -> str:
 # Prompts ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def prompts_ensure(alliance: Alliance) -> None:
-    """Give the alliance its copy of the built-in prompts, worded for its kind. Idempotent."""
+    """Give the alliance its copy of the built-in prompts, worded for its kind. Idempotent.
+
+    The alliance row is locked so that two parties opening the prompts at once for the
+    first time do not both copy them.
+    """
+    Alliance.objects.select_for_update().filter(pk=alliance.pk).first()
     prompts = AlliancePrompt.objects.filter(alliance=alliance)
     have = set(prompts.exclude(builtin_key="").values_list("builtin_key", flat=True))
     missing = [p for p in PROMPTS if p.key not in have]
@@ -153,11 +159,11 @@ def _stake(party: Party, stake_id: int, lock: bool = True) -> Stake:
 def _clean_times(times: Iterable[datetime | None]) -> list[datetime]:
     chosen = sorted({t for t in times if t is not None})
     if not chosen:
-        raise ValidationError({"times": "Offer at least one time."})
+        raise ValidationError("Offer at least one time.")
     if len(chosen) > MAX_CANDIDATES:
-        raise ValidationError({"times": f"Offer at most {MAX_CANDIDATES} times."})
+        raise ValidationError(f"Offer at most {MAX_CANDIDATES} times.")
     if any(t <= now() for t in chosen):
-        raise ValidationError({"times": "Every time you offer must lie in the future."})
+        raise ValidationError("Every time you offer must lie in the future.")
     return chosen
 
 
@@ -434,25 +440,47 @@ def reflection_share(
     text = _clean_reflection(text)
     if not text:
         raise ValidationError({"text": "Write something before you share, or skip this prompt."})
-    if reflection.state == ReflectionState.SHARED and text != reflection.text:
-        ReflectionRevision.objects.create(
-            reflection=reflection, text=reflection.text, shared_at=reflection.shared_at or now()
-        )
+    # Events record changes of state: a revision is not a second sharing, and a prompt
+    # is revealed once, when its last answer arrives.
+    first_answer = reflection.state not in (ReflectionState.SHARED, ReflectionState.SKIPPED)
+    became_shared = reflection.state != ReflectionState.SHARED
+    if reflection.state == ReflectionState.SHARED:
+        if text == reflection.text:
+            return reflection
+        _keep_earlier_text(reflection, party, stake, prompt)
     reflection.text = text
     reflection.state = ReflectionState.SHARED
     reflection.shared_at = now()
     reflection.revision += 1
     reflection.updated_at = now()
     reflection.save(update_fields=["text", "state", "revision", "updated_at", "shared_at"])
+    if became_shared:
+        event_record(
+            alliance=stake.alliance,
+            actor=party.user,
+            kind=ConversationEvent.REFLECTION_SHARED,
+            stake=stake.pk,
+            prompt=prompt.text,
+        )
+    if first_answer:
+        _reveal_if_complete(stake, prompt, actor=party)
+    return reflection
+
+
+def _keep_earlier_text(
+    reflection: Reflection, party: Party, stake: Stake, prompt: AlliancePrompt
+) -> None:
+    """Before a shared reflection changes, keep what it said, and say so in the history."""
+    ReflectionRevision.objects.create(
+        reflection=reflection, text=reflection.text, shared_at=reflection.shared_at or now()
+    )
     event_record(
         alliance=stake.alliance,
         actor=party.user,
-        kind=ConversationEvent.REFLECTION_SHARED,
+        kind=ConversationEvent.REFLECTION_REVISED,
         stake=stake.pk,
         prompt=prompt.text,
     )
-    _reveal_if_complete(stake, prompt, actor=party)
-    return reflection
 
 
 @transaction.atomic
@@ -463,6 +491,7 @@ def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflectio
     reflection = _reflection_for_update(party, stake, prompt)
     if reflection.state == ReflectionState.SHARED:
         raise ValidationError("You shared this one already; revise it instead of skipping.")
+    first_answer = reflection.state != ReflectionState.SKIPPED
     reflection.state = ReflectionState.SKIPPED
     reflection.revision += 1
     reflection.updated_at = now()
@@ -474,7 +503,8 @@ def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflectio
         stake=stake.pk,
         prompt=prompt.text,
     )
-    _reveal_if_complete(stake, prompt, actor=party)
+    if first_answer:
+        _reveal_if_complete(stake, prompt, actor=party)
     return reflection
 
 

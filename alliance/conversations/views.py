@@ -100,7 +100,9 @@ def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> Ht
     board = context["board"]
     mine = board.mine if board else None
     context["form"] = ReflectionForm(
-        initial={"text": mine.text if mine else "", "revision": mine.revision if mine else ""}
+        # A reflection not yet written starts at revision 1, so that a second device
+        # saving it first is noticed.
+        initial={"text": mine.text if mine else "", "revision": mine.revision if mine else 1}
     )
     # Without JavaScript, the coach answers on submit: the saved text's flags show here.
     context["flags"] = review(mine.text) if mine and mine.text else []
@@ -268,14 +270,30 @@ def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
 @party_required
 @require_POST
 def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    form = GroundworkForm(request.POST)
     try:
         services.groundwork_update(
             party=party, stake_id=stake_id, groundwork=request.POST.get("groundwork", "")
         )
     except ValidationError as error:
-        _flash(request, error)
-    else:
-        messages.success(request, "Groundwork updated.")
+        # Show the page again with the edited groundwork still in its box.
+        form.is_valid()
+        form.add_error(None, error)
+        context = _conversation_context(party, stake_id, _prompt_param(request))
+        mine = context["board"].mine if context["board"] else None
+        context.update(
+            form=ReflectionForm(
+                initial={
+                    "text": mine.text if mine else "",
+                    "revision": mine.revision if mine else 1,
+                }
+            ),
+            reschedule_form=RescheduleForm(),
+            groundwork_form=form,
+            groundwork_open=True,
+        )
+        return render(request, "conversations/detail.html", context, status=400)
+    messages.success(request, "Groundwork updated.")
     return _to_conversation(party, stake_id)
 
 

@@ -201,3 +201,41 @@ def test_the_feedback_coach_answers_on_submit_without_javascript(cast, stake):
     assert "feedback-flag-no_first_person" in html
     # The flags never reach the other party.
     assert "feedback-flag" not in login(cast.client).get(url(stake, prompt)).content.decode()
+
+
+def test_a_first_draft_saved_on_two_devices_is_a_conflict_not_an_overwrite(cast, stake):
+    prompt = first_prompt(stake)
+    ana = login(cast.coach)
+    page = ana.get(url(stake, prompt)).content.decode()
+    assert 'name="revision" value="1"' in page
+    target = url(stake) + f"prompts/{prompt.pk}/reflection/"
+    ana.post(target, {"text": "Phone words.", "action": "save", "revision": 1})
+    response = ana.post(target, {"text": "Laptop words.", "action": "save", "revision": 1})
+    assert response.status_code == 409
+    assert Reflection.objects.get().text == "Phone words."
+
+
+def test_revising_records_a_revision_not_a_second_share_or_reveal(cast, stake):
+    prompt = first_prompt(stake)
+    share(cast.coach_party, stake, prompt, "First.")
+    share(cast.client_party, stake, prompt, "Mine.")
+    share(cast.coach_party, stake, prompt, "First, better put.")
+    kinds = list(Event.objects.filter(kind__startswith="reflection").values_list("kind", flat=True))
+    assert sorted(kinds) == ["reflection_revised", "reflection_shared", "reflection_shared"]
+    assert Event.objects.filter(kind="prompt_revealed").count() == 1
+
+
+def test_an_own_skipped_draft_is_not_common_ground(cast, stake):
+    prompt = first_prompt(stake)
+    services.reflection_save(
+        party=cast.client_party,
+        stake_id=stake.pk,
+        prompt_id=prompt.pk,
+        text="Weekends matter to me.",
+        revision=None,
+    )
+    services.reflection_skip(party=cast.client_party, stake_id=stake.pk, prompt_id=prompt.pk)
+    share(cast.coach_party, stake, prompt, "I protect my weekends.")
+    view = conversation_for(cast.client_party, stake)
+    assert view.board(prompt.pk).shared_words == []
+    assert view.everyone_raised == []

@@ -160,3 +160,32 @@ def test_the_invitation_file_downloads_from_the_page(cast):
     assert response["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)
     assert str(calendar.walk("VEVENT")[0]["UID"]) == stake.uid
+
+
+def test_a_past_time_gets_a_message_and_keeps_the_form(cast):
+    response = login(cast.coach).post(
+        f"/alliances/{cast.alliance.pk}/conversations/new/",
+        {
+            "kind": "design",
+            "duration_minutes": 60,
+            "time_1": "2001-01-01T10:00",
+            "location": "Room 4",
+        },
+    )
+    assert response.status_code == 200
+    assert "Every time you offer must lie in the future." in page_text(response)
+    assert 'value="Room 4"' in response.content.decode()
+
+
+def test_overlong_groundwork_is_refused_and_kept_in_its_box(cast):
+    stake = plant(cast.coach_party)
+    text = "Why we meet. " * 400
+    response = login(cast.coach).post(
+        f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/groundwork/",
+        {"groundwork": text},
+    )
+    assert response.status_code == 400
+    assert "under 4000 characters" in page_text(response)
+    assert "Why we meet. Why we meet." in response.content.decode()
+    stake.refresh_from_db()
+    assert "Why we meet" not in stake.groundwork
