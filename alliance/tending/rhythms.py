@@ -36,6 +36,21 @@ def rule_build(
     raise ValueError(f"unknown repeat {repeat!r}")
 
 
+def rule_fields(rule: str) -> dict[str, object]:
+    """The form's fields for a rule `rule_build` made: the inverse of `rule_build`."""
+    if not rule:
+        return {"repeat": "none"}
+    parts = dict(p.split("=", 1) for p in rule.split(";"))
+    if parts.get("FREQ") == "WEEKLY":
+        return {"repeat": "weeks", "interval": int(parts.get("INTERVAL", "1"))}
+    if "BYDAY" in parts:
+        byday = parts["BYDAY"]
+        return {"repeat": "weekday", "ordinal": int(byday[:-2]), "weekday": byday[-2:]}
+    if "BYMONTHDAY" in parts:
+        return {"repeat": "monthday", "monthday": int(parts["BYMONTHDAY"])}
+    return {}
+
+
 def rule_describe(rule: str) -> str:
     """The rule in words, for the kinds `rule_build` makes."""
     if not rule:

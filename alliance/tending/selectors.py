@@ -133,6 +133,16 @@ class TermRow:
     term: dict[str, Any]
     mine: Rating | None
     others: list[tuple[Party, Rating | None]]
+    # What the party sent when the save was refused, shown again instead of `mine`.
+    typed: tuple[str, str] | None = None
+
+    @property
+    def shown_score(self) -> str:
+        return self.typed[0] if self.typed else (self.mine.score if self.mine else "")
+
+    @property
+    def shown_comment(self) -> str:
+        return self.typed[1] if self.typed else (self.mine.comment if self.mine else "")
 
 
 @dataclass

@@ -321,7 +321,12 @@ def signal_raise(
         signal=signal.pk,
         text=note,
     )
-    for other in alliance.parties.exclude(pk=party.pk).select_related("user"):
+    # An anonymous signal goes to everyone, the raiser too: a list of recipients that
+    # lacks one person would name them.
+    recipients = alliance.parties.select_related("user")
+    if not anonymous:
+        recipients = recipients.exclude(pk=party.pk)
+    for other in recipients:
         send_templated(
             "tending_signal",
             to=other.user,

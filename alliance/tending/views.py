@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,6 +18,7 @@ from alliance.tending.forms import (
     SignalForm,
 )
 from alliance.tending.models import Score
+from alliance.tending.rhythms import rule_fields
 
 FEED_URL_KEY = "tending_calendar_feed_url"
 
@@ -34,7 +37,19 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
     rhythm = selectors.care_for(party.alliance).rhythm
     initial = RhythmForm.default_initial()
     if rhythm is not None:
-        initial = {"starts_on": rhythm.starts_on, "at_time": rhythm.at_time, "repeat": "weeks"}
+        # Offer the rhythm as it stands: its next date (the first may have passed) and
+        # its own rule, so changing only the time keeps everything else.
+        next_local = (
+            rhythm.next_at.astimezone(ZoneInfo(rhythm.time_zone)).date()
+            if rhythm.next_at
+            else rhythm.starts_on
+        )
+        initial = {
+            **initial,
+            "starts_on": next_local,
+            "at_time": rhythm.at_time,
+            **rule_fields(rhythm.rule),
+        }
     form = RhythmForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,6 +105,12 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
             )
         except ValidationError as error:
             _flash(request, error)
+            for row in page.rows:
+                term_id = row.term["id"]
+                row.typed = (
+                    request.POST.get(f"score-{term_id}", ""),
+                    request.POST.get(f"comment-{term_id}", ""),
+                )
             return render(
                 request,
                 "tending/checkin.html",
@@ -144,10 +165,10 @@ def checkin_list(request: HttpRequest, party: Party) -> HttpResponse:
     )
 
 
-def _signal_form(request: HttpRequest, party: Party) -> SignalForm:
+def _signal_form(request: HttpRequest, party: Party, bound: bool = True) -> SignalForm:
     version = party.alliance.current_version
     return SignalForm(
-        request.POST or None,
+        (request.POST or None) if bound else None,
         terms=version.snapshot["terms"] if version else [],
         allow_anonymous=party.alliance.kind == Kind.TEAM
         and selectors.anonymous_allowed(party.alliance),
@@ -170,6 +191,17 @@ def signal_list(request: HttpRequest, party: Party) -> HttpResponse:
         else:
             messages.success(request, "Your tending signal is raised; the others were emailed.")
             return _back(party)
+    return _signals_page(request, party, form)
+
+
+def _signals_page(
+    request: HttpRequest,
+    party: Party,
+    form: SignalForm,
+    failed: tuple[int, ResolveForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The signals page; `failed` is a resolution that was refused, shown again as typed."""
     return render(
         request,
         "tending/signals.html",
@@ -178,9 +210,12 @@ def signal_list(request: HttpRequest, party: Party) -> HttpResponse:
             "form": form,
             "signals": selectors.signal_list(party.alliance),
             "resolve_form": ResolveForm(),
+            "failed_signal_id": failed[0] if failed else None,
+            "failed_form": failed[1] if failed else None,
             "is_team": party.alliance.kind == Kind.TEAM,
             "anonymous_allowed": selectors.anonymous_allowed(party.alliance),
         },
+        status=status,
     )
 
 
@@ -200,14 +235,15 @@ def signal_acknowledge(request: HttpRequest, party: Party, signal_id: int) -> Ht
 @require_POST
 def signal_resolve(request: HttpRequest, party: Party, signal_id: int) -> HttpResponse:
     form = ResolveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say how the signal was resolved.")
-        return redirect("signal_list", alliance_id=party.alliance_id)
-    try:
-        services.signal_resolve(party=party, signal_id=signal_id, **form.cleaned_data)
-    except ValidationError as error:
-        _flash(request, error)
-        return redirect("signal_list", alliance_id=party.alliance_id)
+    if form.is_valid():
+        try:
+            services.signal_resolve(party=party, signal_id=signal_id, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        return _signals_page(
+            request, party, _signal_form(request, party, bound=False), (signal_id, form), 400
+        )
     messages.success(request, "The signal is resolved.")
     return _back(party)
 

@@ -118,3 +118,22 @@ def test_checking_in_through_the_pages(ratified):
     incomplete = ana.post(started["Location"], {f"score-{ids[0]}": "well"})
     assert incomplete.status_code == 400
     assert "Rate every term" in incomplete.content.decode()
+
+
+def test_a_refused_check_in_keeps_the_ratings_and_comments_typed(ratified):
+    checkin = services.checkin_start(party=ratified.coach_party)
+    first, second = term_ids_of(checkin)
+    response = login(ratified.coach).post(
+        f"/alliances/{ratified.alliance.pk}/checkins/{checkin.pk}/",
+        {
+            f"score-{first}": "well",
+            f"score-{second}": "tending",
+            f"comment-{second}": "Replies take too long lately.",
+            "reflection": "",
+            "share": "on",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'name="score-{second}" value="tending" required checked' in html
+    assert "Replies take too long lately." in html

@@ -71,3 +71,19 @@ def test_each_party_sees_the_next_check_in_in_their_own_time_zone(ratified, cloc
 def test_the_version_page_offers_to_plan_the_check_in(ratified):
     page = login(ratified.client).get(f"/alliances/{ratified.alliance.pk}/versions/1/")
     assert "When will you check in?" in page.content.decode()
+
+
+def test_editing_a_rhythm_offers_its_own_rule_and_next_date(ratified):
+    services.rhythm_set(
+        party=ratified.coach_party,
+        starts_on=date(2025, 3, 25),
+        at_time=time(10),
+        rule=rule_build(repeat="monthday", monthday=15),
+    )
+    page = login(ratified.coach).get(f"/alliances/{ratified.alliance.pk}/rhythm/").content.decode()
+    assert (
+        '<input type="radio" name="repeat" value="monthday" id="id_repeat_2" required checked>'
+        in page
+    )
+    assert 'name="monthday" value="15"' in page
+    assert 'value="2025-04-15"' in page
