@@ -110,6 +110,7 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    lost: int = 0  # claimed, but taken over by another worker before this one got to it
 
 
 def default_worker_id() -> str:
@@ -196,6 +197,11 @@ def send_due(
     smtp = get_connection()
     try:
         for message in messages:
+            # Renew the claim right before sending: a slow batch may outlive the claim
+            # timeout, and then another worker owns the message and sends it instead.
+            if mine.filter(pk=message.pk).update(claimed_at=clock_now()) != 1:
+                report.lost += 1
+                continue
             if message.kind in muted.get(message.recipient_id or 0, ()):
                 # Unsubscribed after this was queued: the person's latest word counts.
                 mine.filter(pk=message.pk).update(state=State.CANCELLED)
