@@ -68,6 +68,15 @@ class Alliance(models.Model):
         return self.title
 
 
+class CurrentPartyManager(models.Manager["Party"]):
+    """Parties who have not left. The default, so `alliance.parties` and every lookup of
+    a party leave out people who left; their past (terms they proposed, versions they
+    signed) still points at their row."""
+
+    def get_queryset(self) -> models.QuerySet["Party"]:
+        return super().get_queryset().filter(left_at__isnull=True)
+
+
 class Party(models.Model):
     """A person in an alliance, with the role they hold in it."""
 
@@ -77,9 +86,14 @@ class Party(models.Model):
     )
     role_label = models.CharField(max_length=40)
     joined_at = models.DateTimeField(default=now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CurrentPartyManager()
+    everyone = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
         verbose_name_plural = "parties"
+        base_manager_name = "everyone"
         ordering = ["joined_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["alliance", "user"], name="one_party_per_person")
@@ -134,6 +148,7 @@ class EventKind(models.TextChoices):
     INVITATION_RESENT = "invitation_resent", "sent the invitation again to"
     INVITATION_REVOKED = "invitation_revoked", "revoked the invitation for"
     JOINED = "joined", "joined"
+    LEFT = "left", "left the alliance"
     TERM_PROPOSED = "term_proposed", "proposed a term"
     TERM_EDITED = "term_edited", "edited a term"
     TERM_WITHDRAWN = "term_withdrawn", "withdrew a term"

@@ -194,11 +194,22 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
     if alliance.parties.filter(user=user).exists():
         raise InvitationUnusable("You are already a party of this alliance.", invitation)
     role = _clean_role(role_label)
-    try:
-        with transaction.atomic():
-            party = Party.objects.create(alliance=alliance, user=user, role_label=role)
-    except IntegrityError:
-        raise InvitationUnusable("You are already a party of this alliance.", invitation) from None
+    former = Party.everyone.filter(alliance=alliance, user=user).first()
+    if former is not None:
+        # Someone who left comes back: the same row, so their history stays theirs.
+        former.left_at = None
+        former.role_label = role
+        former.joined_at = now()
+        former.save(update_fields=["left_at", "role_label", "joined_at"])
+        party = former
+    else:
+        try:
+            with transaction.atomic():
+                party = Party.objects.create(alliance=alliance, user=user, role_label=role)
+        except IntegrityError:
+            raise InvitationUnusable(
+                "You are already a party of this alliance.", invitation
+            ) from None
     invitation.accepted_at = now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -209,4 +220,15 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
             to=other.user,
             context={"newcomer": user.name, "role": role, "alliance": alliance},
         )
+    return party
+
+
+@transaction.atomic
+def party_leave(*, party: Party) -> Party:
+    """Leave the alliance. The person's past stays in its history and versions; from now
+    on they see nothing of it and get none of its mail, reminders or calendar entries."""
+    Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
+    party.left_at = now()
+    party.save(update_fields=["left_at"])
+    event_record(alliance=party.alliance, actor=party.user, kind=EventKind.LEFT)
     return party

@@ -166,3 +166,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "role_suggestions": ROLE_SUGGESTIONS.get(alliance.kind, []),
         },
     )
+
+
+@party_required
+def leave(request: HttpRequest, party: Party) -> HttpResponse:
+    """Ask first, then leave: the alliance disappears from the person's pages and mail."""
+    if request.method == "POST":
+        services.party_leave(party=party)
+        messages.success(request, f"You left “{party.alliance.title}”.")
+        return redirect("home")
+    return render(request, "alliances/leave.html", {"alliance": party.alliance})

@@ -64,11 +64,11 @@ def reflection_visible_to(party: Party, reflection_id: int) -> Reflection | None
         return reflection
     if reflection.state != ReflectionState.SHARED:
         return None
-    parties = Party.objects.filter(alliance_id=party.alliance_id).count()
+    parties = Party.objects.filter(alliance_id=party.alliance_id)
     answered = Reflection.objects.filter(
-        stake=reflection.stake, prompt=reflection.prompt, state__in=ANSWERED
+        stake=reflection.stake, prompt=reflection.prompt, party__in=parties, state__in=ANSWERED
     ).count()
-    return reflection if answered == parties else None
+    return reflection if answered == parties.count() else None
 
 
 @dataclass

@@ -513,6 +513,7 @@ def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> N
     answered = Reflection.objects.filter(
         stake=stake,
         prompt=prompt,
+        party__in=parties,
         state__in=[ReflectionState.SHARED, ReflectionState.SKIPPED],
     ).count()
     if answered == len(parties):

@@ -93,3 +93,15 @@ def test_the_feed_carries_scheduled_conversations_but_not_cancelled_ones(ratifie
     assert events[kept.uid].decoded("DTSTART") == soon(3)
     outsider_feed = Client().get(f"/calendar/{feed_token(ratified.outsider)}.ics").content
     assert kept.uid.encode() not in outsider_feed
+
+
+def test_someone_who_left_loses_the_alliance_from_their_feed(ratified):
+    from alliance.alliances.services import party_leave
+
+    services.rhythm_set(
+        party=ratified.coach_party, starts_on=date(2025, 4, 1), at_time=time(9), rule=""
+    )
+    token = feed_token(ratified.client)
+    assert Calendar.from_ical(Client().get(f"/calendar/{token}.ics").content).walk("VEVENT")
+    party_leave(party=ratified.client_party)
+    assert not Calendar.from_ical(Client().get(f"/calendar/{token}.ics").content).walk("VEVENT")

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core import mail
 from django.core.management import call_command
 
+from alliance.alliances.services import party_leave
 from alliance.outbox.services import preferences_for
 from alliance.tending import services
 from alliance.tending.models import ReminderSent
@@ -60,7 +61,7 @@ def test_someone_who_left_gets_nothing(ratified, clock):
     plan(ratified)
     newcomer = make_user("Cleo")
     party = join(ratified.alliance, newcomer, role="observer")
-    party.delete()
+    party_leave(party=party)
     sent = services.checkin_reminders_due(datetime(2025, 3, 28, 7, tzinfo=UTC))
     assert "Cleo" not in {r.user.name for r in sent}
 
