@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from alliance.accounts.models import User
 from alliance.alliances.selectors import dashboard_for
+from alliance.conversations.selectors import conversation_for
 from alliance.terms.selectors import version_chain_breaks
 
 
@@ -71,5 +72,12 @@ def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):
     assert entry.alliance.current_version.number == 1
     assert entry.next_step == "1 term needs your consent"
     assert version_chain_breaks(entry.alliance) == []
+    stake = entry.alliance.stakes.get()
+    assert stake.state == "scheduled"
+    conversation = conversation_for(entry.party, stake)
+    assert sum(board.revealed for board in conversation.boards) == 3
+    assert "honest" in conversation.everyone_raised
+    assert entry.alliance.rhythm.next_at is not None
+    assert entry.alliance.terms.filter(origin__isnull=False).count() == 1
     with pytest.raises(CommandError, match="exists already"):
         call_command("demo")

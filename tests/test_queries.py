@@ -118,3 +118,23 @@ def test_version_pages_query_counts_are_fixed(cast):
         ratify_with([cast.coach_party, cast.client_party])
     later = {u: count_queries(ana, u) for u in [base, base + "1/", base + "compare/?from=1&to=4"]}
     assert list(first.values())[:2] == list(later.values())[:2]
+
+
+def test_conversation_page_queries_do_not_grow_with_reflections(cast):
+    from alliance.conversations import services as conversations
+    from tests.conversations.factories import plant, share
+
+    stake = plant(cast.coach_party)
+    conversations.stake_answer(
+        party=cast.client_party, stake_id=stake.pk, works=[stake.candidates.first().pk]
+    )
+    ana = login(cast.coach)
+    url = f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/"
+    prompts = list(cast.alliance.prompts.all())
+    share(cast.coach_party, stake, prompts[0], "I want calm, honest sessions.")
+    few = count_queries(ana, url + f"?prompt={prompts[0].pk}")
+    for prompt in prompts[1:]:
+        share(cast.coach_party, stake, prompt, f"My answer to {prompt.text}")
+        share(cast.client_party, stake, prompt, f"Ben's answer to {prompt.text}")
+    many = count_queries(ana, url + f"?prompt={prompts[1].pk}")
+    assert many == few, f"{few} queries with one reflection, {many} with {2 * len(prompts) - 1}"

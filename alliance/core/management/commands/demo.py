@@ -1,4 +1,6 @@
+from datetime import time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -7,6 +9,11 @@ from django.db import transaction
 from alliance.accounts.models import User
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Kind, Party
+from alliance.conversations import services as conversation_services
+from alliance.conversations.models import AlliancePrompt, Reflection, Stake, StakeKind
+from alliance.lib.clock import now
+from alliance.tending import services as tending_services
+from alliance.tending.rhythms import rule_build
 from alliance.terms import services as term_services
 from alliance.terms.models import Category, Decision
 from alliance.terms.selectors import draft_for
@@ -39,6 +46,27 @@ TERMS = [
     ),
     (Category.VALUES, "Candour with care: we tell each other the truth, kindly.", ""),
 ]
+
+
+# Built-in prompt key -> (the coach's reflection, the client's), written for the demo.
+REFLECTIONS = {
+    "feel-1": (
+        "I feel at my best with you when the sessions are calm and focused, and when I see "
+        "you leave with one thing you want to try.",
+        "I enjoy the sessions most when I can think out loud without being judged, and leave "
+        "with a clear next step for my team.",
+    ),
+    "rhythm-2": (
+        "I like a steady rhythm: an hour every two weeks, by video, at the same time so it "
+        "becomes a habit.",
+        "Every two weeks works for me. Mornings are best, before my team's day starts.",
+    ),
+    "values-2": (
+        "What matters most to me is that we are honest: I would rather hear that something "
+        "is not helping than find out months later.",
+        "I value honest feedback, even when it stings, and I need to know you assume I mean well.",
+    ),
+}
 
 
 class Command(BaseCommand):
@@ -75,15 +103,35 @@ class Command(BaseCommand):
             client_party = alliance_services.invitation_accept(
                 raw_token=token, user=client, role_label="client"
             )
+            stake = self._design_conversation(coach_party, client_party)
             terms = [
                 term_services.term_propose(party=coach_party, category=c, text=t, note=n)
                 for c, t, n in TERMS
             ]
+            feedback = Reflection.objects.get(
+                stake=stake, party=client_party, prompt__builtin_key="values-2"
+            )
+            terms.append(
+                conversation_services.term_from_reflection(
+                    party=coach_party,
+                    reflection_id=feedback.pk,
+                    category=Category.VALUES,
+                    text="We tell each other plainly when something is not working, "
+                    "and we assume good intent.",
+                )
+            )
             for term in terms:
                 term_services.consent_give(
                     party=client_party, term_id=term.pk, revision=1, decision=Decision.AGREE
                 )
             term_services.version_ratify(party=client_party)
+            local_now = now().astimezone(ZoneInfo(coach.time_zone))
+            tending_services.rhythm_set(
+                party=coach_party,
+                starts_on=(local_now + timedelta(weeks=3)).date(),
+                at_time=time(9),
+                rule=rule_build(repeat="weeks", interval=6),
+            )
             rhythm = terms[0]
             term_services.term_edit(
                 party=client_party,
@@ -99,8 +147,36 @@ class Command(BaseCommand):
             f"Version 1 is ratified; {len(draft.awaiting_consent_from(coach_party))} change "
             "waits for the coach's consent."
         )
+        self.stdout.write(
+            "A design conversation is scheduled with three prompts revealed, and the next "
+            "check-in is planned."
+        )
         self.stdout.write(f"  Coach:  {COACH_EMAIL}  password: {password}")
         self.stdout.write(f"  Client: {CLIENT_EMAIL}  password: {password}")
+
+    def _design_conversation(self, coach: Party, client: Party) -> Stake:
+        """A scheduled design conversation in which both have shared three reflections."""
+        tomorrow = (now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+        stake = conversation_services.stake_plant(
+            party=coach,
+            kind=StakeKind.DESIGN,
+            times=[tomorrow, tomorrow + timedelta(days=1)],
+            duration_minutes=60,
+            location="https://video.example.org/maya-jonas",
+            note="Please keep this hour free of notifications.",
+        )
+        conversation_services.stake_answer(
+            party=client,
+            stake_id=stake.pk,
+            works=[stake.candidates.first().pk],  # type: ignore[union-attr]
+        )
+        for key, words in REFLECTIONS.items():
+            prompt = AlliancePrompt.objects.get(alliance_id=coach.alliance_id, builtin_key=key)
+            for party, text in zip((coach, client), words, strict=True):
+                conversation_services.reflection_share(
+                    party=party, stake_id=stake.pk, prompt_id=prompt.pk, text=text, revision=None
+                )
+        return stake
 
     def _person(self, email: str, name: str, zone: str, password: str) -> User:
         user = User.objects.create_user(email, password, display_name=name, time_zone=zone)
