@@ -32,12 +32,17 @@ def test_a_queued_invitation_is_sent_by_the_worker(database_queue):
     assert OutboxMessage.objects.get().state == "sent"
 
 
-def test_the_worker_still_runs_queued_tasks(database_queue):
-    """Tasks queued before the outbox existed reach the outbox, then the mail server."""
-    from alliance.core.tasks import deliver_email
+def test_the_worker_runs_queued_tasks_too(database_queue, settings):
+    """`alliance worker` is also a django-tasks worker: a queued flush runs and sends."""
+    from alliance.lib.mail import enqueue_message
+    from alliance.outbox.tasks import flush_outbox
 
-    deliver_email.enqueue(to=["ben@example.org"], subject="Hi", text="Hello", html=None, headers={})
-    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    settings.OUTBOX_SEND_IMMEDIATELY = False
+    enqueue_message(to=["ben@example.org"], subject="Hi", text="Hello")
+    flush_outbox.enqueue()
+    call_command(
+        "worker", "--batch", "--no-startup-delay", "--outbox-interval", "3600", verbosity=0
+    )
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert [m.subject for m in mail.outbox] == ["Hi"]
 
