@@ -10,12 +10,8 @@ from alliance.alliances import selectors, services
 from alliance.alliances.decorators import party_required
 from alliance.alliances.forms import AllianceForm, InvitationForm, JoinForm
 from alliance.alliances.models import ROLE_SUGGESTIONS, Kind, Party
+from alliance.lib.web import flash_errors
 from alliance.terms.forms import TermForm
-
-
-def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 @login_required
@@ -64,14 +60,12 @@ def history(request: HttpRequest, party: Party) -> HttpResponse:
 def invitation_create(request: HttpRequest, party: Party) -> HttpResponse:
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, str(text))
+        flash_errors(request, form)
         return redirect("alliance_detail", alliance_id=party.alliance_id)
     try:
         invitation, raw = services.invitation_create(party=party, **form.cleaned_data)
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         _announce_link(request, invitation.email, raw)
     return redirect("alliance_detail", alliance_id=party.alliance_id)
@@ -89,7 +83,7 @@ def invitation_renew(request: HttpRequest, party: Party, invitation_id: int) -> 
     try:
         invitation, raw = services.invitation_renew(party=party, invitation_id=invitation_id)
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         _announce_link(request, invitation.email, raw)
     return redirect("alliance_detail", alliance_id=party.alliance_id)
@@ -101,7 +95,7 @@ def invitation_revoke(request: HttpRequest, party: Party, invitation_id: int) ->
     try:
         invitation = services.invitation_revoke(party=party, invitation_id=invitation_id)
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, f"The invitation for {invitation.addressee} no longer works.")
     return redirect("alliance_detail", alliance_id=party.alliance_id)

@@ -21,12 +21,8 @@ from alliance.conversations.forms import (
 from alliance.conversations.library import DISTRACTION_NOTE, GROUNDWORK, THEMES
 from alliance.conversations.models import StakeState
 from alliance.feedback.coach import review
+from alliance.lib.web import flash_errors
 from alliance.terms.forms import TermForm
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 def _to_conversation(party: Party, stake_id: int, prompt_id: int | None = None) -> HttpResponse:
@@ -207,7 +203,7 @@ def stake_answer(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
         messages.error(request, "Choose among the times offered.")
         return _to_conversation(party, stake_id)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return _to_conversation(party, stake_id)
     if stake.state == StakeState.SCHEDULED:
         messages.success(
@@ -227,7 +223,7 @@ def stake_schedule(request: HttpRequest, party: Party, stake_id: int) -> HttpRes
         )
     except (ValueError, ValidationError) as error:
         if isinstance(error, ValidationError):
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.error(request, "Choose one of the times.")
     else:
@@ -240,16 +236,14 @@ def stake_schedule(request: HttpRequest, party: Party, stake_id: int) -> HttpRes
 def stake_reschedule(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
     form = RescheduleForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, str(text))
+        flash_errors(request, form)
         return _to_conversation(party, stake_id)
     try:
         services.stake_reschedule(
             party=party, stake_id=stake_id, starts_at=form.cleaned_data["starts_at"]
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, "Moved. Everyone's calendar entry is updated.")
     return _to_conversation(party, stake_id)
@@ -261,7 +255,7 @@ def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
     try:
         services.stake_cancel(party=party, stake_id=stake_id)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, "Cancelled. Everyone's calendar entry is removed.")
     return _to_conversation(party, stake_id)
@@ -381,7 +375,7 @@ def prompt_change(request: HttpRequest, party: Party, prompt_id: int) -> HttpRes
         else:
             messages.error(request, "Choose what to do with the prompt.")
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     return redirect(
         reverse("prompt_library", kwargs={"alliance_id": party.alliance_id})
         + f"#prompt-{prompt_id}"

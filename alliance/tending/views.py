@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Kind, Party
+from alliance.lib.web import flash_errors
 from alliance.tending import feeds, selectors, services
 from alliance.tending.forms import (
     CloseForm,
@@ -21,11 +22,6 @@ from alliance.tending.models import Score
 from alliance.tending.rhythms import rule_fields
 
 FEED_URL_KEY = "tending_calendar_feed_url"
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 def _back(party: Party) -> HttpResponse:
@@ -77,7 +73,7 @@ def checkin_start(request: HttpRequest, party: Party) -> HttpResponse:
     try:
         checkin = services.checkin_start(party=party)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return _back(party)
     return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin.pk)
 
@@ -104,7 +100,7 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
                 share="share" in request.POST,
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
             for row in page.rows:
                 term_id = row.term["id"]
                 row.typed = (
@@ -143,7 +139,7 @@ def checkin_close(request: HttpRequest, party: Party, checkin_id: int) -> HttpRe
             party=party, checkin_id=checkin_id, outcome=form.cleaned_data["outcome"]
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
     if checkin.outcome == "redesign":
         messages.success(
@@ -225,7 +221,7 @@ def signal_acknowledge(request: HttpRequest, party: Party, signal_id: int) -> Ht
     try:
         services.signal_acknowledge(party=party, signal_id=signal_id)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, "Acknowledged: the others see that you have read it.")
     return _back(party)
@@ -258,7 +254,7 @@ def signal_policy(request: HttpRequest, party: Party) -> HttpResponse:
             party=party, allow_anonymous=form.cleaned_data.get("allow_anonymous", False)
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, "Signal setting saved.")
     return redirect("signal_list", alliance_id=party.alliance_id)

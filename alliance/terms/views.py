@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Party
+from alliance.lib.web import flash_errors
 from alliance.terms import selectors, services
 from alliance.terms.forms import ConsentForm, RevisionForm, TermForm
 from alliance.terms.models import Term, TermStatus
@@ -16,11 +17,6 @@ def _back(party: Party, anchor: str = "") -> HttpResponse:
     if anchor:
         response["Location"] += f"#{anchor}"
     return response
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 @party_required
@@ -109,7 +105,7 @@ def term_withdraw(request: HttpRequest, party: Party, term_id: int) -> HttpRespo
         messages.error(request, "Someone changed this term just now. Read it again first.")
         return _back(party, f"term-{term_id}")
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return _back(party)
     if term.status == TermStatus.WITHDRAWN:
         messages.success(request, "Term withdrawn. Its removal needs everyone's agreement.")
@@ -128,7 +124,7 @@ def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
     try:
         services.consent_give(party=party, term_id=term_id, **form.cleaned_data)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         if form.cleaned_data["comment"]:
             messages.info(
                 request, f"Your comment, so you can paste it again: {form.cleaned_data['comment']}"
@@ -142,7 +138,7 @@ def ratify(request: HttpRequest, party: Party) -> HttpResponse:
     try:
         version = services.version_ratify(party=party)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return _back(party)
     messages.success(request, f"Version {version.number} is ratified. Everyone has been emailed.")
     return redirect("version_detail", alliance_id=party.alliance_id, number=version.number)
