@@ -379,6 +379,13 @@ def groundwork_update(*, party: Party, stake_id: int, groundwork: str) -> Stake:
 # Reflections -----------------------------------------------------------------------------
 
 
+def _prompt_event(kind: str, party: Party, stake: Stake, prompt: AlliancePrompt) -> None:
+    """A history line about a prompt. It names the prompt, never what anyone wrote."""
+    event_record(
+        alliance=stake.alliance, actor=party.user, kind=kind, stake=stake.pk, prompt=prompt.text
+    )
+
+
 def _reflection_for_update(party: Party, stake: Stake, prompt: AlliancePrompt) -> Reflection:
     reflection, _ = Reflection.objects.select_for_update().get_or_create(
         stake=stake, prompt=prompt, party=party
@@ -455,13 +462,7 @@ def reflection_share(
     reflection.updated_at = now()
     reflection.save(update_fields=["text", "state", "revision", "updated_at", "shared_at"])
     if became_shared:
-        event_record(
-            alliance=stake.alliance,
-            actor=party.user,
-            kind=ConversationEvent.REFLECTION_SHARED,
-            stake=stake.pk,
-            prompt=prompt.text,
-        )
+        _prompt_event(ConversationEvent.REFLECTION_SHARED, party, stake, prompt)
     if first_answer:
         _reveal_if_complete(stake, prompt, actor=party)
     return reflection
@@ -474,13 +475,7 @@ def _keep_earlier_text(
     ReflectionRevision.objects.create(
         reflection=reflection, text=reflection.text, shared_at=reflection.shared_at or now()
     )
-    event_record(
-        alliance=stake.alliance,
-        actor=party.user,
-        kind=ConversationEvent.REFLECTION_REVISED,
-        stake=stake.pk,
-        prompt=prompt.text,
-    )
+    _prompt_event(ConversationEvent.REFLECTION_REVISED, party, stake, prompt)
 
 
 @transaction.atomic
@@ -496,13 +491,7 @@ def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflectio
     reflection.revision += 1
     reflection.updated_at = now()
     reflection.save(update_fields=["state", "revision", "updated_at"])
-    event_record(
-        alliance=stake.alliance,
-        actor=party.user,
-        kind=ConversationEvent.REFLECTION_SKIPPED,
-        stake=stake.pk,
-        prompt=prompt.text,
-    )
+    _prompt_event(ConversationEvent.REFLECTION_SKIPPED, party, stake, prompt)
     if first_answer:
         _reveal_if_complete(stake, prompt, actor=party)
     return reflection
@@ -517,13 +506,7 @@ def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> N
         state__in=[ReflectionState.SHARED, ReflectionState.SKIPPED],
     ).count()
     if answered == len(parties):
-        event_record(
-            alliance=stake.alliance,
-            actor=actor.user,
-            kind=ConversationEvent.PROMPT_REVEALED,
-            stake=stake.pk,
-            prompt=prompt.text,
-        )
+        _prompt_event(ConversationEvent.PROMPT_REVEALED, actor, stake, prompt)
 
 
 @transaction.atomic
