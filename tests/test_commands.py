@@ -81,3 +81,25 @@ def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):
     assert entry.alliance.terms.filter(origin__isnull=False).count() == 1
     with pytest.raises(CommandError, match="exists already"):
         call_command("demo")
+
+
+def test_a_production_configuration_passes_the_deploy_check(tmp_path: Path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        ALLIANCE_DATA_DIR=str(tmp_path),
+        ALLIANCE_BASE_URL="https://alliance.example.org",
+        EMAIL_URL="smtp://alliance:secret@mail.example.org:587/?tls=True",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
