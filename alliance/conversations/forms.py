@@ -64,6 +64,7 @@ class RescheduleForm(forms.Form):
 
 class GroundworkForm(forms.Form):
     groundwork = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+    revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class ReflectionForm(forms.Form):

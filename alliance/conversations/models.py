@@ -52,6 +52,7 @@ class Stake(models.Model):
     location = models.CharField(max_length=300, blank=True)
     note = models.TextField(max_length=2000, blank=True)
     groundwork = models.TextField(max_length=4000)
+    groundwork_revision = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=10, choices=StakeState.choices, default="proposed")
     starts_at = models.DateTimeField(null=True, blank=True)
     uid = models.CharField(max_length=80, unique=True, default=new_stake_uid, editable=False)

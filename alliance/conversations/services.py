@@ -34,6 +34,14 @@ MAX_CANDIDATES = 5
 REFLECTION_LIMIT = 5000
 
 
+class GroundworkConflict(Exception):
+    """Another party saved the groundwork since it was opened."""
+
+    def __init__(self, current: Stake) -> None:
+        super().__init__("The groundwork changed since you opened it.")
+        self.current = current
+
+
 class ReflectionConflict(Exception):
     """The reflection was saved elsewhere (another tab or device) since it was opened."""
 
@@ -362,8 +370,12 @@ def stake_cancel(*, party: Party, stake_id: int) -> Stake:
 
 
 @transaction.atomic
-def groundwork_update(*, party: Party, stake_id: int, groundwork: str) -> Stake:
+def groundwork_update(*, party: Party, stake_id: int, groundwork: str, revision: int) -> Stake:
+    """Reword the groundwork. Raises GroundworkConflict when someone else saved it since
+    `revision` was read; nothing is written then."""
     stake = _stake(party, stake_id)
+    if stake.groundwork_revision != revision:
+        raise GroundworkConflict(stake)
     text = groundwork.strip()
     if not text:
         raise ValidationError(
@@ -372,7 +384,8 @@ def groundwork_update(*, party: Party, stake_id: int, groundwork: str) -> Stake:
     if len(text) > 4000:
         raise ValidationError({"groundwork": "Keep the groundwork under 4000 characters."})
     stake.groundwork = text
-    stake.save(update_fields=["groundwork"])
+    stake.groundwork_revision += 1
+    stake.save(update_fields=["groundwork", "groundwork_revision"])
     return stake
 
 

@@ -103,7 +103,12 @@ def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> Ht
     # Without JavaScript, the coach answers on submit: the saved text's flags show here.
     context["flags"] = review(mine.text) if mine and mine.text else []
     context["reschedule_form"] = RescheduleForm()
-    context["groundwork_form"] = GroundworkForm(initial={"groundwork": context["stake"].groundwork})
+    context["groundwork_form"] = GroundworkForm(
+        initial={
+            "groundwork": context["stake"].groundwork,
+            "revision": context["stake"].groundwork_revision,
+        }
+    )
     return render(request, "conversations/detail.html", context)
 
 
@@ -186,7 +191,12 @@ def _reflection_error(
         flags=review(str(form.data.get("text", ""))),
         conflict=conflict,
         reschedule_form=RescheduleForm(),
-        groundwork_form=GroundworkForm(initial={"groundwork": context["stake"].groundwork}),
+        groundwork_form=GroundworkForm(
+            initial={
+                "groundwork": context["stake"].groundwork,
+                "revision": context["stake"].groundwork_revision,
+            }
+        ),
     )
     return render(
         request, "conversations/detail.html", context, status=409 if conflict is not None else 400
@@ -265,30 +275,43 @@ def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
 @require_POST
 def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
     form = GroundworkForm(request.POST)
-    try:
-        services.groundwork_update(
-            party=party, stake_id=stake_id, groundwork=request.POST.get("groundwork", "")
-        )
-    except ValidationError as error:
-        # Show the page again with the edited groundwork still in its box.
-        form.is_valid()
-        form.add_error(None, error)
-        context = _conversation_context(party, stake_id, _prompt_param(request))
-        mine = context["board"].mine if context["board"] else None
-        context.update(
-            form=ReflectionForm(
-                initial={
-                    "text": mine.text if mine else "",
-                    "revision": mine.revision if mine else 1,
+    conflict = None
+    if form.is_valid():
+        try:
+            services.groundwork_update(
+                party=party,
+                stake_id=stake_id,
+                groundwork=form.cleaned_data["groundwork"],
+                revision=form.cleaned_data["revision"],
+            )
+        except services.GroundworkConflict as error:
+            # Keep their words and offer them again against what is saved now.
+            conflict = error.current.groundwork
+            form = GroundworkForm(
+                {
+                    "groundwork": form.cleaned_data["groundwork"],
+                    "revision": error.current.groundwork_revision,
                 }
-            ),
-            reschedule_form=RescheduleForm(),
-            groundwork_form=form,
-            groundwork_open=True,
-        )
-        return render(request, "conversations/detail.html", context, status=400)
-    messages.success(request, "Groundwork updated.")
-    return _to_conversation(party, stake_id)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Groundwork updated.")
+            return _to_conversation(party, stake_id)
+    # Show the page again with the edited groundwork still in its box.
+    context = _conversation_context(party, stake_id, _prompt_param(request))
+    mine = context["board"].mine if context["board"] else None
+    context.update(
+        form=ReflectionForm(
+            initial={"text": mine.text if mine else "", "revision": mine.revision if mine else 1}
+        ),
+        reschedule_form=RescheduleForm(),
+        groundwork_form=form,
+        groundwork_open=True,
+        groundwork_conflict=conflict,
+    )
+    status = 409 if conflict is not None else 400
+    return render(request, "conversations/detail.html", context, status=status)
 
 
 @party_required

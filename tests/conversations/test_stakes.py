@@ -182,10 +182,25 @@ def test_overlong_groundwork_is_refused_and_kept_in_its_box(cast):
     text = "Why we meet. " * 400
     response = login(cast.coach).post(
         f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/groundwork/",
-        {"groundwork": text},
+        {"groundwork": text, "revision": 1},
     )
     assert response.status_code == 400
-    assert "under 4000 characters" in page_text(response)
+    assert "at most 4000 characters" in page_text(response)
     assert "Why we meet. Why we meet." in response.content.decode()
     stake.refresh_from_db()
     assert "Why we meet" not in stake.groundwork
+
+
+def test_two_people_editing_the_groundwork_at_once_lose_nothing(cast):
+    stake = plant(cast.coach_party)
+    url = f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/groundwork/"
+    first = login(cast.client).post(url, {"groundwork": "Ben's opening.", "revision": 1})
+    assert first.status_code == 302
+    second = login(cast.coach).post(url, {"groundwork": "Ana's opening.", "revision": 1})
+    assert second.status_code == 409
+    html = second.content.decode()
+    assert "Ben&#x27;s opening." in html
+    assert "Ana&#x27;s opening." in html
+    assert 'name="revision" value="2"' in html
+    stake.refresh_from_db()
+    assert stake.groundwork == "Ben's opening."
