@@ -294,6 +294,9 @@ def health_chart(alliance: Alliance) -> Chart:
                     "y": y(term_id),
                     "css": _score_class(mean),
                     "title": f"{_day(checkin.opened_at)}: {counts}",
+                    "day": _day(checkin.opened_at),
+                    "term": labels[term_id],
+                    "counts": counts,
                 }
             )
     height = TOP + LANE_HEIGHT * len(labels) + 24

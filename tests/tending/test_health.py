@@ -30,3 +30,5 @@ def test_health_shows_ratings_signals_and_versions_with_text_escaped(ratified, c
     assert ">v1<" in html
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html
+    # Without the picture, the same ratings read as a table.
+    assert "<td>I answer emails within two working days.</td><td>2 needs tending</td>" in html
