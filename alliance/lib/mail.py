@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from alliance.accounts.models import User
 from alliance.outbox.models import OPTIONAL_KINDS, EmailKind, OutboxMessage
@@ -70,10 +71,15 @@ def send_templated(
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     text = str(render_to_string(f"emails/{template}.txt", context))
-    html = str(render_to_string(f"emails/{template}.html", context))
+    body = render_to_string(f"emails/{template}.html", context)
+    footer = ""
     if "unsubscribe_url" in context:
         text = text.rstrip("\n") + "\n\n" + render_to_string("emails/_footer.txt", context)
-        html = html + render_to_string("emails/_footer.html", context)
+        footer = render_to_string("emails/_footer.html", context)
+    # Both parts are our own templates, already escaped as they were rendered.
+    html = render_to_string(
+        "emails/_layout.html", {"body": mark_safe(body), "footer": mark_safe(footer)}
+    )
     return message_queue(
         kind=kind,
         to_email=user.email if user is not None else str(to),
