@@ -71,6 +71,29 @@ def build(terms: int, versions: int) -> tuple[Client, str]:
     return browser, f"/alliances/{alliance.pk}/"
 
 
+def build_conversation(shared_prompts: int) -> tuple[Client, str]:
+    """A design conversation in which both parties shared on `shared_prompts` prompts."""
+    from alliance.conversations import services as conversations
+    from alliance.conversations.models import AlliancePrompt
+    from tests.conversations.factories import plant, share
+
+    coach, client = make_user("Coach"), make_user("Client")
+    alliance = make_alliance(coach, title=f"Conversation with {shared_prompts} prompts shared")
+    join(alliance, client)
+    parties = [party_of(alliance, coach), party_of(alliance, client)]
+    stake = plant(parties[0])
+    conversations.stake_answer(
+        party=parties[1], stake_id=stake.pk, works=[c.pk for c in stake.candidates.all()]
+    )
+    prompts = list(AlliancePrompt.objects.filter(alliance=alliance).order_by("position"))
+    for prompt in prompts[:shared_prompts]:
+        for party in parties:
+            share(party, stake, prompt, f"{party.user.name} on {prompt.text} " * 8)
+    browser = Client()
+    assert browser.login(email=coach.email, password=PASSWORD)
+    return browser, f"/alliances/{alliance.pk}/conversations/{stake.pk}/?prompt={prompts[0].pk}"
+
+
 def measure(browser: Client, url: str) -> tuple[float, int]:
     for _ in range(5):
         browser.get(url)
@@ -87,21 +110,23 @@ def measure(browser: Client, url: str) -> tuple[float, int]:
 
 def main() -> None:
     call_command("migrate", verbosity=0)
-    small_client, small_url = build(terms=1, versions=0)
-    large_client, large_url = build(terms=50, versions=10)
-    rows = []
-    for name, (client, url) in {
-        "alliance page, 1 term": (small_client, small_url),
-        "alliance page, 50 terms + 10 versions": (large_client, large_url),
-    }.items():
-        seconds, queries = measure(client, url)
-        rows.append((name, seconds, queries))
-    print(f"{'page':42} {'median ms':>10} {'queries':>8}")
-    for name, seconds, queries in rows:
-        print(f"{name:42} {seconds * 1000:10.2f} {queries:8d}")
-    (_, small_s, small_q), (_, large_s, large_q) = rows
-    print(f"time ratio (large/small): {large_s / small_s:.2f}")
-    print(f"query ratio (large/small): {large_q / small_q:.2f}")
+    pairs = {
+        "alliance page": (
+            ("1 term", build(terms=1, versions=0)),
+            ("50 terms + 10 versions", build(terms=50, versions=10)),
+        ),
+        "conversation page": (
+            ("1 prompt shared", build_conversation(1)),
+            ("17 prompts shared by both", build_conversation(17)),
+        ),
+    }
+    print(f"{'page':50} {'median ms':>10} {'queries':>8}")
+    for page, ((small_name, small), (large_name, large)) in pairs.items():
+        small_s, small_q = measure(*small)
+        large_s, large_q = measure(*large)
+        print(f"{page + ', ' + small_name:50} {small_s * 1000:10.2f} {small_q:8d}")
+        print(f"{page + ', ' + large_name:50} {large_s * 1000:10.2f} {large_q:8d}")
+        print(f"  {page}: time ratio {large_s / small_s:.2f}, query ratio {large_q / small_q:.2f}")
 
 
 if __name__ == "__main__":
