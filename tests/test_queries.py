@@ -92,17 +92,30 @@ def test_dashboard_queries_do_not_grow_with_alliances(db):
     ratify_with([party_of(first, ana), party_of(first, ben)])
     tending.signal_raise(party=party_of(first, ben), note="Needs a look")
     tending.checkin_start(party=party_of(first, ana))
+    talk(party_of(first, ben), party_of(first, ana))
     client = login(ana)
     one = count_queries(client, "/")
     for n in range(8):
         alliance = make_alliance(ana, title=f"Alliance {n}")
         join(alliance, ben)
         propose(party_of(alliance, ben), "Another term")
+        talk(party_of(alliance, ben), party_of(alliance, ana))
     ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
     tending.signal_raise(party=party_of(alliance, ben), note="Needs a look")
     tending.checkin_start(party=party_of(alliance, ana))
     many = count_queries(client, "/")
     assert many == one
+    page = client.get("/").content.decode()
+    assert page.count('data-conversation-wait="times"') == 9
+    assert page.count('data-conversation-wait="reflections"') == 9
+
+
+def talk(proposer, other) -> None:  # type: ignore[no-untyped-def]
+    """A proposed conversation in which `proposer` shared a reflection already."""
+    from tests.conversations.factories import first_prompt, plant, share
+
+    stake = plant(proposer)
+    share(proposer, stake, first_prompt(stake), "I want calm sessions.")
 
 
 def test_version_pages_query_counts_are_fixed(cast):

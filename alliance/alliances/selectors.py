@@ -9,6 +9,7 @@ from django.http import Http404
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, Invitation, Party
+from alliance.conversations.selectors import Waiting, conversation_waits, open_stakes_prefetch
 from alliance.lib.clock import now
 from alliance.lib.tokens import hash_token
 from alliance.tending.selectors import Care, care_of, care_prefetches
@@ -119,6 +120,7 @@ class DashboardEntry:
     next_step: str
     others: list[Party]
     care: Care
+    conversations: list[Waiting]
 
 
 def dashboard_for(user: User) -> list[DashboardEntry]:
@@ -140,6 +142,7 @@ def dashboard_for(user: User) -> list[DashboardEntry]:
             ),
             Prefetch("alliance__terms", queryset=draft_terms_queryset(), to_attr="draft_terms"),
             *care_prefetches("alliance__"),
+            open_stakes_prefetch("alliance__"),
         )
         .order_by("-alliance__created_at")
     )
@@ -159,6 +162,7 @@ def dashboard_for(user: User) -> list[DashboardEntry]:
                 next_step=next_step(draft=draft, party=party, invitations=invitations),
                 others=[p for p in members if p.pk != party.pk],
                 care=care,
+                conversations=conversation_waits(party, members, alliance.open_stakes),  # type: ignore[attr-defined]
             )
         )
     return entries

@@ -3,6 +3,7 @@ never leaves these functions for anyone but its author."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -20,6 +21,7 @@ from alliance.conversations.models import (
     TermOrigin,
     TimeAnswer,
 )
+from alliance.lib.clock import now
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 
@@ -217,3 +219,67 @@ def _time_options(stake: Stake, parties: Sequence[Party], viewer: Party) -> list
             )
         )
     return options
+
+
+def open_stakes_prefetch(prefix: str = "") -> Prefetch:
+    """Conversations still looking for a time or scheduled recently or ahead, with what the
+    dashboard needs to say what waits on whom (four queries for any number of alliances)."""
+    recent = now() - timedelta(days=14)
+    return Prefetch(
+        f"{prefix}stakes",
+        queryset=Stake.objects.filter(
+            Q(state=StakeState.PROPOSED) | Q(state=StakeState.SCHEDULED, starts_at__gte=recent)
+        )
+        .select_related("proposed_by__user")
+        .prefetch_related(
+            Prefetch("candidates", queryset=CandidateTime.objects.prefetch_related("answers")),
+            Prefetch(
+                "reflections",
+                queryset=Reflection.objects.filter(state__in=ANSWERED).only(
+                    "id", "stake_id", "prompt_id", "party_id", "state"
+                ),
+                to_attr="answered_reflections",
+            ),
+        )
+        .order_by("created_at", "id"),
+        to_attr="open_stakes",
+    )
+
+
+@dataclass
+class Waiting:
+    """One line on the dashboard about a conversation: what it waits on, or when it is."""
+
+    stake: Stake
+    kind: str  # "times", "schedule", "reflections" or "upcoming"
+    count: int = 0
+
+
+def conversation_waits(
+    party: Party, parties: Sequence[Party], stakes: Sequence[Stake]
+) -> list[Waiting]:
+    """What `party`'s conversations wait on, from `open_stakes_prefetch` data (no queries)."""
+    waits = []
+    party_ids = {p.pk for p in parties}
+    for stake in stakes:
+        if stake.state == StakeState.PROPOSED:
+            candidates = list(stake.candidates.all())
+            answers = {
+                (a.candidate_id, a.party_id): a.works for c in candidates for a in c.answers.all()
+            }
+            if not any(party.pk == who for _, who in answers):
+                waits.append(Waiting(stake, "times"))
+            elif stake.proposed_by_id == party.pk and any(
+                all(answers.get((c.pk, pid)) for pid in party_ids) for c in candidates
+            ):
+                waits.append(Waiting(stake, "schedule"))
+        elif stake.starts_at is not None and stake.starts_at >= now():
+            waits.append(Waiting(stake, "upcoming"))
+        answered = {(r.prompt_id, r.party_id) for r in stake.answered_reflections}  # type: ignore[attr-defined]
+        shared_by_others = {
+            prompt for prompt, who in answered if who != party.pk and who in party_ids
+        }
+        awaiting = [prompt for prompt in shared_by_others if (prompt, party.pk) not in answered]
+        if awaiting:
+            waits.append(Waiting(stake, "reflections", len(awaiting)))
+    return waits
