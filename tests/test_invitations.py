@@ -123,11 +123,45 @@ def test_a_bad_email_address_gets_a_message_and_invites_nobody(ana_alone):
     client = login(ana_alone.user)
     response = client.post(
         f"/alliances/{ana_alone.alliance_id}/invitations/",
-        {"email": "ben@", "role_label": ""},
+        {"email": "carla@example.org, ben@", "role_label": ""},
+    )
+    assert response.status_code == 400
+    assert "These are not email addresses: ben@." in page_text(response)
+    assert 'value="carla@example.org, ben@"' in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_team_lead_invites_several_people_at_once(ana_alone):
+    client = login(ana_alone.user)
+    response = client.post(
+        f"/alliances/{ana_alone.alliance_id}/invitations/",
+        {"email": "ben@example.org, Carla@Example.org;\ndan@example.org", "role_label": "peer"},
         follow=True,
     )
-    assert "Enter a valid email address" in page_text(response)
+    assert "Invitation sent to ben@example.org, carla@example.org, dan@example.org." in page_text(
+        response
+    )
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "ben@example.org",
+        "carla@example.org",
+        "dan@example.org",
+    ]
+    links = {m.body.split("/invitations/")[1].split("/")[0] for m in mail.outbox}
+    assert len(links) == 3
+
+
+def test_one_address_already_in_refuses_the_whole_list(ana_alone):
+    response = login(ana_alone.user).post(
+        f"/alliances/{ana_alone.alliance_id}/invitations/",
+        {"email": "ben@example.org, ana@example.org", "role_label": ""},
+    )
+    assert response.status_code == 400
+    assert "Already a party of this alliance: ana@example.org. Nobody was invited." in page_text(
+        response
+    )
     assert not Invitation.objects.exists()
+    assert mail.outbox == []
 
 
 def test_an_existing_user_logs_in_and_is_brought_back_to_the_invitation(ana_alone):

@@ -1,6 +1,12 @@
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from alliance.alliances.models import Kind
+
+MAX_INVITATIONS_AT_ONCE = 20
 
 
 class AllianceForm(forms.Form):
@@ -24,9 +30,12 @@ class AllianceForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(
+    email = forms.CharField(
+        label="Email addresses",
         required=False,
-        help_text="We email them a link. Leave it empty to copy the link yourself.",
+        max_length=2000,
+        help_text="One or more, separated by commas; each gets a link of their own. "
+        "Leave it empty to copy a link yourself.",
     )
     role_label = forms.CharField(
         label="Their role",
@@ -35,6 +44,22 @@ class InvitationForm(forms.Form):
         help_text="A suggestion they can change when they join.",
         widget=forms.TextInput(attrs={"list": "role-suggestions"}),
     )
+
+    def clean_email(self) -> list[str]:
+        """The addresses, checked one by one; a bad one refuses the whole list."""
+        addresses = list(dict.fromkeys(re.split(r"[\s,;]+", self.cleaned_data["email"].lower())))
+        addresses = [a for a in addresses if a]
+        if len(addresses) > MAX_INVITATIONS_AT_ONCE:
+            raise ValidationError(f"Invite at most {MAX_INVITATIONS_AT_ONCE} people at once.")
+        bad = []
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError:
+                bad.append(address)
+        if bad:
+            raise ValidationError(f"These are not email addresses: {', '.join(bad)}.")
+        return addresses
 
 
 class JoinForm(forms.Form):

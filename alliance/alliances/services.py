@@ -104,6 +104,27 @@ def invitation_create(
     return invitation, raw
 
 
+@transaction.atomic
+def invitations_create(
+    *, party: Party, emails: list[str], role_label: str = ""
+) -> list[tuple[Invitation, str]]:
+    """Invite several people at once, each with a link of their own; all or none.
+
+    With no address, one link for the inviter to share by hand.
+    """
+    members = set(
+        party.alliance.parties.filter(user__email__in=emails).values_list("user__email", flat=True)
+    )
+    if members:
+        raise ValidationError(
+            f"Already a party of this alliance: {', '.join(sorted(members))}. Nobody was invited."
+        )
+    return [
+        invitation_create(party=party, email=email, role_label=role_label)
+        for email in emails or [""]
+    ]
+
+
 def _pending_invitation(party: Party, invitation_id: int) -> Invitation:
     invitation = (
         Invitation.objects.select_for_update()

@@ -32,6 +32,15 @@ def alliance_new(request: HttpRequest) -> HttpResponse:
 
 @party_required
 def alliance_detail(request: HttpRequest, party: Party) -> HttpResponse:
+    return _alliance_page(request, party)
+
+
+def _alliance_page(
+    request: HttpRequest,
+    party: Party,
+    invitation_form: InvitationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     overview = selectors.alliance_overview(party)
     return render(
         request,
@@ -40,9 +49,10 @@ def alliance_detail(request: HttpRequest, party: Party) -> HttpResponse:
             "o": overview,
             "alliance": overview.alliance,
             "term_form": TermForm(),
-            "invitation_form": InvitationForm(),
+            "invitation_form": invitation_form or InvitationForm(),
             "role_suggestions": ROLE_SUGGESTIONS.get(overview.alliance.kind, []),
         },
+        status=status,
     )
 
 
@@ -60,21 +70,29 @@ def history(request: HttpRequest, party: Party) -> HttpResponse:
 def invitation_create(request: HttpRequest, party: Party) -> HttpResponse:
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        flash_errors(request, form)
-        return redirect("alliance_detail", alliance_id=party.alliance_id)
+        # The page again, with the addresses as typed and what is wrong with them.
+        return _alliance_page(request, party, invitation_form=form, status=400)
+    emails, role = form.cleaned_data["email"], form.cleaned_data["role_label"]
     try:
-        invitation, raw = services.invitation_create(party=party, **form.cleaned_data)
+        created = services.invitations_create(party=party, emails=emails, role_label=role)
     except ValidationError as error:
-        flash_errors(request, error)
+        form.add_error(None, error)
+        return _alliance_page(request, party, invitation_form=form, status=400)
     else:
-        _announce_link(request, invitation.email, raw)
+        if emails:
+            messages.success(request, f"Invitation sent to {', '.join(emails)}.")
+        else:
+            messages.info(
+                request, services.invitation_url(created[0][1]), extra_tags="invitation-link"
+            )
     return redirect("alliance_detail", alliance_id=party.alliance_id)
 
 
 def _announce_link(request: HttpRequest, email: str, raw: str) -> None:
     if email:
-        messages.success(request, f"Invitation sent to {email}.")
-    messages.info(request, services.invitation_url(raw), extra_tags="invitation-link")
+        messages.success(request, f"Invitation sent again to {email}.")
+    else:
+        messages.info(request, services.invitation_url(raw), extra_tags="invitation-link")
 
 
 @party_required
