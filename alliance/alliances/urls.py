@@ -7,6 +7,7 @@ urlpatterns = [
     path("<int:alliance_id>/", views.alliance_detail, name="alliance_detail"),
     path("<int:alliance_id>/history/", views.history, name="alliance_history"),
     path("<int:alliance_id>/leave/", views.leave, name="alliance_leave"),
+    path("<int:alliance_id>/export.json", views.export, name="alliance_export"),
     path("<int:alliance_id>/invitations/", views.invitation_create, name="invitation_create"),
     path(
         "<int:alliance_id>/invitations/<int:invitation_id>/renew/",

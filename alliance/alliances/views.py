@@ -1,15 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from alliance.accounts.adapter import PENDING_INVITATION_KEY
 from alliance.alliances import selectors, services
 from alliance.alliances.decorators import party_required
+from alliance.alliances.export import alliance_export
 from alliance.alliances.forms import AllianceForm, InvitationForm, JoinForm
 from alliance.alliances.models import ROLE_SUGGESTIONS, Kind, Party
+from alliance.lib.clock import now
 from alliance.lib.web import flash_errors
 from alliance.terms.forms import TermForm
 
@@ -188,3 +190,12 @@ def leave(request: HttpRequest, party: Party) -> HttpResponse:
         messages.success(request, f"You left “{party.alliance.title}”.")
         return redirect("home")
     return render(request, "alliances/leave.html", {"alliance": party.alliance})
+
+
+@party_required
+def export(request: HttpRequest, party: Party) -> HttpResponse:
+    """Everything of the alliance this person may see, as a JSON file to keep."""
+    response = JsonResponse(alliance_export(party), json_dumps_params={"indent": 2})
+    filename = f"alliance-{party.alliance_id}-{now():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
