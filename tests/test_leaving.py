@@ -49,3 +49,69 @@ def test_someone_who_left_can_be_invited_back(cast):
     assert party.pk == Party.everyone.get(alliance=cast.alliance, user=cast.client).pk
     assert party.role_label == "mentee"
     assert login(cast.client).get(f"/alliances/{cast.alliance.pk}/").status_code == 200
+
+
+def test_a_returning_party_agrees_afresh(cast):
+    carla = make_user("Carla")
+    from tests.factories import join
+
+    carla_party = join(cast.alliance, carla, role="supervisor")
+    propose(cast.coach_party, "We meet weekly.")
+    ratify_with([cast.coach_party, cast.client_party, carla_party])
+    services.party_leave(party=carla_party)
+    cast.alliance.refresh_from_db()
+    ratify_with([cast.coach_party, cast.client_party])  # version 2, without Carla
+    _, raw = services.invitation_create(party=cast.coach_party)
+    services.invitation_accept(raw_token=raw, user=carla, role_label="supervisor")
+    cast.alliance.refresh_from_db()
+    draft = draft_for(cast.alliance)
+    # Her agreement from before she left does not sign version 3 for her.
+    assert draft.blockers == ["Carla has not agreed to 1 term yet."]
+
+
+def test_leaving_settles_what_waited_only_on_the_one_who_left(cast):
+    from alliance.alliances.models import Event
+    from alliance.tending import services as tending
+    from tests.conversations.factories import first_prompt, plant, share
+    from tests.factories import join
+
+    carla_party = join(cast.alliance, make_user("Carla"), role="observer")
+    version = (
+        propose(cast.coach_party, "We meet weekly."),
+        ratify_with([cast.coach_party, cast.client_party, carla_party]),
+    )[1]
+    cast.alliance.refresh_from_db()
+    checkin = tending.checkin_start(party=cast.coach_party)
+    term_id = version.snapshot["terms"][0]["id"]
+    for party in (cast.coach_party, cast.client_party):
+        tending.checkin_answer(party=party, checkin_id=checkin.pk, ratings={term_id: ("well", "")})
+    stake = plant(cast.coach_party)
+    prompt = first_prompt(stake)
+    share(cast.coach_party, stake, prompt, "Mine.")
+    share(cast.client_party, stake, prompt, "Mine too.")
+
+    services.party_leave(party=carla_party)
+
+    checkin.refresh_from_db()
+    assert checkin.completed_at is not None
+    assert Event.objects.filter(kind="prompt_revealed").count() == 1
+
+
+def test_a_proposer_who_left_gets_no_mail_and_the_others_can_schedule(cast):
+    from alliance.conversations import services as conversations
+    from tests.conversations.factories import plant
+    from tests.factories import join
+
+    carla = make_user("Carla", "carla@example.org")
+    carla_party = join(cast.alliance, carla, role="facilitator")
+    stake = plant(carla_party)
+    services.party_leave(party=carla_party)
+    mail.outbox.clear()
+    first = stake.candidates.first().pk
+    conversations.stake_answer(party=cast.client_party, stake_id=stake.pk, works=[first])
+    conversations.stake_answer(party=cast.coach_party, stake_id=stake.pk, works=[first])
+    stake.refresh_from_db()
+    # With Carla gone, two parties remain and a time that suits both is scheduled.
+    assert stake.state == "scheduled"
+    assert all("carla@example.org" not in m.to for m in mail.outbox)
+    assert all("carla@example.org" not in str(a) for m in mail.outbox for a in m.attachments)

@@ -222,6 +222,7 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
         former.role_label = role
         former.joined_at = now()
         former.save(update_fields=["left_at", "role_label", "joined_at"])
+        _forget_answers(former)
         party = former
     else:
         try:
@@ -252,4 +253,20 @@ def party_leave(*, party: Party) -> Party:
     party.left_at = now()
     party.save(update_fields=["left_at"])
     event_record(alliance=party.alliance, actor=party.user, kind=EventKind.LEFT)
+    # What waited only on them is settled now.
+    from alliance.conversations.services import reveals_after_leave
+    from alliance.tending.services import checkins_settle_after_leave
+
+    reveals_after_leave(party=party)
+    checkins_settle_after_leave(party=party)
     return party
+
+
+def _forget_answers(party: Party) -> None:
+    """A returning party answers afresh: agreement given before they left does not count
+    for what is decided now."""
+    from alliance.conversations.services import answers_forget
+    from alliance.terms.models import Consent
+
+    Consent.objects.filter(party=party).delete()
+    answers_forget(party=party)

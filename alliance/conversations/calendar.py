@@ -60,8 +60,12 @@ def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -
         event.add("location", stake.location)
     cancelled = method == "CANCEL" or stake.state == StakeState.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    organizer = _address(stake.proposed_by)
-    event.add("organizer", organizer)
+    # The proposer organises; if they have left, the first current party does, so that
+    # replies from calendar programs reach someone still in the alliance.
+    organizer = next((p for p in parties if p.pk == stake.proposed_by_id), None) or (
+        parties[0] if parties else stake.proposed_by
+    )
+    event.add("organizer", _address(organizer))
     for party in parties:
         attendee = _address(party)
         attendee.params["role"] = vText("REQ-PARTICIPANT")

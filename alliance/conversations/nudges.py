@@ -28,7 +28,11 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
     reminder is about the conversation, not each question.
     """
     shared = (
-        Reflection.objects.filter(state=ReflectionState.SHARED, stake__state__in=OPEN_STAKES)
+        Reflection.objects.filter(
+            state=ReflectionState.SHARED,
+            stake__state__in=OPEN_STAKES,
+            party__left_at__isnull=True,
+        )
         .values("stake_id", "prompt_id")
         .annotate(first=Min("shared_at"))
     )

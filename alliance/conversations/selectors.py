@@ -121,6 +121,10 @@ class Conversation:
     everyone_raised: list[str]
     only_one_raised: list[tuple[str, list[str]]]
 
+    @property
+    def proposer_here(self) -> bool:
+        return any(p.pk == self.stake.proposed_by_id for p in self.parties)
+
     def board(self, prompt_id: int | None) -> PromptBoard | None:
         if not self.boards:
             return None
@@ -269,9 +273,9 @@ def conversation_waits(
             }
             if not any(party.pk == who for _, who in answers):
                 waits.append(Waiting(stake, "times"))
-            elif stake.proposed_by_id == party.pk and any(
-                all(answers.get((c.pk, pid)) for pid in party_ids) for c in candidates
-            ):
+            elif (
+                stake.proposed_by_id == party.pk or stake.proposed_by_id not in party_ids
+            ) and any(all(answers.get((c.pk, pid)) for pid in party_ids) for c in candidates):
                 waits.append(Waiting(stake, "schedule"))
         elif stake.starts_at is not None and stake.starts_at >= now():
             waits.append(Waiting(stake, "upcoming"))

@@ -32,6 +32,7 @@ from alliance.terms.services import term_propose
 
 MAX_CANDIDATES = 5
 REFLECTION_LIMIT = 5000
+ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 
 
 class GroundworkConflict(Exception):
@@ -267,7 +268,7 @@ def stake_answer(*, party: Party, stake_id: int, works: Iterable[int]) -> Stake:
     suiting = times_suiting_everyone(stake, parties)
     if suiting and len(parties) == 2:
         _schedule(stake, suiting[0].starts_at, parties, actor=party)
-    elif party.pk != stake.proposed_by_id:
+    elif party.pk != stake.proposed_by_id and any(p.pk == stake.proposed_by_id for p in parties):
         send_templated(
             EmailKind.CONVERSATION,
             template="stake_answered",
@@ -317,15 +318,17 @@ def _schedule(stake: Stake, starts_at: datetime, parties: Sequence[Party], actor
 
 @transaction.atomic
 def stake_schedule(*, party: Party, stake_id: int, candidate_id: int) -> Stake:
-    """The proposer fixes a candidate time that suits everyone."""
+    """The proposer fixes a candidate time that suits everyone (anyone may, once the
+    proposer has left the alliance)."""
     stake = _stake(party, stake_id)
-    if stake.proposed_by_id != party.pk:
+    parties = _parties(stake.alliance_id)
+    proposer_here = any(p.pk == stake.proposed_by_id for p in parties)
+    if proposer_here and stake.proposed_by_id != party.pk:
         raise ValidationError(
             f"{stake.proposed_by.user.name} proposed this; they confirm the time."
         )
     if stake.state != StakeState.PROPOSED:
         raise ValidationError("This conversation is no longer looking for a time.")
-    parties = _parties(stake.alliance_id)
     candidate = next(
         (c for c in times_suiting_everyone(stake, parties) if c.pk == candidate_id), None
     )
@@ -520,6 +523,33 @@ def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> N
     ).count()
     if answered == len(parties):
         _prompt_event(ConversationEvent.PROMPT_REVEALED, actor, stake, prompt)
+
+
+def reveals_after_leave(*, party: Party) -> None:
+    """Someone left: prompts that only waited on them are revealed now."""
+    parties = _parties(party.alliance_id)
+    for stake in Stake.objects.filter(alliance_id=party.alliance_id).exclude(
+        state=StakeState.CANCELLED
+    ):
+        prompt_ids = set(
+            Reflection.objects.filter(stake=stake, party__in=parties, state__in=ANSWERED)
+            .values_list("prompt_id", flat=True)
+            .distinct()
+        )
+        for prompt in AlliancePrompt.objects.filter(pk__in=prompt_ids):
+            answered = Reflection.objects.filter(
+                stake=stake, prompt=prompt, party__in=parties, state__in=ANSWERED
+            ).count()
+            was_waiting_on_them = not Reflection.objects.filter(
+                stake=stake, prompt=prompt, party=party, state__in=ANSWERED
+            ).exists()
+            if answered == len(parties) and was_waiting_on_them:
+                _prompt_event(ConversationEvent.PROMPT_REVEALED, party, stake, prompt)
+
+
+def answers_forget(*, party: Party) -> None:
+    """A former party returns: their old answers to still open questions start afresh."""
+    TimeAnswer.objects.filter(party=party, candidate__stake__state=StakeState.PROPOSED).delete()
 
 
 @transaction.atomic

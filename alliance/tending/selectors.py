@@ -243,16 +243,23 @@ def _score_class(mean: float) -> str:
     return "tending"
 
 
-def health_chart(alliance: Alliance) -> Chart:
+def health_chart(alliance: Alliance, viewer: Party) -> Chart:
     """Ratings of every term at every check-in, with tending signals and ratified versions,
-    laid out on one time line (four queries however long the history)."""
+    laid out on one time line (four queries however long the history).
+
+    An open check-in shows only once `viewer` has rated in it, as on the check-in page, so
+    nobody reads the others' ratings before giving their own.
+    """
     versions = list(alliance.versions.order_by("number"))
-    checkins = list(
-        alliance.checkins.filter(ratings__isnull=False)
+    checkins = [
+        checkin
+        for checkin in alliance.checkins.filter(ratings__isnull=False)
         .distinct()
         .order_by("opened_at", "id")
         .prefetch_related("ratings")
-    )
+        if checkin.closed_at is not None
+        or any(rating.party_id == viewer.pk for rating in checkin.ratings.all())
+    ]
     signals = list(alliance.signals.order_by("raised_at", "id"))
 
     labels: dict[int | None, str] = {None: "The alliance as a whole"}

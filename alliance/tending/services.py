@@ -206,6 +206,12 @@ def checkin_answer(
             mine.shared_at = now()
         mine.save()
 
+    _complete_if_everyone_rated(alliance, checkin, actor=party)
+    checkin.refresh_from_db()
+    return checkin
+
+
+def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Party) -> None:
     rated = set(Rating.objects.filter(checkin=checkin).values_list("party_id", flat=True))
     everyone = set(alliance.parties.values_list("pk", flat=True))
     if everyone <= rated and (
@@ -214,12 +220,17 @@ def checkin_answer(
     ):
         event_record(
             alliance=alliance,
-            actor=party.user,
+            actor=actor.user,
             kind=TendingEvent.CHECKIN_COMPLETED,
             version=checkin.version.number,
         )
-    checkin.refresh_from_db()
-    return checkin
+
+
+def checkins_settle_after_leave(*, party: Party) -> None:
+    """Someone left: an open check-in that only waited on them is now complete."""
+    alliance = party.alliance
+    for checkin in CheckIn.objects.filter(alliance=alliance, closed_at__isnull=True):
+        _complete_if_everyone_rated(alliance, checkin, actor=party)
 
 
 @transaction.atomic

@@ -265,7 +265,7 @@ def health(request: HttpRequest, party: Party) -> HttpResponse:
     return render(
         request,
         "tending/health.html",
-        {"alliance": party.alliance, "chart": selectors.health_chart(party.alliance)},
+        {"alliance": party.alliance, "chart": selectors.health_chart(party.alliance, party)},
     )
 
 

@@ -32,3 +32,24 @@ def test_health_shows_ratings_signals_and_versions_with_text_escaped(ratified, c
     assert "&lt;script&gt;" in html
     # Without the picture, the same ratings read as a table.
     assert "<td>I answer emails within two working days.</td><td>2 needs tending</td>" in html
+
+
+def test_an_open_check_in_shows_on_the_chart_only_after_the_reader_rated(ratified, clock):
+    checkin = services.checkin_start(party=ratified.coach_party)
+    ids = term_ids(ratified)
+    services.checkin_answer(
+        party=ratified.client_party,
+        checkin_id=checkin.pk,
+        ratings={i: ("tending", "") for i in ids},
+    )
+    url = f"/alliances/{ratified.alliance.pk}/health/"
+    ana = login(ratified.coach)
+    assert "needs tending</td>" not in ana.get(url).content.decode()
+    assert 'class="rating' not in ana.get(url).content.decode()
+    assert "needs tending</td>" in login(ratified.client).get(url).content.decode()
+    services.checkin_answer(
+        party=ratified.coach_party,
+        checkin_id=checkin.pk,
+        ratings={i: ("well", "") for i in ids},
+    )
+    assert "1 needs tending</td>" in ana.get(url).content.decode()
