@@ -24,5 +24,4 @@ def party_required(view: PartyView) -> Callable[..., HttpResponse]:
         party: Party = party_for(user=request.user, alliance_id=alliance_id)  # type: ignore[arg-type]
         return view(request, party, *args, **kwargs)
 
-    wrapper.party_required = True  # type: ignore[attr-defined]
     return wrapper
