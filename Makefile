@@ -8,7 +8,10 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/alliance
 .PHONY: run demo install install-test fmt lint test test-sqlite test-postgres browser-deps bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Alliance needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+	  { echo "Could not make a virtual environment: on Debian or Ubuntu, apt-get install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Stamp files: reinstall only when pyproject.toml changes.
