@@ -198,3 +198,15 @@ def test_a_team_alliance_takes_any_number_of_parties(db):
             raw_token=raw, user=make_user(f"Member {n}"), role_label="engineer"
         )
     assert team.parties.count() == 6
+
+
+def test_revoking_names_who_can_no_longer_join(ana_alone):
+    invitation, _ = services.invitation_create(party=ana_alone, email="ben@example.org")
+    response = login(ana_alone.user).post(
+        f"/alliances/{ana_alone.alliance_id}/invitations/{invitation.pk}/revoke/", follow=True
+    )
+    assert "The invitation for ben@example.org no longer works." in page_text(response)
+    again = login(ana_alone.user).post(
+        f"/alliances/{ana_alone.alliance_id}/invitations/{invitation.pk}/revoke/", follow=True
+    )
+    assert "That invitation was revoked." in page_text(again)

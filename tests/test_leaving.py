@@ -115,3 +115,24 @@ def test_a_proposer_who_left_gets_no_mail_and_the_others_can_schedule(cast):
     assert stake.state == "scheduled"
     assert all("carla@example.org" not in m.to for m in mail.outbox)
     assert all("carla@example.org" not in str(a) for m in mail.outbox for a in m.attachments)
+
+
+def test_when_the_proposer_left_any_party_may_confirm_the_time(cast):
+    from alliance.conversations import services as conversations
+    from tests.conversations.factories import plant
+    from tests.factories import join
+
+    dana = join(cast.alliance, make_user("Dana"), role="observer")
+    erin = join(cast.alliance, make_user("Erin"), role="facilitator")
+    stake = plant(erin)
+    services.party_leave(party=erin)
+    first = stake.candidates.first().pk
+    for party in (cast.coach_party, cast.client_party, dana):
+        conversations.stake_answer(party=party, stake_id=stake.pk, works=[first])
+    page = login(cast.client).get(f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/")
+    assert "Schedule " in page_text(page)
+    login(cast.client).post(
+        f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/schedule/", {"candidate": first}
+    )
+    stake.refresh_from_db()
+    assert stake.state == "scheduled"

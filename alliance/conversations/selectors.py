@@ -122,8 +122,10 @@ class Conversation:
     only_one_raised: list[tuple[str, list[str]]]
 
     @property
-    def proposer_here(self) -> bool:
-        return any(p.pk == self.stake.proposed_by_id for p in self.parties)
+    def may_schedule(self) -> bool:
+        """The proposer confirms the time; anyone may once the proposer has left."""
+        proposer_here = any(p.pk == self.stake.proposed_by_id for p in self.parties)
+        return self.party.pk == self.stake.proposed_by_id or not proposer_here
 
     def board(self, prompt_id: int | None) -> PromptBoard | None:
         if not self.boards:

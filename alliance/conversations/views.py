@@ -21,7 +21,7 @@ from alliance.conversations.forms import (
 from alliance.conversations.library import DISTRACTION_NOTE, GROUNDWORK, THEMES
 from alliance.conversations.models import StakeState
 from alliance.feedback.coach import review
-from alliance.lib.web import flash_errors
+from alliance.lib.web import attempt, flash_errors
 from alliance.terms.forms import TermForm
 
 
@@ -227,17 +227,17 @@ def stake_answer(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
 @party_required
 @require_POST
 def stake_schedule(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    try:
-        services.stake_schedule(
-            party=party, stake_id=stake_id, candidate_id=int(request.POST.get("candidate", 0))
-        )
-    except (ValueError, ValidationError) as error:
-        if isinstance(error, ValidationError):
-            flash_errors(request, error)
-        else:
-            messages.error(request, "Choose one of the times.")
-    else:
-        messages.success(request, "Scheduled. Everyone receives a calendar invitation.")
+    candidate = request.POST.get("candidate", "")
+    if not candidate.isdigit():
+        messages.error(request, "Choose one of the times.")
+        return _to_conversation(party, stake_id)
+    attempt(
+        request,
+        lambda: services.stake_schedule(
+            party=party, stake_id=stake_id, candidate_id=int(candidate)
+        ),
+        "Scheduled. Everyone receives a calendar invitation.",
+    )
     return _to_conversation(party, stake_id)
 
 
@@ -248,26 +248,24 @@ def stake_reschedule(request: HttpRequest, party: Party, stake_id: int) -> HttpR
     if not form.is_valid():
         flash_errors(request, form)
         return _to_conversation(party, stake_id)
-    try:
-        services.stake_reschedule(
+    attempt(
+        request,
+        lambda: services.stake_reschedule(
             party=party, stake_id=stake_id, starts_at=form.cleaned_data["starts_at"]
-        )
-    except ValidationError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, "Moved. Everyone's calendar entry is updated.")
+        ),
+        "Moved. Everyone's calendar entry is updated.",
+    )
     return _to_conversation(party, stake_id)
 
 
 @party_required
 @require_POST
 def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    try:
-        services.stake_cancel(party=party, stake_id=stake_id)
-    except ValidationError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, "Cancelled. Everyone's calendar entry is removed.")
+    attempt(
+        request,
+        lambda: services.stake_cancel(party=party, stake_id=stake_id),
+        "Cancelled. Everyone's calendar entry is removed.",
+    )
     return _to_conversation(party, stake_id)
 
 

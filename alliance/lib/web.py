@@ -1,9 +1,14 @@
 """Small helpers shared by the views of every stage."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+
+T = TypeVar("T")
 
 
 def flash_errors(request: HttpRequest, problem: ValidationError | forms.Form) -> None:
@@ -14,3 +19,15 @@ def flash_errors(request: HttpRequest, problem: ValidationError | forms.Form) ->
         texts = list(problem.messages)
     for text in texts:
         messages.error(request, text)
+
+
+def attempt(request: HttpRequest, action: Callable[[], T], success: str) -> T | None:
+    """Run a service call for a form that posts and returns: on success say `success`,
+    on a refusal show its reasons. Returns the call's result, or None when refused."""
+    try:
+        result = action()
+    except ValidationError as error:
+        flash_errors(request, error)
+        return None
+    messages.success(request, success)
+    return result

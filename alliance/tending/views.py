@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Kind, Party
-from alliance.lib.web import flash_errors
+from alliance.lib.web import attempt, flash_errors
 from alliance.tending import feeds, selectors, services
 from alliance.tending.forms import (
     CloseForm,
@@ -218,12 +218,11 @@ def _signals_page(
 @party_required
 @require_POST
 def signal_acknowledge(request: HttpRequest, party: Party, signal_id: int) -> HttpResponse:
-    try:
-        services.signal_acknowledge(party=party, signal_id=signal_id)
-    except ValidationError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, "Acknowledged: the others see that you have read it.")
+    attempt(
+        request,
+        lambda: services.signal_acknowledge(party=party, signal_id=signal_id),
+        "Acknowledged: the others see that you have read it.",
+    )
     return _back(party)
 
 

@@ -204,3 +204,15 @@ def test_two_people_editing_the_groundwork_at_once_lose_nothing(cast):
     assert 'name="revision" value="2"' in html
     stake.refresh_from_db()
     assert stake.groundwork == "Ben's opening."
+
+
+def test_scheduling_without_a_time_chosen_says_so(cast):
+    stake = plant(cast.coach_party)
+    response = login(cast.coach).post(
+        f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/schedule/",
+        {"candidate": "soon"},
+        follow=True,
+    )
+    assert "Choose one of the times." in page_text(response)
+    stake.refresh_from_db()
+    assert stake.state == "proposed"
