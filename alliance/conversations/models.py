@@ -166,6 +166,29 @@ class Reflection(models.Model):
         return f"Reflection by {self.party_id} on prompt {self.prompt_id} ({self.state})"
 
 
+class Reveal(models.Model):
+    """The moment a prompt's reflections became visible in a conversation, and to whom.
+
+    Made once, when the last of the parties then in the alliance answered, and never
+    undone: it is fixed to those parties. Someone who joins later neither reads what was
+    revealed before them nor is waited for on it; someone who leaves keeps, for the others,
+    what they shared with them.
+    """
+
+    stake = models.ForeignKey(Stake, on_delete=models.CASCADE, related_name="reveals")
+    prompt = models.ForeignKey(AlliancePrompt, on_delete=models.CASCADE, related_name="+")
+    revealed_at = models.DateTimeField(default=now)
+    parties = models.ManyToManyField(Party, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stake", "prompt"], name="one_reveal_per_prompt")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reveal of prompt {self.prompt_id} in conversation {self.stake_id}"
+
+
 class ReflectionRevision(models.Model):
     """The text a shared reflection had before it was revised. Append-only."""
 

@@ -10,6 +10,7 @@ from alliance.alliances.models import Party
 from alliance.conversations.models import (
     Reflection,
     ReflectionState,
+    Reveal,
     Stake,
     StakeState,
     TimeAnswer,
@@ -22,7 +23,8 @@ OPEN_STAKES = (StakeState.PROPOSED, StakeState.SCHEDULED)
 
 @nudge_provider("reflections")
 def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
-    """A party who has not answered a prompt that someone else already shared.
+    """A party who has not answered a prompt that someone else already shared, and that
+    is not revealed yet (a reveal made before someone joined waits on nobody).
 
     One pair of nudges per conversation and person, however many prompts wait: the
     reminder is about the conversation, not each question.
@@ -42,6 +44,9 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
     if not firsts:
         return
     stake_ids = {stake_id for stake_id, _ in firsts}
+    revealed = Reveal.objects.filter(stake_id__in=stake_ids).values_list("stake_id", "prompt_id")
+    for key in revealed:
+        firsts.pop(key, None)
     answered = set(
         Reflection.objects.filter(stake_id__in=stake_ids, state__in=ANSWERED).values_list(
             "stake_id", "prompt_id", "party_id"

@@ -16,6 +16,7 @@ from alliance.conversations.models import (
     CandidateTime,
     Reflection,
     ReflectionState,
+    Reveal,
     Stake,
     StakeState,
     TermOrigin,
@@ -54,7 +55,8 @@ def prompts_of(alliance: Alliance, include_hidden: bool = False) -> list[Allianc
 
 
 def reflection_visible_to(party: Party, reflection_id: int) -> Reflection | None:
-    """The reflection if `party` may read it: their own, or a revealed shared one."""
+    """The reflection if `party` may read it: their own, or a shared one on a prompt
+    revealed to both of them (the rule of the conversation page)."""
     reflection = (
         Reflection.objects.select_related("prompt", "party__user", "stake")
         .filter(pk=reflection_id, stake__alliance_id=party.alliance_id)
@@ -66,11 +68,21 @@ def reflection_visible_to(party: Party, reflection_id: int) -> Reflection | None
         return reflection
     if reflection.state != ReflectionState.SHARED:
         return None
-    parties = Party.objects.filter(alliance_id=party.alliance_id)
-    answered = Reflection.objects.filter(
-        stake=reflection.stake, prompt=reflection.prompt, party__in=parties, state__in=ANSWERED
-    ).count()
-    return reflection if answered == parties.count() else None
+    audience = Reveal.parties.through.objects.filter(
+        reveal__stake_id=reflection.stake_id, reveal__prompt_id=reflection.prompt_id
+    ).values_list("party_id", flat=True)
+    return reflection if {party.pk, reflection.party_id} <= set(audience) else None
+
+
+def reveal_audiences(stake: Stake) -> dict[int, set[int]]:
+    """For each revealed prompt of `stake`, the parties it was revealed to (one query)."""
+    audiences: dict[int, set[int]] = {}
+    rows = Reveal.parties.through.objects.filter(reveal__stake=stake).values_list(
+        "reveal__prompt_id", "party_id"
+    )
+    for prompt_id, party_id in rows:
+        audiences.setdefault(prompt_id, set()).add(party_id)
+    return audiences
 
 
 @dataclass
@@ -90,9 +102,11 @@ class SeenReflection:
 class PromptBoard:
     prompt: AlliancePrompt
     mine: Reflection | None
-    answers: list[SeenReflection]  # one per party, in party order
+    answers: list[SeenReflection]  # one per party it waits on or was revealed to
     revealed: bool
     shared_words: list[str] = field(default_factory=list)
+    # Revealed before the viewer joined: nothing of it to read, nothing to answer.
+    closed_to_me: bool = False
 
     @property
     def theme_label(self) -> str:
@@ -101,6 +115,14 @@ class PromptBoard:
     @property
     def answered_count(self) -> int:
         return sum(1 for a in self.answers if a.state in ANSWERED)
+
+    @property
+    def waits_on_me(self) -> bool:
+        return (
+            not self.revealed
+            and not self.closed_to_me
+            and (self.mine is None or self.mine.state not in ANSWERED)
+        )
 
 
 @dataclass
@@ -131,19 +153,26 @@ class Conversation:
         if not self.boards:
             return None
         if prompt_id is None:
-            # The first prompt still waiting on the viewer, else the first one.
+            # The first prompt still waiting on the viewer, else the first open to them.
             return next(
-                (b for b in self.boards if b.mine is None or b.mine.state not in ANSWERED),
-                self.boards[0],
+                (b for b in self.boards if b.waits_on_me),
+                next((b for b in self.boards if not b.closed_to_me), self.boards[0]),
             )
         return next((b for b in self.boards if b.prompt.pk == prompt_id), None)
 
 
 def conversation_for(party: Party, stake: Stake) -> Conversation:
-    """Everything the conversation page shows `party`, in a fixed number of queries."""
+    """Everything the conversation page shows `party`, in a fixed number of queries.
+
+    A prompt not yet revealed waits on every current party. A revealed one shows the
+    answers of the parties it was revealed to (someone who left since included), and only
+    to them: a party who joined later sees that it was revealed before them, nothing more.
+    """
     alliance = party.alliance
-    parties = list(alliance.parties.select_related("user"))
+    everyone = {p.pk: p for p in Party.everyone.filter(alliance=alliance).select_related("user")}
+    parties = [p for p in everyone.values() if p.left_at is None]
     prompts = prompts_of(alliance)
+    audiences = reveal_audiences(stake)
     # Only the viewer's own reflections and the others' shared or skipped ones leave the
     # database; an unshared draft of someone else is never even loaded.
     reflections = list(
@@ -155,31 +184,17 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
     boards = []
     revealed_texts: dict[str, list[str]] = {p.user.name: [] for p in parties}
     for prompt in prompts:
-        states = {
-            p.pk: by_key[(prompt.pk, p.pk)].state if (prompt.pk, p.pk) in by_key else None
-            for p in parties
-        }
-        revealed = all(states[p.pk] in ANSWERED for p in parties)
-        answers = []
-        for p in parties:
-            r = by_key.get((prompt.pk, p.pk))
-            state = r.state if r is not None else "none"
-            if r is not None and p.pk != party.pk and r.state == ReflectionState.DRAFT:
-                state = "none"
-            seen = SeenReflection(party=p, state=state)
-            if r is not None and (
-                p.pk == party.pk or (revealed and r.state == ReflectionState.SHARED)
-            ):
-                seen.text = r.text
-                seen.pk = r.pk
-                seen.terms = len(r.terms.all())
-            answers.append(seen)
-        board = PromptBoard(
-            prompt=prompt,
-            mine=by_key.get((prompt.pk, party.pk)),
-            answers=answers,
-            revealed=revealed,
-        )
+        audience = audiences.get(prompt.pk)
+        mine = by_key.get((prompt.pk, party.pk))
+        if audience is not None and party.pk not in audience:
+            boards.append(
+                PromptBoard(prompt=prompt, mine=mine, answers=[], revealed=False, closed_to_me=True)
+            )
+            continue
+        revealed = audience is not None
+        shown = sorted((everyone[pk] for pk in audience), key=_joined) if revealed else parties
+        answers = [_seen(by_key.get((prompt.pk, p.pk)), p, party, revealed) for p in shown]
+        board = PromptBoard(prompt=prompt, mine=mine, answers=answers, revealed=revealed)
         if revealed:
             # Only shared words make common ground: the viewer's own skipped draft is
             # visible to them but was never said to the others.
@@ -189,22 +204,46 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
                 if a.text and a.state == ReflectionState.SHARED
             }
             for name, text in texts.items():
-                revealed_texts[name].append(text)
+                revealed_texts.setdefault(name, []).append(text)
             shared = common_words(list(texts.values())) if len(texts) > 1 else set()
             board.shared_words = sorted(shared)
             for a in answers:
                 a.segments = highlight(a.text, shared) if a.state == ReflectionState.SHARED else []
         boards.append(board)
-    everyone, only_one = words_by_party(revealed_texts)
+    everyone_raised, only_one = words_by_party(revealed_texts)
     return Conversation(
         stake=stake,
         party=party,
         parties=parties,
         boards=boards,
         times=_time_options(stake, parties, party),
-        everyone_raised=everyone,
+        everyone_raised=everyone_raised,
         only_one_raised=only_one,
     )
+
+
+def _joined(party: Party) -> tuple[object, int]:
+    return (party.joined_at, party.pk)
+
+
+def _seen(r: Reflection | None, author: Party, viewer: Party, revealed: bool) -> SeenReflection:
+    """One answer as `viewer` may see it. The viewer reads their own in any state; the
+    others' text only once revealed, and never a draft (a skip turned back into a draft
+    after the reveal reads as the skip it was)."""
+    if r is None:
+        return SeenReflection(party=author, state="none")
+    if author.pk == viewer.pk:
+        return SeenReflection(
+            party=author, state=r.state, text=r.text, pk=r.pk, terms=len(r.terms.all())
+        )
+    if r.state == ReflectionState.DRAFT:
+        return SeenReflection(party=author, state="skipped" if revealed else "none")
+    seen = SeenReflection(party=author, state=r.state)
+    if revealed and r.state == ReflectionState.SHARED:
+        seen.text = r.text
+        seen.pk = r.pk
+        seen.terms = len(r.terms.all())
+    return seen
 
 
 def _time_options(stake: Stake, parties: Sequence[Party], viewer: Party) -> list[TimeOption]:
@@ -229,7 +268,7 @@ def _time_options(stake: Stake, parties: Sequence[Party], viewer: Party) -> list
 
 def open_stakes_prefetch(prefix: str = "") -> Prefetch:
     """Conversations still looking for a time or scheduled recently or ahead, with what the
-    dashboard needs to say what waits on whom (four queries for any number of alliances)."""
+    dashboard needs to say what waits on whom (five queries for any number of alliances)."""
     recent = now() - timedelta(days=14)
     return Prefetch(
         f"{prefix}stakes",
@@ -245,6 +284,11 @@ def open_stakes_prefetch(prefix: str = "") -> Prefetch:
                     "id", "stake_id", "prompt_id", "party_id", "state"
                 ),
                 to_attr="answered_reflections",
+            ),
+            Prefetch(
+                "reveals",
+                queryset=Reveal.objects.only("id", "stake_id", "prompt_id"),
+                to_attr="prompt_reveals",
             ),
         )
         .order_by("created_at", "id"),
@@ -282,8 +326,11 @@ def conversation_waits(
         elif stake.starts_at is not None and stake.starts_at >= now():
             waits.append(Waiting(stake, "upcoming"))
         answered = {(r.prompt_id, r.party_id) for r in stake.answered_reflections}  # type: ignore[attr-defined]
+        revealed = {r.prompt_id for r in stake.prompt_reveals}  # type: ignore[attr-defined]
         shared_by_others = {
-            prompt for prompt, who in answered if who != party.pk and who in party_ids
+            prompt
+            for prompt, who in answered
+            if who != party.pk and who in party_ids and prompt not in revealed
         }
         awaiting = [prompt for prompt in shared_by_others if (prompt, party.pk) not in answered]
         if awaiting:

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Alliance, Party
 from alliance.alliances.services import event_record
@@ -18,6 +19,7 @@ from alliance.conversations.models import (
     Reflection,
     ReflectionRevision,
     ReflectionState,
+    Reveal,
     Stake,
     StakeKind,
     StakeState,
@@ -414,6 +416,19 @@ def _check(reflection: Reflection, revision: int | None) -> None:
         raise ReflectionConflict(reflection)
 
 
+def _ensure_open_to(party: Party, stake: Stake, prompt: AlliancePrompt) -> None:
+    """A prompt revealed before `party` joined is closed to them: answering it would
+    neither be waited for nor be seen beside the others."""
+    reveal = Reveal.objects.filter(stake=stake, prompt=prompt).first()
+    if reveal is not None and not reveal.parties.filter(pk=party.pk).exists():
+        raise ValidationError(
+            _(
+                "The reflections on this prompt were revealed before you joined; they stay "
+                "with the people who were there. Choose another prompt."
+            )
+        )
+
+
 def _clean_reflection(text: str) -> str:
     text = text.strip()
     if len(text) > REFLECTION_LIMIT:
@@ -429,6 +444,7 @@ def reflection_save(
     text is kept in its history)."""
     stake = _stake(party, stake_id)
     prompt = _prompt(party, prompt_id)
+    _ensure_open_to(party, stake, prompt)
     reflection = _reflection_for_update(party, stake, prompt)
     _check(reflection, revision)
     text = _clean_reflection(text)
@@ -458,6 +474,7 @@ def reflection_share(
     """Commit the reflection. It stays hidden from the others until everyone has shared."""
     stake = _stake(party, stake_id)
     prompt = _prompt(party, prompt_id)
+    _ensure_open_to(party, stake, prompt)
     reflection = _reflection_for_update(party, stake, prompt)
     _check(reflection, revision)
     text = _clean_reflection(text)
@@ -499,6 +516,7 @@ def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflectio
     """Pass on a prompt. A skip counts as an answer for the reveal. A draft is kept."""
     stake = _stake(party, stake_id)
     prompt = _prompt(party, prompt_id)
+    _ensure_open_to(party, stake, prompt)
     reflection = _reflection_for_update(party, stake, prompt)
     if reflection.state == ReflectionState.SHARED:
         raise ValidationError("You shared this one already; revise it instead of skipping.")
@@ -513,38 +531,40 @@ def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflectio
     return reflection
 
 
-def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> None:
+def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> bool:
+    """Reveal the prompt if every party now in the alliance has answered it. Called with
+    the stake locked, so two last answers cannot both reveal it."""
+    if Reveal.objects.filter(stake=stake, prompt=prompt).exists():
+        return False
     parties = _parties(stake.alliance_id)
-    answered = Reflection.objects.filter(
-        stake=stake,
-        prompt=prompt,
-        party__in=parties,
-        state__in=[ReflectionState.SHARED, ReflectionState.SKIPPED],
-    ).count()
-    if answered == len(parties):
-        _prompt_event(ConversationEvent.PROMPT_REVEALED, actor, stake, prompt)
+    answered = set(
+        Reflection.objects.filter(
+            stake=stake, prompt=prompt, party__in=parties, state__in=ANSWERED
+        ).values_list("party_id", flat=True)
+    )
+    if not parties or answered != {p.pk for p in parties}:
+        return False
+    reveal = Reveal.objects.create(stake=stake, prompt=prompt)
+    reveal.parties.set(parties)
+    _prompt_event(ConversationEvent.PROMPT_REVEALED, actor, stake, prompt)
+    return True
 
 
 def reveals_after_leave(*, party: Party) -> None:
-    """Someone left: prompts that only waited on them are revealed now."""
-    parties = _parties(party.alliance_id)
-    for stake in Stake.objects.filter(alliance_id=party.alliance_id).exclude(
-        state=StakeState.CANCELLED
-    ):
-        prompt_ids = set(
-            Reflection.objects.filter(stake=stake, party__in=parties, state__in=ANSWERED)
-            .values_list("prompt_id", flat=True)
-            .distinct()
-        )
-        for prompt in AlliancePrompt.objects.filter(pk__in=prompt_ids):
-            answered = Reflection.objects.filter(
-                stake=stake, prompt=prompt, party__in=parties, state__in=ANSWERED
-            ).count()
-            was_waiting_on_them = not Reflection.objects.filter(
-                stake=stake, prompt=prompt, party=party, state__in=ANSWERED
-            ).exists()
-            if answered == len(parties) and was_waiting_on_them:
-                _prompt_event(ConversationEvent.PROMPT_REVEALED, party, stake, prompt)
+    """Someone left: prompts that only waited on them are revealed now, to those who
+    stay. What the leaver had shared before such a reveal is not part of it."""
+    stakes = Stake.objects.filter(alliance_id=party.alliance_id).exclude(state=StakeState.CANCELLED)
+    waiting = (
+        Reflection.objects.filter(stake__in=stakes, state__in=ANSWERED)
+        .exclude(party=party)
+        .values_list("stake_id", "prompt_id")
+        .distinct()
+    )
+    revealed = set(Reveal.objects.filter(stake__in=stakes).values_list("stake_id", "prompt_id"))
+    for stake_id, prompt_id in set(waiting) - revealed:
+        stake = Stake.objects.select_for_update().select_related("alliance").get(pk=stake_id)
+        prompt = AlliancePrompt.objects.get(pk=prompt_id)
+        _reveal_if_complete(stake, prompt, actor=party)
 
 
 def answers_forget(*, party: Party) -> None:
