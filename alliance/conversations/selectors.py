@@ -192,7 +192,9 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
             )
             continue
         revealed = audience is not None
-        shown = sorted((everyone[pk] for pk in audience), key=_joined) if revealed else parties
+        shown = (
+            sorted((everyone[pk] for pk in audience or ()), key=_joined) if revealed else parties
+        )
         answers = [_seen(by_key.get((prompt.pk, p.pk)), p, party, revealed) for p in shown]
         board = PromptBoard(prompt=prompt, mine=mine, answers=answers, revealed=revealed)
         if revealed:
