@@ -128,9 +128,8 @@ def _checkin(party: Party, checkin_id: int) -> dict[str, Any]:
         if mine
         else None,
         "shared_reflections": [
-            {"name": p.user.name, "text": r.text}
-            for r in (page.shared if page.revealed else [])
-            for p in page.parties
-            if p.pk == r.party_id and r.party_id != party.pk
+            {"name": name, "text": r.text}
+            for name, r in page.revealed_reflections
+            if r.party_id != party.pk
         ],
     }

@@ -51,7 +51,12 @@ class Outcome(models.TextChoices):
 
 
 class CheckIn(models.Model):
-    """A review of one ratified version. Open until a party records the outcome."""
+    """A review of one ratified version. Open until a party records the outcome.
+
+    It is fixed to the parties who were there: once complete, it waits on nobody who
+    joins later, and its reflections, once revealed, stay revealed to those who shared
+    them, whoever joins or leaves since.
+    """
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="checkins")
     version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
@@ -64,6 +69,9 @@ class CheckIn(models.Model):
     )
     completed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last party finished rating every term."
+    )
+    reflections_revealed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last party shared their reflection."
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)

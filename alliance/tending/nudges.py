@@ -11,8 +11,13 @@ from alliance.tending.models import CheckIn, Rating
 
 @nudge_provider("checkins")
 def checkins_unfilled(now: datetime) -> Iterable[WaitingItem]:
-    """A party who has rated nothing in an open check-in."""
-    open_checkins = list(CheckIn.objects.filter(closed_at__isnull=True).select_related("alliance"))
+    """A party who has rated nothing in an open check-in that still waits on someone (one
+    completed before a party joined never waits on them)."""
+    open_checkins = list(
+        CheckIn.objects.filter(closed_at__isnull=True, completed_at__isnull=True).select_related(
+            "alliance"
+        )
+    )
     if not open_checkins:
         return
     rated = set(

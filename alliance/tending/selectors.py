@@ -148,7 +148,8 @@ class TermRow:
 @dataclass
 class CheckInPage:
     """One check-in as `party` may see it. Others' reflections are loaded only when they
-    are shared, and shown only once every party has shared."""
+    are shared, and shown only once revealed to the viewer; others' ratings only once the
+    viewer rated. A check-in completed before the viewer joined shows them neither."""
 
     checkin: CheckIn
     party: Party
@@ -157,10 +158,37 @@ class CheckInPage:
     my_reflection: CheckInReflection | None
     shared: list[CheckInReflection] = field(default_factory=list)
     rated_party_ids: set[int] = field(default_factory=set)
+    # Names of everyone who was ever a party, for reflections of someone who left since.
+    names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def takes_part(self) -> bool:
+        """Whether the check-in waits on, or was completed with, the viewer."""
+        return self.checkin.completed_at is None or self.i_rated
 
     @property
     def revealed(self) -> bool:
-        return {r.party_id for r in self.shared} >= {p.pk for p in self.parties}
+        revealed_at = self.checkin.reflections_revealed_at
+        mine = self.my_reflection
+        return (
+            revealed_at is not None
+            and mine is not None
+            and mine.shared_at is not None
+            and mine.shared_at <= revealed_at
+        )
+
+    @property
+    def revealed_reflections(self) -> list[tuple[str, CheckInReflection]]:
+        """The reflections revealed together (those shared by the time of the reveal),
+        each with its author's name."""
+        revealed_at = self.checkin.reflections_revealed_at
+        if not self.revealed or revealed_at is None:
+            return []
+        return [
+            (self.names.get(r.party_id, ""), r)
+            for r in self.shared
+            if r.shared_at is not None and r.shared_at <= revealed_at
+        ]
 
     @property
     def shared_count(self) -> int:
@@ -172,6 +200,8 @@ class CheckInPage:
 
     @property
     def waiting_for(self) -> list[Party]:
+        if self.checkin.completed_at is not None:
+            return []
         return [p for p in self.parties if p.pk not in self.rated_party_ids]
 
 
@@ -183,14 +213,17 @@ def checkin_page(*, party: Party, checkin_id: int) -> CheckInPage | None:
     )
     if checkin is None:
         return None
-    parties = list(Party.objects.filter(alliance_id=party.alliance_id).select_related("user"))
+    everyone = list(Party.everyone.filter(alliance_id=party.alliance_id).select_related("user"))
+    parties = [p for p in everyone if p.left_at is None]
     ratings = list(checkin.ratings.all())
+    rated = {r.party_id for r in ratings}
     reflections = list(
         CheckInReflection.objects.filter(checkin=checkin).filter(
             Q(party=party) | Q(shared_at__isnull=False)
         )
     )
-    by_key = {(r.party_id, r.term_id): r for r in ratings}
+    # Others' ratings leave this function only for a viewer who gave their own.
+    by_key = {(r.party_id, r.term_id): r for r in ratings if party.pk in rated}
     rows = [
         TermRow(
             term=term,
@@ -206,7 +239,8 @@ def checkin_page(*, party: Party, checkin_id: int) -> CheckInPage | None:
         rows=rows,
         my_reflection=next((r for r in reflections if r.party_id == party.pk), None),
         shared=[r for r in reflections if r.shared_at is not None],
-        rated_party_ids={r.party_id for r in ratings},
+        rated_party_ids=rated,
+        names={p.pk: p.user.name for p in everyone},
     )
 
 

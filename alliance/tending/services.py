@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import formats
+from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Kind, Party
@@ -165,6 +166,7 @@ def checkin_answer(
     reflection, private unless `share`. A shared reflection no longer changes."""
     alliance = _lock_alliance(party)
     checkin = _open_checkin(alliance, checkin_id)
+    _ensure_takes_part(party, checkin)
     term_ids = [t["id"] for t in checkin.version.snapshot["terms"]]
     errors = []
     for term_id in term_ids:
@@ -183,6 +185,14 @@ def checkin_answer(
     mine = CheckInReflection.objects.filter(checkin=checkin, party=party).first()
     if mine is not None and mine.shared_at is not None and reflection != mine.text:
         errors.append("You already shared your reflection; it stays as you shared it.")
+    shared_already = mine is not None and mine.shared_at is not None
+    if share and not shared_already and checkin.reflections_revealed_at is not None:
+        errors.append(
+            _(
+                "The reflections of this check-in were revealed while you were away; "
+                "yours stays private to you."
+            )
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -207,8 +217,36 @@ def checkin_answer(
         mine.save()
 
     _complete_if_everyone_rated(alliance, checkin, actor=party)
+    _reveal_if_everyone_shared(alliance, checkin)
     checkin.refresh_from_db()
     return checkin
+
+
+def _ensure_takes_part(party: Party, checkin: CheckIn) -> None:
+    """A check-in completed before `party` joined was never waiting on them: it is
+    rated, and decided, by the parties who were there."""
+    if checkin.completed_at is not None and not checkin.ratings.filter(party=party).exists():
+        raise ValidationError(
+            _(
+                "This check-in was completed before you joined, by the parties who were "
+                "there then; you will rate the next one."
+            )
+        )
+
+
+def _reveal_if_everyone_shared(alliance: Alliance, checkin: CheckIn) -> None:
+    """Reveal the reflections once every party now in the alliance has shared. Fixed from
+    then on: nobody who joins or leaves later closes it again."""
+    if checkin.reflections_revealed_at is not None:
+        return
+    everyone = set(alliance.parties.values_list("pk", flat=True))
+    shared = set(
+        checkin.reflections.filter(shared_at__isnull=False).values_list("party_id", flat=True)
+    )
+    if everyone and everyone <= shared:
+        CheckIn.objects.filter(pk=checkin.pk, reflections_revealed_at__isnull=True).update(
+            reflections_revealed_at=now()
+        )
 
 
 def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Party) -> None:
@@ -227,10 +265,12 @@ def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Par
 
 
 def checkins_settle_after_leave(*, party: Party) -> None:
-    """Someone left: an open check-in that only waited on them is now complete."""
+    """Someone left: an open check-in that only waited on them is now complete, and its
+    reflections revealed if theirs was the one missing."""
     alliance = party.alliance
     for checkin in CheckIn.objects.filter(alliance=alliance, closed_at__isnull=True):
         _complete_if_everyone_rated(alliance, checkin, actor=party)
+        _reveal_if_everyone_shared(alliance, checkin)
 
 
 @transaction.atomic
@@ -244,6 +284,7 @@ def checkin_close(*, party: Party, checkin_id: int, outcome: str) -> CheckIn:
     checkin = _open_checkin(alliance, checkin_id)
     if outcome not in Outcome.values:
         raise ValidationError("Choose whether to keep the alliance or redesign it.")
+    _ensure_takes_part(party, checkin)
     if checkin.completed_at is None:
         raise ValidationError("Every party rates every term before you decide together.")
     closed = CheckIn.objects.filter(pk=checkin.pk, closed_at__isnull=True).update(
