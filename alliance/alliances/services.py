@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, EventKind, Invitation, Kind, Party
+from alliance.alliances.reactions import party_left, party_returned
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
@@ -222,7 +223,8 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
         former.role_label = role
         former.joined_at = now()
         former.save(update_fields=["left_at", "role_label", "joined_at"])
-        _forget_answers(former)
+        # They answer afresh: what they agreed to before leaving does not count now.
+        party_returned(former)
         party = former
     else:
         try:
@@ -253,20 +255,6 @@ def party_leave(*, party: Party) -> Party:
     party.left_at = now()
     party.save(update_fields=["left_at"])
     event_record(alliance=party.alliance, actor=party.user, kind=EventKind.LEFT)
-    # What waited only on them is settled now.
-    from alliance.conversations.services import reveals_after_leave
-    from alliance.tending.services import checkins_settle_after_leave
-
-    reveals_after_leave(party=party)
-    checkins_settle_after_leave(party=party)
+    # What waited only on them is settled now, by the stages it belongs to.
+    party_left(party)
     return party
-
-
-def _forget_answers(party: Party) -> None:
-    """A returning party answers afresh: agreement given before they left does not count
-    for what is decided now."""
-    from alliance.conversations.services import answers_forget
-    from alliance.terms.models import Consent
-
-    Consent.objects.filter(party=party).delete()
-    answers_forget(party=party)

@@ -10,7 +10,7 @@ class ConversationsConfig(AppConfig):
 
     def ready(self) -> None:
         from alliance.alliances.models import EVENT_VERBS
-        from alliance.conversations import nudges  # noqa: F401  (registers the providers)
+        from alliance.conversations import nudges, services  # noqa: F401  (they register themselves)
         from alliance.conversations.models import ConversationEvent
 
         EVENT_VERBS.update({str(k.value): str(k.label) for k in ConversationEvent})

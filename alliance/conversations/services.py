@@ -9,6 +9,7 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Alliance, Party
+from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record
 from alliance.conversations.calendar import stake_ics
 from alliance.conversations.library import GROUNDWORK, PROMPTS, THEME_LABELS
@@ -550,7 +551,8 @@ def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> b
     return True
 
 
-def reveals_after_leave(*, party: Party) -> None:
+@on_party_leave
+def reveals_after_leave(party: Party) -> None:
     """Someone left: prompts that only waited on them are revealed now, to those who
     stay. What the leaver had shared before such a reveal is not part of it."""
     stakes = Stake.objects.filter(alliance_id=party.alliance_id).exclude(state=StakeState.CANCELLED)
@@ -567,7 +569,8 @@ def reveals_after_leave(*, party: Party) -> None:
         _reveal_if_complete(stake, prompt, actor=party)
 
 
-def answers_forget(*, party: Party) -> None:
+@on_party_return
+def answers_forget(party: Party) -> None:
     """A former party returns: their old answers to still open questions start afresh."""
     TimeAnswer.objects.filter(party=party, candidate__stake__state=StakeState.PROPOSED).delete()
 

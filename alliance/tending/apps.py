@@ -10,7 +10,7 @@ class TendingConfig(AppConfig):
 
     def ready(self) -> None:
         from alliance.alliances.models import EVENT_VERBS
-        from alliance.tending import nudges  # noqa: F401  (registers the provider)
+        from alliance.tending import nudges, services  # noqa: F401  (they register themselves)
         from alliance.tending.models import TendingEvent
 
         EVENT_VERBS.update({str(kind.value): str(kind.label) for kind in TendingEvent})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Kind, Party
+from alliance.alliances.reactions import on_party_leave
 from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
@@ -264,7 +265,8 @@ def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Par
         )
 
 
-def checkins_settle_after_leave(*, party: Party) -> None:
+@on_party_leave
+def checkins_settle_after_leave(party: Party) -> None:
     """Someone left: an open check-in that only waited on them is now complete, and its
     reflections revealed if theirs was the one missing."""
     alliance = party.alliance

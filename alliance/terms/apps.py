@@ -6,3 +6,6 @@ class TermsConfig(AppConfig):
 
     name = "alliance.terms"
     label = "terms"
+
+    def ready(self) -> None:
+        from alliance.terms import services  # noqa: F401  (registers its reactions)

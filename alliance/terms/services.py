@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from alliance.alliances.models import Alliance, EventKind, Party
+from alliance.alliances.reactions import on_party_return
 from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
@@ -149,6 +150,13 @@ def term_withdraw(*, party: Party, term_id: int, revision: int) -> Term:
         text=term.text,
     )
     return term
+
+
+@on_party_return
+def consents_forget(party: Party) -> None:
+    """A returning party agrees afresh: consent given before they left does not sign
+    what is ratified now."""
+    Consent.objects.filter(party=party).delete()
 
 
 @transaction.atomic
