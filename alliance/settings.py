@@ -5,6 +5,7 @@ written mail, all inside ALLIANCE_DATA_DIR. See the README for every variable.
 """
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -101,6 +102,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: rate limits (allauth's sign-in lockout among them) count in it, so it is shared
+# by every process: a table in the database (made by `alliance migrate`), or Redis when
+# REDIS_URL is set, e.g. redis://127.0.0.1:6379/0
+REDIS_URL = envstr("REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "alliance_cache",
+            # Django culls a third of the entries past MAX_ENTRIES (300 by default): a flood
+            # of sign-in attempts under many names must not push a lockout out early.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

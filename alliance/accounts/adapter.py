@@ -26,6 +26,12 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         enqueue_message(to=message.to, subject=str(message.subject), text=message.body, html=html)
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Count failed sign-ins per account only. allauth's own key starts with the
+        request's host name, so each name the site answers to would give five more guesses."""
+        login = credentials.get("email", credentials.get("username", ""))
+        return f"login:{str(login).lower()}"
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         token = request.session.get(PENDING_INVITATION_KEY)
         if token:
