@@ -9,10 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.test import Client
 
+from alliance.accounts.models import User
 from tests.factories import PASSWORD, make_user
+from tests.helpers import links_in_last_mail, page_text, path_of
 from tests.outbox.workers import database_url
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -169,3 +173,64 @@ def test_another_host_name_gets_no_fresh_set_of_guesses(settings):
     response = browser.post("/accounts/login/", {"login": ana.email, "password": PASSWORD})
     assert LOCKED in response.content.decode()
     assert "_auth_user_id" not in browser.session
+
+
+def make_staff(email: str = "root@example.org", *, verified: bool = True) -> User:
+    root = User.objects.create_superuser(email, PASSWORD)
+    if verified:
+        EmailAddress.objects.create(user=root, email=email, verified=True, primary=True)
+    return root
+
+
+def admin_sign_in(browser: Client, email: str, password: str) -> HttpResponse:
+    """Sign in where the admin sends you, with whichever form it shows."""
+    start = browser.get("/admin/login/?next=/admin/")
+    url = start["Location"] if start.status_code == 302 else "/admin/login/?next=/admin/"
+    return browser.post(url, {"username": email, "login": email, "password": password})
+
+
+@pytest.mark.django_db
+def test_the_admin_sign_in_locks_after_five_wrong_passwords():
+    root = make_staff()
+    browser = Client()
+    for _ in range(5):
+        admin_sign_in(browser, root.email, "wrong guess")
+    response = admin_sign_in(browser, root.email, PASSWORD)
+    assert LOCKED in page_text(response)
+    assert browser.get("/admin/").status_code == 302
+    # Nor does a password posted straight to the admin's own form get around it.
+    browser.post(
+        "/admin/login/?next=/admin/",
+        {"username": root.email, "login": root.email, "password": PASSWORD},
+    )
+    assert browser.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_staff_sign_in_to_the_admin_through_the_sites_sign_in():
+    root = make_staff()
+    browser = Client()
+    response = admin_sign_in(browser, root.email, PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert "Site administration" in page_text(browser.get("/admin/"))
+
+
+@pytest.mark.django_db
+def test_someone_without_staff_rights_signed_in_is_refused_the_admin():
+    ana = make_user("Ana", "ana@example.org")
+    browser = Client()
+    browser.post("/accounts/login/", {"login": ana.email, "password": PASSWORD})
+    assert browser.get("/admin/").status_code in (302, 403)
+    assert browser.get("/admin/login/?next=/admin/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_superuser_from_createsuperuser_confirms_the_address_once_then_gets_in():
+    root = make_staff(verified=False)
+    browser = Client()
+    response = admin_sign_in(browser, root.email, PASSWORD)
+    assert response["Location"] == "/accounts/confirm-email/"
+    confirm = next(link for link in links_in_last_mail(root.email) if "confirm-email" in link)
+    browser.post(path_of(confirm))
+    assert "Site administration" in page_text(browser.get("/admin/"))
