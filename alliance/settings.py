@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 
 from alliance.lib.env import envbool, envint, envlist, envsecret, envstr
 
@@ -26,6 +27,11 @@ SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
 BASE_URL = envstr("ALLIANCE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 _base = urlsplit(BASE_URL)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base.hostname or "localhost", "localhost", "127.0.0.1"])
+if "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must not be '*': Alliance would answer to any Host a request names. "
+        "List the names it is reached by, e.g. ALLOWED_HOSTS=alliance.example.org,localhost"
+    )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [f"{_base.scheme}://{_base.netloc}"])
 
 INSTALLED_APPS = [

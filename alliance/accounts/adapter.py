@@ -1,6 +1,9 @@
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 from django.urls import reverse
@@ -11,6 +14,21 @@ from alliance.lib.mail import enqueue_message
 PENDING_INVITATION_KEY = "pending_invitation"
 
 
+@dataclass(frozen=True)
+class Site:
+    """What allauth's mail templates call `current_site`: this installation, as its
+    ALLIANCE_BASE_URL names it, never as a request's Host header named it."""
+
+    name: str
+    domain: str
+
+
+def on_base_url(url: str) -> str:
+    """`url` (an absolute link to a page of this site) on ALLIANCE_BASE_URL instead."""
+    parts = urlsplit(url)
+    return settings.BASE_URL + urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """Route allauth's mail through our worker, and return invitees to their invitation."""
 
@@ -18,7 +36,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return envbool("ALLIANCE_OPEN_SIGNUP", True) or (PENDING_INVITATION_KEY in request.session)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        message = self.render_mail(template_prefix, email, context)
+        # allauth builds its links (reset, confirmation, sign-up) from the request's Host,
+        # some of them outside any adapter hook: every one goes out on the base URL.
+        context = {
+            key: on_base_url(value)
+            if isinstance(value, str) and value.startswith(("http://", "https://"))
+            else value
+            for key, value in context.items()
+        }
+        site = Site(name="Alliance", domain=urlsplit(settings.BASE_URL).netloc)
+        message = self.render_mail(template_prefix, email, {**context, "current_site": site})
         html = None
         if isinstance(message, EmailMultiAlternatives):
             html = next(
