@@ -151,6 +151,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Alliance] "
 ACCOUNT_ADAPTER = "alliance.accounts.adapter.AccountAdapter"
+# False: only a still-valid invitation link opens sign-up, for one account per link.
+OPEN_SIGNUP = envbool("ALLIANCE_OPEN_SIGNUP", True)
 ACCOUNT_SIGNUP_FORM_CLASS = "alliance.accounts.forms.SignupExtraForm"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"

@@ -4,11 +4,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
 
-from alliance.lib.env import envbool
+from alliance.accounts.selectors import invitation_opens_signup
+from alliance.accounts.services import invitation_signup_record
+from alliance.alliances.services import InvitationUnusable
 from alliance.lib.mail import enqueue_message
 
 PENDING_INVITATION_KEY = "pending_invitation"
@@ -33,7 +39,28 @@ class AccountAdapter(DefaultAccountAdapter):
     """Route allauth's mail through our worker, and return invitees to their invitation."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        return envbool("ALLIANCE_OPEN_SIGNUP", True) or (PENDING_INVITATION_KEY in request.session)
+        if settings.OPEN_SIGNUP:
+            return True
+        token = request.session.get(PENDING_INVITATION_KEY)
+        return isinstance(token, str) and invitation_opens_signup(token)
+
+    def save_user(
+        self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True
+    ) -> AbstractBaseUser:
+        """With closed sign-up, the new account spends the invitation link that opened it."""
+        if settings.OPEN_SIGNUP or not commit:
+            return super().save_user(request, user, form, commit)
+        try:
+            with transaction.atomic():
+                saved = super().save_user(request, user, form, commit)
+                invitation_signup_record(
+                    raw_token=request.session.get(PENDING_INVITATION_KEY, ""), user=saved
+                )
+        except InvitationUnusable as unusable:
+            # The link stopped working between the form and the save (revoked, or another
+            # sign-up through it won): this account is undone with the transaction.
+            raise PermissionDenied(unusable.reason) from None
+        return saved
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # allauth builds its links (reset, confirmation, sign-up) from the request's Host,
