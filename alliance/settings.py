@@ -99,7 +99,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    if not envstr("DATABASE_URL"):
+    if DATABASES["default"]["NAME"] == str(_sqlite_path):
         # Made here, readable by its owner only, before SQLite makes it with the umask's
         # mode; SQLite gives its -wal and -shm files the database file's mode.
         _sqlite_path.touch(mode=0o600, exist_ok=True)
