@@ -38,9 +38,9 @@ class Command(BaseCommand):
         if "ALLIANCE_BASE_URL" not in env:
             shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
             env["ALLIANCE_BASE_URL"] = f"http://{shown}:{port}"
-        if host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in env:
+        explain_names = host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in env
+        if explain_names:
             env["ALLOWED_HOSTS"] = ",".join(self._own_names(env["ALLIANCE_BASE_URL"]))
-            self._explain_names(env["ALLOWED_HOSTS"], port)
         env["ALLIANCE_DATA_DIR"] = str(settings.DATA_DIR)
 
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
@@ -68,6 +68,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(self.style.SUCCESS(f"Alliance is running at {env['ALLIANCE_BASE_URL']}/"))
+        if explain_names:
+            self._explain_names(env["ALLOWED_HOSTS"], port)
         if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
             self.stdout.write(f"Email is written to files in {settings.EMAIL_FILE_PATH}")
         self.stdout.write("Press Ctrl+C to stop.")
