@@ -11,7 +11,7 @@ from alliance.accounts.models import User
 from alliance.alliances import services
 from alliance.lib.clock import now
 from tests.factories import make_alliance, make_user, party_of
-from tests.helpers import page_text
+from tests.helpers import links_in_last_mail, page_text, path_of
 
 CLOSED = "Sign-up is by invitation only"
 
@@ -23,9 +23,9 @@ def ana(db, settings):
     return party_of(make_alliance(ana, title="Coaching"), ana)
 
 
-def sign_up(browser: Client, email: str):
+def sign_up(browser: Client, email: str, next_url: str = ""):
     return browser.post(
-        "/accounts/signup/",
+        "/accounts/signup/" + (f"?next={next_url}" if next_url else ""),
         {
             "email": email,
             "display_name": email.split("@")[0],
@@ -100,3 +100,15 @@ def test_open_sign_up_needs_no_invitation(ana, settings):
     browser = Client()
     assert sign_up(browser, "new@example.org").status_code == 302
     assert sign_up(Client(), "other@example.org").status_code == 302
+
+
+def test_the_new_account_still_joins_through_the_link_that_opened_sign_up(ana):
+    _, raw = services.invitation_create(party=ana, email="ben@example.org")
+    browser = invited_browser(raw)
+    sign_up(browser, "ben@example.org", next_url=f"/invitations/{raw}/")
+    confirm = next(link for link in links_in_last_mail("ben@example.org") if "confirm" in link)
+    response = browser.post(path_of(confirm))
+    assert response["Location"] == f"/invitations/{raw}/"
+    response = browser.post(f"/invitations/{raw}/", {"role_label": "client"})
+    assert response["Location"] == f"/alliances/{ana.alliance_id}/"
+    assert ana.alliance.parties.filter(user__email="ben@example.org").exists()
