@@ -5,10 +5,12 @@ written mail, all inside ALLIANCE_DATA_DIR. See the README for every variable.
 """
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 
 from alliance.lib.env import envbool, envint, envlist, envsecret, envstr
 
@@ -17,7 +19,8 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(
     envstr("ALLIANCE_DATA_DIR", str(Path.home() / ".local" / "share" / "alliance"))
 ).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Only its owner may enter it: it holds the database, the secret key and written mail.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
@@ -25,6 +28,11 @@ SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
 BASE_URL = envstr("ALLIANCE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 _base = urlsplit(BASE_URL)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base.hostname or "localhost", "localhost", "127.0.0.1"])
+if "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must not be '*': Alliance would answer to any Host a request names. "
+        "List the names it is reached by, e.g. ALLOWED_HOSTS=alliance.example.org,localhost"
+    )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [f"{_base.scheme}://{_base.netloc}"])
 
 INSTALLED_APPS = [
@@ -37,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "alliance.core",
@@ -51,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +99,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] == str(_sqlite_path):
+        # Made here, readable by its owner only, before SQLite makes it with the umask's
+        # mode; SQLite gives its -wal and -shm files the database file's mode.
+        _sqlite_path.touch(mode=0o600, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web process read while the worker writes; IMMEDIATE takes the
@@ -101,6 +115,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: rate limits (allauth's sign-in lockout among them) count in it, so it is shared
+# by every process: a table in the database (made by `alliance migrate`), or Redis when
+# REDIS_URL is set, e.g. redis://127.0.0.1:6379/0
+REDIS_URL = envstr("REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "alliance_cache",
+            # Django culls a third of the entries past MAX_ENTRIES (300 by default): a flood
+            # of sign-in attempts under many names must not push a lockout out early.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -124,6 +158,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Alliance] "
 ACCOUNT_ADAPTER = "alliance.accounts.adapter.AccountAdapter"
+# False: only a still-valid invitation link opens sign-up, for one account per link.
+OPEN_SIGNUP = envbool("ALLIANCE_OPEN_SIGNUP", True)
 ACCOUNT_SIGNUP_FORM_CLASS = "alliance.accounts.forms.SignupExtraForm"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -148,6 +184,9 @@ WHITENOISE_USE_FINDERS = True
 # e.g. smtp://user:password@mail.example.org:587/?tls=True (file: writes to DATA_DIR/mail)
 _email = dj_email_url.parse(envstr("EMAIL_URL", "file:"))
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    # Written mail holds sign-in links: files only their owner can read.
+    EMAIL_BACKEND = "alliance.lib.filebased.EmailBackend"
 EMAIL_FILE_PATH = (
     str(DATA_DIR / "mail") if envstr("EMAIL_URL", "file:") == "file:" else _email["EMAIL_FILE_PATH"]
 )
@@ -187,12 +226,29 @@ SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _https)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if _https else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
-SECURE_HSTS_PRELOAD = _https
+# Both bind every subdomain of the site's domain to HTTPS for as long as max-age says (and
+# preload for much longer): the operator's decision, never made for them.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 if envbool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# `check --deploy` would ask for both HSTS options above; they stay the operator's choice.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+# django-csp: scripts and styles only from our own files, nothing inline, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,6 +6,10 @@ from alliance.accounts.views import profile
 from alliance.alliances.views import invitation_accept
 from alliance.core.views import home
 from alliance.tending.views import calendar_feed, calendar_settings
+
+# Staff sign in to the admin like everyone else, through allauth: the same rate limits and
+# lockout (5 failed attempts per account in 5 minutes), the same confirmed address.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", home, name="home"),

@@ -2,7 +2,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.test import Client
 
 from alliance.accounts.models import User
@@ -27,8 +26,8 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.OUTBOX_SEND_IMMEDIATELY = True
-    # allauth's rate limits count in the cache; each test starts with a clean slate.
-    cache.clear()
+    # allauth's rate limits count in the cache: a table in the test database, so each
+    # test's counts go away with its transaction (tests that commit clear it themselves).
 
 
 @dataclass

@@ -5,7 +5,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,43 +26,87 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_starts_on_a_fresh_data_directory_and_answers(tmp_path: Path):
-    port = free_port()
+def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "ALLIANCE_BASE_URL", "DJANGO_SETTINGS_MODULE")
+        if key
+        not in ("DATABASE_URL", "ALLIANCE_BASE_URL", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")
     }
-    env.update(ALLIANCE_DATA_DIR=str(tmp_path / "data"), PORT=str(port), HOST="127.0.0.1")
+    env.update(ALLIANCE_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env
+
+
+def fetch(url: str, host: str | None = None) -> tuple[int, str]:
+    """The status and body of a GET, with the Host header a browser would send for `host`."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[tuple[int, list[str]]]:
+    """Run `alliance serve` until its home page answers; yield the port and, once the
+    server stopped, its output (in the list)."""
+    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "alliance", "serve", "--web-workers", "1"],
-        env=env,
+        [sys.executable, "-m", "alliance", "serve", "--web-workers", "1", *args],
+        env=serve_env(tmp_path, PORT=str(port), **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
     try:
-        body = ""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    body = response.read().decode()
-                    break
+                fetch(f"http://127.0.0.1:{port}/")
+                break
             except OSError:
                 time.sleep(0.2)
-        assert "Make explicit how you will work together." in body
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/static/alliance/alliance.css", timeout=5
-        ) as css:
-            assert css.status == 200
-        assert (tmp_path / "data" / "alliance.sqlite3").exists()
-        assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0
+        yield port, output
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
-    assert f"Alliance is running at http://127.0.0.1:{port}/" in output
-    assert "Email is written to files in" in output
+        output.append(process.communicate(timeout=30)[0])
+
+
+def test_serve_starts_on_a_fresh_data_directory_and_answers(tmp_path: Path):
+    with serving(tmp_path, HOST="127.0.0.1") as (port, output):
+        _, body = fetch(f"http://127.0.0.1:{port}/")
+        assert "Make explicit how you will work together." in body
+        status, _ = fetch(f"http://127.0.0.1:{port}/static/alliance/alliance.css")
+        assert status == 200
+        assert (tmp_path / "data" / "alliance.sqlite3").exists()
+        assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0
+    assert f"Alliance is running at http://127.0.0.1:{port}/" in output[0]
+    assert "Email is written to files in" in output[0]
+
+
+def test_serve_on_every_interface_answers_its_own_names_only(tmp_path: Path):
+    with serving(tmp_path, "--host", "0.0.0.0") as (port, output):
+        url = f"http://127.0.0.1:{port}/"
+        for host in [f"127.0.0.1:{port}", f"localhost:{port}", socket.gethostname()]:
+            assert fetch(url, host)[0] == 200, host
+        assert fetch(url, f"evil.example:{port}")[0] == 400
+    assert "ALLIANCE_BASE_URL" in output[0]
+    assert socket.gethostname() in output[0]
+
+
+def test_a_wildcard_in_allowed_hosts_stops_alliance_with_a_clear_message(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance", "check"],
+        env=serve_env(tmp_path, ALLOWED_HOSTS="alliance.example.org,*"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+    assert "any Host" in result.stderr
 
 
 def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):

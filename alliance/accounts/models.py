@@ -64,3 +64,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name
+
+
+class InvitationSignup(models.Model):
+    """An account made through an invitation link while sign-up is closed. Each link opens
+    sign-up for one account: a link sent again is a new link, and opens it once more."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Sign-up of {self.user} through an invitation"

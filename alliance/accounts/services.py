@@ -1,4 +1,10 @@
-from alliance.accounts.models import User
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from alliance.accounts.models import InvitationSignup, User
+from alliance.alliances.models import Invitation
+from alliance.alliances.services import InvitationUnusable, invitation_check
+from alliance.lib.tokens import hash_token
 
 
 def profile_update(*, user: User, display_name: str, time_zone: str) -> User:
@@ -8,3 +14,27 @@ def profile_update(*, user: User, display_name: str, time_zone: str) -> User:
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=["display_name", "time_zone"])
     return user
+
+
+@transaction.atomic
+def invitation_signup_record(*, raw_token: str, user: User) -> InvitationSignup:
+    """Spend the invitation link `raw_token` on opening closed sign-up for `user`.
+
+    Raises InvitationUnusable when the invitation is revoked, expired or accepted, or the
+    link already made an account; the caller's transaction (the new account) is then
+    rolled back with it."""
+    token_hash = hash_token(raw_token)
+    invitation_check(
+        Invitation.objects.select_for_update()
+        .select_related("invited_by")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            return InvitationSignup.objects.create(token_hash=token_hash, user=user)
+    except IntegrityError:
+        # Another sign-up through the same link got there first.
+        raise InvitationUnusable(
+            _("This invitation link already made an account. Ask for a link of your own.")
+        ) from None

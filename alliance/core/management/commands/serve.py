@@ -1,13 +1,16 @@
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -35,8 +38,9 @@ class Command(BaseCommand):
         if "ALLIANCE_BASE_URL" not in env:
             shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
             env["ALLIANCE_BASE_URL"] = f"http://{shown}:{port}"
-        if host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in env:
-            env["ALLOWED_HOSTS"] = "*"
+        explain_names = host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in env
+        if explain_names:
+            env["ALLOWED_HOSTS"] = ",".join(self._own_names(env["ALLIANCE_BASE_URL"]))
         env["ALLIANCE_DATA_DIR"] = str(settings.DATA_DIR)
 
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
@@ -64,10 +68,35 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(self.style.SUCCESS(f"Alliance is running at {env['ALLIANCE_BASE_URL']}/"))
+        if explain_names:
+            self._explain_names(env["ALLOWED_HOSTS"], port)
         if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
             self.stdout.write(f"Email is written to files in {settings.EMAIL_FILE_PATH}")
         self.stdout.write("Press Ctrl+C to stop.")
         self._supervise(children)
+
+    @staticmethod
+    def _own_names(base_url: str) -> list[str]:
+        """The names a server listening on every interface answers to: the base URL's host,
+        this machine by name and loopback. Never '*': a forged Host must not get through."""
+        names = [urlsplit(base_url).hostname or "", "localhost", "127.0.0.1", "[::1]"]
+        names.append(socket.gethostname())
+        return list(dict.fromkeys(name for name in names if name))
+
+    def _explain_names(self, allowed: str, port: int) -> None:
+        self.stdout.write(
+            _("Listening on every interface; answering to %(names)s.")
+            % {"names": allowed.replace(",", ", ")}
+        )
+        self.stdout.write(
+            _(
+                "To open Alliance by another name or address, set ALLIANCE_BASE_URL to the "
+                "address people open (it is used in emailed links), e.g. "
+                "ALLIANCE_BASE_URL=http://alliance.lan:%(port)s, or list every name in "
+                "ALLOWED_HOSTS, e.g. ALLOWED_HOSTS=alliance.lan,192.168.1.20"
+            )
+            % {"port": port}
+        )
 
     def _supervise(self, children: list[subprocess.Popen[bytes]]) -> None:
         """Run until a signal or until a child dies; then stop them all."""
