@@ -65,20 +65,6 @@ INLINE = re.compile(
     r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|<style\b|\sstyle=\"|\son[a-z]+=",
     re.IGNORECASE,
 )
-# Templates owned by work in progress elsewhere (conversations, tending): their style=""
-# attributes move to the classes in alliance.css (flush-top, spread, plain-label, ...).
-# Remove a name from here once its template is clean; the test says when.
-PENDING = {
-    "conversations/list.html",
-    "conversations/_reveal.html",
-    "conversations/detail.html",
-    "conversations/_common_ground.html",
-    "conversations/prompts.html",
-    "tending/_care.html",
-    "tending/_rhythm_offer.html",
-    "tending/signals.html",
-    "tending/checkin.html",
-}
 
 
 def page_templates() -> dict[str, Path]:
@@ -97,8 +83,7 @@ def test_no_page_template_has_inline_script_style_or_event_handlers():
     templates = page_templates()
     assert "base.html" in templates
     offending = {name for name, path in templates.items() if INLINE.search(path.read_text())}
-    assert offending - PENDING == set()
-    assert PENDING - offending == set(), "clean now: remove from PENDING"
+    assert offending == set()
 
 
 def test_hsts_covers_subdomains_and_preload_only_when_the_operator_says_so(tmp_path):
