@@ -2,6 +2,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ FLAGS = [
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def chromium() -> Iterator[Any]:
     if not shutil.which(CHROMIUM):
         message = f"Chromium not found at {CHROMIUM}: run `make browser-deps`."
         if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER") == "1":
@@ -34,6 +35,36 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield browser
         browser.close()
+
+
+class WatchedBrowser:
+    """Chromium whose every page reports what the browser refused or failed at: a script
+    or style the Content-Security-Policy blocked, a script error, a failed resource."""
+
+    def __init__(self, chromium: Any) -> None:
+        self.chromium = chromium
+        self.problems: list[str] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self.chromium.new_context(**options)
+        context.on("page", self._watch)
+        return context
+
+    def _watch(self, page: Any) -> None:
+        page.on(
+            "console",
+            lambda m: self.problems.append(f"{page.url}: {m.text}") if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: self.problems.append(f"{page.url}: {e}"))
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[WatchedBrowser]:
+    watched = WatchedBrowser(chromium)
+    yield watched
+    assert watched.problems == [], "the browser refused or failed at:\n" + "\n".join(
+        watched.problems
+    )
 
 
 @pytest.fixture
