@@ -93,41 +93,50 @@ TERM_TEXT = "We meet every Tuesday at nine, tuesdaybriar."
 
 @dataclass(frozen=True)
 class Secret:
-    """A text with the personas who may read it; `marker` is a word found in no other."""
+    """A text by `author`, with the personas who may read it; `marker` is a word found
+    in no other text."""
 
     marker: str
-    text: str
+    author: str
     audience: frozenset[str]
     what: str
 
-
-def _secret(marker: str, audience: set[str], what: str, text: str = "") -> Secret:
-    return Secret(
-        marker=marker,
-        text=text or f"I notice {marker} in how we work, and I hope it changes.",
-        audience=frozenset(audience),
-        what=what,
-    )
+    @property
+    def text(self) -> str:
+        return f"I notice {self.marker} in how we work, and I hope it changes."
 
 
-ANA_DRAFT = _secret("quillonfen", {"party"}, "Ana's unshared draft on P2")
-BEN_DRAFT = _secret("brambleveil", {"other_party"}, "Ben's unshared draft on P2")
-ANA_SKIPPED = _secret("saffronlode", {"party"}, "Ana's draft on P3, then she skipped P3")
-ANA_CHECKIN_DRAFT = _secret("cobaltmoor", {"party"}, "Ana's never shared reflection at check-in C1")
+def _secret(marker: str, author: str, audience: set[str], what: str) -> Secret:
+    return Secret(marker=marker, author=author, audience=frozenset(audience), what=what)
+
+
+ANA_DRAFT = _secret("quillonfen", "party", {"party"}, "Ana's unshared draft on P2")
+BEN_DRAFT = _secret("brambleveil", "other_party", {"other_party"}, "Ben's unshared draft on P2")
+ANA_SKIPPED = _secret("saffronlode", "party", {"party"}, "Ana's draft on P3, then she skipped P3")
+ANA_CHECKIN_DRAFT = _secret(
+    "cobaltmoor", "party", {"party"}, "Ana's never shared reflection at check-in C1"
+)
 # Check-in comments are shown to the parties who rated in that check-in (Ana and Ben),
 # never before one has rated, so nobody reads the others' ratings before giving their own.
 ANA_COMMENT = _secret(
-    "lanternwick", {"party", "other_party"}, "Ana's rating comment at check-in C1"
+    "lanternwick", "party", {"party", "other_party"}, "Ana's rating comment at check-in C1"
 )
 # Revealed before Cleo joined: the reveal is fixed to the parties who were there.
-ANA_P1 = _secret("meadowquartz", {"party", "other_party"}, "Ana's P1 reflection, revealed")
-BEN_P1 = _secret("thistlebeam", {"party", "other_party"}, "Ben's P1 reflection, revealed")
-ANA_C2 = _secret("harborfinch", {"party", "other_party"}, "Ana's C2 reflection, revealed")
-BEN_C2 = _secret("pebblecrest", {"party", "other_party"}, "Ben's C2 reflection, revealed")
+ANA_P1 = _secret("meadowquartz", "party", {"party", "other_party"}, "Ana's P1 reflection, revealed")
+BEN_P1 = _secret(
+    "thistlebeam", "other_party", {"party", "other_party"}, "Ben's P1 reflection, revealed"
+)
+ANA_C2 = _secret("harborfinch", "party", {"party", "other_party"}, "Ana's C2 reflection, revealed")
+BEN_C2 = _secret(
+    "pebblecrest", "other_party", {"party", "other_party"}, "Ben's C2 reflection, revealed"
+)
 # Shared by Fred before he left, before the others had answered P1; whether Ana and Ben
 # read it is defect 1's question, so only they (and Fred) are allowed here.
 FRED_P1 = _secret(
-    "ashgrovel", {"party", "other_party", "former_party"}, "Fred's P1 reflection, shared"
+    "ashgrovel",
+    "former_party",
+    {"party", "other_party", "former_party"},
+    "Fred's P1 reflection, shared",
 )
 
 SECRETS = [
@@ -208,7 +217,9 @@ class Scene:
         return "no-such-token-x7Jq2"
 
     def client(self, persona: str, enforce_csrf_checks: bool = True) -> Client:
-        browser = Client(enforce_csrf_checks=enforce_csrf_checks)
+        # A view that fails answers 500 here, as to a person, so a walk reports every
+        # failing URL rather than stopping at the first.
+        browser = Client(enforce_csrf_checks=enforce_csrf_checks, raise_request_exception=False)
         if persona != "anonymous":
             browser.force_login(self.users[persona])
         return browser

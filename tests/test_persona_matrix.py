@@ -174,7 +174,8 @@ def test_the_matrix_size(scene, db):
         f"failed {sum(len(t.failures) for t in TALLY.values())}"
     )
     assert len(patterns) >= 45
-    assert set(ROUTES) == {name for _, name in patterns}, "tests/routes.py lists a gone URL"
+    gone = set(ROUTES) - {name for _, name in patterns}
+    assert not gone, f"tests/routes.py lists URL names the project no longer has: {gone}"
 
 
 # The IDOR sweep ---------------------------------------------------------------------
@@ -287,7 +288,8 @@ def test_another_alliances_objects_are_out_of_reach_through_this_ones_urls(scene
                 send("GET", f"{url}?from={foreign_id}&to={foreign['version']}")
 
     changed = snapshot_diff(before, snapshot(foreign["alliance"]))
-    assert not changed, f"Olga's alliance changed: {changed}"
+    if changed:
+        failures.append(f"Olga's alliance changed: {changed}")
     assert not failures, "\n".join(failures)
     print(
         f"\nIDOR sweep: {len(foreign)} foreign objects in {len(placements)} placements "
