@@ -495,7 +495,7 @@ def scene_fixture(django_db_blocker: Any) -> Iterator[Scene]:
         level = root.level
         root.addHandler(handler)
         root.setLevel(logging.DEBUG)
-        start = datetime.now(UTC) - timedelta(days=2)
+        start = datetime.now(UTC) - timedelta(hours=6)
         try:
             with (
                 override_settings(

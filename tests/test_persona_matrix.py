@@ -9,6 +9,9 @@ form a party could send, so a view that forgot the check would change something.
 A pattern tests/routes.py does not know fails the matrix, so a new view must say whom it
 answers before it passes. The IDOR sweep then puts the ids of another alliance's objects
 into every slot and id field of this alliance's URLs.
+
+When written: 7 personas x 48 URL patterns (39 of them one alliance's) x 3 = 1008 cells,
+and 628 placements of 10 foreign objects; `pytest -s` prints the figures of the day.
 """
 
 from dataclasses import dataclass, field

@@ -317,6 +317,16 @@ def test_a_reveal_stays_open_for_those_who_were_there_when_someone_joins(scene, 
         assert other.marker in page.content.decode(), f"{persona} lost {other.what}"
 
 
+@defect_1("a late joiner is waited for on prompts revealed before they joined")
+def test_a_late_joiner_is_not_waited_for_on_prompts_revealed_before_they_joined(scene, db):
+    """P1 was revealed before Cleo joined: neither her dashboard nor a nudge asks her
+    for it. P3 (Ana skipped it, Ben has not answered) is not revealed and does wait."""
+    dashboard = page_text(scene.client("late_joiner").get("/"))
+    assert "1 prompt awaits your reflection" in dashboard
+    nudges = [m.subject for m in scene.mails if m.to == [scene.users["late_joiner"].email]]
+    assert not [subject for subject in nudges if "reflections are awaited" in subject]
+
+
 @defect_1("the term page shows a former party's reflection the conversation hides")
 def test_the_term_page_of_a_former_partys_reflection_agrees_with_the_conversation(scene, db):
     """Fred shared on P1, then left; once everyone now there has answered P1, the page
