@@ -30,7 +30,7 @@ from typing import Any
 
 import time_machine
 from django.core import mail
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.test import Client
 from django.test.utils import override_settings
 
@@ -487,6 +487,11 @@ def scene_fixture(django_db_blocker: Any) -> Iterator[Scene]:
     Each test's own `db` transaction is a savepoint inside it, so what a test changes is
     undone after the test, and the scene is undone after the module.
     """
+    # pytest-django sets up the test database only when a collected test asks for one.
+    test_database = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
+    assert connection.settings_dict["NAME"] == test_database, (
+        "not in the test database: every test using the scene must use the db fixture too"
+    )
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()

@@ -327,6 +327,16 @@ def test_a_late_joiner_is_not_waited_for_on_prompts_revealed_before_they_joined(
     assert not [subject for subject in nudges if "reflections are awaited" in subject]
 
 
+@defect_1("a late joiner is waited for on a check-in revealed before they joined")
+def test_a_late_joiner_is_not_waited_for_on_a_checkin_revealed_before_they_joined(scene, db):
+    """ "The same holds for check-ins": C2 was rated by everyone and its reflections
+    revealed before Cleo joined; its page does not wait for her, nor does a nudge."""
+    page = scene.client("party").get(f"/alliances/{scene.alliance.pk}/checkins/{scene.checkin_c2}/")
+    assert "Waiting for Cleo" not in page_text(page)
+    nudges = [m.subject for m in scene.mails if m.to == [scene.users["late_joiner"].email]]
+    assert not [subject for subject in nudges if "check-in" in subject and "waiting" in subject]
+
+
 @defect_1("the term page shows a former party's reflection the conversation hides")
 def test_the_term_page_of_a_former_partys_reflection_agrees_with_the_conversation(scene, db):
     """Fred shared on P1, then left; once everyone now there has answered P1, the page
