@@ -187,7 +187,7 @@ class Scene:
     alliance: Alliance
     users: dict[str, User]  # persona -> user
     values: dict[str, int]  # URL values of alliance A
-    prompt_ids: list[int]
+    written_prompt_ids: list[int]  # the prompts with a reflection of anyone's
     p1: int
     p2: int
     p3: int
@@ -354,7 +354,9 @@ def build_scene(clock: Any) -> Scene:
             "checkin_id": c2.pk,
             "signal_id": signal.pk,
         },
-        prompt_ids=[p.pk for p in prompts_of(alliance)],
+        written_prompt_ids=sorted(
+            set(Reflection.objects.filter(stake=stake).values_list("prompt_id", flat=True))
+        ),
         p1=p1.pk,
         p2=p2.pk,
         p3=p3.pk,

@@ -267,13 +267,15 @@ def test_another_alliances_objects_are_out_of_reach_through_this_ones_urls(scene
         for method in ("GET", "POST"):
             send(method, url, form, refused=True)
         send("GET", fill(route, {**scene.values, "alliance_id": 999_999}), refused=True)
+        # A view that takes only POST answers a GET 405 before it reads any slot.
+        post_only = browser.get(fill(route, scene.values)).status_code == 405
         for slot in slots(route):
             if slot == "alliance_id":
                 continue
             for kind, foreign_id in foreign.items():
                 url = fill(route, {**scene.values, slot: foreign_id})
                 matched = SLOT_TYPES[slot] == kind and foreign_id not in own[kind]
-                for method in ("GET", "POST"):
+                for method in ("POST",) if post_only else ("GET", "POST"):
                     send(method, url, form, refused=matched)
         url = fill(route, scene.values)
         for field_name in ID_FIELDS:
