@@ -490,10 +490,11 @@ def scene_fixture(django_db_blocker: Any) -> Iterator[Scene]:
     undone after the test, and the scene is undone after the module.
     """
     # pytest-django sets up the test database only when a collected test asks for one.
-    test_database = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
-    assert connection.settings_dict["NAME"] == test_database, (
-        "not in the test database: every test using the scene must use the db fixture too"
-    )
+    name, test_name = connection.settings_dict["NAME"], connection.settings_dict["TEST"]["NAME"]
+    if not (name == test_name if test_name else str(name).startswith("test_")):
+        raise RuntimeError(
+            f"{name} is not the test database: a test using the scene must use `db` too"
+        )
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
