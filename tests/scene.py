@@ -11,7 +11,7 @@ The people of alliance A ("Wisteria coaching"):
 | party          | Ana  | created it (coach)                                             |
 | other_party    | Ben  | joined at once (client)                                        |
 | former_party   | Fred | joined, signed version 1, shared a reflection, then left       |
-| late_joiner    | Cleo | joined after prompt P1 and check-in C2 were revealed            |
+| late_joiner    | Cleo | joined after prompt P1 and check-in C2 were revealed           |
 | invitee        | Ivy  | has an account and a pending invitation, not accepted          |
 | outsider       | Olga | a party of her own alliance B ("Zephyr team"), not of A        |
 | anonymous      |      | not signed in                                                  |
@@ -75,20 +75,12 @@ PERSONAS = [
     "former_party",
     "late_joiner",
 ]
-# Who each persona is, by first name (lower case); anonymous is nobody.
-WHO = {
-    "outsider": "olga",
-    "invitee": "ivy",
-    "party": "ana",
-    "other_party": "ben",
-    "former_party": "fred",
-    "late_joiner": "cleo",
-}
 CURRENT_PARTIES = ("party", "other_party", "late_joiner")
 NOT_PARTIES = ("outsider", "invitee", "former_party")
 
 TITLE = "Wisteria coaching"
 TERM_TEXT = "We meet every Tuesday at nine, tuesdaybriar."
+SIGNAL_NOTE = "I feel our Tuesdays slipping, driftwillow."
 
 
 @dataclass(frozen=True)
@@ -153,6 +145,9 @@ SECRETS = [
 ]
 # Texts nobody but their author may ever read, on any surface, staff pages included.
 UNSHARED = [ANA_DRAFT, BEN_DRAFT, ANA_SKIPPED, ANA_CHECKIN_DRAFT]
+# What a page shown to someone outside alliance A must not contain: its title, a term,
+# a signal, and every text of SECRETS.
+ALLIANCE_MARKERS = ["Wisteria", "tuesdaybriar", "driftwillow"] + [s.marker for s in SECRETS]
 
 # Markers of alliance B (Olga's): none may show on any page of alliance A.
 FOREIGN_TITLE = "Zephyr team"
@@ -301,9 +296,7 @@ def build_scene(clock: Any) -> Scene:
         tending_services.checkin_answer(
             party=party, checkin_id=c2.pk, ratings=_ratings(c2), reflection=text, share=True
         )
-    signal = tending_services.signal_raise(
-        party=b, note="I feel our Tuesdays slipping.", term_id=term.pk
-    )
+    signal = tending_services.signal_raise(party=b, note=SIGNAL_NOTE, term_id=term.pk)
     later()
 
     join(alliance, cleo, role="client")

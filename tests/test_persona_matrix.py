@@ -22,12 +22,11 @@ from django.http import HttpResponse
 
 from tests.routes import ID_FIELDS, ROUTES, fill, project_patterns, route_of, slots, url_for
 from tests.scene import (
+    ALLIANCE_MARKERS,
     CURRENT_PARTIES,
     FOREIGN_MARKERS,
     NOT_PARTIES,
     PERSONAS,
-    SECRETS,
-    TERM_TEXT,
     TITLE,
     Scene,
     csrf_token,
@@ -36,10 +35,6 @@ from tests.scene import (
     snapshot_diff,
 )
 
-# What a page shown to someone outside the alliance must not contain.
-ALLIANCE_MARKERS = [TITLE.split()[0], TERM_TEXT.split()[-1].strip("."), "Tuesdays slipping"] + [
-    s.marker for s in SECRETS
-]
 METHODS = ("GET", "POST without CSRF token", "POST with CSRF token")
 
 
