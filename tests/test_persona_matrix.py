@@ -11,7 +11,7 @@ answers before it passes. The IDOR sweep then puts the ids of another alliance's
 into every slot and id field of this alliance's URLs.
 
 When written: 7 personas x 48 URL patterns (39 of them one alliance's) x 3 = 1008 cells,
-and 628 placements of 10 foreign objects; `pytest -s` prints the figures of the day.
+and 478 placements of 10 foreign objects; `pytest -s` prints the figures of the day.
 """
 
 from dataclasses import dataclass, field
