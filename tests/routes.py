@@ -1,0 +1,181 @@
+"""Every URL pattern of the project, with what it answers whom and a form a party could
+post to it. The sweeps fail on a pattern missing here, so a new view must say who it is
+for before any test passes."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from alliance.lib.clock import now
+from tests.scene import Scene
+
+# Fields of a posted form that carry the id of an object; the IDOR sweep puts the other
+# alliance's ids into them.
+ID_FIELDS = ("works", "candidate", "term_id", "version_number")
+
+
+def _future(days: int) -> str:
+    return (now() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+@dataclass(frozen=True)
+class Route:
+    """`scope` says whom the URL answers:
+
+    - "alliance": the parties of the alliance in the URL, 404 to anyone else;
+    - "own": any signed-in person, about themselves only;
+    - "token": whoever holds the token in the URL (a feed, an unsubscribe link, an
+      invitation); a token that matches nothing is 404 (400 for unsubscribe).
+
+    `form` is what a party would post: valid, so that a missing check would change
+    something rather than fail on the form.
+    """
+
+    scope: str
+    form: Callable[[Scene], dict[str, Any]] = field(default=lambda scene: {})
+    public: bool = False  # an "own" page that answers a visitor too (the landing page)
+
+
+ROUTES: dict[str, Route] = {
+    # The person's own pages.
+    "home": Route("own", public=True),
+    "profile": Route("own", lambda s: {"display_name": "Renamed", "time_zone": "UTC"}),
+    "alliance_new": Route(
+        "own",
+        lambda s: {"title": "Another", "kind": "coaching", "purpose": "", "role_label": "coach"},
+    ),
+    "notification_preferences": Route(
+        "own", lambda s: {"wanted_kinds": ["nudge"], "checkin_reminder_days": "5"}
+    ),
+    "calendar_settings": Route("own", lambda s: {"action": "renew"}),
+    "feedback_review": Route("own", lambda s: {"text": "You always cancel."}),
+    # A token is the permission.
+    "calendar_feed": Route("token"),
+    "unsubscribe": Route("token"),
+    "invitation_accept": Route("token", lambda s: {"role_label": "observer"}),
+    # One alliance's.
+    "alliance_detail": Route("alliance"),
+    "alliance_history": Route("alliance"),
+    "alliance_leave": Route("alliance"),
+    "alliance_export": Route("alliance"),
+    "invitation_create": Route(
+        "alliance", lambda s: {"email": "newcomer@scene.example", "role_label": "client"}
+    ),
+    "invitation_renew": Route("alliance"),
+    "invitation_revoke": Route("alliance"),
+    "term_new": Route("alliance", lambda s: {"category": "rhythm", "text": "A new term."}),
+    "term_edit": Route(
+        "alliance",
+        lambda s: {"category": "rhythm", "text": "Edited.", "revision": s.term_revision},
+    ),
+    "term_withdraw": Route("alliance", lambda s: {"revision": s.term_revision}),
+    "term_consent": Route(
+        "alliance", lambda s: {"decision": "change", "comment": "No.", "revision": s.term_revision}
+    ),
+    "ratify": Route("alliance"),
+    "version_list": Route("alliance"),
+    "version_compare": Route("alliance"),
+    "version_detail": Route("alliance"),
+    "conversation_list": Route("alliance"),
+    "stake_new": Route(
+        "alliance",
+        lambda s: {"kind": "design", "duration_minutes": "60", "time_1": _future(5)},
+    ),
+    "conversation_detail": Route("alliance"),
+    "conversation_board": Route("alliance"),
+    "stake_answer": Route("alliance", lambda s: {"works": [s.candidate]}),
+    "stake_schedule": Route("alliance", lambda s: {"candidate": s.candidate}),
+    "stake_reschedule": Route("alliance", lambda s: {"starts_at": _future(6)}),
+    "stake_cancel": Route("alliance"),
+    "groundwork_edit": Route("alliance", lambda s: {"groundwork": "Why we talk.", "revision": 1}),
+    "stake_invitation": Route("alliance"),
+    "reflection_submit": Route("alliance", lambda s: {"text": "Posted.", "action": "share"}),
+    "reflection_to_term": Route("alliance", lambda s: {"category": "rhythm", "text": "From it."}),
+    "prompt_library": Route(
+        "alliance", lambda s: {"theme": "feel", "text": "A new question?", "category": "other"}
+    ),
+    "prompt_change": Route("alliance", lambda s: {"action": "hide"}),
+    "rhythm_edit": Route(
+        "alliance",
+        lambda s: {
+            "starts_on": (now() + timedelta(days=9)).date().isoformat(),
+            "at_time": "09:00",
+            "repeat": "weeks",
+            "interval": "4",
+        },
+    ),
+    "checkin_list": Route("alliance"),
+    "checkin_start": Route("alliance"),
+    "checkin_detail": Route(
+        "alliance",
+        lambda s: {
+            **{f"score-{term_id}": "tending" for term_id in s.term_ids},
+            "reflection": "Posted at a check-in.",
+        },
+    ),
+    "checkin_close": Route("alliance", lambda s: {"outcome": "redesign"}),
+    "signal_list": Route("alliance", lambda s: {"note": "Posted signal.", "term_id": ""}),
+    "signal_policy": Route("alliance", lambda s: {"allow_anonymous": "on"}),
+    "signal_acknowledge": Route("alliance"),
+    "signal_resolve": Route(
+        "alliance", lambda s: {"resolution": "We talked.", "version_number": 1}
+    ),
+    "alliance_health": Route("alliance"),
+}
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            found += _walk(entry, prefix + str(entry.pattern))
+        else:
+            found.append((prefix + str(entry.pattern), entry))
+    return found
+
+
+def project_patterns() -> list[tuple[str, str]]:
+    """(route, URL name) of every pattern of the project, each route once.
+
+    Left out: allauth's account pages (its own, tested by allauth and tests/test_accounts)
+    and the admin (staff only; walked by the privacy sweep as a superuser).
+    """
+    seen: dict[str, str] = {}
+    for route, pattern in _walk(get_resolver()):
+        if route.startswith(("accounts/", "admin/")) or route == "static/<path:path>":
+            continue
+        assert pattern.name, f"{route} has no URL name; name it and add it to tests/routes.py"
+        seen.setdefault(route, pattern.name)
+    return list(seen.items())
+
+
+SLOT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def slots(route: str) -> list[str]:
+    return [m.group(2) for m in SLOT.finditer(route)]
+
+
+def fill(route: str, values: dict[str, Any]) -> str:
+    def one(match: re.Match[str]) -> str:
+        name = match.group(2)
+        assert name in values, f"the sweeps do not know how to fill <{name}> in {route}"
+        return str(values[name])
+
+    return "/" + SLOT.sub(one, route)
+
+
+def route_of(name: str, route: str) -> Route:
+    assert name in ROUTES, (
+        f"{route} ({name}) is not in tests/routes.py: say whom it answers (a party of the "
+        "alliance, the signed-in person, or a token holder) and what a party would post"
+    )
+    return ROUTES[name]
+
+
+def url_for(scene: Scene, persona: str, route: str, name: str) -> str:
+    return fill(route, {**scene.values, "token": scene.token_for(name, persona)})
