@@ -233,22 +233,15 @@ def test_logs_hold_no_reflection_text(scene, db, caplog):
     assert not [line for line in lines if markers_in(line)]
 
 
-# A late joiner and the reveals before them (issue 7, defect 1) -----------------------
+# A late joiner and the reveals before them -------------------------------------------
 
 
-def defect_1(what: str) -> pytest.MarkDecorator:
-    """Fails today; the fix of issue 7 defect 1 makes it pass, and strict makes it fail
-    loudly then, until the mark is removed."""
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"issue 7 defect 1: {what}")
-
-
-DEFECT_1 = defect_1("a late joiner reads reflections revealed before they joined")
 REVEALED_BEFORE_CLEO = [ANA_P1, BEN_P1, ANA_C2, BEN_C2, FRED_P1]
 
 
 def _cleo_answers_what_was_revealed_before_her(scene: Scene) -> Client:
     """Cleo presses "Skip this prompt" on P1 and fills in check-in C2, sharing her
-    reflection: today, that is what opens the earlier reveals to her."""
+    reflection: what once opened the earlier reveals to her, and is now refused."""
     cleo = scene.client("late_joiner", enforce_csrf_checks=False)
     alliance = scene.alliance.pk
     cleo.post(
@@ -264,11 +257,11 @@ def _cleo_answers_what_was_revealed_before_her(scene: Scene) -> Client:
 
 
 LATE_SURFACES = [
-    pytest.param("conversations/{stake}/?prompt={p1}", marks=DEFECT_1, id="conversation page"),
-    pytest.param("conversations/{stake}/board/?prompt={p1}", marks=DEFECT_1, id="board"),
-    pytest.param("reflections/{ana_p1}/term/", marks=DEFECT_1, id="reflection to term"),
-    pytest.param("export.json", marks=DEFECT_1, id="export"),
-    pytest.param("checkins/{c2}/", marks=DEFECT_1, id="check-in page"),
+    pytest.param("conversations/{stake}/?prompt={p1}", id="conversation page"),
+    pytest.param("conversations/{stake}/board/?prompt={p1}", id="board"),
+    pytest.param("reflections/{ana_p1}/term/", id="reflection to term"),
+    pytest.param("export.json", id="export"),
+    pytest.param("checkins/{c2}/", id="check-in page"),
     pytest.param("health/", id="health page"),
     pytest.param("history/", id="history page"),
 ]
@@ -302,7 +295,6 @@ def test_a_late_joiner_gets_no_mail_with_what_was_revealed_before_they_joined(sc
         assert not markers_in(text) - _allowed(_recipient(scene, message.to[0]))
 
 
-@defect_1("a late joiner closes the reveal again for those who were there")
 def test_a_reveal_stays_open_for_those_who_were_there_when_someone_joins(scene, db):
     """Ana and Ben revealed P1 and C2 before Cleo joined: they still read each other's
     reflections, and P1 does not wait for Cleo."""
@@ -317,7 +309,6 @@ def test_a_reveal_stays_open_for_those_who_were_there_when_someone_joins(scene, 
         assert other.marker in page.content.decode(), f"{persona} lost {other.what}"
 
 
-@defect_1("a late joiner is waited for on prompts revealed before they joined")
 def test_a_late_joiner_is_not_waited_for_on_prompts_revealed_before_they_joined(scene, db):
     """P1 was revealed before Cleo joined: neither her dashboard nor a nudge asks her
     for it. P3 (Ana skipped it, Ben has not answered) is not revealed and does wait."""
@@ -327,7 +318,6 @@ def test_a_late_joiner_is_not_waited_for_on_prompts_revealed_before_they_joined(
     assert not [subject for subject in nudges if "reflections are awaited" in subject]
 
 
-@defect_1("a late joiner is waited for on a check-in revealed before they joined")
 def test_a_late_joiner_is_not_waited_for_on_a_checkin_revealed_before_they_joined(scene, db):
     """ "The same holds for check-ins": C2 was rated by everyone and its reflections
     revealed before Cleo joined; its page does not wait for her, nor does a nudge."""
@@ -337,7 +327,6 @@ def test_a_late_joiner_is_not_waited_for_on_a_checkin_revealed_before_they_joine
     assert not [subject for subject in nudges if "check-in" in subject and "waiting" in subject]
 
 
-@defect_1("the term page shows a former party's reflection the conversation hides")
 def test_the_term_page_of_a_former_partys_reflection_agrees_with_the_conversation(scene, db):
     """Fred shared on P1, then left; once everyone now there has answered P1, the page
     that makes a term of his reflection shows it exactly when the conversation does."""
