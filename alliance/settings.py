@@ -170,6 +170,10 @@ TASKS = {
 
 INVITATION_DAYS = envint("ALLIANCE_INVITATION_DAYS", 14)
 
+# Limits on what one person can do (edge-b): how far ahead a typed date may lie, and how
+# many invitation emails one party, and one alliance, may send.
+DATE_HORIZON_DAYS = envint("ALLIANCE_DATE_HORIZON_DAYS", 730)
+
 # The outbox (alliance.outbox): every email is a row that `alliance worker` sends.
 # A claim older than this many seconds belongs to a worker that died; the mail is due again.
 OUTBOX_CLAIM_TIMEOUT = envint("ALLIANCE_OUTBOX_CLAIM_TIMEOUT", 300)

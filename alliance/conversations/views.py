@@ -71,6 +71,7 @@ def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
         request,
         "conversations/stake_form.html",
         {"alliance": alliance, "form": form, "groundwork_by_kind": GROUNDWORK},
+        status=400 if form.errors else 200,
     )
 
 

@@ -1,5 +1,3 @@
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Kind, Party
+from alliance.lib.dates import zone_or_utc
 from alliance.lib.web import attempt, flash_errors
 from alliance.tending import feeds, selectors, services
 from alliance.tending.forms import (
@@ -36,7 +35,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
         # Offer the rhythm as it stands: its next date (the first may have passed) and
         # its own rule, so changing only the time keeps everything else.
         next_local = (
-            rhythm.next_at.astimezone(ZoneInfo(rhythm.time_zone)).date()
+            rhythm.next_at.astimezone(zone_or_utc(rhythm.time_zone)).date()
             if rhythm.next_at
             else rhythm.starts_on
         )
@@ -64,6 +63,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
         request,
         "tending/rhythm.html",
         {"alliance": party.alliance, "form": form, "rhythm": rhythm},
+        status=400 if form.errors else 200,
     )
 
 
