@@ -45,6 +45,15 @@ def day_text(day: date) -> str:
     return formats.date_format(day, "j F Y")
 
 
+def moment_text(at: datetime, zone: tzinfo, today: datetime) -> str:
+    """`at` as a person in `zone` reads it: the time alone when it falls on the same day
+    as `today` there, with the day otherwise."""
+    local = at.astimezone(zone)
+    if local.date() == today.astimezone(zone).date():
+        return formats.time_format(local, "H:i")
+    return formats.date_format(local, "j F, H:i")
+
+
 class BoundedDateTimeField(models.DateTimeField):
     """A DateTimeField that reads a stored instant outside [EARLIEST, LATEST] as the
     nearest end: 9999-12-31 23:59 UTC reads as 9999-12-29 23:59, which every time zone
