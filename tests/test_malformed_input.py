@@ -62,8 +62,10 @@ PLAUSIBLE = [
     "starts_at", "date", "time", "interval", "weekday", "day", "prompt", "theme", "kind",
 ]  # fmt: skip
 FORM_MODULES = [
+    "alliance.accounts.forms",
     "alliance.alliances.forms",
     "alliance.conversations.forms",
+    "alliance.feedback.forms",
     "alliance.outbox.forms",
     "alliance.tending.forms",
     "alliance.terms.forms",
@@ -85,11 +87,7 @@ def field_names() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {kind: set(names) for kind, names in READ_DIRECTLY.items()}
     for module in FORM_MODULES:
         for thing in vars(importlib.import_module(module)).values():
-            if (
-                isinstance(thing, type)
-                and issubclass(thing, forms.Form)
-                and thing is not forms.Form
-            ):
+            if isinstance(thing, type) and issubclass(thing, forms.BaseForm):
                 for name, field in thing.base_fields.items():
                     found[_category(field)].add(name)
     # Fields made per instance: the candidate times of a stake.

@@ -88,8 +88,10 @@ def _waiting_items(now: datetime) -> list[WaitingItem]:
     items: list[WaitingItem] = []
     for name, provider in PROVIDERS.items():
         try:
-            for item in provider(now):
-                items.append(item)
+            # A savepoint, so that a database error leaves the connection usable.
+            with transaction.atomic():
+                for item in provider(now):
+                    items.append(item)
         except Exception:
             logger.exception("Nudges: the %s provider failed; its other items wait", name)
     return items
@@ -161,7 +163,8 @@ def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
     )
     for alliance in alliances:
         try:
-            waiting = _awaiting_consent(draft_for(alliance))
+            with transaction.atomic():
+                waiting = _awaiting_consent(draft_for(alliance))
         except Exception:
             # A broken row (say, a hand-edited version) costs this alliance its nudges only.
             logger.exception("Nudges: the terms of alliance %s could not be read", alliance.pk)

@@ -475,7 +475,8 @@ def _useful_reminder(*, due_at: datetime, user: User, at: datetime) -> str | Non
 def checkin_reminders_due(at: datetime) -> list[Reminder]:
     """Send the check-in reminders that are still useful at `at`, each at most once, and
     return them. A worker that was down catches up with what still helps: reminders
-    for check-ins that already began are dropped. Only current parties are reminded."""
+    for check-ins that already began are dropped. Only current parties are reminded. A
+    reminder that fails (a broken row) is logged and skipped; the others still go out."""
     rhythms = (
         Rhythm.objects.filter(next_at__gt=at)
         .select_related("alliance")
