@@ -209,6 +209,13 @@ TASKS = {
 
 INVITATION_DAYS = envint("ALLIANCE_INVITATION_DAYS", 14)
 
+# Limits on what one person can do (edge-b): how far ahead a typed date may lie, and how
+# many invitation emails one party, and one alliance, may send.
+DATE_HORIZON_DAYS = envint("ALLIANCE_DATE_HORIZON_DAYS", 730)
+INVITATIONS_PER_HOUR = envint("ALLIANCE_INVITATIONS_PER_HOUR", 20)
+INVITATIONS_PER_ALLIANCE_PER_DAY = envint("ALLIANCE_INVITATIONS_PER_ALLIANCE_PER_DAY", 50)
+INVITATION_RESEND_MINUTES = envint("ALLIANCE_INVITATION_RESEND_MINUTES", 10)
+
 # The outbox (alliance.outbox): every email is a row that `alliance worker` sends.
 # A claim older than this many seconds belongs to a worker that died; the mail is due again.
 OUTBOX_CLAIM_TIMEOUT = envint("ALLIANCE_OUTBOX_CLAIM_TIMEOUT", 300)

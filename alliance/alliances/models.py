@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from alliance.lib.clock import now
+from alliance.lib.dates import BoundedDateTimeField
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -114,7 +115,7 @@ class Invitation(models.Model):
     role_label = models.CharField(max_length=40, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=now)
-    expires_at = models.DateTimeField()
+    expires_at = BoundedDateTimeField()
     sent_count = models.PositiveSmallIntegerField(default=0)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)

@@ -7,11 +7,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, EventKind, Invitation, Kind, Party
 from alliance.alliances.reactions import party_left, party_returned
 from alliance.lib.clock import now
+from alliance.lib.dates import moment_text, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
 
@@ -76,18 +79,102 @@ def _send_invitation(invitation: Invitation, raw_token: str) -> None:
     invitation.save(update_fields=["sent_count", "last_sent_at"])
 
 
+# Invitations go out from the operator's mail server with a title and a name the inviter
+# chose in the subject: without limits, one account could send spam through it.
+INVITATION_KINDS = (EventKind.INVITED, EventKind.INVITATION_RESENT)
+
+
+def _limit_refusal(*, per_person: bool, limit: int, left: int, when: str) -> str:
+    if left == 0 and per_person:
+        text = _(
+            "You have sent %(limit)d invitations in the last hour, as many as one person "
+            "may. Try again after %(time)s."
+        )
+    elif left == 0:
+        text = _(
+            "This alliance has sent %(limit)d invitations in the last 24 hours, as many as "
+            "one alliance may. Try again after %(time)s."
+        )
+    elif per_person:
+        text = ngettext(
+            "You can send %(left)d more invitation this hour. Invite fewer people now, "
+            "or all of them after %(time)s.",
+            "You can send %(left)d more invitations this hour. Invite fewer people now, "
+            "or all of them after %(time)s.",
+            left,
+        )
+    else:
+        text = ngettext(
+            "This alliance can send %(left)d more invitation today. Invite fewer people "
+            "now, or all of them after %(time)s.",
+            "This alliance can send %(left)d more invitations today. Invite fewer people "
+            "now, or all of them after %(time)s.",
+            left,
+        )
+    return text % {"limit": limit, "left": left, "time": when}
+
+
+def invitation_limits_check(*, party: Party, count: int = 1) -> None:
+    """Refuse `count` more invitations or re-sends from `party` when they would pass
+    INVITATIONS_PER_HOUR for the person (across all their alliances) or
+    INVITATIONS_PER_ALLIANCE_PER_DAY for the alliance.
+
+    Every invitation and re-send is an event of the history, so the history is what
+    counts. The refusal says when to try again, in the person's own time zone."""
+    at = now()
+    zone = zone_or_utc(party.user.time_zone)
+    limits = [
+        (True, settings.INVITATIONS_PER_HOUR, timedelta(hours=1)),
+        (False, settings.INVITATIONS_PER_ALLIANCE_PER_DAY, timedelta(days=1)),
+    ]
+    for per_person, limit, window in limits:
+        if count > limit:
+            raise ValidationError(
+                ngettext(
+                    "Invite at most %(limit)d person at a time.",
+                    "Invite at most %(limit)d people at a time.",
+                    limit,
+                )
+                % {"limit": limit}
+            )
+        events = Event.objects.filter(kind__in=INVITATION_KINDS, created_at__gt=at - window)
+        if per_person:
+            events = events.filter(actor_id=party.user_id)
+        else:
+            events = events.filter(alliance_id=party.alliance_id)
+        # Oldest first: room comes back as the oldest leave the window.
+        times = list(events.order_by("created_at").values_list("created_at", flat=True))
+        excess = len(times) + count - limit
+        if excess > 0:
+            when = moment_text(times[excess - 1] + window, zone, at)
+            left = limit - len(times)
+            raise ValidationError(
+                _limit_refusal(per_person=per_person, limit=limit, left=max(left, 0), when=when)
+            )
+
+
+def _invitation_sender_lock(party: Party) -> None:
+    """Take the inviter's and the alliance's rows, so two requests at once cannot both
+    count the same room under the limits."""
+    User.objects.select_for_update().filter(pk=party.user_id).first()
+    Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
+
+
 @transaction.atomic
 def invitation_create(
     *, party: Party, email: str = "", role_label: str = ""
 ) -> tuple[Invitation, str]:
     """Invite someone to `party`'s alliance. Returns the invitation and its one-time link token.
 
-    With an email address the link is mailed; without one, the inviter copies it.
+    With an email address the link is mailed; without one, the inviter copies it. Refused
+    beyond the invitation limits (`invitation_limits_check`).
     """
     email = email.strip().lower()
     alliance = party.alliance
     if email and alliance.parties.filter(user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a party of this alliance."})
+    _invitation_sender_lock(party)
+    invitation_limits_check(party=party)
     raw = new_token()
     invitation = Invitation.objects.create(
         alliance=alliance,
@@ -109,7 +196,8 @@ def invitation_create(
 def invitations_create(
     *, party: Party, emails: list[str], role_label: str = ""
 ) -> list[tuple[Invitation, str]]:
-    """Invite several people at once, each with a link of their own; all or none.
+    """Invite several people at once, each with a link of their own; all or none, also
+    under the invitation limits.
 
     With no address, one link for the inviter to share by hand.
     """
@@ -120,6 +208,8 @@ def invitations_create(
         raise ValidationError(
             f"Already a party of this alliance: {', '.join(sorted(members))}. Nobody was invited."
         )
+    _invitation_sender_lock(party)
+    invitation_limits_check(party=party, count=len(emails) or 1)
     return [
         invitation_create(party=party, email=email, role_label=role_label)
         for email in emails or [""]
@@ -143,8 +233,24 @@ def _pending_invitation(party: Party, invitation_id: int) -> Invitation:
 
 @transaction.atomic
 def invitation_renew(*, party: Party, invitation_id: int) -> tuple[Invitation, str]:
-    """Make a fresh link (the old one stops working), restart the expiry, mail it again."""
+    """Make a fresh link (the old one stops working), restart the expiry, mail it again.
+
+    Refused within INVITATION_RESEND_MINUTES of the last mail, and beyond the invitation
+    limits."""
+    _invitation_sender_lock(party)
     invitation = _pending_invitation(party, invitation_id)
+    at = now()
+    pause = timedelta(minutes=settings.INVITATION_RESEND_MINUTES)
+    if invitation.email and invitation.last_sent_at and invitation.last_sent_at + pause > at:
+        zone = zone_or_utc(party.user.time_zone)
+        raise ValidationError(
+            _("This invitation went out at %(sent)s. You can send it again after %(time)s.")
+            % {
+                "sent": moment_text(invitation.last_sent_at, zone, at),
+                "time": moment_text(invitation.last_sent_at + pause, zone, at),
+            }
+        )
+    invitation_limits_check(party=party)
     raw = new_token()
     invitation.token_hash = hash_token(raw)
     invitation.expires_at = now() + timedelta(days=settings.INVITATION_DAYS)

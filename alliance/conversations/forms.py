@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from alliance.conversations.library import THEMES
 from alliance.conversations.models import StakeKind
 from alliance.conversations.services import MAX_CANDIDATES, REFLECTION_LIMIT
+from alliance.lib.forms import IdField, IdListField
 from alliance.terms.models import Category
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -58,6 +59,16 @@ class StakeForm(forms.Form):
         return [self.cleaned_data.get(f"time_{n}") for n in range(1, MAX_CANDIDATES + 1)]
 
 
+class TimesForm(forms.Form):
+    """The offered times that suit the person (candidate ids); none ticked is an answer too."""
+
+    works = IdListField(required=False)
+
+
+class ScheduleForm(forms.Form):
+    candidate = IdField()
+
+
 class RescheduleForm(forms.Form):
     starts_at = forms.DateTimeField(label="New time (your time zone)", widget=LOCAL_INPUT)
 
@@ -82,6 +93,12 @@ class ReflectionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("save", "Save draft"), ("share", "Share"), ("skip", "Skip")],
         required=False,
+    )
+
+
+class PromptActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("up", "Move up"), ("down", "Move down"), ("hide", "Hide"), ("show", "Show")]
     )
 
 

@@ -5,6 +5,7 @@ from django.db import models
 
 from alliance.alliances.models import Alliance, AppendOnlyError, Party
 from alliance.lib.clock import now
+from alliance.lib.dates import BoundedDateTimeField
 from alliance.terms.models import Category, Term
 
 
@@ -54,7 +55,7 @@ class Stake(models.Model):
     groundwork = models.TextField(max_length=4000)
     groundwork_revision = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=10, choices=StakeState.choices, default="proposed")
-    starts_at = models.DateTimeField(null=True, blank=True)
+    starts_at = BoundedDateTimeField(null=True, blank=True)
     uid = models.CharField(max_length=80, unique=True, default=new_stake_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=now)
@@ -68,7 +69,7 @@ class Stake(models.Model):
 
 class CandidateTime(models.Model):
     stake = models.ForeignKey(Stake, on_delete=models.CASCADE, related_name="candidates")
-    starts_at = models.DateTimeField()
+    starts_at = BoundedDateTimeField()
 
     class Meta:
         ordering = ["starts_at", "id"]

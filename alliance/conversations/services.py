@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
@@ -28,6 +29,7 @@ from alliance.conversations.models import (
     TimeAnswer,
 )
 from alliance.lib.clock import now
+from alliance.lib.dates import day_text, horizon_end, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.outbox.models import EmailKind
 from alliance.terms.models import Category, Term
@@ -168,14 +170,21 @@ def _stake(party: Party, stake_id: int, lock: bool = True) -> Stake:
     return stake
 
 
-def _clean_times(times: Iterable[datetime | None]) -> list[datetime]:
+def _clean_times(times: Iterable[datetime | None], party: Party) -> list[datetime]:
     chosen = sorted({t for t in times if t is not None})
     if not chosen:
         raise ValidationError("Offer at least one time.")
     if len(chosen) > MAX_CANDIDATES:
         raise ValidationError(f"Offer at most {MAX_CANDIDATES} times.")
-    if any(t <= now() for t in chosen):
-        raise ValidationError("Every time you offer must lie in the future.")
+    at = now()
+    if any(t <= at for t in chosen):
+        raise ValidationError(_("Every time you offer must lie in the future."))
+    if any(t > horizon_end(at) for t in chosen):
+        last = horizon_last_day(at, zone_or_utc(party.user.time_zone))
+        raise ValidationError(
+            _("Choose a time up to %(days)d days ahead, by %(last)s at the latest.")
+            % {"days": settings.DATE_HORIZON_DAYS, "last": day_text(last)}
+        )
     return chosen
 
 
@@ -195,7 +204,7 @@ def stake_plant(
         raise ValidationError({"kind": "Choose the kind of conversation."})
     if not 15 <= duration_minutes <= 480:
         raise ValidationError({"duration_minutes": "A conversation lasts 15 to 480 minutes."})
-    chosen = _clean_times(times)
+    chosen = _clean_times(times, party)
     alliance = party.alliance
     stake = Stake.objects.create(
         alliance=alliance,
@@ -347,7 +356,7 @@ def stake_reschedule(*, party: Party, stake_id: int, starts_at: datetime | None)
     stake = _stake(party, stake_id)
     if stake.state != StakeState.SCHEDULED:
         raise ValidationError("Only a scheduled conversation can be moved.")
-    [new_time] = _clean_times([starts_at])
+    [new_time] = _clean_times([starts_at], party)
     if new_time == stake.starts_at:
         return stake
     _schedule(stake, new_time, _parties(stake.alliance_id), actor=party)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
@@ -13,14 +14,18 @@ from alliance.conversations import selectors, services
 from alliance.conversations.calendar import stake_ics
 from alliance.conversations.forms import (
     GroundworkForm,
+    PromptActionForm,
     PromptForm,
     ReflectionForm,
     RescheduleForm,
+    ScheduleForm,
     StakeForm,
+    TimesForm,
 )
 from alliance.conversations.library import DISTRACTION_NOTE, GROUNDWORK, THEMES
 from alliance.conversations.models import StakeState
 from alliance.feedback.coach import review
+from alliance.lib.forms import id_param
 from alliance.lib.web import attempt, flash_errors
 from alliance.terms.forms import TermForm
 
@@ -71,14 +76,12 @@ def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
         request,
         "conversations/stake_form.html",
         {"alliance": alliance, "form": form, "groundwork_by_kind": GROUNDWORK},
+        status=400 if form.errors else 200,
     )
 
 
 def _prompt_param(request: HttpRequest) -> int | None:
-    try:
-        return int(request.GET["prompt"]) if "prompt" in request.GET else None
-    except ValueError:
-        return None
+    return id_param(request.GET, "prompt")
 
 
 def _conversation_context(party: Party, stake_id: int, prompt_id: int | None) -> dict[str, Any]:
@@ -206,12 +209,14 @@ def _reflection_error(
 @party_required
 @require_POST
 def stake_answer(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    try:
-        works = [int(v) for v in request.POST.getlist("works")]
-        stake = services.stake_answer(party=party, stake_id=stake_id, works=works)
-    except ValueError:
-        messages.error(request, "Choose among the times offered.")
+    form = TimesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose among the times offered."))
         return _to_conversation(party, stake_id)
+    try:
+        stake = services.stake_answer(
+            party=party, stake_id=stake_id, works=form.cleaned_data["works"]
+        )
     except ValidationError as error:
         flash_errors(request, error)
         return _to_conversation(party, stake_id)
@@ -227,14 +232,14 @@ def stake_answer(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
 @party_required
 @require_POST
 def stake_schedule(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    candidate = request.POST.get("candidate", "")
-    if not candidate.isdigit():
-        messages.error(request, "Choose one of the times.")
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the times."))
         return _to_conversation(party, stake_id)
     attempt(
         request,
         lambda: services.stake_schedule(
-            party=party, stake_id=stake_id, candidate_id=int(candidate)
+            party=party, stake_id=stake_id, candidate_id=form.cleaned_data["candidate"]
         ),
         "Scheduled. Everyone receives a calendar invitation.",
     )
@@ -387,14 +392,15 @@ def prompt_library(request: HttpRequest, party: Party) -> HttpResponse:
 @party_required
 @require_POST
 def prompt_change(request: HttpRequest, party: Party, prompt_id: int) -> HttpResponse:
-    action = request.POST.get("action")
+    form = PromptActionForm(request.POST)
+    action = form.cleaned_data["action"] if form.is_valid() else None
     try:
         if action in ("hide", "show"):
             services.prompt_set_hidden(party=party, prompt_id=prompt_id, hidden=action == "hide")
         elif action in ("up", "down"):
             services.prompt_move(party=party, prompt_id=prompt_id, up=action == "up")
         else:
-            messages.error(request, "Choose what to do with the prompt.")
+            messages.error(request, _("Choose what to do with the prompt."))
     except ValidationError as error:
         flash_errors(request, error)
     return redirect(

@@ -3,6 +3,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from alliance.feedback.coach import review
+from alliance.feedback.forms import ReviewForm
 
 
 @login_required
@@ -14,5 +15,9 @@ def review_text(request: HttpRequest) -> JsonResponse:
     required only to keep the endpoint from serving the open internet. POST (with CSRF)
     keeps reflections out of URLs and access logs.
     """
-    flags = review(request.POST.get("text", ""))
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for errors in form.errors.values() for e in errors]
+        return JsonResponse({"flags": [], "errors": errors}, status=400)
+    flags = review(form.cleaned_data["text"])
     return JsonResponse({"flags": [flag.as_dict() for flag in flags]})

@@ -21,20 +21,27 @@ would break the link they may have shared by hand. The inviter can send it again
 the alliance page.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Max
 
 from alliance.accounts.models import User
-from alliance.alliances.models import Alliance
+from alliance.alliances.models import Alliance, Party
 from alliance.lib.clock import now as clock_now
 from alliance.outbox.models import EmailKind, OutboxMessage
 
+if TYPE_CHECKING:
+    from alliance.terms.selectors import Draft
+
 NUDGES_PER_ITEM = 2
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,15 +82,25 @@ def nudge_delay() -> timedelta:
     return timedelta(days=settings.NUDGE_DAYS)
 
 
+def _waiting_items(now: datetime) -> list[WaitingItem]:
+    """What every provider yields; a provider that fails keeps what it yielded so far,
+    and the others still run."""
+    items: list[WaitingItem] = []
+    for name, provider in PROVIDERS.items():
+        try:
+            # A savepoint, so that a database error leaves the connection usable.
+            with transaction.atomic():
+                for item in provider(now):
+                    items.append(item)
+        except Exception:
+            logger.exception("Nudges: the %s provider failed; its other items wait", name)
+    return items
+
+
 def nudges_due(now: datetime) -> list[tuple[WaitingItem, int]]:
     """Every (item, n) for which nudge number n should be queued at `now`."""
     delay = nudge_delay()
-    items = [
-        item
-        for provider in PROVIDERS.values()
-        for item in provider(now)
-        if now - item.since >= delay
-    ]
+    items = [item for item in _waiting_items(now) if now - item.since >= delay]
     keys = [item.dedupe_key(n) for item in items for n in range(1, NUDGES_PER_ITEM + 1)]
     queued = dict(
         OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "created_at")
@@ -108,13 +125,22 @@ def nudges_queue(now: datetime | None = None) -> int:
     now = now or clock_now()
     queued = 0
     for item, n in nudges_due(now):
-        message = send_templated(
-            EmailKind.NUDGE,
-            to=item.user,
-            template=item.template,
-            context={**item.context, "nudge_number": n, "waiting_since": item.since},
-            dedupe_key=item.dedupe_key(n),
-        )
+        try:
+            with transaction.atomic():
+                message = send_templated(
+                    EmailKind.NUDGE,
+                    to=item.user,
+                    template=item.template,
+                    context={**item.context, "nudge_number": n, "waiting_since": item.since},
+                    dedupe_key=item.dedupe_key(n),
+                )
+        except Exception:
+            logger.exception(
+                "Nudge %s for alliance %s failed",
+                item.dedupe_key(n),
+                getattr(item.context.get("alliance"), "pk", None),
+            )
+            continue
         queued += message is not None
     return queued
 
@@ -136,14 +162,15 @@ def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
         .select_related("current_version")
     )
     for alliance in alliances:
-        draft = draft_for(alliance)
-        if len(draft.parties) < 2:
+        try:
+            with transaction.atomic():
+                waiting = _awaiting_consent(draft_for(alliance))
+        except Exception:
+            # A broken row (say, a hand-edited version) costs this alliance its nudges only.
+            logger.exception("Nudges: the terms of alliance %s could not be read", alliance.pk)
             continue
         revision = str(int(alliance.last_change.timestamp()))
-        for party in draft.parties:
-            waiting = draft.awaiting_consent_from(party)
-            if not waiting:
-                continue
+        for party, count in waiting:
             yield WaitingItem(
                 provider="terms",
                 object_id=alliance.pk,
@@ -151,5 +178,17 @@ def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
                 user=party.user,
                 since=alliance.last_change,
                 template="nudge_terms",
-                context={"alliance": alliance, "count": len(waiting)},
+                context={"alliance": alliance, "count": count},
             )
+
+
+def _awaiting_consent(draft: "Draft") -> list[tuple[Party, int]]:
+    """(party, number of terms awaiting their word) for every party something waits on."""
+    if len(draft.parties) < 2:
+        return []
+    found = []
+    for party in draft.parties:
+        waiting = draft.awaiting_consent_from(party)
+        if waiting:
+            found.append((party, len(waiting)))
+    return found

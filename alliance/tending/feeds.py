@@ -3,8 +3,8 @@
 Nothing but the alliance's title and a link goes into the feed; no term or reflection.
 """
 
-from datetime import UTC, timedelta
-from zoneinfo import ZoneInfo
+import logging
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -12,13 +12,16 @@ from django.urls import reverse
 from icalendar import Calendar, Component, Event, vRecur
 
 from alliance.accounts.models import User
-from alliance.alliances.models import Party
+from alliance.alliances.models import Alliance, Party
 from alliance.conversations.calendar import stake_feed_events
 from alliance.lib.clock import now
+from alliance.lib.dates import zone_or_utc
 from alliance.lib.tokens import hash_token
 from alliance.tending.models import CalendarFeed, Rhythm
 
 CHECKIN_LENGTH = timedelta(hours=1)
+
+logger = logging.getLogger(__name__)
 
 
 def feed_owner(raw_token: str) -> User | None:
@@ -42,27 +45,37 @@ def feed_events_for(user: User) -> list[Component]:
     stamp = now().astimezone(UTC)
     events: list[Component] = []
     for party in parties.order_by("alliance_id"):
-        alliance = party.alliance
-        rhythm = alliance.rhythm
-        assert rhythm.next_at is not None
-        url = settings.BASE_URL + reverse("alliance_detail", kwargs={"alliance_id": alliance.pk})
-        # The series starts at the next check-in: past ones are history, not plans.
-        start = rhythm.next_at.astimezone(ZoneInfo(rhythm.time_zone))
-        event = Event()
-        event.add("uid", f"checkin-{alliance.pk}@{_host()}")
-        event.add("dtstamp", stamp)
-        event.add("last-modified", rhythm.updated_at.astimezone(UTC))
-        event.add("summary", f"Check-in: {alliance.title}")
-        event.add("dtstart", start)
-        event.add("dtend", start + CHECKIN_LENGTH)
-        if rhythm.rule:
-            event.add("rrule", vRecur.from_ical(rhythm.rule))
-        event.add("url", url)
-        event.add("description", f"Check in on how your alliance is working: {url}")
-        events.append(event)
+        try:
+            events.append(_checkin_event(party.alliance, stamp))
+        except Exception:
+            # A hand-edited rhythm (say, a rule no calendar reads) costs its own entry,
+            # never the person's whole feed.
+            logger.exception(
+                "Calendar feed: skipped the check-in of alliance %s", party.alliance_id
+            )
     # Conversations from a day ago on: one that just ended is still worth seeing.
     events += stake_feed_events(user.pk, since=stamp - timedelta(days=1))
     return events
+
+
+def _checkin_event(alliance: Alliance, stamp: datetime) -> Event:
+    rhythm = alliance.rhythm
+    assert rhythm.next_at is not None
+    url = settings.BASE_URL + reverse("alliance_detail", kwargs={"alliance_id": alliance.pk})
+    # The series starts at the next check-in: past ones are history, not plans.
+    start = rhythm.next_at.astimezone(zone_or_utc(rhythm.time_zone))
+    event = Event()
+    event.add("uid", f"checkin-{alliance.pk}@{_host()}")
+    event.add("dtstamp", stamp)
+    event.add("last-modified", rhythm.updated_at.astimezone(UTC))
+    event.add("summary", f"Check-in: {alliance.title}")
+    event.add("dtstart", start)
+    event.add("dtend", start + CHECKIN_LENGTH)
+    if rhythm.rule:
+        event.add("rrule", vRecur.from_ical(rhythm.rule))
+    event.add("url", url)
+    event.add("description", f"Check in on how your alliance is working: {url}")
+    return event
 
 
 def feed_calendar(user: User) -> bytes:

@@ -60,6 +60,26 @@ class RhythmForm(forms.Form):
         )
 
 
+class CheckInForm(forms.Form):
+    """A party's check-in as posted: a score and a comment for each term of the version
+    (`score-<term id>`, `comment-<term id>`), their reflection and whether to share it.
+    Whether every term is rated, and the lengths, are the service's to decide."""
+
+    reflection = forms.CharField(required=False, strip=False)
+    share = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, term_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.term_ids = term_ids
+        for term_id in term_ids:
+            self.fields[f"score-{term_id}"] = forms.CharField(required=False)
+            self.fields[f"comment-{term_id}"] = forms.CharField(required=False, strip=False)
+
+    def ratings(self) -> dict[int, tuple[str, str]]:
+        data = self.cleaned_data
+        return {t: (data[f"score-{t}"], data[f"comment-{t}"]) for t in self.term_ids}
+
+
 class SignalForm(forms.Form):
     term_id = forms.TypedChoiceField(
         label="About", coerce=int, empty_value=None, required=False, choices=[]
@@ -97,3 +117,11 @@ class PolicyForm(forms.Form):
 
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(choices=Outcome.choices)
+
+
+class CalendarFeedForm(forms.Form):
+    # Without an action (a form sent by pressing Enter), the feed gets a new address.
+    action = forms.ChoiceField(
+        choices=[("renew", "Make a new address"), ("revoke", "Turn the feed off")],
+        required=False,
+    )

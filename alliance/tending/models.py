@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from alliance.alliances.models import Alliance, Party
 from alliance.lib.clock import now
+from alliance.lib.dates import BoundedDateField, BoundedDateTimeField
 from alliance.terms.models import Version
 
 
@@ -27,11 +28,11 @@ class Rhythm(models.Model):
     a UTC instant, kept in step by the services so lists and reminders can query it."""
 
     alliance = models.OneToOneField(Alliance, on_delete=models.CASCADE, related_name="rhythm")
-    starts_on = models.DateField(help_text="Local date of the first check-in of the series.")
+    starts_on = BoundedDateField(help_text="Local date of the first check-in of the series.")
     at_time = models.TimeField(help_text="Local time of day of every check-in.")
     time_zone = models.CharField(max_length=64)
     rule = models.CharField(max_length=200, blank=True, help_text="RRULE, without 'RRULE:'.")
-    next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_at = BoundedDateTimeField(null=True, blank=True, db_index=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=now)
 
@@ -60,7 +61,7 @@ class CheckIn(models.Model):
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="checkins")
     version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
-    due_at = models.DateTimeField(
+    due_at = BoundedDateTimeField(
         null=True, blank=True, help_text="The scheduled check-in this one answers, if any."
     )
     opened_at = models.DateTimeField(default=now)
@@ -208,7 +209,7 @@ class ReminderSent(models.Model):
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    due_at = models.DateTimeField()
+    due_at = BoundedDateTimeField()
     kind = models.CharField(max_length=10, choices=ReminderKind.choices)
     sent_at = models.DateTimeField(default=now)
 

@@ -36,32 +36,43 @@ def rule_build(
     raise ValueError(f"unknown repeat {repeat!r}")
 
 
+def _parts(rule: str) -> dict[str, str]:
+    return dict(part.partition("=")[::2] for part in rule.split(";"))
+
+
 def rule_fields(rule: str) -> dict[str, object]:
-    """The form's fields for a rule `rule_build` made: the inverse of `rule_build`."""
+    """The form's fields for a rule `rule_build` made: the inverse of `rule_build`. A rule
+    of another shape (edited by hand) gives no fields, and the form offers its defaults."""
     if not rule:
         return {"repeat": "none"}
-    parts = dict(p.split("=", 1) for p in rule.split(";"))
-    if parts.get("FREQ") == "WEEKLY":
-        return {"repeat": "weeks", "interval": int(parts.get("INTERVAL", "1"))}
-    if "BYDAY" in parts:
-        byday = parts["BYDAY"]
-        return {"repeat": "weekday", "ordinal": int(byday[:-2]), "weekday": byday[-2:]}
-    if "BYMONTHDAY" in parts:
-        return {"repeat": "monthday", "monthday": int(parts["BYMONTHDAY"])}
+    parts = _parts(rule)
+    try:
+        if parts.get("FREQ") == "WEEKLY":
+            return {"repeat": "weeks", "interval": int(parts.get("INTERVAL", "1"))}
+        if "BYDAY" in parts:
+            byday = parts["BYDAY"]
+            return {"repeat": "weekday", "ordinal": int(byday[:-2]), "weekday": byday[-2:]}
+        if "BYMONTHDAY" in parts:
+            return {"repeat": "monthday", "monthday": int(parts["BYMONTHDAY"])}
+    except ValueError:
+        pass
     return {}
 
 
 def rule_describe(rule: str) -> str:
-    """The rule in words, for the kinds `rule_build` makes."""
+    """The rule in words, for the kinds `rule_build` makes; any other rule as it is."""
     if not rule:
         return "no repeat"
-    parts = dict(p.split("=", 1) for p in rule.split(";"))
-    if parts.get("FREQ") == "WEEKLY":
-        weeks = int(parts.get("INTERVAL", "1"))
-        return "every week" if weeks == 1 else f"every {weeks} weeks"
-    if "BYDAY" in parts:
-        byday = parts["BYDAY"]
-        return f"monthly on the {ORDINALS[int(byday[:-2])]} {WEEKDAYS[byday[-2:]]}"
+    parts = _parts(rule)
+    try:
+        if parts.get("FREQ") == "WEEKLY":
+            weeks = int(parts.get("INTERVAL", "1"))
+            return "every week" if weeks == 1 else f"every {weeks} weeks"
+        if "BYDAY" in parts:
+            byday = parts["BYDAY"]
+            return f"monthly on the {ORDINALS[int(byday[:-2])]} {WEEKDAYS[byday[-2:]]}"
+    except (ValueError, KeyError):
+        return rule
     if "BYMONTHDAY" in parts:
         return f"monthly on day {parts['BYMONTHDAY']}"
     return rule

@@ -4,9 +4,10 @@ Functions that change an alliance lock its row first (as the term services do), 
 check-ins and signals of one alliance change one after another.
 """
 
-import zoneinfo
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.reactions import on_party_leave
 from alliance.alliances.services import event_record
 from alliance.lib.clock import now
+from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
 from alliance.outbox.services import preferences_for
@@ -46,6 +48,8 @@ from alliance.terms.models import Version
 TEXT_LIMIT = 2000
 REFLECTION_LIMIT = 5000
 
+logger = logging.getLogger(__name__)
+
 
 def _lock_alliance(party: Party) -> Alliance:
     return (
@@ -55,11 +59,7 @@ def _lock_alliance(party: Party) -> Alliance:
     )
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+_zone = zone_or_utc
 
 
 def _alliance_url(alliance: Alliance) -> str:
@@ -82,9 +82,11 @@ def rhythm_next(rhythm: Rhythm, after: datetime) -> datetime | None:
 @transaction.atomic
 def rhythm_set(*, party: Party, starts_on: date, at_time: time, rule: str) -> Rhythm:
     """Set when the alliance next checks in and how often, in `party`'s own time zone."""
-    alliance = _lock_alliance(party)
     user = party.user
-    time_zone = str(_zone(user.time_zone))
+    zone = _zone(user.time_zone)
+    _check_window(starts_on, zone)
+    alliance = _lock_alliance(party)
+    time_zone = str(zone)
     starts_on = first_occurrence(
         rule=rule, starts_on=starts_on, at_time=at_time, time_zone=time_zone
     )
@@ -98,7 +100,7 @@ def rhythm_set(*, party: Party, starts_on: date, at_time: time, rule: str) -> Rh
     # The first check-in itself counts: look from just before it.
     first = datetime.combine(starts_on, at_time, tzinfo=ZoneInfo(time_zone))
     if first <= now():
-        raise ValidationError({"starts_on": "Choose a date and time still to come."})
+        raise ValidationError({"starts_on": _("Choose a date and time still to come.")})
     rhythm.next_at = rhythm_next(rhythm, first - timedelta(seconds=1))
     rhythm.save()
     event_record(
@@ -109,6 +111,23 @@ def rhythm_set(*, party: Party, starts_on: date, at_time: time, rule: str) -> Rh
         f"({time_zone}), {rule_describe(rule)}",
     )
     return rhythm
+
+
+def _check_window(starts_on: date, zone: ZoneInfo) -> None:
+    """Refuse a first check-in before today or beyond the horizon, in the setter's zone."""
+    at = now()
+    if starts_on < at.astimezone(zone).date():
+        raise ValidationError({"starts_on": _("Choose a date and time still to come.")})
+    last = horizon_last_day(at, zone)
+    if starts_on > last:
+        raise ValidationError(
+            {
+                "starts_on": _(
+                    "Choose a date up to %(days)d days ahead, by %(last)s at the latest."
+                )
+                % {"days": settings.DATE_HORIZON_DAYS, "last": day_text(last)}
+            }
+        )
 
 
 # Check-ins
@@ -498,7 +517,8 @@ def _useful_reminder(*, due_at: datetime, user: User, at: datetime) -> str | Non
 def checkin_reminders_due(at: datetime) -> list[Reminder]:
     """Send the check-in reminders that are still useful at `at`, each at most once, and
     return them. A worker that was down catches up with what still helps: reminders
-    for check-ins that already began are dropped. Only current parties are reminded."""
+    for check-ins that already began are dropped. Only current parties are reminded. A
+    reminder that fails (a broken row) is logged and skipped; the others still go out."""
     rhythms = (
         Rhythm.objects.filter(next_at__gt=at)
         .select_related("alliance")
@@ -513,15 +533,30 @@ def checkin_reminders_due(at: datetime) -> list[Reminder]:
     )
     reminders = []
     for rhythm in rhythms:
-        assert rhythm.next_at is not None
         for party in rhythm.alliance.parties.all():
-            kind = _useful_reminder(due_at=rhythm.next_at, user=party.user, at=at)
-            if kind is None or (rhythm.alliance_id, party.user_id, rhythm.next_at, kind) in sent:
+            try:
+                reminder = _reminder_for(rhythm, party, sent, at)
+            except Exception:
+                # One broken row (a rhythm, a person's settings) costs only its own
+                # reminder, never the other parties' and alliances' ones.
+                logger.exception("Check-in reminder for alliance %s failed", rhythm.alliance_id)
                 continue
-            reminder = Reminder(rhythm.alliance, party.user, rhythm.next_at, kind)
-            if _reminder_send(reminder, rhythm, at):
+            if reminder is not None:
                 reminders.append(reminder)
     return reminders
+
+
+@transaction.atomic
+def _reminder_for(
+    rhythm: Rhythm, party: Party, sent: set[tuple[Any, ...]], at: datetime
+) -> Reminder | None:
+    """Send `party` the reminder of `rhythm` that is due at `at`, if any and not yet sent."""
+    assert rhythm.next_at is not None
+    kind = _useful_reminder(due_at=rhythm.next_at, user=party.user, at=at)
+    if kind is None or (rhythm.alliance_id, party.user_id, rhythm.next_at, kind) in sent:
+        return None
+    reminder = Reminder(rhythm.alliance, party.user, rhythm.next_at, kind)
+    return reminder if _reminder_send(reminder, rhythm, at) else None
 
 
 def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:

@@ -1,17 +1,19 @@
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Kind, Party
+from alliance.lib.dates import zone_or_utc
 from alliance.lib.web import attempt, flash_errors
 from alliance.tending import feeds, selectors, services
 from alliance.tending.forms import (
+    CalendarFeedForm,
+    CheckInForm,
     CloseForm,
     PolicyForm,
     ResolveForm,
@@ -36,7 +38,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
         # Offer the rhythm as it stands: its next date (the first may have passed) and
         # its own rule, so changing only the time keeps everything else.
         next_local = (
-            rhythm.next_at.astimezone(ZoneInfo(rhythm.time_zone)).date()
+            rhythm.next_at.astimezone(zone_or_utc(rhythm.time_zone)).date()
             if rhythm.next_at
             else rhythm.starts_on
         )
@@ -64,6 +66,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
         request,
         "tending/rhythm.html",
         {"alliance": party.alliance, "form": form, "rhythm": rhythm},
+        status=400 if form.errors else 200,
     )
 
 
@@ -84,28 +87,27 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
     if page is None:
         raise Http404("No such check-in.")
     if request.method == "POST":
-        ratings = {
-            row.term["id"]: (
-                request.POST.get(f"score-{row.term['id']}", ""),
-                request.POST.get(f"comment-{row.term['id']}", ""),
-            )
-            for row in page.rows
-        }
-        try:
-            services.checkin_answer(
-                party=party,
-                checkin_id=checkin_id,
-                ratings=ratings,
-                reflection=request.POST.get("reflection", ""),
-                share="share" in request.POST,
-            )
-        except ValidationError as error:
-            flash_errors(request, error)
+        form = CheckInForm(request.POST, term_ids=[row.term["id"] for row in page.rows])
+        refusal: ValidationError | CheckInForm | None = None if form.is_valid() else form
+        if refusal is None:
+            try:
+                services.checkin_answer(
+                    party=party,
+                    checkin_id=checkin_id,
+                    ratings=form.ratings(),
+                    reflection=form.cleaned_data["reflection"],
+                    share=form.cleaned_data["share"],
+                )
+            except ValidationError as error:
+                refusal = error
+        if refusal is not None:
+            flash_errors(request, refusal)
+            # Show the page again with what they typed, nothing saved.
             for row in page.rows:
                 term_id = row.term["id"]
                 row.typed = (
-                    request.POST.get(f"score-{term_id}", ""),
-                    request.POST.get(f"comment-{term_id}", ""),
+                    str(form.data.get(f"score-{term_id}", "")),
+                    str(form.data.get(f"comment-{term_id}", "")),
                 )
             return render(
                 request,
@@ -272,7 +274,10 @@ def health(request: HttpRequest, party: Party) -> HttpResponse:
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
-        if request.POST.get("action") == "revoke":
+        form = CalendarFeedForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose whether to renew the feed or turn it off."))
+        elif form.cleaned_data["action"] == "revoke":
             services.calendar_feed_revoke(user=user)  # type: ignore[arg-type]
             messages.success(request, "Your calendar feed no longer works.")
         else:

@@ -1,5 +1,8 @@
+from typing import Any
+
 from django import forms
 
+from alliance.lib.forms import IdField
 from alliance.terms.models import Category, Decision
 
 
@@ -33,3 +36,13 @@ class ConsentForm(forms.Form):
 
 class RevisionForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CompareForm(forms.Form):
+    """Two version numbers, `from` and `to`, as the comparison page's query string has them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Named in __init__: `from` cannot be a class attribute.
+        self.fields["from"] = IdField()
+        self.fields["to"] = IdField()

@@ -8,7 +8,7 @@ from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Party
 from alliance.lib.web import flash_errors
 from alliance.terms import selectors, services
-from alliance.terms.forms import ConsentForm, RevisionForm, TermForm
+from alliance.terms.forms import CompareForm, ConsentForm, RevisionForm, TermForm
 from alliance.terms.models import Term, TermStatus
 
 
@@ -174,10 +174,10 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
 def version_compare(request: HttpRequest, party: Party) -> HttpResponse:
     numbers = [n for n, _ in party.alliance.versions.values_list("number", "ratified_at")]
     comparison = None
-    try:
-        first = int(request.GET.get("from", ""))
-        second = int(request.GET.get("to", ""))
-    except ValueError:
+    form = CompareForm(request.GET)
+    if form.is_valid():
+        first, second = form.cleaned_data["from"], form.cleaned_data["to"]
+    else:
         first, second = (numbers[-2], numbers[-1]) if len(numbers) >= 2 else (0, 0)
     old = selectors.version_get(party.alliance, first)
     new = selectors.version_get(party.alliance, second)
