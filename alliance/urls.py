@@ -1,15 +1,18 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from alliance.accounts.views import profile
 from alliance.alliances.views import invitation_accept
 from alliance.core.views import home
+from alliance.lib.converters import IdConverter
 from alliance.tending.views import calendar_feed, calendar_settings
 
 # Staff sign in to the admin like everyone else, through allauth: the same rate limits and
 # lockout (5 failed attempts per account in 5 minutes), the same confirmed address.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", home, name="home"),
@@ -17,14 +20,12 @@ urlpatterns = [
     path("profile/", profile, name="profile"),
     path("", include("alliance.outbox.urls")),
     path("alliances/", include("alliance.alliances.urls")),
-    path("alliances/<int:alliance_id>/", include("alliance.terms.urls")),
-    path("alliances/<int:alliance_id>/", include("alliance.conversations.urls")),
+    path("alliances/<id:alliance_id>/", include("alliance.terms.urls")),
+    path("alliances/<id:alliance_id>/", include("alliance.conversations.urls")),
     path("feedback/", include("alliance.feedback.urls")),
     path("profile/calendar/", calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
-    path("alliances/", include("alliance.alliances.urls")),
-    path("alliances/<int:alliance_id>/", include("alliance.terms.urls")),
-    path("alliances/<int:alliance_id>/", include("alliance.tending.urls")),
+    path("alliances/<id:alliance_id>/", include("alliance.tending.urls")),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
 ]

@@ -164,7 +164,7 @@ def test_the_matrix_size(scene, db):
     """Counted, not only walked: the closing note reports these figures."""
     patterns = project_patterns()
     cells = len(patterns) * len(METHODS) * len(PERSONAS)
-    alliance = sum(1 for route, _ in patterns if "<int:alliance_id>" in route)
+    alliance = sum(1 for route, _ in patterns if "<id:alliance_id>" in route)
     print(
         f"\npersona matrix: {len(PERSONAS)} personas x {len(patterns)} URL patterns "
         f"({alliance} of one alliance) x {len(METHODS)} methods = {cells} cells; "
