@@ -1,6 +1,9 @@
 """The design conversation in a real browser: a stake, private reflections, the reveal,
 and a term drafted from what was said."""
 
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core import mail
 
@@ -32,11 +35,17 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
     log_in(ana, base, "ana@example.org")
     log_in(ben, base, "ben@example.org")
 
-    # Ana plants a stake with two times.
+    # Ana plants a stake with two times, some weeks ahead, at 10:00 in Berlin.
+    first, second = date.today() + timedelta(days=40), date.today() + timedelta(days=41)
+    in_new_york = (
+        datetime.combine(second, time(10), ZoneInfo("Europe/Berlin"))
+        .astimezone(ZoneInfo("America/New_York"))
+        .strftime("%a %-d %b, %H:%M")
+    )
     ana.goto(f"{base}/alliances/{alliance.pk}/")
     ana.get_by_role("link", name="Plant a stake").click()
-    ana.locator("#id_time_1").fill("2031-05-06T10:00")
-    ana.locator("#id_time_2").fill("2031-05-07T10:00")
+    ana.locator("#id_time_1").fill(f"{first.isoformat()}T10:00")
+    ana.locator("#id_time_2").fill(f"{second.isoformat()}T10:00")
     ana.get_by_label("Place or video link").fill("https://meet.example.org/ana-ben")
     ana.get_by_role("button", name="Propose the conversation").click()
     conversation_url = ana.url.split("?")[0].split("#")[0]
@@ -44,8 +53,8 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
 
     # Ben sees the times in New York time and picks the second.
     ben.goto(conversation_url)
-    assert "Wed 7 May, 04:00" in ben.content()
-    ben.get_by_label("Wed 7 May, 04:00").check()
+    assert in_new_york in ben.content()
+    ben.get_by_label(in_new_york).check()
     ben.get_by_role("button", name="Save my answer").click()
     assert "it is scheduled" in ben.content()
     assert any(m.attachments for m in mail.outbox if "ana@example.org" in m.to)
