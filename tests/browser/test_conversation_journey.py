@@ -1,12 +1,13 @@
 """The design conversation in a real browser: a stake, private reflections, the reveal,
 and a term drafted from what was said."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 
+from alliance.lib.clock import now
 from tests.factories import PASSWORD, join, make_alliance, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +37,7 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
     log_in(ben, base, "ben@example.org")
 
     # Ana plants a stake with two times, some weeks ahead, at 10:00 in Berlin.
-    first, second = date.today() + timedelta(days=40), date.today() + timedelta(days=41)
+    first, second = now().date() + timedelta(days=40), now().date() + timedelta(days=41)
     in_new_york = (
         datetime.combine(second, time(10), ZoneInfo("Europe/Berlin"))
         .astimezone(ZoneInfo("America/New_York"))

@@ -1,11 +1,12 @@
 """Keeping the alliance alive in a real browser: a rhythm, a check-in by both parties,
 a tending signal, and the health chart."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 
+from alliance.lib.clock import now
 from tests.browser.test_conversation_journey import log_in
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
 
@@ -33,7 +34,7 @@ def test_check_in_signal_and_health_chart(live_server, browser, screenshots, set
 
     # Ana sets the rhythm from the version page she lands on after ratifying.
     ana.goto(f"{base}/alliances/{alliance.pk}/versions/1/")
-    next_checkin = date.today() + timedelta(days=60)
+    next_checkin = now().date() + timedelta(days=60)
     ana.get_by_label("Next check-in").fill(next_checkin.isoformat())
     ana.get_by_label("At").fill("10:00")
     ana.get_by_role("button", name="Plan the check-in").click()
