@@ -4,6 +4,7 @@ With nothing set, Alliance runs in its embedded mode: a SQLite database, a secre
 written mail, all inside ALLIANCE_DATA_DIR. See the README for every variable.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,8 +20,11 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(
     envstr("ALLIANCE_DATA_DIR", str(Path.home() / ".local" / "share" / "alliance"))
 ).resolve()
-# Only its owner may enter it: it holds the database, the secret key and written mail.
+# Only its owner may enter it: it holds the database, the secret key and written mail. A
+# directory made by an earlier release (with the umask's mode) is closed on start too.
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if DATA_DIR.stat().st_uid == os.getuid() and DATA_DIR.stat().st_mode & 0o077:
+    DATA_DIR.chmod(0o700)
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")

@@ -163,3 +163,18 @@ def test_the_data_directory_and_its_files_are_its_owners_alone(tmp_path):
         assert name in modes, modes
     assert any(name.startswith("data/mail/") for name in modes), "a mail file was written"
     assert {name: mode for name, mode in modes.items() if mode != "0o600"} == {}
+
+
+def test_a_data_directory_made_by_an_earlier_release_is_closed_on_start(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=fresh_env(tmp_path, DJANGO_SETTINGS_MODULE="alliance.settings"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert oct(data.stat().st_mode & 0o777) == "0o700"

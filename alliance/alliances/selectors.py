@@ -184,6 +184,12 @@ class Overview:
     care: Care
 
     @property
+    def open_checkin_is_mine(self) -> bool:
+        """Whether the open check-in waits on, or was completed with, the viewer (one
+        completed before they joined is not theirs to rate)."""
+        return self.care.takes_part_in_open_checkin(self.party)
+
+    @property
     def rows(self) -> list[dict[str, Any]]:
         """The draft's items with every party's answer and the viewer's own."""
         return [

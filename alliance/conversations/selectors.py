@@ -187,8 +187,13 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
         audience = audiences.get(prompt.pk)
         mine = by_key.get((prompt.pk, party.pk))
         if audience is not None and party.pk not in audience:
+            # Nothing of the others; the viewer's own earlier answer (someone who left
+            # before the reveal and came back) stays theirs to read.
+            own = [_seen(mine, party, party, False)] if mine is not None else []
             boards.append(
-                PromptBoard(prompt=prompt, mine=mine, answers=[], revealed=False, closed_to_me=True)
+                PromptBoard(
+                    prompt=prompt, mine=mine, answers=own, revealed=False, closed_to_me=True
+                )
             )
             continue
         revealed = audience is not None

@@ -38,6 +38,9 @@ from alliance.terms.services import term_propose
 MAX_CANDIDATES = 5
 REFLECTION_LIMIT = 5000
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
+# A prompt is revealed only among two parties at least: what one person wrote alone is
+# not yet a reveal, and whoever joins next must still be able to answer it.
+MIN_AUDIENCE = 2
 
 
 class GroundworkConflict(Exception):
@@ -542,8 +545,8 @@ def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflectio
 
 
 def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> bool:
-    """Reveal the prompt if every party now in the alliance has answered it. Called with
-    the stake locked, so two last answers cannot both reveal it."""
+    """Reveal the prompt if every party now in the alliance (two at least) has answered
+    it. Called with the stake locked, so two last answers cannot both reveal it."""
     if Reveal.objects.filter(stake=stake, prompt=prompt).exists():
         return False
     parties = _parties(stake.alliance_id)
@@ -552,7 +555,7 @@ def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> b
             stake=stake, prompt=prompt, party__in=parties, state__in=ANSWERED
         ).values_list("party_id", flat=True)
     )
-    if not parties or answered != {p.pk for p in parties}:
+    if len(parties) < MIN_AUDIENCE or answered != {p.pk for p in parties}:
         return False
     reveal = Reveal.objects.create(stake=stake, prompt=prompt)
     reveal.parties.set(parties)

@@ -54,9 +54,10 @@ class Outcome(models.TextChoices):
 class CheckIn(models.Model):
     """A review of one ratified version. Open until a party records the outcome.
 
-    It is fixed to the parties who were there: once complete, it waits on nobody who
-    joins later, and its reflections, once revealed, stay revealed to those who shared
-    them, whoever joins or leaves since.
+    It is fixed to the parties who were there: complete once every party then in the
+    alliance rated (two at least), it waits on nobody who joins later; its reflections,
+    revealed once every one of those raters still there shared, stay revealed to exactly
+    them (`revealed_to`), whoever joins or leaves since.
     """
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="checkins")
@@ -73,6 +74,12 @@ class CheckIn(models.Model):
     )
     reflections_revealed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last party shared their reflection."
+    )
+    revealed_to = models.ManyToManyField(
+        Party,
+        blank=True,
+        related_name="+",
+        help_text="The parties whose shared reflections were revealed to each other.",
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)

@@ -58,6 +58,13 @@ class Care:
     def open_checkin(self) -> CheckIn | None:
         return next((c for c in self.checkins if c.is_open), None)
 
+    def takes_part_in_open_checkin(self, party: Party) -> bool:
+        checkin = self.open_checkin
+        return checkin is not None and (
+            checkin.completed_at is None
+            or any(rating.party_id == party.pk for rating in checkin.ratings.all())
+        )
+
     @property
     def redesign(self) -> CheckIn | None:
         """The check-in that asked for a redesign of the version still in force."""
@@ -148,8 +155,9 @@ class TermRow:
 @dataclass
 class CheckInPage:
     """One check-in as `party` may see it. Others' reflections are loaded only when they
-    are shared, and shown only once revealed to the viewer; others' ratings only once the
-    viewer rated. A check-in completed before the viewer joined shows them neither."""
+    are shared, and shown only to the parties they were revealed to; others' ratings
+    only once the viewer rated. A check-in completed before the viewer joined shows
+    them neither."""
 
     checkin: CheckIn
     party: Party
@@ -158,6 +166,7 @@ class CheckInPage:
     my_reflection: CheckInReflection | None
     shared: list[CheckInReflection] = field(default_factory=list)
     rated_party_ids: set[int] = field(default_factory=set)
+    revealed_to: set[int] = field(default_factory=set)
     # Names of everyone who was ever a party, for reflections of someone who left since.
     names: dict[int, str] = field(default_factory=dict)
 
@@ -167,32 +176,31 @@ class CheckInPage:
         return self.checkin.completed_at is None or self.i_rated
 
     @property
+    def participants(self) -> list[Party]:
+        """The parties now here whom the check-in waits on or was completed with."""
+        if self.checkin.completed_at is None:
+            return self.parties
+        return [p for p in self.parties if p.pk in self.rated_party_ids]
+
+    @property
     def revealed(self) -> bool:
-        revealed_at = self.checkin.reflections_revealed_at
-        mine = self.my_reflection
-        return (
-            revealed_at is not None
-            and mine is not None
-            and mine.shared_at is not None
-            and mine.shared_at <= revealed_at
-        )
+        return self.party.pk in self.revealed_to
 
     @property
     def revealed_reflections(self) -> list[tuple[str, CheckInReflection]]:
-        """The reflections revealed together (those shared by the time of the reveal),
-        each with its author's name."""
-        revealed_at = self.checkin.reflections_revealed_at
-        if not self.revealed or revealed_at is None:
+        """The reflections revealed together, each with its author's name."""
+        if not self.revealed:
             return []
         return [
             (self.names.get(r.party_id, ""), r)
             for r in self.shared
-            if r.shared_at is not None and r.shared_at <= revealed_at
+            if r.party_id in self.revealed_to
         ]
 
     @property
     def shared_count(self) -> int:
-        return len(self.shared)
+        waited_on = {p.pk for p in self.participants}
+        return sum(1 for r in self.shared if r.party_id in waited_on)
 
     @property
     def i_rated(self) -> bool:
@@ -240,6 +248,7 @@ def checkin_page(*, party: Party, checkin_id: int) -> CheckInPage | None:
         my_reflection=next((r for r in reflections if r.party_id == party.pk), None),
         shared=[r for r in reflections if r.shared_at is not None],
         rated_party_ids=rated,
+        revealed_to=set(checkin.revealed_to.values_list("pk", flat=True)),
         names={p.pk: p.user.name for p in everyone},
     )
 
@@ -281,8 +290,9 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
     """Ratings of every term at every check-in, with tending signals and ratified versions,
     laid out on one time line (four queries however long the history).
 
-    An open check-in shows only once `viewer` has rated in it, as on the check-in page, so
-    nobody reads the others' ratings before giving their own.
+    A check-in shows only once `viewer` has rated in it, as on the check-in page: nobody
+    reads the others' ratings before giving their own, and a check-in completed before
+    the viewer joined stays with those who rated it.
     """
     versions = list(alliance.versions.order_by("number"))
     checkins = [
@@ -291,8 +301,7 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
         .distinct()
         .order_by("opened_at", "id")
         .prefetch_related("ratings")
-        if checkin.closed_at is not None
-        or any(rating.party_id == viewer.pk for rating in checkin.ratings.all())
+        if any(rating.party_id == viewer.pk for rating in checkin.ratings.all())
     ]
     signals = list(alliance.signals.order_by("raised_at", "id"))
 

@@ -47,6 +47,9 @@ from alliance.terms.models import Version
 
 TEXT_LIMIT = 2000
 REFLECTION_LIMIT = 5000
+# A check-in is complete, and its reflections revealed, only among two parties at least:
+# one person alone is not a conversation, and a newcomer must not find it closed to them.
+MIN_AUDIENCE = 2
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +60,6 @@ def _lock_alliance(party: Party) -> Alliance:
         .select_related("current_version")
         .get(pk=party.alliance_id)
     )
-
-
-_zone = zone_or_utc
 
 
 def _alliance_url(alliance: Alliance) -> str:
@@ -83,7 +83,7 @@ def rhythm_next(rhythm: Rhythm, after: datetime) -> datetime | None:
 def rhythm_set(*, party: Party, starts_on: date, at_time: time, rule: str) -> Rhythm:
     """Set when the alliance next checks in and how often, in `party`'s own time zone."""
     user = party.user
-    zone = _zone(user.time_zone)
+    zone = zone_or_utc(user.time_zone)
     _check_window(starts_on, zone)
     alliance = _lock_alliance(party)
     time_zone = str(zone)
@@ -255,25 +255,36 @@ def _ensure_takes_part(party: Party, checkin: CheckIn) -> None:
 
 
 def _reveal_if_everyone_shared(alliance: Alliance, checkin: CheckIn) -> None:
-    """Reveal the reflections once every party now in the alliance has shared. Fixed from
-    then on: nobody who joins or leaves later closes it again."""
-    if checkin.reflections_revealed_at is not None:
+    """Reveal the reflections once every party still here who rated the completed
+    check-in has shared, to exactly those parties. Fixed from then on: nobody who joins
+    or leaves later closes it again, and a newcomer (who does not rate it) is not waited
+    for. Called with the alliance locked."""
+    checkin.refresh_from_db(fields=["completed_at", "reflections_revealed_at"])
+    if checkin.completed_at is None or checkin.reflections_revealed_at is not None:
         return
-    everyone = set(alliance.parties.values_list("pk", flat=True))
+    raters = set(
+        checkin.ratings.filter(party__in=alliance.parties.all()).values_list("party_id", flat=True)
+    )
     shared = set(
         checkin.reflections.filter(shared_at__isnull=False).values_list("party_id", flat=True)
     )
-    if everyone and everyone <= shared:
-        CheckIn.objects.filter(pk=checkin.pk, reflections_revealed_at__isnull=True).update(
-            reflections_revealed_at=now()
-        )
+    if len(raters) >= MIN_AUDIENCE and raters <= shared:
+        checkin.reflections_revealed_at = now()
+        checkin.save(update_fields=["reflections_revealed_at"])
+        checkin.revealed_to.set(raters)
 
 
 def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Party) -> None:
+    """Complete the check-in once every party now here (two at least: a check-in is a
+    conversation) has rated every term."""
     rated = set(Rating.objects.filter(checkin=checkin).values_list("party_id", flat=True))
     everyone = set(alliance.parties.values_list("pk", flat=True))
-    if everyone <= rated and (
-        CheckIn.objects.filter(pk=checkin.pk, completed_at__isnull=True).update(completed_at=now())
+    if (
+        len(everyone) >= MIN_AUDIENCE
+        and everyone <= rated
+        and CheckIn.objects.filter(pk=checkin.pk, completed_at__isnull=True).update(
+            completed_at=now()
+        )
         == 1
     ):
         event_record(
@@ -501,7 +512,7 @@ def _useful_reminder(*, due_at: datetime, user: User, at: datetime) -> str | Non
     their own time zone), some days before it, or none once it has begun."""
     if due_at <= at:
         return None
-    zone = _zone(user.time_zone)
+    zone = zone_or_utc(user.time_zone)
     day_start = datetime.combine(due_at.astimezone(zone).date(), time(0), tzinfo=zone)
     if at >= day_start:
         return ReminderKind.DAY_OF
@@ -561,7 +572,7 @@ def _reminder_for(
 
 def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:
     user = reminder.user
-    local = reminder.due_at.astimezone(_zone(user.time_zone))
+    local = reminder.due_at.astimezone(zone_or_utc(user.time_zone))
     try:
         with transaction.atomic():
             ReminderSent.objects.create(

@@ -5,22 +5,25 @@ Ben; Cleo neither reads what was revealed before she joined (on any surface) nor
 for on it. Prompts not yet revealed wait for her like for anyone.
 """
 
+import importlib
 import json
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.apps import apps as django_apps
 from django.core import mail
 from django.core.exceptions import ValidationError
 
 from alliance.alliances import services as alliance_services
 from alliance.conversations import services
-from alliance.conversations.models import Reflection
+from alliance.conversations.models import Reflection, Reveal
 from alliance.conversations.selectors import conversation_for
 from alliance.lib.clock import now
 from alliance.outbox.nudges import nudges_queue
 from tests.conftest import login
 from tests.conversations.factories import plant, share
-from tests.factories import join, make_user, party_of
+from tests.factories import join, make_alliance, make_user, party_of
 from tests.helpers import page_text
 
 ANA_SAYS = "Ana hopes the sessions stay brave and unhurried"
@@ -159,3 +162,56 @@ def test_a_late_joiner_gets_no_nudge_about_a_prompt_revealed_before_they_joined(
     nudges_queue(now() + timedelta(days=10))
     nudged = [m.subject for m in mail.outbox if "cleo@example.org" in m.to]
     assert not [s for s in nudged if "reflection" in s.lower()], nudged
+
+
+def test_what_one_party_wrote_alone_waits_for_whoever_joins(db):
+    """A coach prepares before the client accepts: that is not a reveal, it waits."""
+    ana = make_user("Ana", "ana@example.org")
+    alliance = make_alliance(ana)
+    stake = plant(party_of(alliance, ana))
+    prompt = stake.alliance.prompts.order_by("position").first()
+    share(party_of(alliance, ana), stake, prompt, ANA_SAYS)
+    ben = join(alliance, make_user("Ben"))
+    board = conversation_for(ben, stake).board(prompt.pk)
+    assert not board.closed_to_me
+    assert not board.revealed
+    share(ben, stake, prompt, BEN_SAYS)
+    assert [a.text for a in conversation_for(ben, stake).board(prompt.pk).answers] == [
+        ANA_SAYS,
+        BEN_SAYS,
+    ]
+
+
+def test_a_returning_party_still_reads_what_they_wrote_themselves(cast):
+    cleo_user = make_user("Cleo", "cleo@example.org")
+    cleo = join(cast.alliance, cleo_user, role="team member")
+    stake = plant(cast.coach_party)
+    prompt = stake.alliance.prompts.order_by("position").first()
+    share(cleo, stake, prompt, "Cleo wrote these words before leaving")
+    alliance_services.party_leave(party=cleo)
+    share(cast.coach_party, stake, prompt, ANA_SAYS)
+    share(cast.client_party, stake, prompt, BEN_SAYS)
+    join(cast.alliance, cleo_user, role="team member")
+    client = login(cleo_user)
+    for body in (
+        page(client, stake, prompt),
+        client.get(f"/alliances/{cast.alliance.pk}/export.json").content.decode(),
+    ):
+        assert "Cleo wrote these words before leaving" in body
+        assert "brave and unhurried" not in body
+
+
+def test_the_migration_records_each_reveal_as_it_first_happened(cast):
+    """Rows from before reveals were recorded: Ana and Ben revealed a prompt, then Cleo
+    joined. The migration gives the reveal to Ana and Ben, not to Cleo."""
+    migration = importlib.import_module("alliance.conversations.migrations.0004_prompt_reveal")
+    stake = plant(cast.coach_party)
+    prompt = stake.alliance.prompts.order_by("position").first()
+    share(cast.coach_party, stake, prompt, ANA_SAYS)
+    share(cast.client_party, stake, prompt, BEN_SAYS)
+    with time_machine.travel(now() + timedelta(minutes=5)):
+        cleo = join(cast.alliance, make_user("Cleo"), role="team member")
+    Reveal.objects.all().delete()
+    migration.record_past_reveals(django_apps, None)
+    assert conversation_for(cast.client_party, stake).board(prompt.pk).revealed
+    assert conversation_for(cleo, stake).board(prompt.pk).closed_to_me

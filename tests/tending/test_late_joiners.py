@@ -5,10 +5,12 @@ open. It never closes again for them; Cleo neither reads their ratings or reflec
 is waited for. A check-in that is still being filled in waits for her like for anyone.
 """
 
+import importlib
 import json
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.core import mail
 from django.core.exceptions import ValidationError
 
@@ -16,6 +18,7 @@ from alliance.alliances import services as alliance_services
 from alliance.lib.clock import now
 from alliance.outbox.nudges import nudges_queue
 from alliance.tending import services
+from alliance.tending.models import CheckIn
 from alliance.tending.selectors import checkin_page
 from tests.conftest import login
 from tests.factories import join, make_user
@@ -103,3 +106,60 @@ def test_someone_leaving_does_not_close_the_reveal(ratified, completed):
     page = checkin_page(party=ratified.coach_party, checkin_id=checkin.pk)
     assert page.revealed
     assert BEN_FEELS in json.dumps([r.text for r in page.shared])
+
+
+def test_a_late_joiner_who_may_not_share_is_not_waited_for_by_the_reveal(ratified):
+    checkin = services.checkin_start(party=ratified.coach_party)
+    rate(ratified.coach_party, checkin, ["well", "okay"], reflection=ANA_FEELS, share=True)
+    rate(ratified.client_party, checkin, ["okay", "okay"], reflection=BEN_FEELS)  # completes it
+    join(ratified.alliance, make_user("Cleo"), role="team member")
+    rate(ratified.client_party, checkin, ["okay", "okay"], reflection=BEN_FEELS, share=True)
+    page = checkin_page(party=ratified.coach_party, checkin_id=checkin.pk)
+    assert page.revealed
+    assert [name for name, _ in page.revealed_reflections] == ["Ana", "Ben"]
+
+
+def test_a_reflection_shared_by_someone_who_left_before_the_reveal_stays_hidden(ratified):
+    cleo = join(ratified.alliance, make_user("Cleo"), role="team member")
+    checkin = services.checkin_start(party=ratified.coach_party)
+    rate(cleo, checkin, ["well", "okay"], reflection="Cleo spoke before leaving", share=True)
+    alliance_services.party_leave(party=cleo)
+    rate(ratified.coach_party, checkin, ["well", "okay"], reflection=ANA_FEELS, share=True)
+    text = page_text(login(ratified.coach).get(url(checkin)))
+    assert "1 of 2 shared" in text  # Ben has not shared; Cleo, gone, does not count
+    rate(ratified.client_party, checkin, ["well", "okay"], reflection=BEN_FEELS, share=True)
+    text = page_text(login(ratified.client).get(url(checkin)))
+    assert ANA_FEELS in text
+    assert "Cleo spoke before leaving" not in text
+
+
+def test_a_late_joiner_reads_no_ratings_of_check_ins_before_they_joined_on_the_health_page(
+    ratified,
+):
+    checkin = services.checkin_start(party=ratified.coach_party)
+    rate(ratified.coach_party, checkin, ["well", "tending"])
+    rate(ratified.client_party, checkin, ["okay", "tending"])
+    services.checkin_close(party=ratified.coach_party, checkin_id=checkin.pk, outcome="kept")
+    health = f"/alliances/{ratified.alliance.pk}/health/"
+    assert "2 needs tending" in page_text(login(ratified.client).get(health))
+    cleo = join(ratified.alliance, make_user("Cleo"), role="team member")
+    text = page_text(login(cleo.user).get(health))
+    assert "2 needs tending" not in text
+    assert "1 working well" not in text
+
+
+def test_the_alliance_page_does_not_ask_a_late_joiner_to_rate(ratified, completed):
+    checkin, cleo = completed
+    text = page_text(login(cleo.user).get(f"/alliances/{checkin.alliance_id}/"))
+    assert "Rate the terms and reflect" not in text
+    assert "you will rate the next one" in text
+
+
+def test_the_migration_keeps_a_reveal_made_before_someone_joined(ratified, completed):
+    checkin, cleo = completed
+    migration = importlib.import_module("alliance.tending.migrations.0002_checkin_reveal")
+    CheckIn.objects.update(reflections_revealed_at=None)
+    checkin.revealed_to.clear()
+    migration.record_past_reveals(django_apps, None)
+    assert checkin_page(party=ratified.client_party, checkin_id=checkin.pk).revealed
+    assert not checkin_page(party=cleo, checkin_id=checkin.pk).revealed

@@ -6,14 +6,16 @@ from django.db import migrations, models
 
 
 def record_past_reveals(apps, schema_editor):
-    """Until now a prompt counted as revealed while every current party had answered it.
-    Fix each such reveal to those parties, at the moment of its last answer."""
+    """Until now a prompt counted as revealed while every current party had answered it,
+    so a party who joined later closed the reveal again. Record each reveal as it first
+    happened: at the first answer after which every party here by then (two at least)
+    had answered, to exactly those parties."""
     Party = apps.get_model("alliances", "Party")
     Reflection = apps.get_model("conversations", "Reflection")
     Reveal = apps.get_model("conversations", "Reveal")
-    current = {}
-    for party in Party.objects.filter(left_at__isnull=True).order_by("pk"):
-        current.setdefault(party.alliance_id, set()).add(party.pk)
+    joined = {}
+    for party in Party.objects.filter(left_at__isnull=True):
+        joined.setdefault(party.alliance_id, {})[party.pk] = party.joined_at
     answers = {}
     for reflection in Reflection.objects.filter(state__in=["shared", "skipped"]).select_related(
         "stake"
@@ -21,12 +23,19 @@ def record_past_reveals(apps, schema_editor):
         key = (reflection.stake.alliance_id, reflection.stake_id, reflection.prompt_id)
         answers.setdefault(key, []).append(reflection)
     for (alliance_id, stake_id, prompt_id), given in answers.items():
-        parties = current.get(alliance_id, set())
-        if not parties or not parties <= {r.party_id for r in given}:
-            continue
-        last = max((r.shared_at or r.updated_at) for r in given if r.party_id in parties)
-        reveal = Reveal.objects.create(stake_id=stake_id, prompt_id=prompt_id, revealed_at=last)
-        reveal.parties.set(parties)
+        parties = joined.get(alliance_id, {})
+        answered_at = {
+            r.party_id: r.shared_at or r.updated_at for r in given if r.party_id in parties
+        }
+        for moment in sorted(answered_at.values()):
+            there = {pk for pk, at in parties.items() if at <= moment}
+            done = {pk for pk, at in answered_at.items() if at <= moment}
+            if len(there) >= 2 and there <= done:
+                reveal = Reveal.objects.create(
+                    stake_id=stake_id, prompt_id=prompt_id, revealed_at=moment
+                )
+                reveal.parties.set(there)
+                break
 
 
 class Migration(migrations.Migration):
