@@ -151,3 +151,11 @@ def test_a_production_configuration_passes_the_deploy_check(tmp_path: Path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_models_and_their_migrations_agree(db):
+    """A model change without its migration would reach an operator's database as an
+    error at the first query."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

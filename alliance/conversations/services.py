@@ -564,18 +564,20 @@ def _reveal_if_complete(stake: Stake, prompt: AlliancePrompt, actor: Party) -> b
 
 
 @on_party_leave
-def reveals_after_leave(party: Party) -> None:
-    """Someone left: prompts that only waited on them are revealed now, to those who
-    stay. What the leaver had shared before such a reveal is not part of it."""
+@on_party_return
+def reveals_settle(party: Party) -> None:
+    """Someone left or came back: a prompt that every party now here has answered is
+    revealed, to them. Leaving settles what waited only on the leaver; a return settles
+    what the returner had answered before they left. What a leaver had shared before such
+    a reveal is not part of it."""
     stakes = Stake.objects.filter(alliance_id=party.alliance_id).exclude(state=StakeState.CANCELLED)
-    waiting = (
+    answered = (
         Reflection.objects.filter(stake__in=stakes, state__in=ANSWERED)
-        .exclude(party=party)
         .values_list("stake_id", "prompt_id")
         .distinct()
     )
     revealed = set(Reveal.objects.filter(stake__in=stakes).values_list("stake_id", "prompt_id"))
-    for stake_id, prompt_id in set(waiting) - revealed:
+    for stake_id, prompt_id in sorted(set(answered) - revealed):
         stake = Stake.objects.select_for_update().select_related("alliance").get(pk=stake_id)
         prompt = AlliancePrompt.objects.get(pk=prompt_id)
         _reveal_if_complete(stake, prompt, actor=party)

@@ -15,6 +15,7 @@ class TendingEvent(models.TextChoices):
     CHECKIN_STARTED = "checkin_started", "started a check-in"
     CHECKIN_COMPLETED = "checkin_completed", "completed the check-in"
     CHECKIN_KEPT = "checkin_kept", "kept the alliance as it is after the check-in"
+    CHECKIN_LAPSED = "checkin_lapsed", "left last of those who rated a check-in, so it closed"
     REDESIGN_STARTED = "redesign_started", "started a redesign after the check-in"
     SIGNAL_RAISED = "signal_raised", "raised a tending signal"
     SIGNAL_ACKNOWLEDGED = "signal_acknowledged", "acknowledged a tending signal"

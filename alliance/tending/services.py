@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Kind, Party
-from alliance.alliances.reactions import on_party_leave
+from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
@@ -296,11 +296,26 @@ def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Par
 
 
 @on_party_leave
-def checkins_settle_after_leave(party: Party) -> None:
-    """Someone left: an open check-in that only waited on them is now complete, and its
-    reflections revealed if theirs was the one missing."""
+@on_party_return
+def checkins_settle(party: Party) -> None:
+    """Someone left or came back: an open check-in that now has every party's ratings is
+    complete, and its reflections revealed once every rater has shared. A completed one
+    whose raters have all left is closed: nobody who took part remains to decide it, and
+    the parties now here start the next one."""
     alliance = party.alliance
     for checkin in CheckIn.objects.filter(alliance=alliance, closed_at__isnull=True):
+        if (
+            checkin.completed_at is not None
+            and not checkin.ratings.filter(party__in=alliance.parties.all()).exists()
+        ):
+            CheckIn.objects.filter(pk=checkin.pk).update(closed_at=now())
+            event_record(
+                alliance=alliance,
+                actor=party.user,
+                kind=TendingEvent.CHECKIN_LAPSED,
+                version=checkin.version.number,
+            )
+            continue
         _complete_if_everyone_rated(alliance, checkin, actor=party)
         _reveal_if_everyone_shared(alliance, checkin)
 

@@ -8,27 +8,40 @@ from django.db import migrations, models
 def record_past_reveals(apps, schema_editor):
     """Until now a prompt counted as revealed while every current party had answered it,
     so a party who joined later closed the reveal again. Record each reveal as it first
-    happened: at the first answer after which every party here by then (two at least)
-    had answered, to exactly those parties."""
+    happened: at the first answer or departure after which every party there at that
+    moment (two at least) had answered, to exactly those parties. A party's answer counts
+    from when it was first shared (a revision keeps its earlier time)."""
     Party = apps.get_model("alliances", "Party")
     Reflection = apps.get_model("conversations", "Reflection")
+    ReflectionRevision = apps.get_model("conversations", "ReflectionRevision")
     Reveal = apps.get_model("conversations", "Reveal")
-    joined = {}
-    for party in Party.objects.filter(left_at__isnull=True):
-        joined.setdefault(party.alliance_id, {})[party.pk] = party.joined_at
+    spans = {}
+    for party in Party._base_manager.all():
+        spans.setdefault(party.alliance_id, {})[party.pk] = (party.joined_at, party.left_at)
+    first_shared = {}
+    for reflection_id, shared_at in ReflectionRevision.objects.values_list(
+        "reflection_id", "shared_at"
+    ):
+        first_shared[reflection_id] = min(shared_at, first_shared.get(reflection_id, shared_at))
     answers = {}
     for reflection in Reflection.objects.filter(state__in=["shared", "skipped"]).select_related(
         "stake"
     ):
+        at = first_shared.get(reflection.pk) or reflection.shared_at or reflection.updated_at
         key = (reflection.stake.alliance_id, reflection.stake_id, reflection.prompt_id)
-        answers.setdefault(key, []).append(reflection)
-    for (alliance_id, stake_id, prompt_id), given in answers.items():
-        parties = joined.get(alliance_id, {})
-        answered_at = {
-            r.party_id: r.shared_at or r.updated_at for r in given if r.party_id in parties
-        }
-        for moment in sorted(answered_at.values()):
-            there = {pk for pk, at in parties.items() if at <= moment}
+        answers.setdefault(key, {})[reflection.party_id] = at
+    for (alliance_id, stake_id, prompt_id), answered_at in answers.items():
+        parties = spans.get(alliance_id, {})
+        # At the instant of a departure, answers given at that instant come first.
+        moments = [(at, False) for at in answered_at.values()]
+        moments += [(left, True) for _, left in parties.values() if left is not None]
+        for moment, departing in sorted(moments):
+            there = {
+                pk
+                for pk, (joined, left) in parties.items()
+                if joined <= moment
+                and (left is None or left > moment or (left == moment and not departing))
+            }
             done = {pk for pk, at in answered_at.items() if at <= moment}
             if len(there) >= 2 and there <= done:
                 reveal = Reveal.objects.create(

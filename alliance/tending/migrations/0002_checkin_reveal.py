@@ -5,27 +5,43 @@ from django.db import migrations, models
 
 def record_past_reveals(apps, schema_editor):
     """Until now a check-in's reflections counted as revealed while every current party
-    had shared, so a party who joined later closed the reveal again. Fix each reveal to
-    the parties still here who rated the check-in and shared, at their last share."""
+    had shared, so a party who joined later closed the reveal again. Record each reveal as
+    it first happened: at the first share or departure after which every party who had
+    rated it and was still there (two at least) had shared, to exactly those parties."""
     CheckIn = apps.get_model("tending", "CheckIn")
     CheckInReflection = apps.get_model("tending", "CheckInReflection")
     Rating = apps.get_model("tending", "Rating")
     Party = apps.get_model("alliances", "Party")
     for checkin in CheckIn.objects.filter(completed_at__isnull=False).iterator():
-        current = Party.objects.filter(alliance_id=checkin.alliance_id, left_at__isnull=True)
-        raters = set(
-            Rating.objects.filter(checkin=checkin, party__in=current).values_list(
-                "party_id", flat=True
-            )
-        )
+        spans = {
+            party.pk: (party.joined_at, party.left_at)
+            for party in Party._base_manager.filter(alliance_id=checkin.alliance_id)
+        }
+        raters = set(Rating.objects.filter(checkin=checkin).values_list("party_id", flat=True))
         shared = dict(
             CheckInReflection.objects.filter(checkin=checkin, shared_at__isnull=False)
             .values_list("party_id", "shared_at")
         )
-        if len(raters) >= 2 and raters <= set(shared):
-            checkin.reflections_revealed_at = max(shared[pk] for pk in raters)
-            checkin.save(update_fields=["reflections_revealed_at"])
-            checkin.revealed_to.set(raters)
+        # At the instant of a departure, shares made at that instant come first.
+        moments = [(checkin.completed_at, False)] + [(at, False) for at in shared.values()]
+        moments += [(left, True) for _, left in spans.values() if left is not None]
+        for moment, departing in sorted(m for m in moments if m[0] >= checkin.completed_at):
+            there = {
+                pk
+                for pk in raters
+                if pk in spans
+                and (
+                    spans[pk][1] is None
+                    or spans[pk][1] > moment
+                    or (spans[pk][1] == moment and not departing)
+                )
+            }
+            done = {pk for pk, at in shared.items() if at <= moment}
+            if len(there) >= 2 and there <= done:
+                checkin.reflections_revealed_at = moment
+                checkin.save(update_fields=["reflections_revealed_at"])
+                checkin.revealed_to.set(there)
+                break
 
 
 class Migration(migrations.Migration):
@@ -44,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='checkin',
             name='revealed_to',
-            field=models.ManyToManyField(blank=True, help_text='The parties the reflections reveal joins.', related_name='+', to='alliances.party'),
+            field=models.ManyToManyField(blank=True, help_text='The parties whose shared reflections were revealed to each other.', related_name='+', to='alliances.party'),
         ),
         migrations.RunPython(record_past_reveals, migrations.RunPython.noop),
     ]
