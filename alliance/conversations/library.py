@@ -7,7 +7,10 @@ a prompt carries a variant per family of kinds.
 
 from dataclasses import dataclass, field
 
-from alliance.alliances.models import Kind
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from alliance.alliances.models import ROLE_SUGGESTIONS, Kind
 from alliance.terms.models import Category
 
 FAMILIES: dict[str, str] = {
@@ -228,6 +231,57 @@ GROUNDWORK: dict[str, str] = {
         "we hope for, listen first, and then agree on how we will work together."
     ),
 }
+
+# The design conversation's opening from the other side of a relationship with a lead
+# role (the client to a coach, the report to a manager): the texts above speak as the
+# coach, the manager, the consultant or the mentor.
+GROUNDWORK_OTHER_SIDE: dict[str, str | Promise] = {
+    Kind.COACHING: _(
+        "I want our coaching to work well for me and for you. Before we go further, I'd "
+        "like each of us to say what we hope for and what we need from these sessions: "
+        "first on our own, then together, so we can agree on how we will work."
+    ),
+    Kind.MANAGER_REPORT: _(
+        "I'd like our working relationship to work well for both of us. Could we each "
+        "reflect on what helps us do our best work, how we like to hear from each other "
+        "and what to do when things get hard, and then agree on it together?"
+    ),
+    Kind.CONSULTING: _(
+        "I want this engagement to go well on both sides. Before the work gets going, "
+        "let's each say what we expect, how we like to communicate and what could get in "
+        "the way, and then agree on how we will run it."
+    ),
+    Kind.MENTORING: _(
+        "I want to make the most of this mentorship and keep it good for both of us. Let's "
+        "each write down what we hope for and how we like to work, then agree on a few "
+        "things we will both keep."
+    ),
+}
+
+# Check-ins and redesigns open the same way whoever proposes them.
+GROUNDWORK_CHECKIN = _(
+    "I'd like us to look at how our alliance is working. Let's each rate the terms we "
+    "agreed and reflect on our own first, then compare notes and decide together whether "
+    "to keep it as it is or change it."
+)
+GROUNDWORK_REDESIGN = _(
+    "Some of what we agreed is not working as we hoped. Let's each reflect first on what "
+    "we want to change and why, then agree on new terms together. What works stays."
+)
+
+
+def groundwork_for(*, alliance_kind: str, stake_kind: str, role: str) -> str:
+    """The default opening of a conversation, in the voice of the person proposing it:
+    `role` is their role label in the alliance."""
+    if stake_kind == "checkin":
+        return str(GROUNDWORK_CHECKIN)
+    if stake_kind == "redesign":
+        return str(GROUNDWORK_REDESIGN)
+    lead_role = ROLE_SUGGESTIONS.get(alliance_kind, [""])[0]
+    if alliance_kind in GROUNDWORK_OTHER_SIDE and role.strip().casefold() != lead_role:
+        return str(GROUNDWORK_OTHER_SIDE[alliance_kind])
+    return GROUNDWORK.get(alliance_kind, GROUNDWORK[Kind.OTHER])
+
 
 DISTRACTION_NOTE = (
     "Please keep this time free of distractions: notifications off, no other work open."

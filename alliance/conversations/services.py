@@ -13,7 +13,7 @@ from alliance.alliances.models import Alliance, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record
 from alliance.conversations.calendar import stake_ics
-from alliance.conversations.library import GROUNDWORK, PROMPTS, THEME_LABELS
+from alliance.conversations.library import PROMPTS, THEME_LABELS, groundwork_for
 from alliance.conversations.models import (
     AlliancePrompt,
     CandidateTime,
@@ -59,8 +59,21 @@ class ReflectionConflict(Exception):
         self.current = current
 
 
-def default_groundwork(alliance: Alliance) -> str:
-    return GROUNDWORK.get(alliance.kind, GROUNDWORK["other"])
+def default_groundwork(party: Party, stake_kind: str = StakeKind.DESIGN) -> str:
+    """How a conversation `party` proposes opens by default, in their own voice."""
+    return groundwork_for(
+        alliance_kind=party.alliance.kind, stake_kind=stake_kind, role=party.role_label
+    )
+
+
+def _groundwork_for_kind(party: Party, stake_kind: str, typed: str) -> str:
+    """What the proposer kept in the groundwork box: their own words, or, when they left
+    the default of another kind of conversation untouched, the default of this one."""
+    text = typed.strip()
+    defaults = {default_groundwork(party, kind) for kind in StakeKind.values}
+    if not text or text in defaults:
+        return default_groundwork(party, stake_kind)
+    return text
 
 
 # Prompts ---------------------------------------------------------------------------------
@@ -217,7 +230,7 @@ def stake_plant(
         duration_minutes=duration_minutes,
         location=location.strip()[:300],
         note=note.strip(),
-        groundwork=groundwork.strip() or default_groundwork(alliance),
+        groundwork=_groundwork_for_kind(party, kind, groundwork),
     )
     candidates = CandidateTime.objects.bulk_create(
         CandidateTime(stake=stake, starts_at=t) for t in chosen
@@ -368,6 +381,8 @@ def stake_reschedule(*, party: Party, stake_id: int, starts_at: datetime | None)
 
 @transaction.atomic
 def stake_cancel(*, party: Party, stake_id: int) -> Stake:
+    """Call a conversation off: a scheduled one leaves everyone's calendar (a CANCEL),
+    a proposed one is withdrawn and the others are told."""
     stake = _stake(party, stake_id)
     if stake.state == StakeState.CANCELLED:
         return stake
@@ -384,6 +399,17 @@ def stake_cancel(*, party: Party, stake_id: int) -> Stake:
     parties = _parties(stake.alliance_id)
     if was_scheduled:
         _send_calendar(stake, parties, "stake_cancelled", "CANCEL")
+    else:
+        # A proposal reached the others as an email with its times (no calendar entry):
+        # they hear it is off, so nobody keeps those times free for nothing.
+        for other in parties:
+            if other.pk != party.pk:
+                send_templated(
+                    EmailKind.CONVERSATION,
+                    template="stake_withdrawn",
+                    to=other.user,
+                    context={"stake": stake, "viewer": other.user, "actor": party.user.name},
+                )
     return stake
 
 

@@ -22,8 +22,8 @@ from alliance.conversations.forms import (
     StakeForm,
     TimesForm,
 )
-from alliance.conversations.library import DISTRACTION_NOTE, GROUNDWORK, THEMES
-from alliance.conversations.models import StakeState
+from alliance.conversations.library import DISTRACTION_NOTE, THEMES
+from alliance.conversations.models import StakeKind, StakeState
 from alliance.feedback.coach import review
 from alliance.lib.forms import id_param
 from alliance.lib.web import attempt, flash_errors
@@ -51,7 +51,10 @@ def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
     alliance = party.alliance
     form = StakeForm(
         request.POST or None,
-        initial={"groundwork": services.default_groundwork(alliance), "note": DISTRACTION_NOTE},
+        initial={"groundwork": services.default_groundwork(party), "note": DISTRACTION_NOTE},
+    )
+    form.fields["groundwork"].widget.attrs.update(
+        {f"data-default-{kind}": services.default_groundwork(party, kind) for kind in StakeKind}
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -75,7 +78,7 @@ def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
     return render(
         request,
         "conversations/stake_form.html",
-        {"alliance": alliance, "form": form, "groundwork_by_kind": GROUNDWORK},
+        {"alliance": alliance, "form": form},
         status=400 if form.errors else 200,
     )
 
