@@ -34,7 +34,11 @@ def _back(party: Party) -> HttpResponse:
 def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
     rhythm = selectors.care_for(party.alliance).rhythm
     initial = RhythmForm.default_initial()
-    if rhythm is not None:
+    suggested = None
+    if rhythm is None:
+        # The first rhythm: offer the one the terms agreed, for the person to confirm.
+        initial, suggested = selectors.rhythm_form_initial(party.alliance, request.user, initial)
+    else:
         # Offer the rhythm as it stands: its next date (the first may have passed) and
         # its own rule, so changing only the time keeps everything else.
         next_local = (
@@ -65,7 +69,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
     return render(
         request,
         "tending/rhythm.html",
-        {"alliance": party.alliance, "form": form, "rhythm": rhythm},
+        {"alliance": party.alliance, "form": form, "rhythm": rhythm, "suggested": suggested},
         status=400 if form.errors else 200,
     )
 
