@@ -128,6 +128,12 @@ class Care:
         )
 
     @property
+    def checkin_early(self) -> bool:
+        """Checking in now would come before a scheduled check-in: ask whether it takes
+        that one's place or comes on top of it."""
+        return self.open_checkin is None and self.next_at is not None and self.next_at > self.at
+
+    @property
     def needs_tending(self) -> bool:
         return bool(self.signals) or self.redesign is not None
 

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +17,7 @@ from alliance.tending.forms import (
     CalendarFeedForm,
     CheckInForm,
     CloseForm,
+    EarlyCheckInForm,
     PolicyForm,
     ResolveForm,
     RhythmForm,
@@ -75,13 +78,42 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
 
 
 @party_required
-@require_POST
 def checkin_start(request: HttpRequest, party: Party) -> HttpResponse:
+    """Open a check-in. Before the next scheduled one, first ask whether this one takes
+    its place or comes on top of it; once it is due, nothing is asked."""
+    care = selectors.care_for(party.alliance)
+    if request.method != "POST" and not care.checkin_early:
+        if care.open_checkin is not None:
+            return redirect(
+                "checkin_detail", alliance_id=party.alliance_id, checkin_id=care.open_checkin.pk
+            )
+        return _back(party)
+    form = EarlyCheckInForm(request.POST if "when" in request.POST else None)
+    if care.checkin_early and not form.is_valid():
+        # Asked, or answered with neither choice: ask (again), nothing is opened.
+        return render(
+            request,
+            "tending/checkin_early.html",
+            {"alliance": party.alliance, "form": form, "next_at": care.next_at},
+            status=400 if form.is_bound else 200,
+        )
+    extra = care.checkin_early and form.cleaned_data["when"] == "extra"
     try:
-        checkin = services.checkin_start(party=party)
+        checkin = services.checkin_start(party=party, extra=extra)
     except ValidationError as error:
         flash_errors(request, error)
         return _back(party)
+    if care.checkin_early and care.next_at is not None:
+        when = formats.date_format(localtime(care.next_at), "l j F Y, H:i")
+        if checkin.due_at is None:
+            messages.success(
+                request, _("An extra check-in: the next one stays on %(when)s.") % {"when": when}
+            )
+        else:
+            messages.success(
+                request,
+                _("This check-in takes the place of the one on %(when)s.") % {"when": when},
+            )
     return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin.pk)
 
 
