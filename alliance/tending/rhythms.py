@@ -205,6 +205,15 @@ class RhythmSuggestion:
         )
         return fields
 
+    def matches(self, rule: str, at_time: time) -> bool:
+        """Whether a rhythm of `rule` at `at_time` is already this one (as far as the words
+        say: a weekday of a weekly rhythm, or an unnamed day of the month, fits any)."""
+        if self.at_time is not None and self.at_time != at_time:
+            return False
+        if self.repeat == "monthday" and self.monthday is None:
+            return "BYMONTHDAY=" in rule
+        return rule_fields(rule) == rule_fields(self.rule())
+
     def describe(self) -> str:
         words = rule_describe(self.rule())
         if self.repeat == "weeks" and self.weekday is not None:

@@ -37,11 +37,15 @@ def _back(party: Party) -> HttpResponse:
 def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
     rhythm = selectors.care_for(party.alliance).rhythm
     initial = RhythmForm.default_initial()
-    suggested = None
-    if rhythm is None:
-        # The first rhythm: offer the one the terms agreed, for the person to confirm.
+    suggested = other = None
+    if rhythm is None or request.GET.get("from") == "terms":
+        # The first rhythm, or asked for: offer the one the terms agreed, to confirm.
         initial, suggested = selectors.rhythm_form_initial(party.alliance, request.user, initial)
-    else:
+    if rhythm is not None and suggested is None:
+        read = selectors.rhythm_from_terms(party.alliance)
+        other = (
+            None if read is None or read.suggestion.matches(rhythm.rule, rhythm.at_time) else read
+        )
         # Offer the rhythm as it stands: its next date (the first may have passed) and
         # its own rule, so changing only the time keeps everything else.
         next_local = (
@@ -49,8 +53,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
             if rhythm.next_at
             else rhythm.starts_on
         )
-        initial = {
-            **initial,
+        initial |= {
             "starts_on": next_local,
             "at_time": rhythm.at_time,
             **rule_fields(rhythm.rule),
@@ -72,7 +75,13 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
     return render(
         request,
         "tending/rhythm.html",
-        {"alliance": party.alliance, "form": form, "rhythm": rhythm, "suggested": suggested},
+        {
+            "alliance": party.alliance,
+            "form": form,
+            "rhythm": rhythm,
+            "suggested": suggested,
+            "other": other,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -68,3 +68,32 @@ def test_a_rhythm_already_set_is_offered_as_it_stands(ratified):
     assert "Suggested from your term" not in html
     assert 'name="interval" value="4"' in html
     assert Rhythm.objects.get().next_at == datetime.fromisoformat("2025-04-03T11:00+00:00")
+
+
+def test_a_rhythm_unlike_the_terms_is_kept_and_the_terms_offered_on_request(ratified):
+    services.rhythm_set(
+        party=ratified.coach_party,
+        starts_on=date(2025, 4, 3),
+        at_time=time(11),
+        rule=rule_build(repeat="weeks", interval=4),
+    )
+    url = f"/alliances/{ratified.alliance.pk}/rhythm/"
+    html = login(ratified.coach).get(url).content.decode()
+    assert "Your term “We meet every other Tuesday.” reads as every 2 weeks on Tuesday." in html
+    assert 'href="?from=terms"' in html
+    offered = login(ratified.coach).get(url + "?from=terms").content.decode()
+    assert "Suggested from your term" in offered
+    assert 'name="interval" value="2"' in offered
+    assert 'value="2025-03-25"' in offered
+
+
+def test_a_rhythm_like_the_terms_offers_nothing_more(ratified):
+    services.rhythm_set(
+        party=ratified.coach_party,
+        starts_on=date(2025, 3, 25),
+        at_time=time(11),
+        rule=rule_build(repeat="weeks", interval=2),
+    )
+    html = login(ratified.coach).get(f"/alliances/{ratified.alliance.pk}/rhythm/").content.decode()
+    assert "reads as" not in html
+    assert "Suggested from your term" not in html
