@@ -107,3 +107,16 @@ def test_no_question_without_a_planned_check_in(ratified):
     response = login(ratified.client).post(f"/alliances/{ratified.alliance.pk}/checkins/new/")
     assert response.status_code == 302
     assert CheckIn.objects.get().due_at is None
+
+
+def test_the_check_in_page_says_which_planned_check_in_it_is(planned):
+    replacing = services.checkin_start(party=planned.coach_party)
+    url = f"/alliances/{planned.alliance.pk}/checkins/{replacing.pk}/"
+    html = login(planned.client).get(url).content.decode()
+    assert "It is the check-in planned for Tuesday 25 March 2025, 10:00." in html
+
+
+def test_an_extra_check_in_page_claims_no_planned_date(planned):
+    extra = services.checkin_start(party=planned.coach_party, extra=True)
+    url = f"/alliances/{planned.alliance.pk}/checkins/{extra.pk}/"
+    assert "It is the check-in planned for" not in login(planned.client).get(url).content.decode()
