@@ -232,7 +232,7 @@ def _number(word: str) -> int:
 def _time_in(text: str) -> tuple[time | None, str]:
     """A time of day written in `text`, and the text without it."""
     patterns = [
-        r"\b(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)",
+        r"\b(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?![a-z])",
         r"\bat\s+(\d{1,2})(?:[:.](\d{2}))?\b" + _NOT_TIME + r"()",
         r"\b(\d{1,2})[:.](\d{2})\b()",
     ]
@@ -297,6 +297,8 @@ def rhythm_suggest(text: str) -> RhythmSuggestion | None:
             if not 1 <= monthday <= 28:
                 return None
             return RhythmSuggestion("monthday", monthday=monthday, at_time=at_time)
+    if re.search(r"\b(?:three|four|\d+)\s+times\s+(?:a|per|each)\s+month\b", text):
+        return None
     # Quarterly, every six months, once a year.
     if re.search(r"\b(?:quarterly|every\s+quarter|once\s+a\s+quarter)\b", text):
         return weeks(13)
