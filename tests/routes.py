@@ -109,7 +109,7 @@ ROUTES: dict[str, Route] = {
         },
     ),
     "checkin_list": Route("alliance"),
-    "checkin_start": Route("alliance"),
+    "checkin_start": Route("alliance", lambda s: {"when": "extra"}),
     "checkin_detail": Route(
         "alliance",
         lambda s: {

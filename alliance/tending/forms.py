@@ -2,6 +2,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from alliance.lib.clock import now
 from alliance.tending.models import Outcome
@@ -58,6 +59,17 @@ class RhythmForm(forms.Form):
             weekday=data.get("weekday") or "MO",
             monthday=data.get("monthday") or 1,
         )
+
+
+class EarlyCheckInForm(forms.Form):
+    """Before the next scheduled check-in: does checking in now take its place?"""
+
+    when = forms.ChoiceField(
+        choices=[
+            ("replace", _("Instead of the next check-in")),
+            ("extra", _("As an extra check-in")),
+        ]
+    )
 
 
 class CheckInForm(forms.Form):

@@ -4,6 +4,8 @@ Occurrences are computed in the rhythm's own time zone on naive local times, the
 aware: a 10:00 check-in stays at 10:00 local time across daylight-saving changes.
 """
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -111,3 +113,224 @@ def first_occurrence(*, rule: str, starts_on: date, at_time: time, time_zone: st
         return starts_on
     start = datetime.combine(starts_on, at_time)
     return rrulestr(rule, dtstart=start).after(start, inc=True).date()
+
+
+# Reading a rhythm from the words of a term: own rules over plain English, no model. The
+# result is only ever a suggestion the person confirms in the rhythm form.
+
+_DAY_NAMES = {name.lower(): code for code, name in WEEKDAYS.items()}
+_WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "other": 2,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "6th": 6,
+}
+_NUMBER = r"(\d{1,2}|" + "|".join(_NUMBERS) + r")"
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
+_ORDINALS |= {"fourth": 4, "4th": 4, "last": -1, "final": -1}
+_ORDINAL = r"(first|1st|second|2nd|third|3rd|fourth|4th|last|final)"
+_EACH_MONTH = r"(?:of|in)\s+(?:the|each|every|a)\s+month|each\s+month|every\s+month|monthly"
+# Rhythms the form can only take in weeks: these come out exact to within a day or two.
+_MONTHS_AS_WEEKS = {3: 13, 6: 26, 12: 52}
+_NOT_TIME = r"(?!\s*(?:weeks?|days?|months?|years?|times?|st|nd|rd|th)\b)"
+
+
+@dataclass(frozen=True)
+class RhythmSuggestion:
+    """A rhythm read from a term, in the rhythm form's own fields (see `rule_build`).
+
+    `weekday` is the day to meet on: the form's weekday for a monthly "weekday" rhythm,
+    the day the first check-in falls on for a weekly one. `monthday` None means "once a
+    month" with no day named. `at_time` None means no time was written."""
+
+    repeat: str
+    interval: int = 1
+    ordinal: int = 1
+    weekday: str | None = None
+    monthday: int | None = None
+    at_time: time | None = None
+
+    def rule(self, monthday: int = 1) -> str:
+        return rule_build(
+            repeat=self.repeat,
+            interval=self.interval,
+            ordinal=self.ordinal,
+            weekday=self.weekday or "MO",
+            monthday=self.monthday or monthday,
+        )
+
+    def initial(self, today: date) -> dict[str, object]:
+        """The form's initial data for this suggestion, its first check-in after `today`."""
+        fields: dict[str, object] = {"repeat": self.repeat}
+        if self.at_time is not None:
+            fields["at_time"] = self.at_time
+        if self.repeat == "weeks":
+            fields["interval"] = self.interval
+            starts_on = today + timedelta(weeks=self.interval)
+            if self.weekday is not None:
+                ahead = (list(WEEKDAYS).index(self.weekday) - today.weekday() - 1) % 7 + 1
+                starts_on = today + timedelta(days=ahead)
+            fields["starts_on"] = starts_on
+            return fields
+        monthday = min((today + timedelta(weeks=4)).day, 28)
+        if self.repeat == "weekday":
+            fields |= {"ordinal": self.ordinal, "weekday": self.weekday}
+        else:
+            fields["monthday"] = self.monthday or monthday
+        fields["starts_on"] = first_occurrence(
+            rule=self.rule(monthday),
+            starts_on=today + timedelta(days=1),
+            at_time=self.at_time or time(10),
+            time_zone="UTC",
+        )
+        return fields
+
+    def matches(self, rule: str, at_time: time) -> bool:
+        """Whether a rhythm of `rule` at `at_time` is already this one (as far as the words
+        say: a weekday of a weekly rhythm, or an unnamed day of the month, fits any)."""
+        if self.at_time is not None and self.at_time != at_time:
+            return False
+        if self.repeat == "monthday" and self.monthday is None:
+            return "BYMONTHDAY=" in rule
+        return rule_fields(rule) == rule_fields(self.rule())
+
+    def describe(self) -> str:
+        words = rule_describe(self.rule())
+        if self.repeat == "weeks" and self.weekday is not None:
+            words += f" on {WEEKDAYS[self.weekday]}"
+        if self.repeat == "monthday" and self.monthday is None:
+            words = "every month"
+        if self.at_time is not None:
+            words += f" at {self.at_time:%H:%M}"
+        return words
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBERS[word]
+
+
+def _time_in(text: str) -> tuple[time | None, str]:
+    """A time of day written in `text`, and the text without it."""
+    patterns = [
+        r"\b(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?![a-z])",
+        r"\bat\s+(\d{1,2})(?:[:.](\d{2}))?\b" + _NOT_TIME + r"()",
+        r"\b(\d{1,2})[:.](\d{2})\b()",
+    ]
+    for pattern in patterns:
+        found = re.search(pattern, text)
+        if found is None:
+            continue
+        hour, minute = int(found[1]), int(found[2] or 0)
+        half = found[3].replace(".", "")
+        if half and not 1 <= hour <= 12:
+            return None, text
+        if half == "pm" and hour != 12:
+            hour += 12
+        if half == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            return None, text
+        return time(hour, minute), text[: found.start()] + " " + text[found.end() :]
+    if re.search(r"\b(?:at\s+)?(?:noon|midday)\b", text):
+        return time(12), re.sub(r"\b(?:at\s+)?(?:noon|midday)\b", " ", text)
+    return None, text
+
+
+def _weekday_in(text: str) -> str | bool | None:
+    """The one weekday named in `text`, None if none, False if several."""
+    days = {_DAY_NAMES[name] for name in re.findall(r"\b" + _WEEKDAY + r"\b", text)}
+    if len(days) > 1:
+        return False
+    return days.pop() if days else None
+
+
+def rhythm_suggest(text: str) -> RhythmSuggestion | None:
+    """The rhythm a term's words describe, in the rhythm form's fields; None when the
+    words say no rhythm the form can hold ("we talk when needed", "twice a week")."""
+    text = " ".join(text.lower().replace("-", " ").replace("\u2019", "'").split())
+    at_time, text = _time_in(text)
+    day = _weekday_in(text)
+    if day is False:
+        return None
+    weekday = day if isinstance(day, str) else None
+
+    def weeks(interval: int) -> RhythmSuggestion | None:
+        if not 1 <= interval <= 52:
+            return None
+        return RhythmSuggestion("weeks", interval=interval, weekday=weekday, at_time=at_time)
+
+    # The second Tuesday of the month, the last Friday of every month.
+    found = re.search(rf"\b{_ORDINAL}\s+{_WEEKDAY}\s*(?:{_EACH_MONTH})\b", text)
+    if found:
+        return RhythmSuggestion(
+            "weekday",
+            ordinal=_ORDINALS[found[1]],
+            weekday=_DAY_NAMES[found[2]],
+            at_time=at_time,
+        )
+    monthly = re.search(rf"\b(?:{_EACH_MONTH}|once\s+a\s+month|a\s+month|per\s+month)\b", text)
+    # On the 15th of each month, monthly on the 1st.
+    if monthly:
+        found = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)\b", text)
+        if found:
+            monthday = int(found[1])
+            if not 1 <= monthday <= 28:
+                return None
+            return RhythmSuggestion("monthday", monthday=monthday, at_time=at_time)
+    if re.search(r"\b(?:three|four|\d+)\s+times\s+(?:a|per|each)\s+month\b", text):
+        return None
+    # Quarterly, every six months, once a year.
+    if re.search(r"\b(?:quarterly|every\s+quarter|once\s+a\s+quarter)\b", text):
+        return weeks(13)
+    if re.search(r"\b(?:yearly|annually|every\s+year|once\s+a\s+year)\b", text):
+        return weeks(52)
+    if re.search(r"\btwice\s+a\s+year\b", text):
+        return weeks(26)
+    found = re.search(rf"\bevery\s+{_NUMBER}\s+months?\b", text)
+    if found:
+        months = _MONTHS_AS_WEEKS.get(_number(found[1]))
+        return weeks(months) if months else None
+    if re.search(r"\b(?:every\s+other\s+month|bi\s?monthly)\b", text):
+        return None
+    if re.search(r"\btwice\s+a\s+month\b", text):
+        return weeks(2)
+    if monthly:
+        return RhythmSuggestion("monthday", at_time=at_time)
+    # Every two weeks, every second Tuesday, fortnightly.
+    if re.search(r"\b(?:fortnightly|fortnight|bi\s?weekly)\b", text):
+        return weeks(2)
+    found = re.search(rf"\bevery\s+{_NUMBER}\s+(?:weeks?\b|{_WEEKDAY}\b)", text)
+    if found:
+        return weeks(_number(found[1]))
+    if re.search(r"\b(?:twice|three\s+times)\s+a\s+week\b|\bdaily\b|\bevery\s+day\b", text):
+        return None
+    if re.search(r"\b(?:weekly|every\s+week|each\s+week|once\s+a\s+week|per\s+week)\b", text):
+        return weeks(1)
+    # Every Tuesday, on Mondays, each Friday.
+    if weekday is not None and re.search(
+        rf"\b(?:every|each)\s+{_WEEKDAY}\b|\b(?:monday|tuesday|wednesday|thursday|friday|"
+        r"saturday|sunday)s\b",
+        text,
+    ):
+        return weeks(1)
+    return None

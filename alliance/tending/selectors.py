@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 
 from alliance.alliances.models import Alliance, Party
 from alliance.lib.clock import now
+from alliance.lib.dates import zone_or_utc
 from alliance.tending.models import (
     CheckIn,
     CheckInReflection,
@@ -22,7 +23,41 @@ from alliance.tending.models import (
     SignalPolicy,
     SignalState,
 )
-from alliance.tending.rhythms import rule_describe
+from alliance.tending.rhythms import RhythmSuggestion, rhythm_suggest, rule_describe
+from alliance.terms.models import Category
+
+
+@dataclass(frozen=True)
+class TermRhythm:
+    """A rhythm read from a ratified term, to offer in the rhythm form."""
+
+    term_text: str
+    suggestion: RhythmSuggestion
+
+
+def rhythm_from_terms(alliance: Alliance) -> TermRhythm | None:
+    """The rhythm the version in force agreed, read from its first "rhythm and touch
+    points" term whose words describe one; None when none does."""
+    version = alliance.current_version
+    for term in version.snapshot["terms"] if version else []:
+        if term.get("category") != Category.RHYTHM:
+            continue
+        suggestion = rhythm_suggest(term.get("text", ""))
+        if suggestion is not None:
+            return TermRhythm(term["text"], suggestion)
+    return None
+
+
+def rhythm_form_initial(
+    alliance: Alliance, user: Any, base: dict[str, Any]
+) -> tuple[dict[str, Any], TermRhythm | None]:
+    """The rhythm form's initial data with the rhythm read from the terms over `base`,
+    its first check-in after today in `user`'s time zone, and where it was read from."""
+    read = rhythm_from_terms(alliance)
+    if read is None:
+        return base, None
+    today = now().astimezone(zone_or_utc(user.time_zone)).date()
+    return {**base, **read.suggestion.initial(today)}, read
 
 
 def care_prefetches(prefix: str = "") -> list[str | Prefetch[Any]]:
@@ -91,6 +126,12 @@ class Care:
         return self.open_checkin is not None or (
             self.next_at is not None and self.next_at <= self.at
         )
+
+    @property
+    def checkin_early(self) -> bool:
+        """Checking in now would come before a scheduled check-in: ask whether it takes
+        that one's place or comes on top of it."""
+        return self.open_checkin is None and self.next_at is not None and self.next_at > self.at
 
     @property
     def needs_tending(self) -> bool:

@@ -134,11 +134,13 @@ def _check_window(starts_on: date, zone: ZoneInfo) -> None:
 
 
 @transaction.atomic
-def checkin_start(*, party: Party) -> CheckIn:
+def checkin_start(*, party: Party, extra: bool = False) -> CheckIn:
     """Open a check-in of the version in force, or return the one already open.
 
-    It answers the rhythm's next scheduled check-in, so checking in early still moves the
-    rhythm on to the date after that one.
+    It answers the rhythm's next scheduled check-in, so closing it moves the rhythm on to
+    the date after that one; early, `extra` makes it one more check-in instead, and the
+    next scheduled one stays where it is. Once that one is due, a check-in answers it
+    whatever `extra` says.
     """
     alliance = _lock_alliance(party)
     if alliance.current_version is None:
@@ -147,10 +149,12 @@ def checkin_start(*, party: Party) -> CheckIn:
     if current is not None:
         return current
     rhythm = Rhythm.objects.filter(alliance=alliance).first()
+    next_at = rhythm.next_at if rhythm else None
+    extra = extra and next_at is not None and next_at > now()
     checkin = CheckIn.objects.create(
         alliance=alliance,
         version=alliance.current_version,
-        due_at=rhythm.next_at if rhythm else None,
+        due_at=None if extra else next_at,
         opened_by=party.user,
     )
     event_record(
@@ -158,6 +162,7 @@ def checkin_start(*, party: Party) -> CheckIn:
         actor=party.user,
         kind=TendingEvent.CHECKIN_STARTED,
         version=alliance.current_version.number,
+        **({"extra": True} if extra else {}),
     )
     return checkin
 
@@ -324,7 +329,8 @@ def checkins_settle(party: Party) -> None:
 def checkin_close(*, party: Party, checkin_id: int, outcome: str) -> CheckIn:
     """Record what the parties chose: keep the version as it is, or redesign it.
 
-    Either way the rhythm moves on to the first check-in after this one. A redesign leaves
+    Either way the rhythm moves on to the first check-in after the one this answered (an
+    extra check-in answered none and leaves the next where it is). A redesign leaves
     the draft as it is; the terms rated "needs tending" are marked until the next version.
     """
     alliance = _lock_alliance(party)
@@ -340,7 +346,15 @@ def checkin_close(*, party: Party, checkin_id: int, outcome: str) -> CheckIn:
     if closed != 1:
         raise ValidationError("Someone closed this check-in just now.")
     rhythm = Rhythm.objects.filter(alliance=alliance).first()
-    if rhythm is not None:
+    # A check-in that answered no scheduled date (an extra one) leaves the next one where
+    # it is, unless that date has passed meanwhile.
+    keeps_next = (
+        checkin.due_at is None
+        and rhythm is not None
+        and rhythm.next_at is not None
+        and rhythm.next_at > now()
+    )
+    if rhythm is not None and not keeps_next:
         rhythm.next_at = rhythm_next(rhythm, max(now(), checkin.due_at or now()))
         rhythm.save(update_fields=["next_at"])
     event_record(

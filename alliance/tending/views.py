@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +17,7 @@ from alliance.tending.forms import (
     CalendarFeedForm,
     CheckInForm,
     CloseForm,
+    EarlyCheckInForm,
     PolicyForm,
     ResolveForm,
     RhythmForm,
@@ -34,7 +37,15 @@ def _back(party: Party) -> HttpResponse:
 def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
     rhythm = selectors.care_for(party.alliance).rhythm
     initial = RhythmForm.default_initial()
-    if rhythm is not None:
+    suggested = other = None
+    if rhythm is None or request.GET.get("from") == "terms":
+        # The first rhythm, or asked for: offer the one the terms agreed, to confirm.
+        initial, suggested = selectors.rhythm_form_initial(party.alliance, request.user, initial)
+    if rhythm is not None and suggested is None:
+        read = selectors.rhythm_from_terms(party.alliance)
+        other = (
+            None if read is None or read.suggestion.matches(rhythm.rule, rhythm.at_time) else read
+        )
         # Offer the rhythm as it stands: its next date (the first may have passed) and
         # its own rule, so changing only the time keeps everything else.
         next_local = (
@@ -42,8 +53,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
             if rhythm.next_at
             else rhythm.starts_on
         )
-        initial = {
-            **initial,
+        initial |= {
             "starts_on": next_local,
             "at_time": rhythm.at_time,
             **rule_fields(rhythm.rule),
@@ -65,19 +75,54 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
     return render(
         request,
         "tending/rhythm.html",
-        {"alliance": party.alliance, "form": form, "rhythm": rhythm},
+        {
+            "alliance": party.alliance,
+            "form": form,
+            "rhythm": rhythm,
+            "suggested": suggested,
+            "other": other,
+        },
         status=400 if form.errors else 200,
     )
 
 
 @party_required
-@require_POST
 def checkin_start(request: HttpRequest, party: Party) -> HttpResponse:
+    """Open a check-in. Before the next scheduled one, first ask whether this one takes
+    its place or comes on top of it; once it is due, nothing is asked."""
+    care = selectors.care_for(party.alliance)
+    if request.method != "POST" and not care.checkin_early:
+        if care.open_checkin is not None:
+            return redirect(
+                "checkin_detail", alliance_id=party.alliance_id, checkin_id=care.open_checkin.pk
+            )
+        return _back(party)
+    form = EarlyCheckInForm(request.POST if "when" in request.POST else None)
+    if care.checkin_early and not form.is_valid():
+        # Asked, or answered with neither choice: ask (again), nothing is opened.
+        return render(
+            request,
+            "tending/checkin_early.html",
+            {"alliance": party.alliance, "form": form, "next_at": care.next_at},
+            status=400 if form.is_bound else 200,
+        )
+    extra = care.checkin_early and form.cleaned_data["when"] == "extra"
     try:
-        checkin = services.checkin_start(party=party)
+        checkin = services.checkin_start(party=party, extra=extra)
     except ValidationError as error:
         flash_errors(request, error)
         return _back(party)
+    if care.checkin_early and care.next_at is not None:
+        when = formats.date_format(localtime(care.next_at), "l j F Y, H:i")
+        if checkin.due_at is None:
+            messages.success(
+                request, _("An extra check-in: the next one stays on %(when)s.") % {"when": when}
+            )
+        else:
+            messages.success(
+                request,
+                _("This check-in takes the place of the one on %(when)s.") % {"when": when},
+            )
     return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin.pk)
 
 

@@ -43,6 +43,8 @@ def test_check_in_signal_and_health_chart(live_server, browser, screenshots, set
     assert shown in ana.locator("#care").inner_text()
 
     # Both check in now; Ben says the email term needs tending.
+    ana.get_by_role("link", name="Check in now").click()
+    ana.get_by_label("Instead of the next check-in").check()
     ana.get_by_role("button", name="Check in now").click()
     checkin_url = ana.url
     for score in ana.locator("input[value=well]").all():
