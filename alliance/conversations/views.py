@@ -253,8 +253,12 @@ def stake_counter(request: HttpRequest, party: Party, stake_id: int) -> HttpResp
                 _("Your times are proposed. The others are told and choose among them."),
             )
             return _to_conversation(party, stake_id)
-    # Show the page again with the typed times still in their boxes.
     context = _detail_context(party, stake_id, request)
+    if context["stake"].state != StakeState.PROPOSED:
+        # The times are settled (or the proposal withdrawn): there is no form to go back to.
+        flash_errors(request, form)
+        return _to_conversation(party, stake_id)
+    # Show the page again with the typed times still in their boxes.
     context.update(counter_form=form, counter_open=True)
     return render(request, "conversations/detail.html", context, status=400)
 
