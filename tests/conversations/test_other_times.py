@@ -1,16 +1,20 @@
 """None of these times suit me: a party declines every time offered and proposes others."""
 
+import importlib
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core import mail
 from django.core.exceptions import ValidationError
 
 from alliance.alliances.models import Event
 from alliance.conversations import services
 from alliance.conversations.models import CandidateTime, StakeState, TimeAnswer
+from alliance.conversations.selectors import proposal_thread
+from alliance.lib.clock import now
 from tests.conftest import login
 from tests.conversations.factories import plant, soon
 from tests.factories import join, make_alliance, make_user
@@ -231,3 +235,17 @@ def test_an_outsider_or_another_alliance_cannot_propose_times(cast):
     )
     assert response.status_code == 404
     assert not CandidateTime.objects.filter(starts_at=soon(9)).exists()
+
+
+def test_the_migration_gives_earlier_times_to_whoever_planted_the_stake(cast):
+    migration = importlib.import_module(
+        "alliance.conversations.migrations.0005_candidate_proposed_by"
+    )
+    stake = plant(cast.coach_party)
+    CandidateTime.objects.update(proposed_by=None, proposed_at=now() + timedelta(days=1))
+    migration.times_are_the_planters(django_apps, None)
+    assert {(c.proposed_by, c.proposed_at) for c in stake.candidates.all()} == {
+        (cast.coach_party, stake.created_at)
+    }
+    # One proposal, so no thread of proposals on the page.
+    assert len(proposal_thread(list(stake.candidates.all()))) == 1
