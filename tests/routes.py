@@ -88,6 +88,7 @@ ROUTES: dict[str, Route] = {
     "conversation_detail": Route("alliance"),
     "conversation_board": Route("alliance"),
     "stake_answer": Route("alliance", lambda s: {"works": [s.candidate]}),
+    "stake_counter": Route("alliance", lambda s: {"time_1": _future(7)}),
     "stake_schedule": Route("alliance", lambda s: {"candidate": s.candidate}),
     "stake_reschedule": Route("alliance", lambda s: {"starts_at": _future(6)}),
     "stake_cancel": Route("alliance"),

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 
 from alliance.conversations.library import THEMES
 from alliance.conversations.models import StakeKind
@@ -63,6 +64,22 @@ class TimesForm(forms.Form):
     """The offered times that suit the person (candidate ids); none ticked is an answer too."""
 
     works = IdListField(required=False)
+
+
+class CounterForm(forms.Form):
+    """Times a person proposes instead of all those offered, in their own time zone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, MAX_CANDIDATES + 1):
+            self.fields[f"time_{n}"] = forms.DateTimeField(
+                label=_("Time %(n)d") % {"n": n} if n > 1 else _("Times that suit you"),
+                required=n == 1,
+                widget=LOCAL_INPUT,
+            )
+
+    def times(self) -> list[datetime | None]:
+        return [self.cleaned_data.get(f"time_{n}") for n in range(1, MAX_CANDIDATES + 1)]
 
 
 class ScheduleForm(forms.Form):

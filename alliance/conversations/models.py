@@ -12,6 +12,7 @@ from alliance.terms.models import Category, Term
 class ConversationEvent(models.TextChoices):
     STAKE_PLANTED = "stake_planted", "proposed a conversation"
     TIMES_ANSWERED = "times_answered", "answered the proposed times"
+    TIMES_COUNTERED = "times_countered", "declined the proposed times and proposed others"
     STAKE_SCHEDULED = "stake_scheduled", "scheduled a conversation"
     STAKE_RESCHEDULED = "stake_rescheduled", "moved a conversation"
     STAKE_CANCELLED = "stake_cancelled", "cancelled a conversation"
@@ -68,8 +69,16 @@ class Stake(models.Model):
 
 
 class CandidateTime(models.Model):
+    """A time offered for a stake: by whoever planted it, or by a party who declined the
+    times offered before and proposed others. The times one person proposed together
+    share their `proposed_at`."""
+
     stake = models.ForeignKey(Stake, on_delete=models.CASCADE, related_name="candidates")
     starts_at = BoundedDateTimeField()
+    proposed_by = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=now)
 
     class Meta:
         ordering = ["starts_at", "id"]

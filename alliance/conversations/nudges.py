@@ -8,6 +8,7 @@ from django.db.models import Min
 
 from alliance.alliances.models import Party
 from alliance.conversations.models import (
+    CandidateTime,
     Reflection,
     ReflectionState,
     Reveal,
@@ -78,27 +79,46 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
 
 @nudge_provider("times")
 def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
-    """A party who has not said which of the proposed times suit them."""
-    stakes = Stake.objects.filter(state=StakeState.PROPOSED).select_related("alliance")
+    """A party who has not said which of the proposed times suit them: the first ones, or
+    those someone proposed later instead (each later proposal starts a new pair)."""
+    stakes = {
+        s.pk: s for s in Stake.objects.filter(state=StakeState.PROPOSED).select_related("alliance")
+    }
+    candidates = list(
+        CandidateTime.objects.filter(stake_id__in=stakes).select_related("proposed_by__user")
+    )
     answered = set(
-        TimeAnswer.objects.filter(candidate__stake__in=stakes).values_list(
-            "candidate__stake_id", "party_id"
-        )
+        TimeAnswer.objects.filter(candidate__in=candidates).values_list("candidate_id", "party_id")
     )
     parties = Party.objects.filter(alliance__stakes__in=stakes).select_related("user").distinct()
     by_alliance: dict[int, list[Party]] = {}
     for party in parties:
         by_alliance.setdefault(party.alliance_id, []).append(party)
-    for stake in stakes:
+    by_stake: dict[int, list[CandidateTime]] = {}
+    for candidate in candidates:
+        by_stake.setdefault(candidate.stake_id, []).append(candidate)
+    for stake in stakes.values():
         for party in by_alliance.get(stake.alliance_id, []):
-            if (stake.pk, party.pk) in answered or party.joined_at > stake.created_at:
+            # Times offered before someone joined do not wait on them.
+            waiting = [
+                c
+                for c in by_stake.get(stake.pk, [])
+                if (c.pk, party.pk) not in answered and party.joined_at <= c.proposed_at
+            ]
+            if not waiting:
                 continue
+            latest = max(waiting, key=lambda c: (c.proposed_at, c.pk))
+            first_proposal = latest.proposed_at <= stake.created_at
             yield WaitingItem(
                 provider="times",
                 object_id=stake.pk,
-                revision="1",
+                revision="1" if first_proposal else str(int(latest.proposed_at.timestamp())),
                 user=party.user,
-                since=stake.created_at,
+                since=latest.proposed_at,
                 template="nudge_times",
-                context={"stake": stake, "alliance": stake.alliance},
+                context={
+                    "stake": stake,
+                    "alliance": stake.alliance,
+                    "offered_by": latest.proposed_by.user.name if latest.proposed_by else "",
+                },
             )

@@ -3,7 +3,7 @@ never leaves these functions for anyone but its author."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -131,6 +131,19 @@ class TimeOption:
     answers: list[tuple[Party, bool | None]]
     mine: bool | None
     suits_everyone: bool
+    # Who offered it, when someone other than whoever proposed the conversation did.
+    offered_by: Party | None = None
+
+
+@dataclass
+class ProposalStep:
+    """One turn in finding a time: the times one person offered together, and the times
+    offered before that they declined (none for the first proposal)."""
+
+    party: Party | None
+    at: datetime
+    proposed: list[datetime]
+    declined: list[datetime]
 
 
 @dataclass
@@ -142,6 +155,8 @@ class Conversation:
     times: list[TimeOption]
     everyone_raised: list[str]
     only_one_raised: list[tuple[str, list[str]]]
+    # Shown once someone declined the times and proposed others.
+    thread: list[ProposalStep] = field(default_factory=list)
 
     @property
     def may_schedule(self) -> bool:
@@ -218,14 +233,21 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
                 a.segments = highlight(a.text, shared) if a.state == ReflectionState.SHARED else []
         boards.append(board)
     everyone_raised, only_one = words_by_party(revealed_texts)
+    candidates = list(
+        stake.candidates.select_related("proposed_by__user").prefetch_related(
+            Prefetch("answers", queryset=TimeAnswer.objects.all())
+        )
+    )
+    thread = proposal_thread(candidates)
     return Conversation(
         stake=stake,
         party=party,
         parties=parties,
         boards=boards,
-        times=_time_options(stake, parties, party),
+        times=_time_options(stake, candidates, parties, party),
         everyone_raised=everyone_raised,
         only_one_raised=only_one,
+        thread=thread if len(thread) > 1 else [],
     )
 
 
@@ -253,12 +275,29 @@ def _seen(r: Reflection | None, author: Party, viewer: Party, revealed: bool) ->
     return seen
 
 
-def _time_options(stake: Stake, parties: Sequence[Party], viewer: Party) -> list[TimeOption]:
+def proposal_thread(candidates: Sequence[CandidateTime]) -> list[ProposalStep]:
+    """The turns of finding a time, oldest first, from a stake's candidate times.
+
+    Whoever proposed times after the first proposal declined every time offered before
+    (that is what proposing others records), so what each declined follows from when.
+    """
+    steps: dict[tuple[int | None, datetime], ProposalStep] = {}
+    for c in sorted(candidates, key=lambda c: (c.proposed_at, c.starts_at)):
+        key = (c.proposed_by_id, c.proposed_at)
+        if key not in steps:
+            declined = [e.starts_at for e in candidates if e.proposed_at < c.proposed_at]
+            steps[key] = ProposalStep(
+                party=c.proposed_by, at=c.proposed_at, proposed=[], declined=sorted(declined)
+            )
+        steps[key].proposed.append(c.starts_at)
+    return list(steps.values())
+
+
+def _time_options(
+    stake: Stake, candidates: Sequence[CandidateTime], parties: Sequence[Party], viewer: Party
+) -> list[TimeOption]:
     if stake.state != StakeState.PROPOSED:
         return []
-    candidates = list(
-        stake.candidates.prefetch_related(Prefetch("answers", queryset=TimeAnswer.objects.all()))
-    )
     options = []
     for c in candidates:
         given = {a.party_id: a.works for a in c.answers.all()}
@@ -268,6 +307,7 @@ def _time_options(stake: Stake, parties: Sequence[Party], viewer: Party) -> list
                 answers=[(p, given.get(p.pk)) for p in parties],
                 mine=given.get(viewer.pk),
                 suits_everyone=all(given.get(p.pk) for p in parties),
+                offered_by=c.proposed_by if c.proposed_by_id != stake.proposed_by_id else None,
             )
         )
     return options
@@ -284,7 +324,12 @@ def open_stakes_prefetch(prefix: str = "") -> Prefetch:
         )
         .select_related("proposed_by__user")
         .prefetch_related(
-            Prefetch("candidates", queryset=CandidateTime.objects.prefetch_related("answers")),
+            Prefetch(
+                "candidates",
+                queryset=CandidateTime.objects.select_related("proposed_by__user").prefetch_related(
+                    "answers"
+                ),
+            ),
             Prefetch(
                 "reflections",
                 queryset=Reflection.objects.filter(state__in=ANSWERED).only(
@@ -310,6 +355,8 @@ class Waiting:
     stake: Stake
     kind: str  # "times", "schedule", "reflections" or "upcoming"
     count: int = 0
+    # For "times": who offered the times still waiting on an answer.
+    offered_by: Party | None = None
 
 
 def conversation_waits(
@@ -324,8 +371,12 @@ def conversation_waits(
             answers = {
                 (a.candidate_id, a.party_id): a.works for c in candidates for a in c.answers.all()
             }
-            if not any(party.pk == who for _, who in answers):
-                waits.append(Waiting(stake, "times"))
+            # Times offered after the party answered (someone declined and proposed
+            # others) wait on them as the first ones did.
+            unanswered = [c for c in candidates if (c.pk, party.pk) not in answers]
+            if unanswered:
+                latest = max(unanswered, key=lambda c: (c.proposed_at, c.pk))
+                waits.append(Waiting(stake, "times", offered_by=latest.proposed_by))
             elif (
                 stake.proposed_by_id == party.pk or stake.proposed_by_id not in party_ids
             ) and any(all(answers.get((c.pk, pid)) for pid in party_ids) for c in candidates):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Alliance, Party
@@ -189,9 +190,9 @@ def _stake(party: Party, stake_id: int, lock: bool = True) -> Stake:
 def _clean_times(times: Iterable[datetime | None], party: Party) -> list[datetime]:
     chosen = sorted({t for t in times if t is not None})
     if not chosen:
-        raise ValidationError("Offer at least one time.")
+        raise ValidationError(_("Offer at least one time."))
     if len(chosen) > MAX_CANDIDATES:
-        raise ValidationError(f"Offer at most {MAX_CANDIDATES} times.")
+        raise ValidationError(_("Offer at most %(max)d times.") % {"max": MAX_CANDIDATES})
     at = now()
     if any(t <= at for t in chosen):
         raise ValidationError(_("Every time you offer must lie in the future."))
@@ -233,7 +234,8 @@ def stake_plant(
         groundwork=_groundwork_for_kind(party, kind, groundwork),
     )
     candidates = CandidateTime.objects.bulk_create(
-        CandidateTime(stake=stake, starts_at=t) for t in chosen
+        CandidateTime(stake=stake, starts_at=t, proposed_by=party, proposed_at=stake.created_at)
+        for t in chosen
     )
     TimeAnswer.objects.bulk_create(
         TimeAnswer(candidate=c, party=party, works=True)
@@ -309,6 +311,67 @@ def stake_answer(*, party: Party, stake_id: int, works: Iterable[int]) -> Stake:
             },
         )
     return stake
+
+
+@transaction.atomic
+def stake_counter(*, party: Party, stake_id: int, times: Sequence[datetime | None]) -> Stake:
+    """`party` declines every time offered so far and proposes 1 to 5 others.
+
+    Their answer becomes "no" to every earlier time and "yes" to their own; everyone
+    else's answers stay, and they are asked about the new times. Nothing is written when
+    the times are refused.
+    """
+    stake = _stake(party, stake_id)
+    if stake.state != StakeState.PROPOSED:
+        raise ValidationError(_("This conversation is no longer looking for a time."))
+    chosen = _clean_times(times, party)
+    earlier = list(stake.candidates.all())
+    taken = {c.starts_at for c in earlier} & set(chosen)
+    if taken:
+        raise ValidationError(
+            _("%(time)s is offered already; tick it among the times above instead.")
+            % {"time": _time_text(min(taken), party)}
+        )
+    at = now()
+    for candidate in earlier:
+        TimeAnswer.objects.update_or_create(
+            candidate=candidate, party=party, defaults={"works": False, "answered_at": at}
+        )
+    CandidateTime.objects.bulk_create(
+        CandidateTime(stake=stake, starts_at=t, proposed_by=party, proposed_at=at) for t in chosen
+    )
+    new = list(stake.candidates.filter(starts_at__in=chosen))
+    TimeAnswer.objects.bulk_create(
+        TimeAnswer(candidate=c, party=party, works=True, answered_at=at) for c in new
+    )
+    event_record(
+        alliance=stake.alliance,
+        actor=party.user,
+        kind=ConversationEvent.TIMES_COUNTERED,
+        stake=stake.pk,
+        declined=len(earlier),
+        proposed=len(new),
+    )
+    for other in _parties(stake.alliance_id):
+        if other.pk != party.pk:
+            send_templated(
+                EmailKind.CONVERSATION,
+                template="stake_countered",
+                to=other.user,
+                context={
+                    "stake": stake,
+                    "viewer": other.user,
+                    "who": party.user.name,
+                    "declined": len(earlier),
+                    "times": [c.starts_at for c in new],
+                },
+            )
+    return stake
+
+
+def _time_text(moment: datetime, party: Party) -> str:
+    local = moment.astimezone(zone_or_utc(party.user.time_zone))
+    return date_format(local, "D j M, H:i")
 
 
 def _send_calendar(stake: Stake, parties: Sequence[Party], template: str, method: str) -> None:

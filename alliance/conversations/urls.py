@@ -8,6 +8,7 @@ urlpatterns = [
     path("conversations/<id:stake_id>/", views.conversation_detail, name="conversation_detail"),
     path("conversations/<id:stake_id>/board/", views.conversation_board, name="conversation_board"),
     path("conversations/<id:stake_id>/times/", views.stake_answer, name="stake_answer"),
+    path("conversations/<id:stake_id>/other-times/", views.stake_counter, name="stake_counter"),
     path("conversations/<id:stake_id>/schedule/", views.stake_schedule, name="stake_schedule"),
     path(
         "conversations/<id:stake_id>/reschedule/", views.stake_reschedule, name="stake_reschedule"

@@ -13,6 +13,7 @@ from alliance.alliances.models import Party
 from alliance.conversations import selectors, services
 from alliance.conversations.calendar import stake_ics
 from alliance.conversations.forms import (
+    CounterForm,
     GroundworkForm,
     PromptActionForm,
     PromptForm,
@@ -98,6 +99,11 @@ def _conversation_context(party: Party, stake_id: int, prompt_id: int | None) ->
 
 @party_required
 def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    return render(request, "conversations/detail.html", _detail_context(party, stake_id, request))
+
+
+def _detail_context(party: Party, stake_id: int, request: HttpRequest) -> dict[str, Any]:
+    """The conversation page with every form fresh."""
     context = _conversation_context(party, stake_id, _prompt_param(request))
     board = context["board"]
     mine = board.mine if board else None
@@ -115,7 +121,8 @@ def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> Ht
             "revision": context["stake"].groundwork_revision,
         }
     )
-    return render(request, "conversations/detail.html", context)
+    context["counter_form"] = CounterForm()
+    return context
 
 
 @party_required
@@ -197,6 +204,7 @@ def _reflection_error(
         flags=review(str(form.data.get("text", ""))),
         conflict=conflict,
         reschedule_form=RescheduleForm(),
+        counter_form=CounterForm(),
         groundwork_form=GroundworkForm(
             initial={
                 "groundwork": context["stake"].groundwork,
@@ -230,6 +238,32 @@ def stake_answer(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
     else:
         messages.success(request, "Thank you. Your answer is recorded.")
     return _to_conversation(party, stake_id)
+
+
+@party_required
+@require_POST
+def stake_counter(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    """None of the times suit the person: they decline them all and propose others."""
+    form = CounterForm(request.POST)
+    if form.is_valid():
+        try:
+            services.stake_counter(party=party, stake_id=stake_id, times=form.times())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Your times are proposed. The others are told and choose among them."),
+            )
+            return _to_conversation(party, stake_id)
+    context = _detail_context(party, stake_id, request)
+    if context["stake"].state != StakeState.PROPOSED:
+        # The times are settled (or the proposal withdrawn): there is no form to go back to.
+        flash_errors(request, form)
+        return _to_conversation(party, stake_id)
+    # Show the page again with the typed times still in their boxes.
+    context.update(counter_form=form, counter_open=True)
+    return render(request, "conversations/detail.html", context, status=400)
 
 
 @party_required
@@ -312,6 +346,7 @@ def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpRe
             initial={"text": mine.text if mine else "", "revision": mine.revision if mine else 1}
         ),
         reschedule_form=RescheduleForm(),
+        counter_form=CounterForm(),
         groundwork_form=form,
         groundwork_open=True,
         groundwork_conflict=conflict,

@@ -42,3 +42,21 @@ def test_reflections_awaited_nudge_only_the_one_who_has_not_shared(cast):
     assert nudged("ana@example.org", "Your reflections are awaited") == 0
     body = next(m.body for m in mail.outbox if "awaited" in m.subject)
     assert "calm sessions" not in body
+
+
+def test_times_proposed_instead_nudge_those_who_have_not_answered_them(cast):
+    from alliance.conversations import services
+    from tests.conversations.factories import soon
+
+    stake = plant(cast.coach_party)
+    services.stake_answer(party=cast.client_party, stake_id=stake.pk, works=[])
+    start = now()
+    with time_machine.travel(start + timedelta(hours=1)):
+        services.stake_counter(party=cast.client_party, stake_id=stake.pk, times=[soon(9)])
+    for days in (1, 3, 6, 9):
+        with time_machine.travel(start + timedelta(days=days, hours=1, minutes=1)):
+            nudges_queue()
+    assert nudged("ana@example.org", "Which times suit you") == 2
+    assert nudged("ben@example.org", "Which times suit you") == 0
+    reminder = next(m for m in mail.outbox if "Which times suit you" in m.subject)
+    assert "Ben proposed times" in reminder.body
