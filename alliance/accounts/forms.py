@@ -7,14 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from alliance.accounts.models import User, time_zone_names, validate_time_zone
 
 
-def _time_zone_field() -> forms.ChoiceField:
+def _time_zone_field(*, guess: bool = False) -> forms.ChoiceField:
+    """With `guess`, alliance.js pre-selects the browser's zone. Only on sign-up: on the
+    profile a saved zone stays as it is, and the browser's is asked about instead."""
     return forms.ChoiceField(
         label=_("Time zone"),
         choices=[(name, name.replace("_", " ")) for name in time_zone_names()],
         initial="UTC",
         validators=[validate_time_zone],
         help_text=_("Times of conversations and check-ins are shown to you in this zone."),
-        widget=forms.Select(attrs={"data-guess-time-zone": ""}),
+        widget=forms.Select(attrs={"data-guess-time-zone": ""} if guess else {}),
     )
 
 
@@ -26,7 +28,7 @@ class SignupExtraForm(forms.Form):
         max_length=80,
         help_text=_("How the other people in your alliances will see you."),
     )
-    time_zone = _time_zone_field()
+    time_zone = _time_zone_field(guess=True)
 
     def signup(self, request: HttpRequest, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"].strip()

@@ -64,4 +64,6 @@ def test_a_browser_in_another_zone_is_asked_once(live_server, browser, settings)
     assert question.count() == 0
     page.goto(live_server.url + "/profile/")
     assert question.count() == 0
+    # Her profile keeps the zone she kept: saving it does not switch behind her back.
+    assert page.get_by_label("Time zone").input_value() == "UTC"
     assert User.objects.get(email="ana@example.org").time_zone == "UTC"
