@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alliance.core.context_processors.site",
+                "alliance.core.context_processors.time_zone_question",
             ],
         },
     },

@@ -44,6 +44,7 @@ ROUTES: dict[str, Route] = {
     # The person's own pages.
     "home": Route("own", public=True),
     "profile": Route("own", lambda s: {"display_name": "Renamed", "time_zone": "UTC"}),
+    "time_zone_answer": Route("own", lambda s: {"time_zone": "Asia/Tokyo", "answer": "switch"}),
     "alliance_new": Route(
         "own",
         lambda s: {"title": "Another", "kind": "coaching", "purpose": "", "role_label": "coach"},

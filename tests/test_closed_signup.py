@@ -107,10 +107,21 @@ def test_open_sign_up_needs_no_invitation(ana, settings):
 def test_the_new_account_still_joins_through_the_link_that_opened_sign_up(ana):
     _, raw = services.invitation_create(party=ana, email="ben@example.org")
     browser = invited_browser(raw)
-    sign_up(browser, "ben@example.org", next_url=f"/invitations/{raw}/")
-    confirm = next(link for link in links_in_last_mail("ben@example.org") if "confirm" in link)
-    response = browser.post(path_of(confirm))
+    response = sign_up(browser, "ben@example.org", next_url=f"/invitations/{raw}/")
+    # The address the link was mailed to needs no confirmation: straight back to join.
     assert response["Location"] == f"/invitations/{raw}/"
     response = browser.post(f"/invitations/{raw}/", {"role_label": "client"})
     assert response["Location"] == f"/alliances/{ana.alliance_id}/"
     assert ana.alliance.parties.filter(user__email="ben@example.org").exists()
+
+
+def test_with_another_address_the_new_account_confirms_it_then_joins(ana):
+    _, raw = services.invitation_create(party=ana, email="ben@example.org")
+    browser = invited_browser(raw)
+    response = sign_up(browser, "ben@home.example", next_url=f"/invitations/{raw}/")
+    assert response["Location"] == "/accounts/confirm-email/"
+    confirm = next(link for link in links_in_last_mail("ben@home.example") if "confirm" in link)
+    response = browser.post(path_of(confirm))
+    assert response["Location"] == f"/invitations/{raw}/"
+    # The link was spent on this account: a second one through it is refused.
+    assert_closed(invited_browser(raw), "ben@example.org")

@@ -34,10 +34,13 @@ def test_two_people_design_and_ratify_their_first_version(db):
         link for link in links_in_last_mail("ben@example.org") if "/invitations/" in link
     )
 
-    # Ben opens the link, signs up, confirms, and is brought back to join.
+    # Ben opens the link and signs up with the address it was mailed to: no confirmation
+    # is asked, he is brought straight back to join.
     welcome = ben.get(path_of(invite_link))
     assert "Ana invites you" in page_text(welcome)
+    mails_before = len(mail.outbox)
     sign_up(ben, "ben@example.org", "Ben", next_url=path_of(invite_link))
+    assert len(mail.outbox) == mails_before
     join_page = ben.get(path_of(invite_link))
     assert "Join “Coaching: Ana and Ben”" in page_text(join_page)
     response = ben.post(path_of(invite_link), {"role_label": "client"})

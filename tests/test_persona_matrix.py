@@ -69,7 +69,7 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
     if scope == "own":
         if not signed_in:
             return {200} if ROUTES[name].public else {302}
-        if name == "feedback_review" and method == "GET":
+        if name in ("feedback_review", "time_zone_answer") and method == "GET":
             return {405}
         return {200} if method == "GET" else {200, 302}
     # A token is the permission.

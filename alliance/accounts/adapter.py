@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -12,12 +12,30 @@ from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
 
-from alliance.accounts.selectors import invitation_opens_signup
+from alliance.accounts.selectors import invitation_opens_signup, invitation_vouches_for
 from alliance.accounts.services import invitation_signup_record
+from alliance.alliances.models import Invitation
 from alliance.alliances.services import InvitationUnusable
 from alliance.lib.mail import enqueue_message
 
 PENDING_INVITATION_KEY = "pending_invitation"
+# Where allauth's sign-up view looks for the address to fill in (`stash_verified_email`).
+VERIFIED_EMAIL_KEY = "account_verified_email"
+
+
+def invitation_remember(request: HttpRequest, *, invitation: Invitation, token: str) -> None:
+    """Keep the invitation link an anonymous visitor opened, for the sign-up or log-in that
+    follows: it opens closed sign-up, and its address fills in the sign-up form."""
+    request.session[PENDING_INVITATION_KEY] = token
+    if invitation.email:
+        get_adapter(request).stash_verified_email(request, invitation.email)
+    else:
+        request.session.pop(VERIFIED_EMAIL_KEY, None)
+
+
+def invitation_forget(request: HttpRequest) -> None:
+    request.session.pop(PENDING_INVITATION_KEY, None)
+    request.session.pop(VERIFIED_EMAIL_KEY, None)
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,19 @@ class AccountAdapter(DefaultAccountAdapter):
             # sign-up through it won): this account is undone with the transaction.
             raise PermissionDenied(unusable.reason) from None
         return saved
+
+    def unstash_verified_email(self, request: HttpRequest) -> str | None:
+        """Nothing is stashed as verified. allauth would add the stashed address to the new
+        account, verified and primary, even when the person signed up with another one;
+        `is_email_verified` vouches for the address they signed up with only."""
+        request.session.pop(VERIFIED_EMAIL_KEY, None)
+        return None
+
+    def is_email_verified(self, request: HttpRequest, email: str) -> bool:
+        """An address needs no confirmation when the person signs up with it through a
+        still-valid invitation link mailed to it: opening the link proved the mailbox."""
+        token = request.session.get(PENDING_INVITATION_KEY)
+        return isinstance(token, str) and invitation_vouches_for(token, email)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # allauth builds its links (reset, confirmation, sign-up) from the request's Host,

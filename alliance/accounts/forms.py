@@ -2,18 +2,21 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from alliance.accounts.models import User, time_zone_names, validate_time_zone
 
 
-def _time_zone_field() -> forms.ChoiceField:
+def _time_zone_field(*, guess: bool = False) -> forms.ChoiceField:
+    """With `guess`, alliance.js pre-selects the browser's zone. Only on sign-up: on the
+    profile a saved zone stays as it is, and the browser's is asked about instead."""
     return forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=[(name, name.replace("_", " ")) for name in time_zone_names()],
         initial="UTC",
         validators=[validate_time_zone],
-        help_text="Times of conversations and check-ins are shown to you in this zone.",
-        widget=forms.Select(attrs={"data-guess-time-zone": ""}),
+        help_text=_("Times of conversations and check-ins are shown to you in this zone."),
+        widget=forms.Select(attrs={"data-guess-time-zone": ""} if guess else {}),
     )
 
 
@@ -21,11 +24,11 @@ class SignupExtraForm(forms.Form):
     """The fields allauth's sign-up form adds for us: how others see you, your zone."""
 
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=80,
-        help_text="How the other people in your alliances will see you.",
+        help_text=_("How the other people in your alliances will see you."),
     )
-    time_zone = _time_zone_field()
+    time_zone = _time_zone_field(guess=True)
 
     def signup(self, request: HttpRequest, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"].strip()
@@ -39,8 +42,13 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "time_zone"]
-        labels = {"display_name": "Your name"}
+        labels = {"display_name": _("Your name")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
+
+
+class TimeZoneAnswerForm(forms.Form):
+    time_zone = forms.ChoiceField(choices=lambda: [(n, n) for n in time_zone_names()])
+    answer = forms.ChoiceField(choices=[("switch", "switch"), ("keep", "keep")])

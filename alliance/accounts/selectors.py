@@ -1,6 +1,10 @@
 """Reads for accounts."""
 
-from alliance.accounts.models import InvitationSignup
+from urllib.parse import unquote
+
+from django.http import HttpRequest
+
+from alliance.accounts.models import InvitationSignup, User, time_zone_names
 from alliance.alliances.selectors import invitation_by_token
 from alliance.lib.tokens import hash_token
 
@@ -12,3 +16,34 @@ def invitation_opens_signup(raw_token: str) -> bool:
     if invitation is None or not invitation.is_pending:
         return False
     return not InvitationSignup.objects.filter(token_hash=hash_token(raw_token)).exists()
+
+
+def invitation_vouches_for(raw_token: str, email: str) -> bool:
+    """Whether the invitation link `raw_token` proves that its holder reads `email`: the
+    invitation was mailed to that address and is neither revoked, expired nor accepted."""
+    invitation = invitation_by_token(raw_token)
+    return (
+        invitation is not None
+        and invitation.is_pending
+        and bool(invitation.email)
+        and invitation.email.casefold() == email.casefold()
+    )
+
+
+# Set by alliance.js on every page: the zone the browser says it is in.
+BROWSER_TIME_ZONE_COOKIE = "browser_time_zone"
+
+
+def browser_time_zone(request: HttpRequest) -> str | None:
+    """The browser's own time zone, when its script told us one we know."""
+    zone = unquote(request.COOKIES.get(BROWSER_TIME_ZONE_COOKIE, ""))
+    return zone if zone in time_zone_names() else None
+
+
+def time_zone_to_ask_about(request: HttpRequest, user: User) -> str | None:
+    """The browser's zone, when it differs from `user`'s profile and they have not yet
+    chosen to keep their profile's zone over it."""
+    zone = browser_time_zone(request)
+    if zone is None or zone in (user.time_zone, user.declined_time_zone):
+        return None
+    return zone

@@ -1,7 +1,7 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from alliance.accounts.models import InvitationSignup, User
+from alliance.accounts.models import InvitationSignup, User, validate_time_zone
 from alliance.alliances.models import Invitation
 from alliance.alliances.services import InvitationUnusable, invitation_check
 from alliance.lib.tokens import hash_token
@@ -13,6 +13,19 @@ def profile_update(*, user: User, display_name: str, time_zone: str) -> User:
     user.time_zone = time_zone
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=["display_name", "time_zone"])
+    return user
+
+
+def time_zone_answer(*, user: User, browser_zone: str, switch: bool) -> User:
+    """Answer "your browser says `browser_zone`, switch?": take that zone, or keep the
+    profile's and not be asked about `browser_zone` again."""
+    validate_time_zone(browser_zone)
+    if switch:
+        user.time_zone = browser_zone
+        user.save(update_fields=["time_zone"])
+    else:
+        user.declined_time_zone = browser_zone
+        user.save(update_fields=["declined_time_zone"])
     return user
 
 

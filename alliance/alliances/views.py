@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from alliance.accounts.adapter import PENDING_INVITATION_KEY
+from alliance.accounts.adapter import invitation_forget, invitation_remember
 from alliance.alliances import selectors, services
 from alliance.alliances.decorators import party_required
 from alliance.alliances.export import alliance_export
@@ -127,7 +127,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         services.invitation_check(invitation)
     except services.InvitationUnusable as unusable:
-        request.session.pop(PENDING_INVITATION_KEY, None)
+        invitation_forget(request)
         if (
             invitation is not None
             and request.user.is_authenticated
@@ -144,10 +144,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     assert invitation is not None
     alliance = invitation.alliance
     if not request.user.is_authenticated:
-        request.session[PENDING_INVITATION_KEY] = token
+        invitation_remember(request, invitation=invitation, token=token)
         return render(request, "alliances/invitation_welcome.html", {"invitation": invitation})
     if alliance.parties.filter(user=request.user).exists():
-        request.session.pop(PENDING_INVITATION_KEY, None)
+        invitation_forget(request)
         messages.info(request, "You are already a party of this alliance.")
         return redirect("alliance_detail", alliance_id=alliance.pk)
     form = JoinForm(request.POST or None, initial={"role_label": invitation.role_label})
@@ -168,7 +168,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            request.session.pop(PENDING_INVITATION_KEY, None)
+            invitation_forget(request)
             messages.success(request, f"Welcome to {alliance.title}.")
             return redirect("alliance_detail", alliance_id=alliance.pk)
     return render(

@@ -18,13 +18,20 @@
     });
   });
 
-  // Pre-select the browser's own time zone on sign-up and profile forms.
+  // The browser's own time zone: pre-selected on the sign-up form, and told to the server
+  // (a cookie) so it can ask a signed-in person whose profile says otherwise.
+  var browserZone = "";
+  try {
+    browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) { /* keep the server's default */ }
+  if (browserZone) {
+    document.cookie = "browser_time_zone=" + encodeURIComponent(browserZone) +
+      "; path=/; max-age=31536000; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
+  }
   document.querySelectorAll("select[data-guess-time-zone]").forEach(function (select) {
-    if (select.value && select.value !== "UTC") return;
-    try {
-      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (zone && select.querySelector('option[value="' + zone + '"]')) select.value = zone;
-    } catch (e) { /* keep the server's default */ }
+    if (!browserZone || (select.value && select.value !== "UTC")) return;
+    var option = Array.prototype.find.call(select.options, function (o) { return o.value === browserZone; });
+    if (option) select.value = browserZone;
   });
 
   // Show the comment box only when someone asks for a change.
