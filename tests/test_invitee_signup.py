@@ -105,3 +105,29 @@ def test_without_the_link_the_invited_address_is_confirmed_as_usual(ana):
     )
     assert response["Location"] == "/accounts/confirm-email/"
     assert not EmailAddress.objects.get(email="ben@example.org").verified
+
+
+@pytest.mark.parametrize(
+    ("invited", "typed"),
+    [("ben@strasse.de", "ben@straße.de"), ("sam@example.org", "\u017fam@example.org")],
+)
+def test_an_invitation_vouches_for_its_own_address_only_not_a_lookalike(db, invited, typed):
+    """Found by a security review: an invitation to an address one owns must not verify
+    another domain that merely folds to the same letters."""
+    mallory = make_user("Mallory", "mallory@example.org")
+    _, raw = services.invitation_create(
+        party=party_of(make_alliance(mallory), mallory), email=invited
+    )
+    browser = Client()
+    assert browser.get(f"/invitations/{raw}/").status_code == 200
+    browser.post(
+        f"/accounts/signup/?next=/invitations/{raw}/",
+        {
+            "email": typed,
+            "display_name": "Ben",
+            "time_zone": "UTC",
+            "password1": "correct horse battery 77",
+            "password2": "correct horse battery 77",
+        },
+    )
+    assert not EmailAddress.objects.filter(email=typed, verified=True).exists()

@@ -26,7 +26,9 @@ def invitation_vouches_for(raw_token: str, email: str) -> bool:
         invitation is not None
         and invitation.is_pending
         and bool(invitation.email)
-        and invitation.email.casefold() == email.casefold()
+        # The same address exactly, in the lower case allauth stores: casefold() would
+        # take "straße.de" for "strasse.de", another domain the link says nothing about.
+        and invitation.email.strip().lower() == email.strip().lower()
     )
 
 
