@@ -37,6 +37,9 @@ from alliance.terms.models import Category, Term
 from alliance.terms.services import term_propose
 
 MAX_CANDIDATES = 5
+# Times offered in one conversation, counter-proposals included: enough for a few rounds,
+# not a way to fill the page or the others' inboxes.
+MAX_TIMES_PER_STAKE = 20
 REFLECTION_LIMIT = 5000
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 # A prompt is revealed only among two parties at least: what one person wrote alone is
@@ -326,6 +329,14 @@ def stake_counter(*, party: Party, stake_id: int, times: Sequence[datetime | Non
         raise ValidationError(_("This conversation is no longer looking for a time."))
     chosen = _clean_times(times, party)
     earlier = list(stake.candidates.all())
+    if len(earlier) + len(chosen) > MAX_TIMES_PER_STAKE:
+        raise ValidationError(
+            _(
+                "This conversation has %(count)d times on offer already; rather than more, "
+                "withdraw it and propose a new one, or talk it over."
+            )
+            % {"count": len(earlier)}
+        )
     taken = {c.starts_at for c in earlier} & set(chosen)
     if taken:
         raise ValidationError(

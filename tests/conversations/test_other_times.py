@@ -201,6 +201,24 @@ def test_too_many_times_are_refused(cast):
     assert stake.candidates.count() == 2
 
 
+def test_rounds_of_other_times_stop_at_twenty_times_in_all(cast):
+    """Counter-proposals cannot fill the page, nor the others' inboxes, without end."""
+    stake = plant(cast.coach_party)  # two times
+    for round_start in (5, 10, 15):
+        party = cast.client_party if round_start != 10 else cast.coach_party
+        services.stake_counter(
+            party=party, stake_id=stake.pk, times=[soon(round_start + d) for d in range(5)]
+        )
+    assert stake.candidates.count() == 17
+    mail.outbox.clear()
+    with pytest.raises(ValidationError, match="17 times on offer already"):
+        services.stake_counter(
+            party=cast.client_party, stake_id=stake.pk, times=[soon(30 + d) for d in range(4)]
+        )
+    assert stake.candidates.count() == 17
+    assert not mail.outbox
+
+
 @pytest.mark.parametrize("state", [StakeState.SCHEDULED, StakeState.CANCELLED])
 def test_a_conversation_no_longer_looking_for_a_time_refuses(cast, state):
     stake = plant(cast.coach_party, [soon(3)])
