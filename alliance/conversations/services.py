@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -252,19 +253,13 @@ def stake_plant(
         stake=stake.pk,
         what=stake.get_kind_display(),
     )
-    for other in _parties(alliance.pk):
-        if other.pk != party.pk:
-            send_templated(
-                EmailKind.CONVERSATION,
-                template="stake_proposed",
-                to=other.user,
-                context={
-                    "stake": stake,
-                    "viewer": other.user,
-                    "proposer": party.user.name,
-                    "times": [c.starts_at for c in candidates],
-                },
-            )
+    _tell_the_others(
+        stake,
+        party,
+        "stake_proposed",
+        proposer=party.user.name,
+        times=[c.starts_at for c in candidates],
+    )
     return stake
 
 
@@ -363,26 +358,32 @@ def stake_counter(*, party: Party, stake_id: int, times: Sequence[datetime | Non
         declined=len(earlier),
         proposed=len(new),
     )
-    for other in _parties(stake.alliance_id):
-        if other.pk != party.pk:
-            send_templated(
-                EmailKind.CONVERSATION,
-                template="stake_countered",
-                to=other.user,
-                context={
-                    "stake": stake,
-                    "viewer": other.user,
-                    "who": party.user.name,
-                    "declined": len(earlier),
-                    "times": [c.starts_at for c in new],
-                },
-            )
+    _tell_the_others(
+        stake,
+        party,
+        "stake_countered",
+        who=party.user.name,
+        declined=len(earlier),
+        times=[c.starts_at for c in new],
+    )
     return stake
 
 
 def _time_text(moment: datetime, party: Party) -> str:
     local = moment.astimezone(zone_or_utc(party.user.time_zone))
     return date_format(local, "D j M, H:i")
+
+
+def _tell_the_others(stake: Stake, party: Party, template: str, **context: Any) -> None:
+    """Mail every party of the stake's alliance but `party` about what they just did."""
+    for other in _parties(stake.alliance_id):
+        if other.pk != party.pk:
+            send_templated(
+                EmailKind.CONVERSATION,
+                template=template,
+                to=other.user,
+                context={"stake": stake, "viewer": other.user, **context},
+            )
 
 
 def _send_calendar(stake: Stake, parties: Sequence[Party], template: str, method: str) -> None:
@@ -476,14 +477,7 @@ def stake_cancel(*, party: Party, stake_id: int) -> Stake:
     else:
         # A proposal reached the others as an email with its times (no calendar entry):
         # they hear it is off, so nobody keeps those times free for nothing.
-        for other in parties:
-            if other.pk != party.pk:
-                send_templated(
-                    EmailKind.CONVERSATION,
-                    template="stake_withdrawn",
-                    to=other.user,
-                    context={"stake": stake, "viewer": other.user, "actor": party.user.name},
-                )
+        _tell_the_others(stake, party, "stake_withdrawn", actor=party.user.name)
     return stake
 
 

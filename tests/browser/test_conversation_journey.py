@@ -8,16 +8,10 @@ import pytest
 from django.core import mail
 
 from alliance.lib.clock import now
-from tests.factories import PASSWORD, join, make_alliance, make_user
+from tests.browser.people import ana_and_ben
+from tests.factories import join, make_alliance, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
@@ -29,12 +23,7 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
     ben_user = make_user("Ben", "ben@example.org", time_zone="America/New_York")
     alliance = make_alliance(ana_user, title="Coaching: Ana and Ben")
     join(alliance, ben_user)
-    ana = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-    ben = browser.new_context(viewport={"width": 414, "height": 860}).new_page()
-    for page in (ana, ben):
-        page.set_default_timeout(10_000)
-    log_in(ana, base, "ana@example.org")
-    log_in(ben, base, "ben@example.org")
+    ana, ben = ana_and_ben(browser, base)
 
     # Ana plants a stake with two times, some weeks ahead, at 10:00 in Berlin.
     first, second = now().date() + timedelta(days=40), now().date() + timedelta(days=41)

@@ -7,8 +7,8 @@ from django.core import mail
 
 from alliance.accounts.models import User
 from alliance.alliances import services
+from tests.browser.people import log_in
 from tests.browser.test_browser_journey import mailed_link
-from tests.browser.test_conversation_journey import log_in
 from tests.factories import make_alliance, make_user, party_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from alliance.lib.clock import now
-from tests.browser.test_conversation_journey import log_in
+from tests.browser.people import ana_and_ben
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,12 +25,7 @@ def test_check_in_signal_and_health_chart(live_server, browser, screenshots, set
     propose(ana_party, "Between sessions, email; replies within two working days.", "communication")
     ratify_with([ana_party, ben_party])
 
-    ana = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-    ben = browser.new_context(viewport={"width": 414, "height": 860}).new_page()
-    for page in (ana, ben):
-        page.set_default_timeout(10_000)
-    log_in(ana, base, "ana@example.org")
-    log_in(ben, base, "ben@example.org")
+    ana, ben = ana_and_ben(browser, base)
 
     # Ana sets the rhythm from the version page she lands on after ratifying.
     ana.goto(f"{base}/alliances/{alliance.pk}/versions/1/")

@@ -9,7 +9,7 @@ from django.core import mail
 
 from alliance.conversations.models import StakeState
 from alliance.lib.clock import now
-from tests.browser.test_conversation_journey import log_in
+from tests.browser.people import ana_and_ben
 from tests.factories import join, make_alliance, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,12 +30,7 @@ def test_ben_declines_anas_times_proposes_his_own_and_ana_takes_it(
     ben_user = make_user("Ben", "ben@example.org", time_zone="America/New_York")
     alliance = make_alliance(ana_user, title="Coaching: Ana and Ben")
     join(alliance, ben_user)
-    ana = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-    ben = browser.new_context(viewport={"width": 414, "height": 860}).new_page()
-    for page in (ana, ben):
-        page.set_default_timeout(10_000)
-    log_in(ana, base, "ana@example.org")
-    log_in(ben, base, "ben@example.org")
+    ana, ben = ana_and_ben(browser, base)
 
     # Ana proposes two mornings in Berlin, some weeks ahead.
     first, second, bens_day = (now().date() + timedelta(days=d) for d in (40, 41, 43))

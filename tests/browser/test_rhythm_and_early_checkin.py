@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alliance.lib.clock import now
-from tests.browser.test_conversation_journey import log_in
+from tests.browser.people import ana_and_ben
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,12 +38,7 @@ def test_the_agreed_rhythm_is_suggested_and_an_early_check_in_keeps_or_uses_the_
     propose(ana_party, "We meet every second Tuesday at 9")
     ratify_with([ana_party, ben_party])
 
-    ana = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-    ben = browser.new_context(viewport={"width": 414, "height": 860}).new_page()
-    for page in (ana, ben):
-        page.set_default_timeout(10_000)
-    log_in(ana, base, "ana@example.org")
-    log_in(ben, base, "ben@example.org")
+    ana, ben = ana_and_ben(browser, base)
 
     # The version page offers the rhythm read from the term; Ana confirms it.
     ana.goto(f"{base}/alliances/{alliance.pk}/versions/1/")

@@ -3,7 +3,7 @@ conversation; words the proposer typed stay."""
 
 import pytest
 
-from tests.browser.test_conversation_journey import log_in
+from tests.browser.people import log_in
 from tests.factories import join, make_alliance, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
