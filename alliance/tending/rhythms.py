@@ -4,6 +4,7 @@ Occurrences are computed in the rhythm's own time zone on naive local times, the
 aware: a 10:00 check-in stays at 10:00 local time across daylight-saving changes.
 """
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -152,6 +153,21 @@ _ORDINAL = r"(first|1st|second|2nd|third|3rd|fourth|4th|last|final)"
 _EACH_MONTH = r"(?:of|in)\s+(?:the|each|every|a)\s+month|each\s+month|every\s+month|monthly"
 # Rhythms the form can only take in weeks: these come out exact to within a day or two.
 _MONTHS_AS_WEEKS = {3: 13, 6: 26, 12: 52}
+_MONTH_NAMES = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+# The words the rules below read; a word a letter or two away from one is read as it.
+_RHYTHM_WORDS: tuple[str, ...] = (
+    "weekly",
+    "fortnightly",
+    "fortnight",
+    "biweekly",
+    "monthly",
+    "quarterly",
+)
+_RHYTHM_WORDS += ("yearly", "annually", "annual", "every", "month", "months", "week", "weeks")
+_RHYTHM_WORDS += ("quarter", "other", "second", "third", "fourth", "first", "twice")
+_VOCABULARY = [*(f"{day}{plural}" for day in _DAY_NAMES for plural in ("", "s")), *_RHYTHM_WORDS]
 _NOT_TIME = r"(?!\s*(?:weeks?|days?|months?|years?|times?|st|nd|rd|th)\b)"
 
 
@@ -229,18 +245,50 @@ def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBERS[word]
 
 
+_CARDINALS: tuple[str, ...] = (
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+)
+_CARDINALS += ("eleven", "twelve")
+_HOUR_WORDS = {word: _NUMBERS[word] for word in _CARDINALS}
+_HOUR_WORD = r"(\d{1,2}|" + "|".join(_CARDINALS) + r")"
+_AFTER_NOON = r"\b(?:afternoons?|evenings?|tonight|at\s+night)\b"
+
+
+def _hour(word: str) -> int:
+    return int(word) if word.isdigit() else _HOUR_WORDS[word]
+
+
 def _time_in(text: str) -> tuple[time | None, str]:
-    """A time of day written in `text`, and the text without it."""
+    """A time of day written in `text`, and the text without it. An hour without am or pm
+    is read as the afternoon or evening when the words say so ("Friday afternoon at 3")."""
+    spoken = re.search(rf"\b(?:at\s+)?(?:a\s+)?(half|quarter)\s+(past|to)\s+{_HOUR_WORD}\b", text)
+    if spoken:
+        hour, minute = _hour(spoken[3]), 30 if spoken[1] == "half" else 15
+        if spoken[2] == "to":
+            hour, minute = hour - 1, 45
+        return _in_context(hour, minute, text), text[: spoken.start()] + " " + text[spoken.end() :]
     patterns = [
         r"\b(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?![a-z])",
         r"\bat\s+(\d{1,2})(?:[:.](\d{2}))?\b" + _NOT_TIME + r"()",
         r"\b(\d{1,2})[:.](\d{2})\b()",
+        # "at two o'clock", "at seven in the evening", "at three." (not "at one of ...")
+        rf"\bat\s+{_HOUR_WORD}(?:\s*o'?\s?clock|(?=\s+in\s+the\s+(?:morning|afternoon|evening))"
+        r"|(?=\s*(?:[.,;)]|$)))()()",
     ]
     for pattern in patterns:
         found = re.search(pattern, text)
         if found is None:
             continue
-        hour, minute = int(found[1]), int(found[2] or 0)
+        hour, minute = _hour(found[1]), int(found[2] or 0)
         half = found[3].replace(".", "")
         if half and not 1 <= hour <= 12:
             return None, text
@@ -250,29 +298,71 @@ def _time_in(text: str) -> tuple[time | None, str]:
             hour = 0
         if hour > 23 or minute > 59:
             return None, text
-        return time(hour, minute), text[: found.start()] + " " + text[found.end() :]
+        at_time = time(hour, minute) if half else _in_context(hour, minute, text)
+        return at_time, text[: found.start()] + " " + text[found.end() :]
     if re.search(r"\b(?:at\s+)?(?:noon|midday)\b", text):
         return time(12), re.sub(r"\b(?:at\s+)?(?:noon|midday)\b", " ", text)
     return None, text
 
 
-def _weekday_in(text: str) -> str | bool | None:
-    """The one weekday named in `text`, None if none, False if several."""
-    days = {_DAY_NAMES[name] for name in re.findall(r"\b" + _WEEKDAY + r"\b", text)}
-    if len(days) > 1:
-        return False
-    return days.pop() if days else None
+def _in_context(hour: int, minute: int, text: str) -> time | None:
+    if 1 <= hour <= 11 and re.search(_AFTER_NOON, text):
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)
+
+
+def _weekday_in(text: str) -> tuple[str | None, bool]:
+    """The one weekday to meet on named in `text` (None if none, or a choice of days such
+    as "Tuesday or Wednesday"), and False as the second value when several days are all
+    meant ("Mondays and Thursdays"), which no rhythm of the form holds."""
+    names = re.findall(r"\b" + _WEEKDAY + r"\b", text)
+    days = {_DAY_NAMES[name] for name in names}
+    if len(days) <= 1:
+        return (days.pop() if days else None), True
+    between = rf"\b{_WEEKDAY}\s*,?\s+(?:or|either)\s+{_WEEKDAY}\b"
+    return None, bool(re.search(between, text))
+
+
+def _spelled(text: str) -> str:
+    """`text` with near misses of the rhythm words spelt right ("fortnighly", "weekley")."""
+
+    def spelt(word: re.Match[str]) -> str:
+        if word[0] in _VOCABULARY:
+            return word[0]
+        close = difflib.get_close_matches(word[0], _VOCABULARY, n=1, cutoff=0.85)
+        return close[0] if close else word[0]
+
+    return re.sub(r"[a-z]{6,}", spelt, text)
+
+
+# Words that make a rhythm uncertain: a person would not dare suggest one from them.
+_HEDGES = (
+    r"\b(?:weekly|fortnightly|monthly|daily)\s+ish\b"
+    r"|\b(?:weekly|fortnightly|biweekly|monthly|every\s+\S+\s+weeks?)\s+or\s+"
+    r"(?:weekly|fortnightly|biweekly|monthly|every\s+\S+\s+weeks?)\b"
+    r"|\b\d+\s*(?:\u2013|\u2014|to|or|\s)\s*\d+\s+weeks\b"
+    rf"|\b{_ORDINAL}\s+(?:and|&)\s+{_ORDINAL}\s+{_WEEKDAY}"
+)
+_AVAILABLE = r"\b(?:available|availability|office\s+hours|reachable|on\s+call)\b"
+
+
+def _hedged(text: str) -> bool:
+    return re.search(_HEDGES, text) is not None
 
 
 def rhythm_suggest(text: str) -> RhythmSuggestion | None:
     """The rhythm a term's words describe, in the rhythm form's fields; None when the
     words say no rhythm the form can hold ("we talk when needed", "twice a week")."""
     text = " ".join(text.lower().replace("-", " ").replace("\u2019", "'").split())
-    at_time, text = _time_in(text)
-    day = _weekday_in(text)
-    if day is False:
+    text = _spelled(text)
+    if _hedged(text):
         return None
-    weekday = day if isinstance(day, str) else None
+    at_time, text = _time_in(text)
+    weekday, one_rhythm = _weekday_in(text)
+    if not one_rhythm:
+        return None
 
     def weeks(interval: int) -> RhythmSuggestion | None:
         if not 1 <= interval <= 52:
@@ -289,6 +379,15 @@ def rhythm_suggest(text: str) -> RhythmSuggestion | None:
             at_time=at_time,
         )
     monthly = re.search(rf"\b(?:{_EACH_MONTH}|once\s+a\s+month|a\s+month|per\s+month)\b", text)
+    # Once a month, on the second Monday.
+    found = re.search(rf"\b{_ORDINAL}\s+{_WEEKDAY}\b", text)
+    if monthly and found:
+        return RhythmSuggestion(
+            "weekday",
+            ordinal=_ORDINALS[found[1]],
+            weekday=_DAY_NAMES[found[2]],
+            at_time=at_time,
+        )
     # On the 15th of each month, monthly on the 1st.
     if monthly:
         found = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)\b", text)
@@ -302,7 +401,8 @@ def rhythm_suggest(text: str) -> RhythmSuggestion | None:
     # Quarterly, every six months, once a year.
     if re.search(r"\b(?:quarterly|every\s+quarter|once\s+a\s+quarter)\b", text):
         return weeks(13)
-    if re.search(r"\b(?:yearly|annually|every\s+year|once\s+a\s+year)\b", text):
+    yearly = rf"\b(?:yearly|annual|annually|every\s+year|once\s+a\s+year|every\s+{_MONTH_NAMES})\b"
+    if re.search(yearly, text):
         return weeks(52)
     if re.search(r"\btwice\s+a\s+year\b", text):
         return weeks(26)
@@ -326,8 +426,10 @@ def rhythm_suggest(text: str) -> RhythmSuggestion | None:
         return None
     if re.search(r"\b(?:weekly|every\s+week|each\s+week|once\s+a\s+week|per\s+week)\b", text):
         return weeks(1)
-    # Every Tuesday, on Mondays, each Friday.
-    if weekday is not None and re.search(
+    # Every Tuesday, on Mondays, each Friday: when meeting is meant, not being available.
+    if re.search(_AVAILABLE, text):
+        return None
+    if re.search(
         rf"\b(?:every|each)\s+{_WEEKDAY}\b|\b(?:monday|tuesday|wednesday|thursday|friday|"
         r"saturday|sunday)s\b",
         text,
