@@ -165,7 +165,7 @@ class OutboxEmail(EmailMultiAlternatives):
 
     def message(self) -> Any:
         message = super().message()
-        message.replace_header("Subject", Header(self.subject, header_name="Subject"))
+        message.replace_header("Subject", Header(str(self.subject), header_name="Subject"))
         return message
 
 
