@@ -38,6 +38,8 @@ if "*" in ALLOWED_HOSTS:
         "List the names it is reached by, e.g. ALLOWED_HOSTS=alliance.example.org,localhost"
     )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [f"{_base.scheme}://{_base.netloc}"])
+# What mail calls this installation: in subjects ("[Alliance] ...") and account mails.
+SITE_NAME = " ".join(envstr("ALLIANCE_SITE_NAME", "Alliance").split()) or "Alliance"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -161,7 +163,8 @@ ACCOUNT_EMAIL_VERIFICATION = envstr("ALLIANCE_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Alliance] "
+# Tell a person by mail when their password or addresses change, in case it was not them.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "alliance.accounts.adapter.AccountAdapter"
 # False: only a still-valid invitation link opens sign-up, for one account per link.
 OPEN_SIGNUP = envbool("ALLIANCE_OPEN_SIGNUP", True)

@@ -16,7 +16,7 @@ from alliance.accounts.selectors import invitation_opens_signup, invitation_vouc
 from alliance.accounts.services import invitation_signup_record
 from alliance.alliances.models import Invitation
 from alliance.alliances.services import InvitationUnusable
-from alliance.lib.mail import enqueue_message
+from alliance.lib.mail import enqueue_message, in_layout
 
 PENDING_INVITATION_KEY = "pending_invitation"
 # Where allauth's sign-up view looks for the address to fill in (`stash_verified_email`).
@@ -102,14 +102,31 @@ class AccountAdapter(DefaultAccountAdapter):
             else value
             for key, value in context.items()
         }
-        site = Site(name="Alliance", domain=urlsplit(settings.BASE_URL).netloc)
-        message = self.render_mail(template_prefix, email, {**context, "current_site": site})
+        site = Site(name=settings.SITE_NAME, domain=urlsplit(settings.BASE_URL).netloc)
+        context = {
+            # Notifications of a changed password or address say where to take it back.
+            "password_reset_url": settings.BASE_URL + reverse("account_reset_password"),
+            **context,
+            "email": email,
+            "current_site": site,
+            "base_url": settings.BASE_URL,
+        }
+        message = self.render_mail(template_prefix, email, context)
         html = None
         if isinstance(message, EmailMultiAlternatives):
             html = next(
                 (str(body) for body, mime in message.alternatives if mime == "text/html"), None
             )
-        enqueue_message(to=message.to, subject=str(message.subject), text=message.body, html=html)
+        enqueue_message(
+            to=message.to,
+            subject=str(message.subject),
+            text=message.body,
+            html=in_layout(html) if html else None,
+        )
+
+    def format_email_subject(self, subject: str) -> str:
+        """Account mail is named after the site like all our mail: "[Alliance] ..."."""
+        return f"[{settings.SITE_NAME}] {subject}"
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         """Count failed sign-ins per account only. allauth's own key starts with the

@@ -76,19 +76,25 @@ def send_templated(
     if "unsubscribe_url" in context:
         text = text.rstrip("\n") + "\n\n" + render_to_string("emails/_footer.txt", context)
         footer = render_to_string("emails/_footer.html", context)
-    # Both parts are our own templates, already escaped as they were rendered.
-    html = render_to_string(
-        "emails/_layout.html", {"body": mark_safe(body), "footer": mark_safe(footer)}
-    )
     return message_queue(
         kind=kind,
         to_email=user.email if user is not None else str(to),
         recipient=user,
-        subject=f"[Alliance] {subject}",
+        subject=f"[{settings.SITE_NAME}] {subject}",
         text=text,
-        html=html,
+        html=in_layout(body, footer),
         headers=headers,
         dedupe_key=dedupe_key,
         due_at=due_at,
         attachments=attachments,
+    )
+
+
+def in_layout(body: str, footer: str = "") -> str:
+    """The HTML part of an email: `body` (and `footer`) in our one layout.
+
+    Both must come from our own templates, which escaped what they hold as they were
+    rendered."""
+    return render_to_string(
+        "emails/_layout.html", {"body": mark_safe(body), "footer": mark_safe(footer)}
     )

@@ -36,10 +36,21 @@ class State(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+def _mail_host() -> str:
+    return urlsplit(settings.BASE_URL).hostname or "localhost"
+
+
 def new_message_id() -> str:
     """An RFC 5322 Message-ID, fixed at creation so every attempt carries the same one."""
-    host = urlsplit(settings.BASE_URL).hostname or "localhost"
-    return f"<{secrets.token_hex(16)}@{host}>"
+    return f"<{secrets.token_hex(16)}@{_mail_host()}>"
+
+
+def list_id(kind: str) -> str:
+    """The RFC 2919 List-Id of one kind of email, e.g. `<checkin-reminder.example.org>`:
+    the same for every message of that kind, so a mail filter or a client's rule can
+    sort them."""
+    label = kind.replace("_", "-")
+    return f'"{EmailKind(kind).label}" <{label}.{_mail_host()}>'
 
 
 class OutboxMessage(models.Model):

@@ -19,6 +19,7 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.header import Header
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,7 @@ from alliance.outbox.models import (
     NotificationPreferences,
     OutboxMessage,
     State,
+    list_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -153,17 +155,42 @@ def _claim(now: datetime, limit: int, worker_id: str, ids: Iterable[int] | None)
         return won
 
 
+class OutboxEmail(EmailMultiAlternatives):
+    """Django's email, with a subject that every client decodes as it was written.
+
+    Django 5.2 encodes a non-ASCII subject as if its header had no name, so the first
+    encoded word fills a whole line, `Subject:` stands alone, and clients show the
+    subject with a leading space. The header is folded again knowing its name.
+    """
+
+    def message(self) -> Any:
+        message = super().message()
+        message.replace_header("Subject", Header(str(self.subject), header_name="Subject"))
+        return message
+
+
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(
+    """The message as it goes out. Every one is marked automatic (RFC 3834: no vacation
+    responder answers it) and carries its kind's List-Id. A calendar invitation is carried
+    twice, the way common clients expect: as a text/calendar part beside the text and HTML
+    (Outlook and Gmail show Accept / Decline from it) and as the `.ics` attachment."""
+    email = OutboxEmail(
         subject=message.subject,
         body=message.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
-        headers={**message.headers, "Message-ID": message.message_id},
+        headers={
+            **message.headers,
+            "Message-ID": message.message_id,
+            "Auto-Submitted": "auto-generated",
+            "List-Id": list_id(message.kind),
+        },
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
     for filename, content, mimetype in message.attachments:
+        if mimetype.startswith("text/calendar"):
+            email.attach_alternative(content, mimetype)
         email.attach(filename, content, mimetype)
     return email
 

@@ -14,16 +14,18 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class SMTPSink:
-    """Every message the server accepted, by Message-ID."""
+    """Every message the server accepted, parsed and as the bytes that came in."""
 
     port: int = 0
     received: list[email.message.Message] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.original_content)
         with self.lock:
             self.received.append(message)
+            self.raw.append(envelope.original_content)
         return "250 OK"
 
     def message_ids(self) -> Counter[str]:
