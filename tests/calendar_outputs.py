@@ -366,13 +366,15 @@ def _as_list(value: object) -> list:
 def _structure_checks(file: CalendarFile) -> Iterator[Check]:
     calendar = Calendar.from_ical(file.content)
     zones = {str(zone["TZID"]): zone for zone in calendar.walk("VTIMEZONE")}
-    for tzid in sorted(_tzids_used(calendar)):
-        yield Check(
-            file.name,
-            f"TZID {tzid} has its VTIMEZONE",
-            tzid in zones,
-            "" if tzid in zones else "no VTIMEZONE: readers take the time as floating",
-        )
+    undefined = sorted(_tzids_used(calendar) - set(zones))
+    yield Check(
+        file.name,
+        "TZID: every zone named has its VTIMEZONE",
+        not undefined,
+        f"no VTIMEZONE for {', '.join(undefined)}: readers take those times as floating"
+        if undefined
+        else "",
+    )
     for tzid, zone in sorted(zones.items()):
         lists = [
             observance.name
