@@ -197,7 +197,8 @@ def calendar_files() -> list[CalendarFile]:
         plan(new_york, ned, date(2025, 4, 1), time(9, 30), "FREQ=MONTHLY;BYDAY=+2TU")
         # Monthly by day of the month across Sydney's changes in April and October.
         plan(sydney, sam, date(2025, 4, 6), time(8), "FREQ=MONTHLY;BYMONTHDAY=6")
-        plan(kolkata, kavi, date(2025, 3, 31), time(18), "FREQ=WEEKLY;INTERVAL=6")
+        # Day 31 (skipped in shorter months) and the last day of every month.
+        plan(kolkata, kavi, date(2025, 3, 31), time(18), "FREQ=MONTHLY;BYMONTHDAY=31")
         plan(utc, uma, date(2025, 3, 31), time(12), "FREQ=MONTHLY;BYMONTHDAY=-1")
 
         mailbox = _Mailbox()
