@@ -5,7 +5,7 @@ stake keeps its UID for life and raises its sequence with every change it sends.
 """
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -28,6 +28,16 @@ def _address(party: Party) -> vCalAddress:
     return address
 
 
+def _add_times(event: Event, stake: Stake) -> None:
+    """DTSTART and DTEND in UTC: an instant every reader places alike, with no VTIMEZONE
+    to send. The time may arrive in the zone of whoever typed it (a move); written with
+    that TZID and no definition, Thunderbird and others would read it as floating."""
+    assert stake.starts_at is not None
+    starts_at = stake.starts_at.astimezone(UTC)
+    event.add("dtstart", starts_at)
+    event.add("dtend", starts_at + timedelta(minutes=stake.duration_minutes))
+
+
 def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -> str:
     """The invitation (REQUEST) or cancellation (CANCEL) of a scheduled stake.
 
@@ -45,8 +55,7 @@ def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -
     event.add("uid", stake.uid)
     event.add("sequence", stake.sequence)
     event.add("dtstamp", now())
-    event.add("dtstart", stake.starts_at)
-    event.add("dtend", stake.starts_at + timedelta(minutes=stake.duration_minutes))
+    _add_times(event, stake)
     event.add("summary", stake_summary(stake))
     url = settings.BASE_URL + reverse(
         "conversation_detail", kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk}
@@ -94,7 +103,6 @@ def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
     )
     events = []
     for stake in stakes:
-        assert stake.starts_at is not None
         url = settings.BASE_URL + reverse(
             "conversation_detail",
             kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk},
@@ -103,8 +111,7 @@ def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
         event.add("uid", stake.uid)
         event.add("sequence", stake.sequence)
         event.add("dtstamp", now())
-        event.add("dtstart", stake.starts_at)
-        event.add("dtend", stake.starts_at + timedelta(minutes=stake.duration_minutes))
+        _add_times(event, stake)
         event.add("summary", stake_summary(stake))
         event.add("url", url)
         event.add("description", f"Open the conversation: {url}")

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
-from icalendar import Calendar, Component, Event, vRecur
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Component, Event, vDuration, vRecur
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
@@ -17,9 +18,13 @@ from alliance.conversations.calendar import stake_feed_events
 from alliance.lib.clock import now
 from alliance.lib.dates import zone_or_utc
 from alliance.lib.tokens import hash_token
+from alliance.lib.vtimezone import calendar_add_zones
 from alliance.tending.models import CalendarFeed, Rhythm
 
 CHECKIN_LENGTH = timedelta(hours=1)
+# How often a calendar program should fetch the feed again: a moved conversation shows
+# within the hour, and an hourly request per subscriber costs a server nothing.
+FEED_REFRESH = timedelta(hours=1)
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +88,14 @@ def feed_calendar(user: User) -> bytes:
     calendar.add("prodid", "-//Alliance//Check-ins//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "Alliance check-ins")
+    # RFC 7986's NAME and REFRESH-INTERVAL, and the older X- names that Apple's,
+    # Google's and Microsoft's calendars read instead.
+    calendar.calendar_name = _("Alliance check-ins")
+    calendar.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
     for component in feed_events_for(user):
         calendar.add_component(component)
-    calendar.add_missing_timezones()
+    calendar_add_zones(calendar)
     return calendar.to_ical()
 
 

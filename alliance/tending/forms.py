@@ -12,6 +12,7 @@ REPEAT_CHOICES = [
     ("weeks", "Every few weeks"),
     ("weekday", "Monthly, on a weekday"),
     ("monthday", "Monthly, on a day of the month"),
+    ("monthend", _("Monthly, on the last day of the month")),
     ("none", "Just this once"),
 ]
 
@@ -42,7 +43,16 @@ class RhythmForm(forms.Form):
         label="Weekday", choices=list(WEEKDAYS.items()), initial="TU", required=False
     )
     monthday = forms.IntegerField(
-        label="Day of the month", min_value=1, max_value=28, initial=1, required=False
+        label="Day of the month",
+        min_value=1,
+        max_value=31,
+        initial=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"aria-describedby": "monthday-help"}),
+        help_text=_(
+            "On day 29, 30 or 31, a month without that day has no check-in: February "
+            "has none on the 30th. For every month's end, choose the last day of the month."
+        ),
     )
 
     @classmethod

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+from django.utils.translation import gettext as _
 
 WEEKDAYS = {
     "MO": "Monday",
@@ -36,6 +37,8 @@ def rule_build(
         return f"FREQ=MONTHLY;BYDAY={ordinal:+d}{weekday}"
     if repeat == "monthday":
         return f"FREQ=MONTHLY;BYMONTHDAY={monthday}"
+    if repeat == "monthend":
+        return "FREQ=MONTHLY;BYMONTHDAY=-1"
     raise ValueError(f"unknown repeat {repeat!r}")
 
 
@@ -55,6 +58,8 @@ def rule_fields(rule: str) -> dict[str, object]:
         if "BYDAY" in parts:
             byday = parts["BYDAY"]
             return {"repeat": "weekday", "ordinal": int(byday[:-2]), "weekday": byday[-2:]}
+        if parts.get("BYMONTHDAY") == "-1":
+            return {"repeat": "monthend"}
         if "BYMONTHDAY" in parts:
             return {"repeat": "monthday", "monthday": int(parts["BYMONTHDAY"])}
     except ValueError:
@@ -76,8 +81,14 @@ def rule_describe(rule: str) -> str:
             return f"monthly on the {ORDINALS[int(byday[:-2])]} {WEEKDAYS[byday[-2:]]}"
     except (ValueError, KeyError):
         return rule
-    if "BYMONTHDAY" in parts:
-        return f"monthly on day {parts['BYMONTHDAY']}"
+    monthday = parts.get("BYMONTHDAY", "")
+    if monthday == "-1":
+        return _("monthly on the last day")
+    if monthday in {"29", "30", "31"}:
+        # RFC 5545 skips a date a month lacks; every calendar does the same.
+        return _("monthly on day %(day)s, in the months that have one") % {"day": monthday}
+    if monthday:
+        return f"monthly on day {monthday}"
     return rule
 
 
@@ -388,12 +399,14 @@ def rhythm_suggest(text: str) -> RhythmSuggestion | None:
             weekday=_DAY_NAMES[found[2]],
             at_time=at_time,
         )
-    # On the 15th of each month, monthly on the 1st.
+    # On the 15th of each month, monthly on the 1st, on the last day of the month.
     if monthly:
+        if re.search(r"\b(?:last|final)\s+day\b", text):
+            return RhythmSuggestion("monthend", at_time=at_time)
         found = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)\b", text)
         if found:
             monthday = int(found[1])
-            if not 1 <= monthday <= 28:
+            if not 1 <= monthday <= 31:
                 return None
             return RhythmSuggestion("monthday", monthday=monthday, at_time=at_time)
     if re.search(r"\b(?:three|four|\d+)\s+times\s+(?:a|per|each)\s+month\b", text):

@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from alliance.accounts.models import User
 from alliance.alliances.models import Event
 from alliance.tending import services
+from alliance.tending.models import Rhythm
 from alliance.tending.rhythms import rule_build
 from tests.conftest import login
 from tests.factories import party_of
+from tests.helpers import page_text
 
 
 def berlin(cast) -> None:
@@ -87,3 +89,56 @@ def test_editing_a_rhythm_offers_its_own_rule_and_next_date(ratified):
     )
     assert 'name="monthday" value="15"' in page
     assert 'value="2025-04-15"' in page
+
+
+def test_monthly_on_the_31st_can_be_chosen_and_skips_the_months_without_one(ratified, clock):
+    page = login(ratified.coach).get(f"/alliances/{ratified.alliance.pk}/rhythm/")
+    assert "a month without that day has no check-in" in page_text(page)
+    response = login(ratified.coach).post(
+        f"/alliances/{ratified.alliance.pk}/rhythm/",
+        {"starts_on": "2025-03-21", "at_time": "10:00", "repeat": "monthday", "monthday": "31"},
+    )
+    assert response.status_code == 302
+    rhythm = Rhythm.objects.get(alliance=ratified.alliance)
+    assert rhythm.rule == "FREQ=MONTHLY;BYMONTHDAY=31"
+    dates = [rhythm.next_at]
+    for _ in range(3):
+        dates.append(services.rhythm_next(rhythm, dates[-1]))
+    # April and June have 30 days: no check-in in them.
+    assert [d.date() for d in dates] == [
+        date(2025, 3, 31),
+        date(2025, 5, 31),
+        date(2025, 7, 31),
+        date(2025, 8, 31),
+    ]
+    alliance_page = login(ratified.client).get(f"/alliances/{ratified.alliance.pk}/")
+    assert "monthly on day 31, in the months that have one" in page_text(alliance_page)
+
+
+def test_the_last_day_of_the_month_follows_every_months_length(ratified, clock):
+    response = login(ratified.coach).post(
+        f"/alliances/{ratified.alliance.pk}/rhythm/",
+        {"starts_on": "2025-03-21", "at_time": "10:00", "repeat": "monthend"},
+    )
+    assert response.status_code == 302
+    rhythm = Rhythm.objects.get(alliance=ratified.alliance)
+    assert rhythm.rule == "FREQ=MONTHLY;BYMONTHDAY=-1"
+    dates = [rhythm.next_at]
+    for _ in range(11):
+        dates.append(services.rhythm_next(rhythm, dates[-1]))
+    assert [d.day for d in dates] == [31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28]
+    page = login(ratified.coach).get(f"/alliances/{ratified.alliance.pk}/rhythm/").content
+    assert b'value="monthend" id="id_repeat_3" required checked' in page
+    assert "monthly on the last day" in page_text(
+        login(ratified.client).get(f"/alliances/{ratified.alliance.pk}/")
+    )
+
+
+def test_a_day_past_31_is_refused_and_nothing_is_set(ratified, clock):
+    response = login(ratified.coach).post(
+        f"/alliances/{ratified.alliance.pk}/rhythm/",
+        {"starts_on": "2025-03-21", "at_time": "10:00", "repeat": "monthday", "monthday": "32"},
+    )
+    assert response.status_code == 400
+    assert "less than or equal to 31" in page_text(response)
+    assert not Rhythm.objects.filter(alliance=ratified.alliance).exists()
