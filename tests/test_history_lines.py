@@ -66,6 +66,6 @@ def test_a_reveal_names_its_prompt_in_the_history(db, scene):
     revealed = [line for line in history_lines(scene) if "revealed the reflections on" in line]
     assert len(revealed) == 2, "the scene reveals P1, and another prompt after Cleo joined"
     assert any(f"revealed the reflections on “{prompts[scene.p1]}”" in line for line in revealed)
-    assert all(
-        any(f"on “{text}”" in line for text in prompts.values()) for line in revealed
-    ), revealed
+    assert all(any(f"on “{text}”" in line for text in prompts.values()) for line in revealed), (
+        revealed
+    )

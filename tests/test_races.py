@@ -91,6 +91,19 @@ def test_a_double_click_on_join_lands_the_joiner_in_the_alliance_from_both_reque
     assert alliance.events.filter(kind="joined").count() == 1
 
 
+def test_a_double_click_on_propose_makes_one_term():
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana)
+    join(alliance, ben)
+    form = {"category": "rhythm", "text": "We meet on Mondays at 8.", "note": ""}
+    browser = Client()
+    browser.force_login(ana)
+    url = f"/alliances/{alliance.pk}/terms/new/"
+    results = at_once(lambda: browser.post(url, form), lambda: browser.post(url, form))
+    assert [r.status_code for r in results] == [302, 302], results
+    assert alliance.terms.count() == 1
+
+
 def test_two_edits_of_one_term_at_once_keep_one_and_tell_the_other():
     ana, ben = make_user("Ana"), make_user("Ben")
     alliance = make_alliance(ana)

@@ -28,6 +28,15 @@ class EditConflict(Exception):
         self.current = current
 
 
+class AlreadyProposed(Exception):
+    """The party proposed this very term before and it is still in the draft: a form sent
+    twice (a double-click, Back and Propose again). Nothing was written."""
+
+    def __init__(self, term: Term) -> None:
+        super().__init__("You proposed this term already.")
+        self.term = term
+
+
 def _lock_alliance(party: Party) -> Alliance:
     return Alliance.objects.select_for_update().get(pk=party.alliance_id)
 
@@ -66,9 +75,24 @@ def _agree(term: Term, party: Party) -> None:
 
 @transaction.atomic
 def term_propose(*, party: Party, category: str, text: str, note: str = "") -> Term:
-    """Add a term to the draft. Proposing it counts as the proposer's agreement."""
+    """Add a term to the draft. Proposing it counts as the proposer's agreement.
+
+    The same party proposing the same category and text while their earlier term with
+    those words is still active in the draft is the same proposal sent again: refused
+    with AlreadyProposed, which names that term. Another party's identical words, or
+    words proposed again after a withdrawal, make a new term.
+    """
     alliance = _lock_alliance(party)
     category, text, note = _clean_term(category, text, note)
+    earlier = Term.objects.filter(
+        alliance=alliance,
+        proposed_by=party,
+        category=category,
+        text=text,
+        status=TermStatus.ACTIVE,
+    ).first()
+    if earlier is not None:
+        raise AlreadyProposed(earlier)
     term = Term.objects.create(
         alliance=alliance, category=category, text=text, note=note, proposed_by=party
     )

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
@@ -28,6 +29,9 @@ def term_new(request: HttpRequest, party: Party) -> HttpResponse:
             term = services.term_propose(
                 party=party, category=data["category"], text=data["text"], note=data["note"]
             )
+        except services.AlreadyProposed as already:
+            messages.info(request, _("You proposed this term already; it is in the draft once."))
+            return _back(party, f"term-{already.term.pk}")
         except ValidationError as error:
             form.add_error(None, error)
         else:
