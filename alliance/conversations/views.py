@@ -302,8 +302,17 @@ def stake_reschedule(request: HttpRequest, party: Party, stake_id: int) -> HttpR
 
 
 @party_required
-@require_POST
 def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    """GET asks "are you sure", saying who will be told; POST calls the conversation off."""
+    if request.method != "POST":
+        stake = selectors.stake_for(party, stake_id)
+        if stake.state == StakeState.CANCELLED:
+            return _to_conversation(party, stake_id)
+        return render(
+            request,
+            "conversations/stake_cancel_confirm.html",
+            {"alliance": party.alliance, "stake": stake},
+        )
     attempt(
         request,
         lambda: services.stake_cancel(party=party, stake_id=stake_id),

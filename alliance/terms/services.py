@@ -15,7 +15,13 @@ from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
-from alliance.terms.selectors import DRAFT_STATUSES, draft_for, term_as_dict, version_hash
+from alliance.terms.selectors import (
+    DRAFT_STATUSES,
+    draft_for,
+    term_as_dict,
+    term_in_force,
+    version_hash,
+)
 
 TEXT_LIMIT = 2000
 
@@ -152,12 +158,7 @@ def term_withdraw(*, party: Party, term_id: int, revision: int) -> Term:
     term = _draft_term(alliance, term_id, statuses=[TermStatus.ACTIVE])
     if term.revision != revision:
         raise EditConflict(term)
-    ratified_ids = (
-        {t["id"] for t in alliance.current_version.snapshot["terms"]}
-        if alliance.current_version
-        else set()
-    )
-    in_force = term.pk in ratified_ids
+    in_force = term_in_force(alliance, term.pk)
     term.status = TermStatus.WITHDRAWN if in_force else TermStatus.REMOVED
     term.withdrawn_by = party
     term.revision += 1

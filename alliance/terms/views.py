@@ -95,8 +95,24 @@ def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
 
 
 @party_required
-@require_POST
 def term_withdraw(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
+    """GET asks "are you sure", saying what withdrawing does; POST withdraws."""
+    if request.method != "POST":
+        term = Term.objects.filter(pk=term_id, alliance_id=party.alliance_id).first()
+        if term is None:
+            raise Http404("No such term.")
+        if term.status != TermStatus.ACTIVE:
+            messages.error(request, _("That term is no longer in the draft."))
+            return _back(party)
+        return render(
+            request,
+            "terms/term_withdraw_confirm.html",
+            {
+                "alliance": party.alliance,
+                "term": term,
+                "in_force": selectors.term_in_force(party.alliance, term.pk),
+            },
+        )
     form = RevisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Reload the page and try again.")
