@@ -1,6 +1,7 @@
 """The health page: ratings, signals and versions on one time line, as SVG."""
 
 import re
+import xml.etree.ElementTree as ElementTree
 from datetime import timedelta
 
 from alliance.tending import services
@@ -60,6 +61,14 @@ def test_one_needs_tending_beside_one_working_well_shows_as_needs_tending(ratifi
     assert "lowest needs tending (Ana: working well, Ben: needs tending)</title>" in html
     assert "<td>needs tending</td><td>Ana: working well, Ben: needs tending</td>" in html
     assert "<td>okay</td><td>Ana: okay, Ben: okay</td>" in html
+    # The drawing is well-formed SVG for a parser we did not write, names and all.
+    svg = ElementTree.fromstring(re.search(r"<svg class=\"health-chart\".*?</svg>", html, re.S)[0])
+    names = svg.findall(".//{http://www.w3.org/1999/xhtml}div")
+    assert [n.text for n in names] == [
+        "The alliance as a whole",
+        "We meet every other Tuesday.",
+        "I answer emails within two working days.",
+    ]
 
 
 def test_an_open_check_in_shows_on_the_chart_only_after_the_reader_rated(ratified, clock):
