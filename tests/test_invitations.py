@@ -68,6 +68,22 @@ def test_joining_through_a_link_makes_a_party_and_spends_the_link(ana_alone):
     assert "already used" in page_text(response)
 
 
+def test_joining_twice_through_the_same_link_lands_the_same_person_in_the_alliance(ana_alone):
+    """A double-click on "Join": the second request finds the link spent by the first, and
+    it was spent by this very person, so they land in the alliance, told nothing is wrong."""
+    _, raw = services.invitation_create(party=ana_alone, email="ben@example.org")
+    ben = make_user("Ben", "ben@example.org")
+    first = services.invitation_accept(raw_token=raw, user=ben, role_label="CTO")
+    mails = len(mail.outbox)
+    again = services.invitation_accept(raw_token=raw, user=ben, role_label="CTO")
+    assert again.pk == first.pk
+    assert len(mail.outbox) == mails  # the others hear once that Ben joined
+    assert ana_alone.alliance.events.filter(kind="joined").count() == 1
+    response = login(ben).post(f"/invitations/{raw}/", {"role_label": "CTO"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/alliances/{ana_alone.alliance_id}/"
+
+
 def test_an_expired_link_gets_a_clear_page_and_makes_no_party(ana_alone):
     _, raw = services.invitation_create(party=ana_alone, email="ben@example.org")
     ben = make_user("Ben", "ben@example.org")

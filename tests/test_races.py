@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 
 from alliance.alliances import services as alliance_services
 from alliance.terms import services as term_services
@@ -71,6 +72,36 @@ def test_one_invitation_link_used_twice_at_once_makes_one_party():
     assert len(joined) == 1, results
     assert len(refused) == 1, results
     assert alliance.parties.count() == 2
+
+
+def test_a_double_click_on_join_lands_the_joiner_in_the_alliance_from_both_requests():
+    ana = make_user("Ana")
+    alliance = make_alliance(ana)
+    _, raw = alliance_services.invitation_create(party=party_of(alliance, ana))
+    ben = make_user("Ben")
+    browser = Client()
+    browser.force_login(ben)
+    results = at_once(
+        lambda: browser.post(f"/invitations/{raw}/", {"role_label": "client"}),
+        lambda: browser.post(f"/invitations/{raw}/", {"role_label": "client"}),
+    )
+    assert [r.status_code for r in results] == [302, 302], results
+    assert {r["Location"] for r in results} == {f"/alliances/{alliance.pk}/"}
+    assert alliance.parties.count() == 2
+    assert alliance.events.filter(kind="joined").count() == 1
+
+
+def test_a_double_click_on_propose_makes_one_term():
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana)
+    join(alliance, ben)
+    form = {"category": "rhythm", "text": "We meet on Mondays at 8.", "note": ""}
+    browser = Client()
+    browser.force_login(ana)
+    url = f"/alliances/{alliance.pk}/terms/new/"
+    results = at_once(lambda: browser.post(url, form), lambda: browser.post(url, form))
+    assert [r.status_code for r in results] == [302, 302], results
+    assert alliance.terms.count() == 1
 
 
 def test_two_edits_of_one_term_at_once_keep_one_and_tell_the_other():

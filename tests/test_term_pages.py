@@ -16,6 +16,34 @@ def test_an_invalid_proposal_keeps_what_was_typed(cast, as_coach):
     assert not Term.objects.exists()
 
 
+def test_going_back_and_proposing_again_makes_no_second_term(cast, as_coach, as_client):
+    url = f"/alliances/{cast.alliance.pk}/terms/new/"
+    form = {"category": "rhythm", "text": "We meet on Mondays at 8.", "note": ""}
+    first = as_coach.post(url, form, follow=True)
+    assert "Term proposed." in page_text(first)
+    term = Term.objects.get()
+    # Back to the form, Propose again: the same term, once, and Ana is told so.
+    again = as_coach.post(url, {**form, "text": "  We meet on Mondays at 8. "}, follow=True)
+    assert Term.objects.count() == 1
+    assert again.redirect_chain[-1][0] == f"/alliances/{cast.alliance.pk}/#term-{term.pk}"
+    assert "You proposed this term already" in page_text(again)
+    assert cast.alliance.events.filter(kind="term_proposed").count() == 1
+    # Someone else proposing the same words, or Ana proposing other words, is a new term.
+    as_client.post(url, form)
+    as_coach.post(url, {**form, "text": "We meet on Mondays at 9."})
+    assert Term.objects.count() == 3
+
+
+def test_a_withdrawn_term_can_be_proposed_again(cast, as_coach):
+    term = propose(cast.coach_party, "We meet weekly.")
+    as_coach.post(f"/alliances/{cast.alliance.pk}/terms/{term.pk}/withdraw/", {"revision": 1})
+    as_coach.post(
+        f"/alliances/{cast.alliance.pk}/terms/new/",
+        {"category": "rhythm", "text": "We meet weekly."},
+    )
+    assert Term.objects.filter(text="We meet weekly.").count() == 2
+
+
 def test_two_simultaneous_edits_show_both_texts_and_lose_nothing(cast, as_coach, as_client):
     term = propose(cast.coach_party, "We meet weekly.")
     url = f"/alliances/{cast.alliance.pk}/terms/{term.pk}/edit/"

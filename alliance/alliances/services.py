@@ -311,13 +311,20 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
-    """Make `user` a party through the invitation behind `raw_token`. Single use."""
-    invitation = invitation_check(
+    """Make `user` a party through the invitation behind `raw_token`. Single use, and
+    idempotent for the person who used it: a second request of theirs (a double-click on
+    "Join") returns the party the first one made, and nobody is told twice."""
+    invitation = (
         Invitation.objects.select_for_update()
         .select_related("alliance", "invited_by")
         .filter(token_hash=hash_token(raw_token))
         .first()
     )
+    if invitation is not None and invitation.accepted_by_id == user.pk:
+        joined = invitation.alliance.parties.filter(user=user).first()
+        if joined is not None:
+            return joined
+    invitation = invitation_check(invitation)
     alliance = invitation.alliance
     if alliance.parties.filter(user=user).exists():
         raise InvitationUnusable("You are already a party of this alliance.", invitation)

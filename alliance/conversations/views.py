@@ -29,6 +29,7 @@ from alliance.feedback.coach import review
 from alliance.lib.forms import id_param
 from alliance.lib.web import attempt, flash_errors
 from alliance.terms.forms import TermForm
+from alliance.terms.services import AlreadyProposed
 
 
 def _to_conversation(party: Party, stake_id: int, prompt_id: int | None = None) -> HttpResponse:
@@ -301,8 +302,17 @@ def stake_reschedule(request: HttpRequest, party: Party, stake_id: int) -> HttpR
 
 
 @party_required
-@require_POST
 def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
+    """GET asks "are you sure", saying who will be told; POST calls the conversation off."""
+    if request.method != "POST":
+        stake = selectors.stake_for(party, stake_id)
+        if stake.state == StakeState.CANCELLED:
+            return _to_conversation(party, stake_id)
+        return render(
+            request,
+            "conversations/stake_cancel_confirm.html",
+            {"alliance": party.alliance, "stake": stake},
+        )
     attempt(
         request,
         lambda: services.stake_cancel(party=party, stake_id=stake_id),
@@ -370,6 +380,12 @@ def stake_invitation(request: HttpRequest, party: Party, stake_id: int) -> HttpR
     return response
 
 
+def _to_term(party: Party, term_id: int) -> HttpResponse:
+    return redirect(
+        reverse("alliance_detail", kwargs={"alliance_id": party.alliance_id}) + f"#term-{term_id}"
+    )
+
+
 @party_required
 def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -> HttpResponse:
     reflection = selectors.reflection_visible_to(party, reflection_id)
@@ -389,16 +405,16 @@ def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -
                 text=data["text"],
                 note=data["note"],
             )
+        except AlreadyProposed as already:
+            messages.info(request, _("You proposed this term already; it is in the draft once."))
+            return _to_term(party, already.term.pk)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(
                 request, "Term proposed from the reflection. Everyone is asked for consent."
             )
-            return redirect(
-                reverse("alliance_detail", kwargs={"alliance_id": party.alliance_id})
-                + f"#term-{term.pk}"
-            )
+            return _to_term(party, term.pk)
     return render(
         request,
         "conversations/reflection_term.html",

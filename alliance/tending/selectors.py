@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import F, Prefetch, Q
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Alliance, Party
 from alliance.lib.clock import now
@@ -295,22 +296,33 @@ def checkin_page(*, party: Party, checkin_id: int) -> CheckInPage | None:
 
 
 # Health timeline
+#
+# The chart is drawn in CSS pixels with no viewBox: the time axis is laid out in percent
+# of the chart's width, everything else in pixels. So on a phone the picture narrows
+# while its words keep their size, and each term's name sits on its own line above its
+# dots rather than beside them, cut short by the browser where the width ends.
 
-SCORE_VALUE = {Score.WELL: 2.0, Score.OKAY: 1.0, Score.TENDING: 0.0}
-CHART_WIDTH = 760
-LABEL_WIDTH = 220
-LANE_HEIGHT = 34
-TOP = 36
+# Worst first: a term's dot at a check-in shows the lowest rating anyone gave it.
+SCORE_ORDER = [Score.TENDING, Score.OKAY, Score.WELL]
+LANE_HEIGHT = 58  # a line for the term's name, then its dots
+DOT_Y = 40  # from the top of a lane
+TOP = 40  # the row of version labels
+BOTTOM = 36  # the row of dates
+# The time axis runs from 3% to 97% of the width, so marks at either end stay whole.
+AXIS_START, AXIS_SPAN = 3.0, 94.0
+# Version labels closer than this (percent of the width) share one label ("v2-v3"): on
+# a 320 px wide phone that is the width of a label.
+VERSION_LABEL_GAP = 12.0
 
 
 @dataclass
 class Chart:
-    width: int
     height: int
     lanes: list[dict[str, Any]]
     points: list[dict[str, Any]]
     signals: list[dict[str, Any]]
     versions: list[dict[str, Any]]
+    version_labels: list[dict[str, Any]]
     ticks: list[dict[str, Any]]
     checkin_count: int
 
@@ -319,18 +331,38 @@ def _day(at: datetime) -> str:
     return formats.date_format(timezone.localtime(at), "j M Y")
 
 
-def _score_class(mean: float) -> str:
-    if mean >= 1.5:
-        return "well"
-    if mean >= 0.75:
-        return "okay"
-    return "tending"
+def _anchor(x: float) -> str:
+    """Where a label at `x` percent hangs from, so that it stays inside the chart."""
+    if x < AXIS_START + 8:
+        return "start"
+    if x > AXIS_START + AXIS_SPAN - 8:
+        return "end"
+    return "middle"
+
+
+def _version_labels(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One label per group of versions ratified close together, so none overprints."""
+    groups: list[list[dict[str, Any]]] = []
+    for version in versions:
+        if groups and version["x"] - groups[-1][0]["x"] < VERSION_LABEL_GAP:
+            groups[-1].append(version)
+        else:
+            groups.append([version])
+    labels = []
+    for group in groups:
+        first, last = group[0], group[-1]
+        text = first["label"] if first is last else f"{first['label']}-{last['label']}"
+        x = round((first["x"] + last["x"]) / 2, 2)
+        labels.append({"x": x, "text": text, "anchor": _anchor(x)})
+    return labels
 
 
 def health_chart(alliance: Alliance, viewer: Party) -> Chart:
     """Ratings of every term at every check-in, with tending signals and ratified versions,
-    laid out on one time line (four queries however long the history).
+    laid out on one time line (five queries however long the history).
 
+    A term's dot shows the lowest rating it got at that check-in, so one "needs
+    tending" is never averaged away; its title and the table name each person's rating.
     A check-in shows only once `viewer` has rated in it, as on the check-in page: nobody
     reads the others' ratings before giving their own, and a check-in completed before
     the viewer joined stays with those who rated it.
@@ -345,6 +377,11 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
         if any(rating.party_id == viewer.pk for rating in checkin.ratings.all())
     ]
     signals = list(alliance.signals.order_by("raised_at", "id"))
+    parties = list(
+        Party.everyone.filter(alliance=alliance).select_related("user").order_by("joined_at")
+    )
+    names = {p.pk: p.user.name for p in parties}
+    seat = {p.pk: index for index, p in enumerate(parties)}
 
     labels: dict[int | None, str] = {None: "The alliance as a whole"}
     for version in versions:
@@ -356,69 +393,70 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
     moments += [s.raised_at for s in signals]
     start = min(moments, default=alliance.created_at)
     today = now()
-    # At least a week wide, so a young alliance's first marks do not pile onto the labels.
+    # At least a week wide, so a young alliance's first marks do not pile onto each other.
     end = max([*moments, today, start + timedelta(days=7)])
     span = (end - start).total_seconds()
-    plot = CHART_WIDTH - LABEL_WIDTH - 24
 
     def x(at: datetime) -> float:
-        return round(LABEL_WIDTH + 12 + plot * (at - start).total_seconds() / span, 1)
+        """Percent of the chart's width."""
+        return round(AXIS_START + AXIS_SPAN * (at - start).total_seconds() / span, 2)
 
-    def y(term_id: int | None) -> float:
-        return TOP + LANE_HEIGHT * lane_of.get(term_id, 0) + LANE_HEIGHT / 2
+    def lane_top(term_id: int | None) -> int:
+        return TOP + LANE_HEIGHT * lane_of.get(term_id, 0)
 
     points = []
     for checkin in checkins:
-        by_term: dict[int, list[str]] = {}
-        for rating in checkin.ratings.all():
-            by_term.setdefault(rating.term_id, []).append(rating.score)
-        for term_id, scores in by_term.items():
+        by_term: dict[int, list[Rating]] = {}
+        for rating in sorted(checkin.ratings.all(), key=lambda r: seat.get(r.party_id, 0)):
+            by_term.setdefault(rating.term_id, []).append(rating)
+        for term_id, ratings in by_term.items():
             if term_id not in lane_of:
                 continue
-            mean = sum(SCORE_VALUE[Score(s)] for s in scores) / len(scores)
-            counts = ", ".join(
-                f"{scores.count(s.value)} {s.label.lower()}" for s in Score if s.value in scores
+            lowest = min((Score(r.score) for r in ratings), key=SCORE_ORDER.index)
+            each = ", ".join(
+                f"{names.get(r.party_id, '?')}: {Score(r.score).label.lower()}" for r in ratings
             )
+            day = _day(checkin.opened_at)
             points.append(
                 {
                     "x": x(checkin.opened_at),
-                    "y": y(term_id),
-                    "css": _score_class(mean),
-                    "title": f"{_day(checkin.opened_at)}: {counts}",
-                    "day": _day(checkin.opened_at),
+                    "y": lane_top(term_id) + DOT_Y,
+                    "css": lowest.value,
+                    "title": _("%(day)s: lowest %(lowest)s (%(each)s)")
+                    % {"day": day, "lowest": lowest.label.lower(), "each": each},
+                    "day": day,
                     "term": labels[term_id],
-                    "counts": counts,
+                    "lowest": lowest.label.lower(),
+                    "each": each,
                 }
             )
-    height = TOP + LANE_HEIGHT * len(labels) + 24
+    height = TOP + LANE_HEIGHT * len(labels) + BOTTOM
+    version_marks = [
+        {"x": x(v.ratified_at), "label": f"v{v.number}", "title": f"Version {v.number}"}
+        for v in versions
+    ]
     return Chart(
-        width=CHART_WIDTH,
         height=height,
-        lanes=[
-            {
-                "y": y(term_id),
-                "top": y(term_id) - LANE_HEIGHT / 2,
-                "label": text if len(text) <= 34 else text[:33] + "…",
-                "full": text,
-            }
-            for term_id, text in labels.items()
-        ],
+        lanes=[{"top": lane_top(term_id), "label": text} for term_id, text in labels.items()],
         points=points,
         signals=[
             {
                 "x": x(s.raised_at),
-                "y": y(s.term_id if s.term_id in lane_of else None),
+                "y": lane_top(s.term_id if s.term_id in lane_of else None) + DOT_Y,
                 "title": f"Tending signal, {_day(s.raised_at)} ({s.get_state_display()}): {s.note}",
             }
             for s in signals
         ],
-        versions=[
-            {"x": x(v.ratified_at), "label": f"v{v.number}", "title": f"Version {v.number}"}
-            for v in versions
-        ],
+        versions=version_marks,
+        version_labels=_version_labels(version_marks),
         ticks=[
-            {"x": x(start), "y": height - 6, "label": _day(start)},
-            {"x": x(end), "y": height - 6, "label": "now" if end == today else _day(end)},
+            {"x": AXIS_START, "y": height - 10, "label": _day(start), "anchor": "start"},
+            {
+                "x": AXIS_START + AXIS_SPAN,
+                "y": height - 10,
+                "label": "now" if end == today else _day(end),
+                "anchor": "end",
+            },
         ],
         checkin_count=len(checkins),
     )

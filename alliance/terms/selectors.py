@@ -172,6 +172,13 @@ def version_chain_breaks(alliance: Alliance) -> list[int]:
     return broken
 
 
+def term_in_force(alliance: Alliance, term_id: int) -> bool:
+    """Whether the term is part of the version in force: withdrawing it then removes it
+    only once everyone ratifies the next version."""
+    version = alliance.current_version
+    return version is not None and any(t["id"] == term_id for t in version.snapshot["terms"])
+
+
 def version_list(alliance: Alliance) -> QuerySet[Version]:
     return alliance.versions.select_related("ratified_by__user").order_by("-number")
 

@@ -15,7 +15,13 @@ from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
-from alliance.terms.selectors import DRAFT_STATUSES, draft_for, term_as_dict, version_hash
+from alliance.terms.selectors import (
+    DRAFT_STATUSES,
+    draft_for,
+    term_as_dict,
+    term_in_force,
+    version_hash,
+)
 
 TEXT_LIMIT = 2000
 
@@ -26,6 +32,15 @@ class EditConflict(Exception):
     def __init__(self, current: Term) -> None:
         super().__init__("The term changed while you were editing it.")
         self.current = current
+
+
+class AlreadyProposed(Exception):
+    """The party proposed this very term before and it is still in the draft: a form sent
+    twice (a double-click, Back and Propose again). Nothing was written."""
+
+    def __init__(self, term: Term) -> None:
+        super().__init__("You proposed this term already.")
+        self.term = term
 
 
 def _lock_alliance(party: Party) -> Alliance:
@@ -66,9 +81,24 @@ def _agree(term: Term, party: Party) -> None:
 
 @transaction.atomic
 def term_propose(*, party: Party, category: str, text: str, note: str = "") -> Term:
-    """Add a term to the draft. Proposing it counts as the proposer's agreement."""
+    """Add a term to the draft. Proposing it counts as the proposer's agreement.
+
+    The same party proposing the same category and text while their earlier term with
+    those words is still active in the draft is the same proposal sent again: refused
+    with AlreadyProposed, which names that term. Another party's identical words, or
+    words proposed again after a withdrawal, make a new term.
+    """
     alliance = _lock_alliance(party)
     category, text, note = _clean_term(category, text, note)
+    earlier = Term.objects.filter(
+        alliance=alliance,
+        proposed_by=party,
+        category=category,
+        text=text,
+        status=TermStatus.ACTIVE,
+    ).first()
+    if earlier is not None:
+        raise AlreadyProposed(earlier)
     term = Term.objects.create(
         alliance=alliance, category=category, text=text, note=note, proposed_by=party
     )
@@ -128,12 +158,7 @@ def term_withdraw(*, party: Party, term_id: int, revision: int) -> Term:
     term = _draft_term(alliance, term_id, statuses=[TermStatus.ACTIVE])
     if term.revision != revision:
         raise EditConflict(term)
-    ratified_ids = (
-        {t["id"] for t in alliance.current_version.snapshot["terms"]}
-        if alliance.current_version
-        else set()
-    )
-    in_force = term.pk in ratified_ids
+    in_force = term_in_force(alliance, term.pk)
     term.status = TermStatus.WITHDRAWN if in_force else TermStatus.REMOVED
     term.withdrawn_by = party
     term.revision += 1

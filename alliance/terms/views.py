@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
@@ -28,6 +29,9 @@ def term_new(request: HttpRequest, party: Party) -> HttpResponse:
             term = services.term_propose(
                 party=party, category=data["category"], text=data["text"], note=data["note"]
             )
+        except services.AlreadyProposed as already:
+            messages.info(request, _("You proposed this term already; it is in the draft once."))
+            return _back(party, f"term-{already.term.pk}")
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -91,8 +95,24 @@ def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
 
 
 @party_required
-@require_POST
 def term_withdraw(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
+    """GET asks "are you sure", saying what withdrawing does; POST withdraws."""
+    if request.method != "POST":
+        term = Term.objects.filter(pk=term_id, alliance_id=party.alliance_id).first()
+        if term is None:
+            raise Http404("No such term.")
+        if term.status != TermStatus.ACTIVE:
+            messages.error(request, _("That term is no longer in the draft."))
+            return _back(party)
+        return render(
+            request,
+            "terms/term_withdraw_confirm.html",
+            {
+                "alliance": party.alliance,
+                "term": term,
+                "in_force": selectors.term_in_force(party.alliance, term.pk),
+            },
+        )
     form = RevisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Reload the page and try again.")

@@ -77,9 +77,11 @@ def test_check_in_signal_and_health_chart(live_server, browser, screenshots, set
     # The health chart shows the ratings, the signal and the version on one time line.
     ana.goto(f"{base}/alliances/{alliance.pk}/health/")
     chart = ana.locator("svg.health-chart")
-    # One dot per term and check-in, its colour the parties' mean and its title the counts.
+    # One dot per term and check-in, its colour the lowest rating, its title everyone's.
     assert chart.locator(".rating").count() == 2
-    assert "1 needs tending" in chart.locator(".rating title").nth(1).text_content()
+    assert "Ana: working well, Ben: needs tending" in (
+        chart.locator(".rating.tending title").text_content()
+    )
     assert chart.locator(".signal-mark").count() == 1
     assert chart.locator(".version-line").count() == 1
     ana.screenshot(path=str(screenshots / "health.png"), full_page=True)

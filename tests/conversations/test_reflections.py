@@ -187,6 +187,14 @@ def test_a_revealed_reflection_becomes_a_term_linked_to_it(cast, stake):
     assert term.origin.reflection == theirs
     assert term.category == prompt.category
     assert "1 term needs your consent" in page_text(login(cast.coach).get("/"))
+    # Back and Propose again: still one term, still linked to the reflection.
+    again = ben.post(
+        f"/alliances/{stake.alliance_id}/reflections/{theirs.pk}/term/",
+        {"category": prompt.category, "text": "We give each other honest feedback every session."},
+        follow=True,
+    )
+    assert "You proposed this term already" in page_text(again)
+    assert cast.alliance.terms.get() == term
 
 
 def test_the_feedback_coach_answers_on_submit_without_javascript(cast, stake):

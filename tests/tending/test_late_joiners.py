@@ -141,11 +141,12 @@ def test_a_late_joiner_reads_no_ratings_of_check_ins_before_they_joined_on_the_h
     rate(ratified.client_party, checkin, ["okay", "tending"])
     services.checkin_close(party=ratified.coach_party, checkin_id=checkin.pk, outcome="kept")
     health = f"/alliances/{ratified.alliance.pk}/health/"
-    assert "2 needs tending" in page_text(login(ratified.client).get(health))
+    assert "Ana: needs tending, Ben: needs tending" in page_text(login(ratified.client).get(health))
     cleo = join(ratified.alliance, make_user("Cleo"), role="team member")
     text = page_text(login(cleo.user).get(health))
-    assert "2 needs tending" not in text
-    assert "1 working well" not in text
+    assert "needs tending," not in text
+    assert "Ana: working well" not in text
+    assert "lowest" not in text.split("Each dot shows")[0]
 
 
 def test_the_alliance_page_does_not_ask_a_late_joiner_to_rate(ratified, completed):
