@@ -108,3 +108,31 @@ def test_not_found_has_the_apps_layout_and_passes_axe(live_server, browser, scen
     assert page.goto(f"{live_server.url}/alliances/{scene.alliance.pk}/history/").status == 404
     assert scene.alliance.title not in page.content()
     assert page.get_by_role("navigation", name="Main").get_by_text("Olga").count() == 1
+
+
+def test_axe_runs_under_the_apps_content_security_policy_and_names_what_is_wrong(
+    live_server, browser
+):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(10_000)
+    response = page.goto(live_server.url + "/accounts/login/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    # The policy holds in this browser: a script written into the page does not run.
+    page.evaluate(
+        """() => { const s = document.createElement("script");
+        s.textContent = "window.inlineRan = true"; document.head.append(s); }"""
+    )
+    assert page.evaluate("typeof window.inlineRan") == "undefined"
+    assert [p for p in browser.problems if "Content Security Policy" in p]
+    browser.problems.clear()
+
+    # axe-core runs all the same, and finds a field whose label is taken away.
+    page.evaluate(
+        """() => { document.querySelector("label[for=id_password]").remove();
+        document.querySelector("#id_password").removeAttribute("placeholder"); }"""
+    )
+    violations = browser.audit.check(page)
+    assert "label" in [v["id"] for v in violations]
+    unlabelled = f"{page.url}: label (critical) at #id_password: Fix any of the following:"
+    assert [f for f in browser.audit.failures if f.startswith(unlabelled)]
+    browser.audit.failures.clear()
