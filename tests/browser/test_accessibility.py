@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.test import RequestFactory
+from django.views.defaults import server_error
 
 from tests.browser.people import log_in
 from tests.routes import project_patterns, url_for
@@ -100,14 +102,40 @@ def test_not_found_has_the_apps_layout_and_passes_axe(live_server, browser, scen
     page.set_default_timeout(10_000)
     assert page.goto(live_server.url + "/no-such-page/").status == 404
     assert page.get_by_role("heading", level=1).inner_text() == "Nothing here"
-    page.get_by_role("link", name="Skip to the content").focus()
-    assert page.get_by_role("link", name="Skip to the content").is_visible()
+    skip = page.get_by_role("link", name="Skip to the content")
+    assert not skip.is_visible() or skip.bounding_box()["y"] < 0  # out of sight until focused
+    page.keyboard.press("Tab")
+    assert skip.is_visible()
+    assert skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
 
     # An outsider gets the same page for an alliance that exists: nothing tells it apart.
     log_in(page, live_server.url, scene.users["outsider"].email)
     assert page.goto(f"{live_server.url}/alliances/{scene.alliance.pk}/history/").status == 404
     assert scene.alliance.title not in page.content()
     assert page.get_by_role("navigation", name="Main").get_by_text("Olga").count() == 1
+
+
+def test_the_error_page_has_the_apps_layout_and_passes_axe(live_server, browser):
+    """Django's own 500 page, served to the browser as a failing request would get it."""
+    error = server_error(RequestFactory().get("/"))
+    page = browser.new_context().new_page()
+    page.set_default_timeout(10_000)
+    policy = page.goto(live_server.url + "/accounts/login/").headers["content-security-policy"]
+    page.route(
+        live_server.url + "/failing/",
+        lambda route: route.fulfill(
+            status=500,
+            body=error.content,
+            headers={"content-type": error["content-type"], "content-security-policy": policy},
+        ),
+    )
+    assert page.goto(live_server.url + "/failing/").status == 500
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == "Something went wrong on our side"
+    # The app's stylesheet applies: the heading is in the layout's serif face.
+    assert "Georgia" in heading.evaluate("h => getComputedStyle(h).fontFamily")
 
 
 def test_axe_runs_under_the_apps_content_security_policy_and_names_what_is_wrong(
