@@ -13,6 +13,7 @@ still reports anything that policy blocks.
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,7 +54,9 @@ class AxeAudit:
     def check(self, page: Any) -> list[dict[str, Any]]:
         """Run axe-core on the document the page shows now; return its violations."""
         page.wait_for_load_state()
+        started = time.perf_counter()
         violations = AXE.run(page).response["violations"]
+        seconds = time.perf_counter() - started
         self.records.append(
             {
                 "test": self.test,
@@ -62,6 +65,7 @@ class AxeAudit:
                 "title": page.title(),
                 "rules": {v["id"]: len(v["nodes"]) for v in violations},
                 "elements": sum(len(v["nodes"]) for v in violations),
+                "seconds": round(seconds, 3),
             }
         )
         for violation in violations:
@@ -124,6 +128,7 @@ def write_report(records: list[dict[str, Any]], path: Path) -> None:
     report = {
         "checks": len(records),
         "elements_in_violation": sum(r["elements"] for r in records),
+        "seconds_in_axe": round(sum(r["seconds"] for r in records), 1),
         "pages": dict(sorted(pages.items())),
         "visits": records,
     }

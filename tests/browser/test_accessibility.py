@@ -164,3 +164,25 @@ def test_axe_runs_under_the_apps_content_security_policy_and_names_what_is_wrong
     unlabelled = f"{page.url}: label (critical) at #id_password: Fix any of the following:"
     assert [f for f in browser.audit.failures if f.startswith(unlabelled)]
     browser.audit.failures.clear()
+
+
+def test_chromium_names_the_fields_axe_found_unnamed(live_server, browser, scene):
+    """A second opinion from Chromium's own accessibility tree, which screen readers read."""
+    page = browser.new_context().new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, live_server.url, scene.users["party"].email)
+    alliance = f"{live_server.url}/alliances/{scene.alliance.pk}"
+    page.goto(f"{alliance}/conversations/{scene.values['stake_id']}/?prompt={scene.p2}")
+    prompt = page.locator("#reflect label").inner_text()
+    assert page.get_by_role("textbox", name=prompt, exact=True).count() == 1
+    page.goto(f"{alliance}/rhythm/")
+    for role, name in [
+        ("spinbutton", "Every how many weeks"),
+        ("combobox", "Which one"),
+        ("combobox", "Weekday"),
+        ("spinbutton", "Day of the month"),
+    ]:
+        assert page.get_by_role(role, name=name, exact=True).count() == 1, name
+    # A message after saving is one item of a list, in a region read out as it appears.
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.get_by_role("status").get_by_role("list").get_by_role("listitem").count() == 1
