@@ -60,6 +60,7 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
     ben.locator("#id_text").fill("You never tell me what you really think.")
     ben.wait_for_selector(".feedback-flag-blame")
     assert "I feel" in ben.locator(".feedback-flag-blame").inner_text()
+    browser.audit.check(ben)  # the coach's flags came in without a new page
     ben.locator("#reflect").screenshot(path=str(screenshots / "feedback-coach.png"))
     ben.locator("#id_text").fill("I hope for honest feedback, even when it stings.")
     ben.get_by_role("button", name="Share").click()
@@ -71,6 +72,7 @@ def test_two_parties_plant_a_stake_reflect_reveal_and_draft_a_term(
 
     # Ana's page updates on its own (no reload) and she turns Ben's words into a term.
     ana.wait_for_selector("#reveal[data-revealed=yes]", timeout=15_000)
+    browser.audit.check(ana)  # so did the reveal
     ana.screenshot(path=str(screenshots / "conversation.png"), full_page=True)
     ana.locator('.reflection[data-party="Ben"]').get_by_role(
         "link", name="Propose a term from this"

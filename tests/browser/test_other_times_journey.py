@@ -45,6 +45,7 @@ def test_ben_declines_anas_times_proposes_his_own_and_ana_takes_it(
     ben.goto(conversation_url)
     assert shown(first, 9, BERLIN, NEW_YORK) in ben.content()
     ben.get_by_text("None of these suit me").click()
+    browser.audit.check(ben)  # the form that opened in place
     ben.locator("#id_time_1").fill(f"{bens_day.isoformat()}T11:00")
     ben.get_by_role("button", name="Decline these times and propose mine").click()
     assert "Your times are proposed" in ben.content()
