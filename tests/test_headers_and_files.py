@@ -74,7 +74,7 @@ def page_templates() -> dict[str, Path]:
     for root in roots:
         for path in root.rglob("*.html"):
             name = path.relative_to(root).as_posix()
-            if not name.startswith("emails/"):
+            if not name.startswith(("emails/", "account/email/")):
                 found[name] = path
     return found
 
