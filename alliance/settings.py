@@ -29,7 +29,13 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("ALLIANCE_DATA_DIR") or data_dir_default(BASE_DIR)).resolve()
 # Only its owner may enter it: it holds the database, the secret key and written mail. A
 # directory made by an earlier release (with the umask's mode) is closed on start too.
-DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+try:
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError as error:
+    raise ImproperlyConfigured(
+        f"ALLIANCE_DATA_DIR: cannot make the data directory {DATA_DIR} ({error.strerror}); "
+        "set ALLIANCE_DATA_DIR to a directory this user may write"
+    ) from None
 if DATA_DIR.stat().st_uid == os.getuid() and DATA_DIR.stat().st_mode & 0o077:
     DATA_DIR.chmod(0o700)
 

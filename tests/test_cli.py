@@ -140,6 +140,7 @@ def test_the_default_data_directory_is_the_checkouts_or_the_users(tmp_path, monk
         ("DATABASE_URL", "mysql://ana:s3cret-pw@db/alliance", "does not support"),
         ("EMAIL_URL", "smtp-tls://ana:s3cret-pw@mail.example.org", "must start with smtp://"),
         ("EMAIL_URL", "smtp://ana:s3cret-pw@mail.example.org:port", "percent-encoded"),
+        ("ALLIANCE_DATA_DIR", "/dev/null/alliance", "cannot make the data directory"),
     ],
 )
 def test_a_bad_setting_is_one_line_and_a_failure(tmp_path, variable, value, says):
@@ -147,7 +148,7 @@ def test_a_bad_setting_is_one_line_and_a_failure(tmp_path, variable, value, says
     assert result.returncode == 1
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
-    assert line.startswith(f"alliance: {variable} ")
+    assert line.startswith(f"alliance: {variable}")
     assert says in line
     assert "s3cret-pw" not in line
 
