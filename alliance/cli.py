@@ -110,7 +110,7 @@ def overview() -> str:
     ordered = [name for name in ALLIANCE_ORDER if name in ours]
     ordered += sorted(set(ours) - set(ALLIANCE_ORDER))
     commands = [
-        (name, _(first_sentence(load_command_class(ours[name], name).help))) for name in ordered
+        (name, first_sentence(_(load_command_class(ours[name], name).help))) for name in ordered
     ]
     commands += list(django_commands.items())
     host, port = listen_address()
