@@ -46,7 +46,10 @@ SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
 # prints and mail carries lead to the server started with the same variables.
 BASE_URL = (envstr("ALLIANCE_BASE_URL") or served_base_url(*listen_address())).rstrip("/")
 _base = urlsplit(BASE_URL)
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base.hostname or "localhost", "localhost", "127.0.0.1"])
+# Django matches an IPv6 address in its brackets, as the Host header carries it.
+_base_host = _base.hostname or "localhost"
+_base_host = f"[{_base_host}]" if ":" in _base_host else _base_host
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base_host, "localhost", "127.0.0.1"])
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS must not be '*': Alliance would answer to any Host a request names. "
