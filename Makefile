@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export ALLIANCE_DATA_DIR ?= $(CURDIR)/data
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/alliance
 
 .PHONY: run demo install install-test fmt lint test test-sqlite test-postgres browser-deps bench clean
@@ -28,6 +27,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## Install and start Alliance on SQLite in ./data (HOST and PORT change where it listens).
+## Its data directory is the checkout's data/ unless ALLIANCE_DATA_DIR says otherwise.
 run: install
 	$(BIN)/alliance serve
 

@@ -9,29 +9,47 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import dj_database_url
-import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
-from alliance.lib.env import envbool, envint, envlist, envsecret, envstr
+from alliance.lib.env import (
+    data_dir_default,
+    envbool,
+    envdatabase,
+    envemail,
+    envint,
+    envlist,
+    envsecret,
+    envstr,
+    listen_address,
+    served_base_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 
-DATA_DIR = Path(
-    envstr("ALLIANCE_DATA_DIR", str(Path.home() / ".local" / "share" / "alliance"))
-).resolve()
+DATA_DIR = Path(envstr("ALLIANCE_DATA_DIR") or data_dir_default(BASE_DIR)).resolve()
 # Only its owner may enter it: it holds the database, the secret key and written mail. A
 # directory made by an earlier release (with the umask's mode) is closed on start too.
-DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+try:
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError as error:
+    raise ImproperlyConfigured(
+        f"ALLIANCE_DATA_DIR: cannot make the data directory {DATA_DIR} ({error.strerror}); "
+        "set ALLIANCE_DATA_DIR to a directory this user may write"
+    ) from None
 if DATA_DIR.stat().st_uid == os.getuid() and DATA_DIR.stat().st_mode & 0o077:
     DATA_DIR.chmod(0o700)
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
 
-BASE_URL = envstr("ALLIANCE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default the address `alliance serve` prints for HOST and PORT, so the links the demo
+# prints and mail carries lead to the server started with the same variables.
+BASE_URL = (envstr("ALLIANCE_BASE_URL") or served_base_url(*listen_address())).rstrip("/")
 _base = urlsplit(BASE_URL)
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base.hostname or "localhost", "localhost", "127.0.0.1"])
+# Django matches an IPv6 address in its brackets, as the Host header carries it.
+_base_host = _base.hostname or "localhost"
+_base_host = f"[{_base_host}]" if ":" in _base_host else _base_host
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base_host, "localhost", "127.0.0.1"])
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS must not be '*': Alliance would answer to any Host a request names. "
@@ -100,11 +118,7 @@ TEMPLATES = [
 
 # Databases: SQLite in the data directory unless DATABASE_URL says otherwise.
 _sqlite_path = DATA_DIR / "alliance.sqlite3"
-DATABASES = {
-    "default": dj_database_url.parse(
-        envstr("DATABASE_URL") or f"sqlite:///{_sqlite_path}", conn_max_age=60
-    )
-}
+DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{_sqlite_path}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] == str(_sqlite_path):
         # Made here, readable by its owner only, before SQLite makes it with the umask's
@@ -190,13 +204,15 @@ WHITENOISE_USE_FINDERS = True
 
 # Email: written to files in the data directory unless EMAIL_URL names a server,
 # e.g. smtp://user:password@mail.example.org:587/?tls=True (file: writes to DATA_DIR/mail)
-_email = dj_email_url.parse(envstr("EMAIL_URL", "file:"))
+_email = envemail("EMAIL_URL", "file:")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
     # Written mail holds sign-in links: files only their owner can read.
     EMAIL_BACKEND = "alliance.lib.filebased.EmailBackend"
 EMAIL_FILE_PATH = (
-    str(DATA_DIR / "mail") if envstr("EMAIL_URL", "file:") == "file:" else _email["EMAIL_FILE_PATH"]
+    str(DATA_DIR / "mail")
+    if (envstr("EMAIL_URL") or "file:") == "file:"
+    else _email["EMAIL_FILE_PATH"]
 )
 EMAIL_HOST = _email["EMAIL_HOST"]
 EMAIL_PORT = _email["EMAIL_PORT"]

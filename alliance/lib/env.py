@@ -6,6 +6,7 @@ at start-up rather than a silently ignored setting.
 
 import os
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -65,3 +66,89 @@ def envsecret(name: str, fallback_file: Path) -> str:
     fallback_file.touch(mode=0o600)
     fallback_file.write_text(secret)
     return secret
+
+
+def data_dir_default(package_dir: Path) -> Path:
+    """Where Alliance keeps its data when ALLIANCE_DATA_DIR is unset.
+
+    Run from a source checkout (the package sits next to its pyproject.toml, as with
+    `make run` or `.venv/bin/alliance` after `make install`), it is the checkout's `data/`,
+    whatever the current directory: `make run`, `make demo` and `.venv/bin/alliance demo`
+    share one database. Installed as a package, it is `$XDG_DATA_HOME/alliance`
+    (`~/.local/share/alliance`).
+    """
+    checkout = package_dir.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "data"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "alliance"
+
+
+def listen_address() -> tuple[str, int]:
+    """Where `alliance serve` listens unless its options say otherwise: HOST and PORT, or
+    127.0.0.1 and 8000."""
+    return envstr("HOST") or "127.0.0.1", envint("PORT", 8000)
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The address to open for a server listening on host:port; a server on every
+    interface is opened on this machine through loopback."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+# The databases Alliance is built and tested for, by the Django engine dj-database-url picks.
+_ENGINES = {"django.db.backends.sqlite3": "SQLite", "django.db.backends.postgresql": "PostgreSQL"}
+
+
+def envdatabase(name: str, default: str) -> dict[str, Any]:
+    """Django's DATABASES entry from the URL in NAME (or default).
+
+    The message never repeats the URL: it may hold a password.
+    """
+    import dj_database_url
+
+    url = os.environ.get(name) or default
+    example = "postgres://user:password@host:5432/alliance"
+    try:
+        database: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except dj_database_url.UnknownSchemeError:
+        raise ImproperlyConfigured(
+            f"{name} starts with {url.partition(':')[0]}:, which is not a database Alliance "
+            f"can use: give a PostgreSQL address such as {example}, or leave it unset for SQLite"
+        ) from None
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} is not a database address Alliance can read: write it as {example} "
+            "(a password with @, : or / in it must be percent-encoded, e.g. %40 for @)"
+        ) from None
+    if database["ENGINE"] not in _ENGINES:
+        raise ImproperlyConfigured(
+            f"{name} names a database Alliance does not support: use PostgreSQL ({example}), "
+            "or leave it unset for SQLite"
+        )
+    if not database.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database: add it after the host, {example}")
+    return database
+
+
+def envemail(name: str, default: str) -> dict[str, Any]:
+    """Django's EMAIL_* settings from the URL in NAME (or default), without repeating it."""
+    import dj_email_url
+
+    url = os.environ.get(name) or default
+    example = "smtp://user:password@mail.example.org:587/?tls=True"
+    scheme = url.partition(":")[0]
+    if scheme not in dj_email_url.SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name} must start with smtp://, submission:// (SMTP with STARTTLS), file: or "
+            f"console:, e.g. {example}"
+        )
+    try:
+        return dict(dj_email_url.parse(url))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} is not a mail server address Alliance can read: write it as {example} "
+            "(a password with @, : or / in it must be percent-encoded, e.g. %40 for @)"
+        ) from None

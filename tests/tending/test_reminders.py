@@ -66,10 +66,10 @@ def test_someone_who_left_gets_nothing(ratified, clock):
     assert "Cleo" not in {r.user.name for r in sent}
 
 
-def test_the_command_sends_them(ratified, clock, capsys):
+def test_the_command_queues_them_for_the_workers(ratified, clock, capsys):
     plan(ratified)
     clock.move_to(datetime(2025, 3, 28, 7, tzinfo=UTC))
     mail.outbox.clear()
     call_command("send_reminders")
-    assert "2 check-in reminders sent." in capsys.readouterr().out
+    assert "2 check-in reminders queued; a worker sends them" in capsys.readouterr().out
     assert len(mail.outbox) == 2

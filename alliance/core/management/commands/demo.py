@@ -3,8 +3,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from alliance.accounts.models import User
 from alliance.alliances import services as alliance_services
@@ -70,9 +75,10 @@ REFLECTIONS = {
 
 
 class Command(BaseCommand):
-    help = (
-        "Create a demo alliance: a coach and a client with a ratified version 1 and a "
-        "pending change in the draft. Prints how to log in as each of them."
+    help = gettext_noop(
+        "Create a demo alliance of a coach and a client, and print how to sign in. It has a "
+        "ratified version 1, a change waiting in the draft, a scheduled design conversation "
+        "and a planned check-in. Applies migrations first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -84,9 +90,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"]
+        call_command("migrate", interactive=False, verbosity=0)
+        sign_in = settings.BASE_URL + reverse("account_login")
         if User.objects.filter(email__in=[COACH_EMAIL, CLIENT_EMAIL]).exists():
             raise CommandError(
-                f"The demo exists already: log in as {COACH_EMAIL} or {CLIENT_EMAIL}."
+                _("The demo exists already: sign in at %(url)s as %(coach)s or %(client)s.")
+                % {"url": sign_in, "coach": COACH_EMAIL, "client": CLIENT_EMAIL}
             )
         with transaction.atomic():
             coach = self._person(COACH_EMAIL, "Maya Okafor", "Europe/London", password)
@@ -99,7 +108,9 @@ class Command(BaseCommand):
                 role_label="coach",
             )
             coach_party = Party.objects.select_related("alliance", "user").get(user=coach)
-            _, token = alliance_services.invitation_create(party=coach_party, role_label="client")
+            _invitation, token = alliance_services.invitation_create(
+                party=coach_party, role_label="client"
+            )
             client_party = alliance_services.invitation_accept(
                 raw_token=token, user=client, role_label="client"
             )
@@ -142,17 +153,35 @@ class Command(BaseCommand):
                 note="My team's stand-up moved to 9:15.",
             )
         draft = draft_for(alliance)
-        self.stdout.write(self.style.SUCCESS(f"Demo alliance “{alliance.title}” is ready."))
+        waiting = len(draft.awaiting_consent_from(coach_party))
+        page = settings.BASE_URL + reverse("alliance_detail", kwargs={"alliance_id": alliance.pk})
         self.stdout.write(
-            f"Version 1 is ratified; {len(draft.awaiting_consent_from(coach_party))} change "
-            "waits for the coach's consent."
+            self.style.SUCCESS(_("Demo alliance “%(title)s” is ready.") % {"title": alliance.title})
         )
         self.stdout.write(
-            "A design conversation is scheduled with three prompts revealed, and the next "
-            "check-in is planned."
+            ngettext(
+                "Version 1 is ratified; %(count)d change waits for the coach's consent.",
+                "Version 1 is ratified; %(count)d changes wait for the coach's consent.",
+                waiting,
+            )
+            % {"count": waiting}
         )
-        self.stdout.write(f"  Coach:  {COACH_EMAIL}  password: {password}")
-        self.stdout.write(f"  Client: {CLIENT_EMAIL}  password: {password}")
+        self.stdout.write(
+            _(
+                "A design conversation is scheduled with three prompts revealed, and the next "
+                "check-in is planned."
+            )
+        )
+        self.stdout.write(_("Sign in at %(url)s as either of them:") % {"url": sign_in})
+        for role, email in ((_("Coach:"), COACH_EMAIL), (_("Client:"), CLIENT_EMAIL)):
+            self.stdout.write(
+                _("  %(role)-7s %(email)s  password: %(password)s")
+                % {"role": role, "email": email, "password": password}
+            )
+        self.stdout.write(_("Their alliance: %(url)s") % {"url": page})
+        self.stdout.write(
+            _("Start Alliance first if it is not running: alliance serve (or make run).")
+        )
 
     def _design_conversation(self, coach: Party, client: Party) -> Stake:
         """A scheduled design conversation in which both have shared three reflections."""

@@ -1,3 +1,13 @@
+"""`alliance serve`: the embedded mode, and one web process of a larger installation.
+
+It binds the address itself before anything else, so a taken port is one clear message
+rather than gunicorn retrying, and it hands the bound socket to gunicorn (`fd://`). It
+prints "running at" only once the server answers a request there.
+"""
+
+import argparse
+import errno
+import http.client
 import os
 import signal
 import socket
@@ -9,44 +19,83 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from alliance.lib.env import envint, listen_address, served_base_url
+
+# How long the web server may take to answer its first request before serve gives up.
+STARTUP_SECONDS = 60
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            _("%(port)r is not a port number (1 to 65535, or 0 for any free one)") % {"port": text}
+        )
+    return port
 
 
 class Command(BaseCommand):
-    help = (
-        "Run Alliance: apply migrations, start the web server and a background worker, "
-        "and print the address to open. HOST and PORT choose where it listens."
+    help = gettext_noop(
+        "Start the web server and a background worker, after applying migrations. It prints "
+        "the address to open once the server answers there. --host and --port (or HOST and "
+        "PORT) choose where it listens."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        host, port = listen_address()
+        parser.add_argument(
+            "--host",
+            default=host,
+            help=_(
+                "Address to listen on: HOST from the environment, else 127.0.0.1 (this "
+                "machine only); 0.0.0.0 for every interface. Now: %(default)s."
+            ),
+        )
+        parser.add_argument(
+            "--port",
+            type=port_number,
+            default=port,
+            help=_(
+                "Port to listen on: PORT from the environment, else 8000; 0 picks a free "
+                "one. Now: %(default)s."
+            ),
+        )
         parser.add_argument(
             "--web-workers",
             type=int,
-            default=int(os.environ.get("WEB_CONCURRENCY", "2")),
-            help="Number of web processes (gunicorn workers).",
+            default=envint("WEB_CONCURRENCY", 2),
+            help=_("Number of web processes (gunicorn workers): WEB_CONCURRENCY, else 2."),
         )
         parser.add_argument(
-            "--no-worker", action="store_true", help="Do not start a background worker."
+            "--no-worker", action="store_true", help=_("Do not start a background worker.")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        host, port = options["host"], options["port"]
+        host = options["host"]
+        listener = self._listen(host, options["port"])
+        port = listener.getsockname()[1]
         env = os.environ.copy()
-        if "ALLIANCE_BASE_URL" not in env:
-            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-            env["ALLIANCE_BASE_URL"] = f"http://{shown}:{port}"
+        if not env.get("ALLIANCE_BASE_URL"):
+            env["ALLIANCE_BASE_URL"] = served_base_url(host, port)
         explain_names = host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in env
         if explain_names:
             env["ALLOWED_HOSTS"] = ",".join(self._own_names(env["ALLIANCE_BASE_URL"]))
         env["ALLIANCE_DATA_DIR"] = str(settings.DATA_DIR)
 
-        self.stdout.write(f"Data directory: {settings.DATA_DIR}")
+        self.stdout.write(_("Data directory: %(path)s") % {"path": settings.DATA_DIR})
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("Database is up to date.")
+        self.stdout.write(_("Database is up to date."))
 
+        self._stopping = False
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
         children: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
             children.append(subprocess.Popen([sys.executable, "-m", "alliance", "worker"], env=env))
@@ -58,22 +107,103 @@ class Command(BaseCommand):
                     "gunicorn",
                     "alliance.wsgi:application",
                     "--bind",
-                    f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                    f"fd://{listener.fileno()}",
                     "--workers",
                     str(options["web_workers"]),
                     "--log-level",
                     "warning",
                 ],
                 env=env,
+                pass_fds=(listener.fileno(),),
             )
         )
-        self.stdout.write(self.style.SUCCESS(f"Alliance is running at {env['ALLIANCE_BASE_URL']}/"))
+        listener.close()
+        if not self._answers(host, port, env["ALLIANCE_BASE_URL"], children):
+            self._stop_all(children)
+            if self._stopping:
+                return
+            raise CommandError(
+                _("The web server stopped before it answered at %(url)s/; see its messages above.")
+                % {"url": env["ALLIANCE_BASE_URL"]}
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Alliance is running at %(url)s/") % {"url": env["ALLIANCE_BASE_URL"]}
+            )
+        )
         if explain_names:
             self._explain_names(env["ALLOWED_HOSTS"], port)
         if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
-            self.stdout.write(f"Email is written to files in {settings.EMAIL_FILE_PATH}")
-        self.stdout.write("Press Ctrl+C to stop.")
+            self.stdout.write(
+                _("Email is written to files in %(path)s") % {"path": settings.EMAIL_FILE_PATH}
+            )
+        self.stdout.write(_("Press Ctrl+C to stop."))
         self._supervise(children)
+
+    def _listen(self, host: str, port: int) -> socket.socket:
+        """A socket bound to host:port and listening, or one clear line on what is wrong."""
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        try:
+            # As gunicorn does: a restart need not wait for old connections to time out.
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(2048)
+            return listener
+        except OSError as error:
+            listener.close()
+            where = {"host": host, "port": port}
+            if error.errno == errno.EADDRINUSE:
+                message = _(
+                    "Port %(port)s on %(host)s is already in use by another program. Stop "
+                    "it, or choose another port: alliance serve --port %(other)s (or "
+                    "PORT=%(other)s make run)."
+                ) % {**where, "other": port + 1 if port < 65535 else 8000}
+            elif error.errno == errno.EACCES:
+                message = (
+                    _(
+                        "Port %(port)s needs administrator rights here: choose one above 1023 "
+                        "(e.g. --port 8000) and let a reverse proxy answer on 80 or 443."
+                    )
+                    % where
+                )
+            elif error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
+                message = (
+                    _(
+                        "%(host)s is not a name or address of this machine: use 127.0.0.1 "
+                        "(this machine only) or 0.0.0.0 (every interface)."
+                    )
+                    % where
+                )
+            else:
+                message = _("Cannot listen on %(host)s port %(port)s: %(reason)s") % {
+                    **where,
+                    "reason": error.strerror or error,
+                }
+            raise CommandError(message) from None
+
+    def _answers(
+        self, host: str, port: int, base_url: str, children: list[subprocess.Popen[bytes]]
+    ) -> bool:
+        """Wait until the web server answers an HTTP request (any status will do); False
+        when a child process ends first, serve is told to stop, or time runs out."""
+        loopback = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline and not self._stopping:
+            if any(child.poll() is not None for child in children):
+                return False
+            request = http.client.HTTPConnection(loopback, port, timeout=5)
+            try:
+                request.request("GET", "/", headers={"Host": urlsplit(base_url).netloc})
+                request.getresponse()
+                return True
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.1)
+            finally:
+                request.close()
+        return False
+
+    def _stop(self, signum: int, frame: object) -> None:
+        self._stopping = True
 
     @staticmethod
     def _own_names(base_url: str) -> list[str]:
@@ -100,26 +230,22 @@ class Command(BaseCommand):
 
     def _supervise(self, children: list[subprocess.Popen[bytes]]) -> None:
         """Run until a signal or until a child dies; then stop them all."""
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
         try:
-            while not stopping and all(child.poll() is None for child in children):
+            while not self._stopping and all(child.poll() is None for child in children):
                 time.sleep(0.5)
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            self._stop_all(children)
         failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-        if failed and not stopping:
+        if failed and not self._stopping:
             raise SystemExit(1)
+
+    @staticmethod
+    def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()

@@ -21,13 +21,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.db import close_old_connections
 from django.db.utils import OperationalError
+from django.utils.translation import gettext_noop
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker, valid_interval
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from alliance.core.database import migrations_pending, not_set_up_message
 from alliance.lib.clock import now
 from alliance.lib.env import envint
 from alliance.outbox.nudges import nudges_queue
@@ -125,10 +128,9 @@ class AllianceWorker(Worker):
 
 
 class Command(DBWorkerCommand):
-    help = (
-        "Run a background worker: sends email from the outbox, queues reminders and does "
-        "other queued work. Run one or more beside the web processes; workers never take "
-        "the same email or task."
+    help = gettext_noop(
+        "Run a background worker: send the outbox, queue reminders and nudges. Run one or "
+        "more beside the web processes; workers never take the same email or task."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -153,6 +155,10 @@ class Command(DBWorkerCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Its loop logs and retries every failure, so a database without tables would
+        # fill the log: refuse to start instead.
+        if migrations_pending():
+            raise CommandError(not_set_up_message())
         self.configure_logging(options["verbosity"])
         if not logger.hasHandlers():
             logger.addHandler(logging.StreamHandler(self.stdout))

@@ -3,15 +3,16 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext_noop
 
 from alliance.feedback.coach import review
 
 
 class Command(BaseCommand):
-    help = (
-        "Review a reflection with the feedback coach: blame, absolutes, no 'I', and a "
-        "negative opening, each with a suggestion. Reads standard input when TEXT is "
-        "omitted or is '-'."
+    help = gettext_noop(
+        "Review a reflection with the feedback coach. It points out blame, absolutes, no "
+        "'I', and a negative opening, each with a suggestion. Reads standard input when TEXT "
+        "is omitted or is '-'."
     )
 
     # Pure text in, text out: no database or configuration to check first.
