@@ -123,7 +123,11 @@ def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):
     assert stake.state == "scheduled"
     conversation = conversation_for(entry.party, stake)
     assert sum(board.revealed for board in conversation.boards) == 3
-    assert "honest" in conversation.everyone_raised
+    grounds = [board.ground for board in conversation.boards if board.ground]
+    assert [item.label for ground in grounds for item in ground.shared] == [
+        "every two weeks",
+        "honest",
+    ]
     assert entry.alliance.rhythm.next_at is not None
     assert entry.alliance.terms.filter(origin__isnull=False).count() == 1
     with pytest.raises(CommandError, match="exists already"):

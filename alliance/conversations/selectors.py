@@ -1,7 +1,7 @@
 """Reads for the design conversation. Privacy lives here: a party's unshared reflection
 never leaves these functions for anyone but its author."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from alliance.alliances.models import Alliance, Party
-from alliance.conversations.commonground import common_words, highlight, words_by_party
+from alliance.conversations.commonground import Ground, common_ground
 from alliance.conversations.library import THEME_LABELS, THEMES
 from alliance.conversations.models import (
     AlliancePrompt,
@@ -104,7 +104,8 @@ class PromptBoard:
     mine: Reflection | None
     answers: list[SeenReflection]  # one per party it waits on or was revealed to
     revealed: bool
-    shared_words: list[str] = field(default_factory=list)
+    # What the parties share on a revealed prompt, and what only one of them raised.
+    ground: Ground[Party] | None = None
     # Revealed before the viewer joined: nothing of it to read, nothing to answer.
     closed_to_me: bool = False
 
@@ -153,8 +154,6 @@ class Conversation:
     parties: list[Party]
     boards: list[PromptBoard]
     times: list[TimeOption]
-    everyone_raised: list[str]
-    only_one_raised: list[tuple[str, list[str]]]
     # Shown once someone declined the times and proposed others.
     thread: list[ProposalStep] = field(default_factory=list)
 
@@ -197,7 +196,7 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
     )
     by_key = {(r.prompt_id, r.party_id): r for r in reflections}
     boards = []
-    revealed_texts: dict[str, list[str]] = {p.user.name: [] for p in parties}
+    names = party_names(everyone.values())
     for prompt in prompts:
         audience = audiences.get(prompt.pk)
         mine = by_key.get((prompt.pk, party.pk))
@@ -221,18 +220,12 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
             # Only shared words make common ground: the viewer's own skipped draft is
             # visible to them but was never said to the others.
             texts = {
-                a.party.user.name: a.text
-                for a in answers
-                if a.text and a.state == ReflectionState.SHARED
+                a.party: a.text for a in answers if a.text and a.state == ReflectionState.SHARED
             }
-            for name, text in texts.items():
-                revealed_texts.setdefault(name, []).append(text)
-            shared = common_words(list(texts.values())) if len(texts) > 1 else set()
-            board.shared_words = sorted(shared)
+            board.ground = common_ground(texts, names=names, prompt=prompt.text)
             for a in answers:
-                a.segments = highlight(a.text, shared) if a.state == ReflectionState.SHARED else []
+                a.segments = board.ground.segments.get(a.party, [])
         boards.append(board)
-    everyone_raised, only_one = words_by_party(revealed_texts)
     candidates = list(
         stake.candidates.select_related("proposed_by__user").prefetch_related(
             Prefetch("answers", queryset=TimeAnswer.objects.all())
@@ -245,10 +238,18 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
         parties=parties,
         boards=boards,
         times=_time_options(stake, candidates, parties, party),
-        everyone_raised=everyone_raised,
-        only_one_raised=only_one,
         thread=thread if len(thread) > 1 else [],
     )
+
+
+def party_names(parties: Iterable[Party]) -> list[str]:
+    """What common ground never lists: each party's name, address before the @ and role."""
+    return [
+        text
+        for p in parties
+        for text in (p.user.name, p.user.email.split("@")[0], p.role_label)
+        if text
+    ]
 
 
 def _joined(party: Party) -> tuple[object, int]:

@@ -161,13 +161,20 @@ def test_an_empty_share_is_refused_and_the_draft_kept(cast, stake):
 def test_common_ground_highlights_shared_words_and_names_lone_themes(cast, stake):
     prompt = first_prompt(stake)
     share(cast.coach_party, stake, prompt, "I want honest feedback and calm weekends.")
-    share(cast.client_party, stake, prompt, "I value honest feedback about my budget.")
+    share(cast.client_party, stake, prompt, "Honesty about my budget, and feedback I can use.")
     html = login(cast.client).get(url(stake, prompt)).content.decode()
     assert "<mark>honest</mark>" in html
+    assert "<mark>Honesty</mark>" in html
     assert "<mark>feedback</mark>" in html
+    # Different words for one thing: each person's, quoted where they said it.
+    assert (
+        "Ana: “I want <mark>honest</mark> feedback and calm weekends”</span> · "
+        '<span class="quote">Ben: “<mark>Honesty</mark> about my budget, and…”'
+    ) in html
     text = page_text(login(cast.client).get(url(stake, prompt)))
+    assert "Both mention “feedback”: Ana: “I want honest feedback and calm weekends”" in text
     assert "Only Ana mentioned: calm, weekend" in text
-    assert "Only Ben mentioned: budget, value" in text
+    assert "Only Ben mentioned: budget" in text
 
 
 def test_a_revealed_reflection_becomes_a_term_linked_to_it(cast, stake):
@@ -245,5 +252,4 @@ def test_an_own_skipped_draft_is_not_common_ground(cast, stake):
     services.reflection_skip(party=cast.client_party, stake_id=stake.pk, prompt_id=prompt.pk)
     share(cast.coach_party, stake, prompt, "I protect my weekends.")
     view = conversation_for(cast.client_party, stake)
-    assert view.board(prompt.pk).shared_words == []
-    assert view.everyone_raised == []
+    assert view.board(prompt.pk).ground.shared == []
