@@ -75,6 +75,8 @@ _DERIVATIONS = (
     ("ion", "e"),  # communication -> communicate
     ("ion", ""),  # connection -> connect
     ("ing", "e"),  # writing -> write
+    ("er", "e"),  # writer -> write
+    ("er", ""),  # blocker -> block
     ("ing", ""),  # planning -> plan (with the doubled consonant undone)
 )
 
