@@ -144,6 +144,7 @@ GETTEXT = {
     "npgettext",
     "npgettext_lazy",
 }
+UNICODE_ESCAPE = re.compile(r"\\[uUN]")
 MESSAGE_LEVELS = {"debug", "info", "success", "warning", "error"}
 FIELD_TEXTS = {"label", "help_text", "empty_label"}
 CHOICE_BASES = {"TextChoices", "IntegerChoices", "Choices"}
@@ -214,7 +215,15 @@ def untranslated_in_python(path: Path) -> list[str]:
         if text is not None and node is not None:
             found.append((node.lineno, text))
 
+    source = path.read_text()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and call_name(node.func) in GETTEXT:
+            # xgettext copies "\u201c" into the catalog as six characters, so a message
+            # written with such escapes never finds its translation.
+            for argument in node.args:
+                written = ast.get_source_segment(source, argument) or ""
+                if isinstance(argument, ast.Constant) and UNICODE_ESCAPE.search(written):
+                    found.append((argument.lineno, f"write the characters, not escapes: {written}"))
         if isinstance(node, ast.Call):
             func = node.func
             if (
@@ -299,6 +308,7 @@ def test_python_reader_finds_bare_text_and_spares_translated(tmp_path):
         "    GOOD = 'good', _('Working well')\n"
         "    POOR = 'poor', 'Needs tending'\n"
         "messages.info(request, url, extra_tags='invitation-link')\n"
+        "label = _('No \\u201cI\\u201d')\n"
     )
     found = [line.split(":", 1)[1] for line in untranslated_in_python(module)]
     assert found == [
@@ -307,4 +317,5 @@ def test_python_reader_finds_bare_text_and_spares_translated(tmp_path):
         "5: Term",
         "6: Monthly",
         "9: Needs tending",
+        "11: write the characters, not escapes: 'No \\u201cI\\u201d'",
     ]

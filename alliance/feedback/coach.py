@@ -44,7 +44,7 @@ KINDS = (BLAME, ABSOLUTE, NO_FIRST_PERSON, NEGATIVE_OPENING)
 LABELS = {
     BLAME: gettext_lazy("Blame"),
     ABSOLUTE: gettext_lazy("Absolute"),
-    NO_FIRST_PERSON: gettext_lazy("No \u201cI\u201d"),
+    NO_FIRST_PERSON: gettext_lazy("No “I”"),
     NEGATIVE_OPENING: gettext_lazy("Negative opening"),
 }
 
@@ -246,8 +246,7 @@ def _blame_flag(sentence: str) -> Flag | None:
     return Flag(
         kind=BLAME,
         words=_unique(m.group(0) for m in matches),
-        suggestion=_("Try an I-statement: \u201c%(statement)s\u201d")
-        % {"statement": reframe(sentence)},
+        suggestion=_("Try an I-statement: “%(statement)s”") % {"statement": reframe(sentence)},
         explanation=_(
             "This sentence puts the fault on the other person, who will likely defend "
             "themselves rather than hear you. Saying what you feel and what you need "
@@ -471,12 +470,12 @@ def _concrete_alternative(word: str) -> str:
     degree or frequency."""
     word = word.lower()
     if word.startswith(("everyone", "everybody", "nobody", "no one", "no-one")):
-        return _("who exactly, such as \u201ctwo people on the team\u201d")
+        return _("who exactly, such as “two people on the team”")
     if word in ("everything", "nothing") or word in ("every", "every single"):
-        return _("which ones, such as \u201cthe last two proposals\u201d")
+        return _("which ones, such as “the last two proposals”")
     if word in ("completely", "totally"):
-        return _("how much, such as \u201cmore than I can manage\u201d")
-    return _("how often it happened, such as \u201ctwice this month\u201d")
+        return _("how much, such as “more than I can manage”")
+    return _("how often it happened, such as “twice this month”")
 
 
 # --- first person ---------------------------------------------------------------------
@@ -493,12 +492,9 @@ def _no_first_person_flag(text: str, sentences: list[str]) -> Flag | None:
     return Flag(
         kind=NO_FIRST_PERSON,
         words=_unique(m.group(0) for m in _OTHER_VOICES.finditer(text))[:5],
-        suggestion=_(
-            "Say it from where you stand: \u201cI notice \u2026\u201d, \u201cI\u2019d like "
-            "\u2026\u201d, \u201cfor me \u2026\u201d."
-        ),
+        suggestion=_("Say it from where you stand: “I notice …”, “I’d like …”, “for me …”."),  # noqa: RUF001 (a typographic apostrophe)
         explanation=_(
-            "Without \u201cI\u201d, the text speaks for everyone or about the other person. "
+            "Without “I”, the text speaks for everyone or about the other person. "
             "Your own perspective is what the others cannot know without you."
         ),
     )
@@ -520,9 +516,7 @@ def _negative_opening_flag(text: str, sentences: list[str]) -> Flag | None:
     return Flag(
         kind=NEGATIVE_OPENING,
         words=_unique(cues) or [first],
-        suggestion=_(
-            "Open with what works, for instance \u201c%(opening)s\u201d, then say what is hard."
-        )
+        suggestion=_("Open with what works, for instance “%(opening)s”, then say what is hard.")
         % {"opening": _shorten(sentences[1])},
         explanation=_(
             "Most of what you wrote is warm, but it starts with the hard part. Leading with "
