@@ -51,4 +51,4 @@ class ProfileForm(forms.ModelForm):
 
 class TimeZoneAnswerForm(forms.Form):
     time_zone = forms.ChoiceField(choices=lambda: [(n, n) for n in time_zone_names()])
-    answer = forms.ChoiceField(choices=[("switch", "switch"), ("keep", "keep")])
+    answer = forms.ChoiceField(choices=[("switch", _("switch")), ("keep", _("keep"))])

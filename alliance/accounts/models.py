@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 @cache
@@ -15,7 +16,9 @@ def time_zone_names() -> list[str]:
 
 def validate_time_zone(value: str) -> None:
     if value not in time_zone_names():
-        raise ValidationError(f"“{value}” is not a time zone we know, e.g. Europe/Berlin.")
+        raise ValidationError(
+            _("“%(zone)s” is not a time zone we know, e.g. Europe/Berlin.") % {"zone": value}
+        )
 
 
 class UserManager(BaseUserManager["User"]):

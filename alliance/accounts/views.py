@@ -20,7 +20,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
 

@@ -7,6 +7,8 @@ would not: the reader's own drafts are in it, the others' only once revealed.
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from alliance.alliances.models import Party
 from alliance.alliances.selectors import event_history
 from alliance.conversations.selectors import conversation_for, stakes_of
@@ -78,7 +80,7 @@ def alliance_export(party: Party) -> dict[str, Any]:
         "history": [
             {
                 "at": _when(event.created_at),
-                "who": event.actor.name if event.actor else "Someone",
+                "who": event.actor.name if event.actor else _("Someone"),
                 "what": event.verb,
                 "details": event.data,
             }

@@ -3,6 +3,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Kind
 
@@ -10,36 +12,38 @@ from alliance.alliances.models import Kind
 class AllianceForm(forms.Form):
     title = forms.CharField(
         max_length=120,
-        help_text="A name you both recognise, e.g. “Coaching: Ana and Ben”.",
+        help_text=_("A name you both recognise, e.g. “Coaching: Ana and Ben”."),
     )
-    kind = forms.ChoiceField(label="Kind of relationship", choices=Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind of relationship"), choices=Kind.choices)
     purpose = forms.CharField(
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One sentence on what this relationship is for.",
+        help_text=_("One sentence on what this relationship is for."),
     )
     role_label = forms.CharField(
-        label="Your role",
+        label=_("Your role"),
         max_length=40,
-        help_text="How you appear in it: coach, client, manager, partner…",
+        help_text=_("How you appear in it: coach, client, manager, partner…"),
         widget=forms.TextInput(attrs={"list": "role-suggestions"}),
     )
 
 
 class InvitationForm(forms.Form):
     email = forms.CharField(
-        label="Email addresses",
+        label=_("Email addresses"),
         required=False,
         max_length=2000,
-        help_text="One or more, separated by commas; each gets a link of their own. "
-        "Leave it empty to copy a link yourself.",
+        help_text=_(
+            "One or more, separated by commas; each gets a link of their own. "
+            "Leave it empty to copy a link yourself."
+        ),
     )
     role_label = forms.CharField(
-        label="Their role",
+        label=_("Their role"),
         max_length=40,
         required=False,
-        help_text="A suggestion they can change when they join.",
+        help_text=_("A suggestion they can change when they join."),
         widget=forms.TextInput(attrs={"list": "role-suggestions"}),
     )
 
@@ -55,13 +59,16 @@ class InvitationForm(forms.Form):
             except ValidationError:
                 bad.append(address)
         if bad:
-            raise ValidationError(f"These are not email addresses: {', '.join(bad)}.")
+            raise ValidationError(
+                gettext("These are not email addresses: %(addresses)s.")
+                % {"addresses": ", ".join(bad)}
+            )
         return addresses
 
 
 class JoinForm(forms.Form):
     role_label = forms.CharField(
-        label="Your role in this alliance",
+        label=_("Your role in this alliance"),
         max_length=40,
         widget=forms.TextInput(attrs={"list": "role-suggestions"}),
     )

@@ -2,6 +2,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from alliance.lib.clock import now
 from alliance.lib.dates import BoundedDateTimeField
@@ -13,16 +16,16 @@ if TYPE_CHECKING:
 
 
 class Kind(models.TextChoices):
-    COACHING = "coaching", "Coaching"
-    MANAGER_REPORT = "manager_report", "Manager and report"
-    COFOUNDERS = "cofounders", "Co-founders"
-    CONSULTING = "consulting", "Consulting"
-    MENTORING = "mentoring", "Mentoring"
-    COUPLE = "couple", "Couple"
-    FAMILY = "family", "Family"
-    FRIENDSHIP = "friendship", "Friendship"
-    TEAM = "team", "Team"
-    OTHER = "other", "Other"
+    COACHING = "coaching", _("Coaching")
+    MANAGER_REPORT = "manager_report", _("Manager and report")
+    COFOUNDERS = "cofounders", _("Co-founders")
+    CONSULTING = "consulting", _("Consulting")
+    MENTORING = "mentoring", _("Mentoring")
+    COUPLE = "couple", _("Couple")
+    FAMILY = "family", _("Family")
+    FRIENDSHIP = "friendship", _("Friendship")
+    TEAM = "team", _("Team")
+    OTHER = "other", _("Other")
 
 
 # Role labels offered (never imposed) for each kind of alliance, creator's first.
@@ -44,7 +47,7 @@ class Alliance(models.Model):
     title = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     purpose = models.CharField(
-        max_length=300, help_text="One sentence on what this relationship is for."
+        max_length=300, help_text=_("One sentence on what this relationship is for.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -56,7 +59,7 @@ class Alliance(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The latest ratified version, the one the parties live by.",
+        help_text=_("The latest ratified version, the one the parties live by."),
     )
 
     # Reverse relations from later stages, spelled out for the type checker, which does
@@ -111,7 +114,7 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    email = models.EmailField(blank=True, help_text="Empty when the link is shared by hand.")
+    email = models.EmailField(blank=True, help_text=_("Empty when the link is shared by hand."))
     role_label = models.CharField(max_length=40, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=now)
@@ -140,27 +143,28 @@ class Invitation(models.Model):
 
     @property
     def addressee(self) -> str:
-        return self.email or "someone with the link"
+        return self.email or gettext("someone with the link")
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "created the alliance"
-    INVITED = "invited", "invited"
-    INVITATION_RESENT = "invitation_resent", "sent the invitation again to"
-    INVITATION_REVOKED = "invitation_revoked", "revoked the invitation for"
-    JOINED = "joined", "joined"
-    LEFT = "left", "left the alliance"
-    TERM_PROPOSED = "term_proposed", "proposed a term"
-    TERM_EDITED = "term_edited", "edited a term"
-    TERM_WITHDRAWN = "term_withdrawn", "withdrew a term"
-    AGREED = "agreed", "agreed to a term"
-    CHANGE_REQUESTED = "change_requested", "asked for a change to a term"
-    RATIFIED = "ratified", "ratified version"
+    CREATED = "created", _("created the alliance")
+    INVITED = "invited", _("invited")
+    INVITATION_RESENT = "invitation_resent", _("sent the invitation again to")
+    INVITATION_REVOKED = "invitation_revoked", _("revoked the invitation for")
+    JOINED = "joined", _("joined")
+    LEFT = "left", _("left the alliance")
+    TERM_PROPOSED = "term_proposed", _("proposed a term")
+    TERM_EDITED = "term_edited", _("edited a term")
+    TERM_WITHDRAWN = "term_withdrawn", _("withdrew a term")
+    AGREED = "agreed", _("agreed to a term")
+    CHANGE_REQUESTED = "change_requested", _("asked for a change to a term")
+    RATIFIED = "ratified", _("ratified version")
 
 
 # How each kind of event reads in a history line ("Ana <verb> ..."). Other apps add their
 # own kinds here from their AppConfig.ready(), so new kinds need no migration of Event.
-EVENT_VERBS: dict[str, str] = {str(kind.value): str(kind.label) for kind in EventKind}
+# The labels stay lazy: each line is read in the language of the page that shows it.
+EVENT_VERBS: dict[str, str | Promise] = {str(kind.value): kind.label for kind in EventKind}
 
 
 class AppendOnlyError(Exception):
@@ -194,4 +198,4 @@ class Event(models.Model):
 
     @property
     def verb(self) -> str:
-        return EVENT_VERBS.get(self.kind, self.kind.replace("_", " "))
+        return str(EVENT_VERBS.get(self.kind, self.kind.replace("_", " ")))

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, Invitation, Party
@@ -67,48 +69,56 @@ class AllianceStatus:
 def alliance_status(draft: Draft, care: Care | None = None) -> AllianceStatus:
     """Where the alliance stands, from its draft and, once ratified, how it is kept alive."""
     if len(draft.parties) < 2:
-        return AllianceStatus("forming", "Waiting for parties")
+        return AllianceStatus("forming", _("Waiting for parties"))
     if draft.version is None:
-        return AllianceStatus("designing", "Designing")
+        return AllianceStatus("designing", _("Designing"))
     if care is not None and care.signals:
-        return AllianceStatus("needs_tending", "Needs tending")
+        return AllianceStatus("needs_tending", _("Needs tending"))
     if draft.has_changes:
-        return AllianceStatus("redesigning", f"Version {draft.version.number}, changes proposed")
+        return AllianceStatus(
+            "redesigning",
+            _("Version %(number)d, changes proposed") % {"number": draft.version.number},
+        )
     if care is not None and care.needs_tending:
-        return AllianceStatus("needs_tending", "Needs tending")
+        return AllianceStatus("needs_tending", _("Needs tending"))
     if care is not None and care.checkin_due:
-        return AllianceStatus("checkin_due", "Check-in due")
-    return AllianceStatus("ratified", f"Version {draft.version.number} in force")
+        return AllianceStatus("checkin_due", _("Check-in due"))
+    return AllianceStatus(
+        "ratified", _("Version %(number)d in force") % {"number": draft.version.number}
+    )
 
 
 def _names(parties: list[Party]) -> str:
     names = [p.user.name for p in parties]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def next_step(*, draft: Draft, party: Party, invitations: list[Invitation]) -> str:
     """In one sentence, the next thing this alliance waits on, from `party`'s side."""
     if len(draft.parties) < 2:
         if invitations:
-            return f"Waiting for {invitations[0].addressee} to join"
-        return "Invite the other party"
+            return _("Waiting for %(name)s to join") % {"name": invitations[0].addressee}
+        return _("Invite the other party")
     if not draft.active_items and not draft.items:
-        return "Propose the first term"
+        return _("Propose the first term")
     mine = draft.awaiting_consent_from(party)
     if mine:
-        noun = "term needs" if len(mine) == 1 else "terms need"
-        return f"{len(mine)} {noun} your consent"
+        return ngettext(
+            "%(count)d term needs your consent", "%(count)d terms need your consent", len(mine)
+        ) % {"count": len(mine)}
     requests = [c for item in draft.items for c in item.change_requests()]
     if requests:
         askers = sorted({c.party_id for c in requests})
         parties = [p for p in draft.parties if p.pk in askers]
-        return f"{_names(parties)} asked for a change"
+        return _("%(names)s asked for a change") % {"names": _names(parties)}
     if draft.is_ready:
-        return f"Ready to ratify version {draft.next_number}"
+        return _("Ready to ratify version %(number)d") % {"number": draft.next_number}
     if draft.has_changes:
-        return f"Waiting for {_names(draft.parties_not_agreed())} to agree"
+        return _("Waiting for %(names)s to agree") % {"names": _names(draft.parties_not_agreed())}
     assert draft.version is not None
-    return f"Version {draft.version.number} in force"
+    return _("Version %(number)d in force") % {"number": draft.version.number}
 
 
 @dataclass

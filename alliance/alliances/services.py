@@ -35,9 +35,9 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
 def _clean_role(role_label: str) -> str:
     role = " ".join(role_label.split())
     if not role:
-        raise ValidationError({"role_label": "Say which role you hold, e.g. “coach”."})
+        raise ValidationError({"role_label": _("Say which role you hold, e.g. “coach”.")})
     if len(role) > 40:
-        raise ValidationError({"role_label": "Keep the role to 40 characters."})
+        raise ValidationError({"role_label": _("Keep the role to 40 characters.")})
     return role
 
 
@@ -47,9 +47,9 @@ def alliance_create(
 ) -> Alliance:
     title = " ".join(title.split())
     if not title:
-        raise ValidationError({"title": "Give the alliance a title."})
+        raise ValidationError({"title": _("Give the alliance a title.")})
     if kind not in Kind.values:
-        raise ValidationError({"kind": "Choose the kind of relationship."})
+        raise ValidationError({"kind": _("Choose the kind of relationship.")})
     alliance = Alliance.objects.create(
         title=title, kind=kind, purpose=purpose.strip(), created_by=user
     )
@@ -172,7 +172,9 @@ def invitation_create(
     email = email.strip().lower()
     alliance = party.alliance
     if email and alliance.parties.filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already a party of this alliance."})
+        raise ValidationError(
+            {"email": _("%(email)s is already a party of this alliance.") % {"email": email}}
+        )
     _invitation_sender_lock(party)
     invitation_limits_check(party=party)
     raw = new_token()
@@ -206,7 +208,8 @@ def invitations_create(
     )
     if members:
         raise ValidationError(
-            f"Already a party of this alliance: {', '.join(sorted(members))}. Nobody was invited."
+            _("Already a party of this alliance: %(emails)s. Nobody was invited.")
+            % {"emails": ", ".join(sorted(members))}
         )
     _invitation_sender_lock(party)
     invitation_limits_check(party=party, count=len(emails) or 1)
@@ -223,11 +226,11 @@ def _pending_invitation(party: Party, invitation_id: int) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise ValidationError("That invitation does not exist.")
+        raise ValidationError(_("That invitation does not exist."))
     if invitation.accepted_at is not None:
-        raise ValidationError("That invitation was already used.")
+        raise ValidationError(_("That invitation was already used."))
     if invitation.revoked_at is not None:
-        raise ValidationError("That invitation was revoked.")
+        raise ValidationError(_("That invitation was revoked."))
     return invitation
 
 
@@ -284,26 +287,37 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
     """Return a usable invitation or raise InvitationUnusable with the reason."""
     if invitation is None:
         raise InvitationUnusable(
-            "This invitation link is not valid. Check that you copied all of it, or ask "
-            "for a new one."
+            _(
+                "This invitation link is not valid. Check that you copied all of it, or ask "
+                "for a new one."
+            )
         )
     inviter = invitation.invited_by.name
     if invitation.revoked_at is not None:
         raise InvitationUnusable(
-            f"{inviter} withdrew this invitation. Ask them for a new one if you still "
-            "mean to join.",
+            _(
+                "%(inviter)s withdrew this invitation. Ask them for a new one if you still "
+                "mean to join."
+            )
+            % {"inviter": inviter},
             invitation,
         )
     if invitation.accepted_at is not None:
         raise InvitationUnusable(
-            "This invitation was already used. Each link makes one person a party; ask "
-            f"{inviter} for a link of your own.",
+            _(
+                "This invitation was already used. Each link makes one person a party; ask "
+                "%(inviter)s for a link of your own."
+            )
+            % {"inviter": inviter},
             invitation,
         )
     if invitation.expires_at <= now():
         raise InvitationUnusable(
-            f"This invitation expired. Ask {inviter} to send it again: the new link works "
-            f"for {settings.INVITATION_DAYS} days.",
+            _(
+                "This invitation expired. Ask %(inviter)s to send it again: the new link works "
+                "for %(days)d days."
+            )
+            % {"inviter": inviter, "days": settings.INVITATION_DAYS},
             invitation,
         )
     return invitation
@@ -327,7 +341,7 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
     invitation = invitation_check(invitation)
     alliance = invitation.alliance
     if alliance.parties.filter(user=user).exists():
-        raise InvitationUnusable("You are already a party of this alliance.", invitation)
+        raise InvitationUnusable(_("You are already a party of this alliance."), invitation)
     role = _clean_role(role_label)
     former = Party.everyone.filter(alliance=alliance, user=user).first()
     if former is not None:
@@ -345,7 +359,7 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
                 party = Party.objects.create(alliance=alliance, user=user, role_label=role)
         except IntegrityError:
             raise InvitationUnusable(
-                "You are already a party of this alliance.", invitation
+                _("You are already a party of this alliance."), invitation
             ) from None
     invitation.accepted_at = now()
     invitation.accepted_by = user

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.accounts.adapter import invitation_forget, invitation_remember
@@ -25,7 +26,7 @@ def alliance_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Alliance created. Now invite the other party.")
+            messages.success(request, _("Alliance created. Now invite the other party."))
             return redirect("alliance_detail", alliance_id=alliance.pk)
     return render(
         request, "alliances/new.html", {"form": form, "role_suggestions": ROLE_SUGGESTIONS}
@@ -82,7 +83,9 @@ def invitation_create(request: HttpRequest, party: Party) -> HttpResponse:
         return _alliance_page(request, party, invitation_form=form, status=400)
     else:
         if emails:
-            messages.success(request, f"Invitation sent to {', '.join(emails)}.")
+            messages.success(
+                request, _("Invitation sent to %(emails)s.") % {"emails": ", ".join(emails)}
+            )
         else:
             messages.info(
                 request, services.invitation_url(created[0][1]), extra_tags="invitation-link"
@@ -92,7 +95,7 @@ def invitation_create(request: HttpRequest, party: Party) -> HttpResponse:
 
 def _announce_link(request: HttpRequest, email: str, raw: str) -> None:
     if email:
-        messages.success(request, f"Invitation sent again to {email}.")
+        messages.success(request, _("Invitation sent again to %(email)s.") % {"email": email})
     else:
         messages.info(request, services.invitation_url(raw), extra_tags="invitation-link")
 
@@ -117,7 +120,11 @@ def invitation_revoke(request: HttpRequest, party: Party, invitation_id: int) ->
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, f"The invitation for {invitation.addressee} no longer works.")
+        messages.success(
+            request,
+            _("The invitation for %(addressee)s no longer works.")
+            % {"addressee": invitation.addressee},
+        )
     return redirect("alliance_detail", alliance_id=party.alliance_id)
 
 
@@ -148,7 +155,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "alliances/invitation_welcome.html", {"invitation": invitation})
     if alliance.parties.filter(user=request.user).exists():
         invitation_forget(request)
-        messages.info(request, "You are already a party of this alliance.")
+        messages.info(request, _("You are already a party of this alliance."))
         return redirect("alliance_detail", alliance_id=alliance.pk)
     form = JoinForm(request.POST or None, initial={"role_label": invitation.role_label})
     if request.method == "POST" and form.is_valid():
@@ -169,7 +176,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             invitation_forget(request)
-            messages.success(request, f"Welcome to {alliance.title}.")
+            messages.success(request, _("Welcome to %(title)s.") % {"title": alliance.title})
             return redirect("alliance_detail", alliance_id=alliance.pk)
     return render(
         request,
@@ -187,7 +194,7 @@ def leave(request: HttpRequest, party: Party) -> HttpResponse:
     """Ask first, then leave: the alliance disappears from the person's pages and mail."""
     if request.method == "POST":
         services.party_leave(party=party)
-        messages.success(request, f"You left “{party.alliance.title}”.")
+        messages.success(request, _("You left “%(title)s”.") % {"title": party.alliance.title})
         return redirect("home")
     return render(request, "alliances/leave.html", {"alliance": party.alliance})
 

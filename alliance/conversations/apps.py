@@ -13,4 +13,4 @@ class ConversationsConfig(AppConfig):
         from alliance.conversations import nudges, services  # noqa: F401  (they register themselves)
         from alliance.conversations.models import ConversationEvent
 
-        EVENT_VERBS.update({str(k.value): str(k.label) for k in ConversationEvent})
+        EVENT_VERBS.update({str(k.value): k.label for k in ConversationEvent})

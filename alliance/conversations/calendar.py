@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from alliance.alliances.models import Party
@@ -19,7 +20,10 @@ PRODID = "-//Alliance//Design the alliance//EN"
 
 
 def stake_summary(stake: Stake) -> str:
-    return f"{stake.get_kind_display()}: {stake.alliance.title}"
+    return _("%(kind)s: %(title)s") % {
+        "kind": stake.get_kind_display(),
+        "title": stake.alliance.title,
+    }
 
 
 def _address(party: Party) -> vCalAddress:
@@ -61,7 +65,7 @@ def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -
         "conversation_detail", kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk}
     )
     description = "\n\n".join(
-        part for part in [stake.note, f"Open the conversation: {url}"] if part
+        part for part in [stake.note, _("Open the conversation: %(url)s") % {"url": url}] if part
     )
     event.add("description", description)
     event.add("url", url)
@@ -114,7 +118,7 @@ def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
         _add_times(event, stake)
         event.add("summary", stake_summary(stake))
         event.add("url", url)
-        event.add("description", f"Open the conversation: {url}")
+        event.add("description", _("Open the conversation: %(url)s") % {"url": url})
         if stake.location:
             event.add("location", stake.location)
         events.append(event)

@@ -3,7 +3,7 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse_lazy
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from alliance.conversations.library import THEMES
 from alliance.conversations.models import StakeKind
@@ -15,43 +15,47 @@ LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%
 
 
 class StakeForm(forms.Form):
-    kind = forms.ChoiceField(label="Conversation", choices=StakeKind.choices)
+    kind = forms.ChoiceField(label=_("Conversation"), choices=StakeKind.choices)
     duration_minutes = forms.TypedChoiceField(
-        label="Length",
+        label=_("Length"),
         coerce=int,
         initial=60,
         choices=[
-            (30, "30 minutes"),
-            (45, "45 minutes"),
-            (60, "1 hour"),
-            (90, "1½ hours"),
-            (120, "2 hours"),
+            (30, _("30 minutes")),
+            (45, _("45 minutes")),
+            (60, _("1 hour")),
+            (90, _("1½ hours")),
+            (120, _("2 hours")),
         ],
     )
     location = forms.CharField(
-        label="Place or video link",
+        label=_("Place or video link"),
         max_length=300,
         required=False,
-        help_text="A room, a café, or the link to a video call.",
+        help_text=_("A room, a café, or the link to a video call."),
     )
     note = forms.CharField(
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Anything the others should know, such as keeping the time free of distractions.",
+        help_text=_(
+            "Anything the others should know, such as keeping the time free of distractions."
+        ),
     )
     groundwork = forms.CharField(
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="How the conversation opens: why you are having it. Edit it freely.",
+        help_text=_("How the conversation opens: why you are having it. Edit it freely."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for n in range(1, MAX_CANDIDATES + 1):
             self.fields[f"time_{n}"] = forms.DateTimeField(
-                label=f"Time {n}" if n > 1 else "Times that suit you (your time zone)",
+                label=_("Time %(n)d") % {"n": n}
+                if n > 1
+                else _("Times that suit you (your time zone)"),
                 required=n == 1,
                 widget=LOCAL_INPUT,
             )
@@ -87,7 +91,7 @@ class ScheduleForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(label="New time (your time zone)", widget=LOCAL_INPUT)
+    starts_at = forms.DateTimeField(label=_("New time (your time zone)"), widget=LOCAL_INPUT)
 
 
 class GroundworkForm(forms.Form):
@@ -97,31 +101,36 @@ class GroundworkForm(forms.Form):
 
 class ReflectionForm(forms.Form):
     text = forms.CharField(
-        label="Your reflection",
+        label=_("Your reflection"),
         max_length=REFLECTION_LIMIT,
         required=False,
         widget=forms.Textarea(
             attrs={"rows": 6, "data-feedback-coach": reverse_lazy("feedback_review")}
         ),
-        help_text="Write from your own side: “I …”. Start with what works.",
+        help_text=_("Write from your own side: “I …”. Start with what works."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # Set by the button pressed; a form sent some other way (Enter, a script) saves a draft.
     action = forms.ChoiceField(
-        choices=[("save", "Save draft"), ("share", "Share"), ("skip", "Skip")],
+        choices=[("save", _("Save draft")), ("share", _("Share")), ("skip", _("Skip"))],
         required=False,
     )
 
 
 class PromptActionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[("up", "Move up"), ("down", "Move down"), ("hide", "Hide"), ("show", "Show")]
+        choices=[
+            ("up", _("Move up")),
+            ("down", _("Move down")),
+            ("hide", _("Hide")),
+            ("show", _("Show")),
+        ]
     )
 
 
 class PromptForm(forms.Form):
     theme = forms.ChoiceField(choices=THEMES)
-    text = forms.CharField(label="Your question", max_length=500)
+    text = forms.CharField(label=_("Your question"), max_length=500)
     category = forms.ChoiceField(
-        label="Terms from it usually concern", choices=Category.choices, initial=Category.OTHER
+        label=_("Terms from it usually concern"), choices=Category.choices, initial=Category.OTHER
     )

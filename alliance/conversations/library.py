@@ -26,12 +26,12 @@ FAMILIES: dict[str, str] = {
     Kind.OTHER: "work",
 }
 
-THEMES: list[tuple[str, str]] = [
-    ("feel", "How it should feel"),
-    ("works", "What works, what could be better"),
-    ("rhythm", "Expectations, rhythm and communication"),
-    ("conflict", "Triggers, derailers and conflict"),
-    ("values", "Values and what matters most"),
+THEMES: list[tuple[str, str | Promise]] = [
+    ("feel", _("How it should feel")),
+    ("works", _("What works, what could be better")),
+    ("rhythm", _("Expectations, rhythm and communication")),
+    ("conflict", _("Triggers, derailers and conflict")),
+    ("values", _("Values and what matters most")),
 ]
 THEME_LABELS = dict(THEMES)
 
@@ -41,11 +41,11 @@ class BuiltinPrompt:
     key: str
     theme: str
     category: str
-    text: str
-    variants: dict[str, str] = field(default_factory=dict)
+    text: str | Promise
+    variants: dict[str, str | Promise] = field(default_factory=dict)
 
     def text_for(self, kind: str) -> str:
-        return self.variants.get(FAMILIES.get(kind, "work"), self.text)
+        return str(self.variants.get(FAMILIES.get(kind, "work"), self.text))
 
 
 PROMPTS: list[BuiltinPrompt] = [
@@ -53,180 +53,182 @@ PROMPTS: list[BuiltinPrompt] = [
         "feel-1",
         "feel",
         Category.EXPECTATIONS,
-        "When this relationship is at its best, how does it feel to you?",
+        _("When this relationship is at its best, how does it feel to you?"),
         {
-            "guided": "When our sessions are at their best, how do they feel to you?",
-            "team": "On a good week in this team, how does working together feel to you?",
+            "guided": _("When our sessions are at their best, how do they feel to you?"),
+            "team": _("On a good week in this team, how does working together feel to you?"),
         },
     ),
     BuiltinPrompt(
         "feel-2",
         "feel",
         Category.VALUES,
-        "What do you love about this relationship, or hope to come to love?",
+        _("What do you love about this relationship, or hope to come to love?"),
         {
-            "work": "What do you enjoy about working together, or hope to enjoy?",
-            "team": "What do you enjoy about being part of this team?",
+            "work": _("What do you enjoy about working together, or hope to enjoy?"),
+            "team": _("What do you enjoy about being part of this team?"),
         },
     ),
     BuiltinPrompt(
         "feel-3",
         "feel",
         Category.TIME,
-        "How much time and attention do you want to give it, honestly, in a normal month?",
+        _("How much time and attention do you want to give it, honestly, in a normal month?"),
     ),
     BuiltinPrompt(
         "feel-4",
         "feel",
         Category.BOUNDARIES,
-        "How does it fit with the rest of your life: what does it need to leave room for?",
+        _("How does it fit with the rest of your life: what does it need to leave room for?"),
         {
-            "work": "How does it fit with the rest of your work and life: what must it leave "
-            "room for?"
+            "work": _(
+                "How does it fit with the rest of your work and life: what must it leave room for?"
+            )
         },
     ),
     BuiltinPrompt(
         "works-1",
         "works",
         Category.OTHER,
-        "What is already working that you want to keep, whatever else changes?",
+        _("What is already working that you want to keep, whatever else changes?"),
     ),
     BuiltinPrompt(
         "works-2",
         "works",
         Category.OTHER,
-        "Think of a recent moment that went well between you. What made it work?",
-        {"team": "Think of a recent moment when the team worked well. What made it work?"},
+        _("Think of a recent moment that went well between you. What made it work?"),
+        {"team": _("Think of a recent moment when the team worked well. What made it work?")},
     ),
     BuiltinPrompt(
         "works-3",
         "works",
         Category.EXPECTATIONS,
-        "What could be better, and what would you notice if it were?",
+        _("What could be better, and what would you notice if it were?"),
     ),
     BuiltinPrompt(
         "rhythm-1",
         "rhythm",
         Category.EXPECTATIONS,
-        "What do you expect that you have not said aloud yet?",
+        _("What do you expect that you have not said aloud yet?"),
     ),
     BuiltinPrompt(
         "rhythm-2",
         "rhythm",
         Category.RHYTHM,
-        "Which regular touch points suit you: how often, how long, where?",
+        _("Which regular touch points suit you: how often, how long, where?"),
         {
-            "personal": "Which regular moments together matter to you: how often, and when?",
-            "guided": "How often and how long should we meet, and where or by which link?",
+            "personal": _("Which regular moments together matter to you: how often, and when?"),
+            "guided": _("How often and how long should we meet, and where or by which link?"),
         },
     ),
     BuiltinPrompt(
         "rhythm-3",
         "rhythm",
         Category.COMMUNICATION,
-        "Which channels do you want to use for what, and how soon do you expect an answer?",
+        _("Which channels do you want to use for what, and how soon do you expect an answer?"),
         {
-            "personal": "How do you like to be reached between our moments together, and "
-            "what can wait?"
+            "personal": _(
+                "How do you like to be reached between our moments together, and what can wait?"
+            )
         },
     ),
     BuiltinPrompt(
         "conflict-1",
         "conflict",
         Category.CONFLICT,
-        "What tends to trigger you, and how can the others tell it is happening?",
+        _("What tends to trigger you, and how can the others tell it is happening?"),
     ),
     BuiltinPrompt(
         "conflict-2",
         "conflict",
         Category.CONFLICT,
-        "Where do you expect this to get derailed: busy weeks, stress, old habits?",
+        _("Where do you expect this to get derailed: busy weeks, stress, old habits?"),
     ),
     BuiltinPrompt(
         "conflict-3",
         "conflict",
         Category.CONFLICT,
-        "How do you usually handle conflict, and how do you want it handled here?",
-        {"team": "How do you want disagreements in this team raised and settled?"},
+        _("How do you usually handle conflict, and how do you want it handled here?"),
+        {"team": _("How do you want disagreements in this team raised and settled?")},
     ),
     BuiltinPrompt(
         "conflict-4",
         "conflict",
         Category.CONFLICT,
-        "When you feel the alliance is not working, how will you say so, and to whom?",
+        _("When you feel the alliance is not working, how will you say so, and to whom?"),
     ),
     BuiltinPrompt(
         "values-1",
         "values",
         Category.VALUES,
-        "Which values do you hope you share here?",
+        _("Which values do you hope you share here?"),
     ),
     BuiltinPrompt(
         "values-2",
         "values",
         Category.VALUES,
-        "What about “us” matters most to you?",
+        _("What about “us” matters most to you?"),
         {
-            "team": "What about this team matters most to you?",
-            "guided": "What about our working relationship matters most to you?",
+            "team": _("What about this team matters most to you?"),
+            "guided": _("What about our working relationship matters most to you?"),
         },
     ),
     BuiltinPrompt(
         "values-3",
         "values",
         Category.VALUES,
-        "A year from now, what would make you say this alliance was worth it?",
+        _("A year from now, what would make you say this alliance was worth it?"),
     ),
 ]
 PROMPTS_BY_KEY = {p.key: p for p in PROMPTS}
 
-GROUNDWORK: dict[str, str] = {
-    Kind.COACHING: (
+GROUNDWORK: dict[str, str | Promise] = {
+    Kind.COACHING: _(
         "Before we start on your goals, I want us to design how we will work together. "
         "This relationship works best when both of us say what we hope for and what we "
         "need, so I'd like each of us to reflect first, on our own, and then compare notes. "
         "Nothing here is fixed: we can change it whenever it stops serving you."
     ),
-    Kind.MENTORING: (
+    Kind.MENTORING: _(
         "I care about this mentorship being useful to you and good for both of us. Let's "
         "each write down what we hope for and how we like to work, then agree on a few "
         "things we will both keep. We can revisit them as you grow."
     ),
-    Kind.CONSULTING: (
+    Kind.CONSULTING: _(
         "Good engagements start with clear expectations. Before we dive into the work, "
         "let's each say what we hope for, how we like to communicate and what would get in "
         "the way, and agree on how we will run this together."
     ),
-    Kind.MANAGER_REPORT: (
+    Kind.MANAGER_REPORT: _(
         "I want our working relationship to work well for both of us, not only for the "
         "work. Let's each reflect on what helps us do our best, how we like to communicate "
         "and how we want to handle it when things get hard, then agree on it together."
     ),
-    Kind.COFOUNDERS: (
+    Kind.COFOUNDERS: _(
         "We are building something that depends on how well we work together. Let's take "
         "an hour to say, each from our own side, what we hope for, what we fear and how we "
         "want to disagree, and turn it into an agreement we both keep."
     ),
-    Kind.TEAM: (
+    Kind.TEAM: _(
         "How we work together matters as much as what we work on. Let's each reflect on "
         "what helps us do good work here, then agree as a team on how we communicate, meet "
         "and handle disagreement. Anyone can ask to revisit it."
     ),
-    Kind.COUPLE: (
+    Kind.COUPLE: _(
         "I care about us, and I want us to make room to say what each of us hopes for, "
         "without guessing. Let's each write on our own first, then share and listen, and "
         "agree on a few things we both want to keep."
     ),
-    Kind.FAMILY: (
+    Kind.FAMILY: _(
         "We are a family, and we don't often stop to talk about how we want to be with "
         "each other. Let's each say what matters to us, listen to one another, and agree on "
         "a few things we will try."
     ),
-    Kind.FRIENDSHIP: (
+    Kind.FRIENDSHIP: _(
         "This friendship matters to me, and I'd like us to be clear about what each of us "
         "needs from it. Let's each reflect, share, and agree on what we want to keep doing."
     ),
-    Kind.OTHER: (
+    Kind.OTHER: _(
         "I care about this relationship working well for both of us. Let's each share what "
         "we hope for, listen first, and then agree on how we will work together."
     ),
@@ -280,9 +282,9 @@ def groundwork_for(*, alliance_kind: str, stake_kind: str, role: str) -> str:
     lead_role = ROLE_SUGGESTIONS.get(alliance_kind, [""])[0]
     if alliance_kind in GROUNDWORK_OTHER_SIDE and role.strip().casefold() != lead_role:
         return str(GROUNDWORK_OTHER_SIDE[alliance_kind])
-    return GROUNDWORK.get(alliance_kind, GROUNDWORK[Kind.OTHER])
+    return str(GROUNDWORK.get(alliance_kind, GROUNDWORK[Kind.OTHER]))
 
 
-DISTRACTION_NOTE = (
+DISTRACTION_NOTE = _(
     "Please keep this time free of distractions: notifications off, no other work open."
 )

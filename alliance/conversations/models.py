@@ -2,6 +2,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Alliance, AppendOnlyError, Party
 from alliance.lib.clock import now
@@ -10,17 +11,17 @@ from alliance.terms.models import Category, Term
 
 
 class ConversationEvent(models.TextChoices):
-    STAKE_PLANTED = "stake_planted", "proposed a conversation"
-    TIMES_ANSWERED = "times_answered", "answered the proposed times"
-    TIMES_COUNTERED = "times_countered", "declined the proposed times and proposed others"
-    STAKE_SCHEDULED = "stake_scheduled", "scheduled a conversation"
-    STAKE_RESCHEDULED = "stake_rescheduled", "moved a conversation"
-    STAKE_CANCELLED = "stake_cancelled", "cancelled a conversation"
-    REFLECTION_SHARED = "reflection_shared", "shared a reflection on"
-    REFLECTION_SKIPPED = "reflection_skipped", "skipped the prompt"
-    REFLECTION_REVISED = "reflection_revised", "revised a shared reflection on"
-    PROMPT_REVEALED = "prompt_revealed", "revealed the reflections on"
-    PROMPT_ADDED = "prompt_added", "added a prompt"
+    STAKE_PLANTED = "stake_planted", _("proposed a conversation")
+    TIMES_ANSWERED = "times_answered", _("answered the proposed times")
+    TIMES_COUNTERED = "times_countered", _("declined the proposed times and proposed others")
+    STAKE_SCHEDULED = "stake_scheduled", _("scheduled a conversation")
+    STAKE_RESCHEDULED = "stake_rescheduled", _("moved a conversation")
+    STAKE_CANCELLED = "stake_cancelled", _("cancelled a conversation")
+    REFLECTION_SHARED = "reflection_shared", _("shared a reflection on")
+    REFLECTION_SKIPPED = "reflection_skipped", _("skipped the prompt")
+    REFLECTION_REVISED = "reflection_revised", _("revised a shared reflection on")
+    PROMPT_REVEALED = "prompt_revealed", _("revealed the reflections on")
+    PROMPT_ADDED = "prompt_added", _("added a prompt")
 
 
 def new_stake_uid() -> str:
@@ -28,15 +29,15 @@ def new_stake_uid() -> str:
 
 
 class StakeKind(models.TextChoices):
-    DESIGN = "design", "Design conversation"
-    CHECKIN = "checkin", "Check-in"
-    REDESIGN = "redesign", "Redesign conversation"
+    DESIGN = "design", _("Design conversation")
+    CHECKIN = "checkin", _("Check-in")
+    REDESIGN = "redesign", _("Redesign conversation")
 
 
 class StakeState(models.TextChoices):
-    PROPOSED = "proposed", "Finding a time"
-    SCHEDULED = "scheduled", "Scheduled"
-    CANCELLED = "cancelled", "Cancelled"
+    PROPOSED = "proposed", _("Finding a time")
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Stake(models.Model):
@@ -141,9 +142,9 @@ class AlliancePrompt(models.Model):
 
 
 class ReflectionState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SHARED = "shared", "Shared"
-    SKIPPED = "skipped", "Skipped"
+    DRAFT = "draft", _("Draft")
+    SHARED = "shared", _("Shared")
+    SKIPPED = "skipped", _("Skipped")
 
 
 class Reflection(models.Model):

@@ -111,7 +111,7 @@ class PromptBoard:
 
     @property
     def theme_label(self) -> str:
-        return THEME_LABELS.get(self.prompt.theme, self.prompt.theme)
+        return str(THEME_LABELS.get(self.prompt.theme, self.prompt.theme))
 
     @property
     def answered_count(self) -> int:

@@ -114,7 +114,7 @@ def prompts_ensure(alliance: Alliance) -> None:
 def _prompt(party: Party, prompt_id: int) -> AlliancePrompt:
     prompt = AlliancePrompt.objects.filter(pk=prompt_id, alliance_id=party.alliance_id).first()
     if prompt is None:
-        raise ValidationError("That prompt is not part of this alliance.")
+        raise ValidationError(_("That prompt is not part of this alliance."))
     return prompt
 
 
@@ -122,13 +122,13 @@ def _prompt(party: Party, prompt_id: int) -> AlliancePrompt:
 def prompt_add(*, party: Party, theme: str, text: str, category: str = "") -> AlliancePrompt:
     text = " ".join(text.split())
     if theme not in THEME_LABELS:
-        raise ValidationError({"theme": "Choose a theme for the prompt."})
+        raise ValidationError({"theme": _("Choose a theme for the prompt.")})
     if not text:
-        raise ValidationError({"text": "Write the question you want everyone to reflect on."})
+        raise ValidationError({"text": _("Write the question you want everyone to reflect on.")})
     if len(text) > 500:
-        raise ValidationError({"text": "Keep a prompt under 500 characters."})
+        raise ValidationError({"text": _("Keep a prompt under 500 characters.")})
     if category and category not in Category.values:
-        raise ValidationError({"category": "Choose a category."})
+        raise ValidationError({"category": _("Choose a category.")})
     alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
     prompts_ensure(alliance)
     prompts = AlliancePrompt.objects.filter(alliance=alliance)
@@ -187,7 +187,7 @@ def _stake(party: Party, stake_id: int, lock: bool = True) -> Stake:
         stakes = stakes.select_for_update(of=("self",))
     stake = stakes.filter(pk=stake_id, alliance_id=party.alliance_id).first()
     if stake is None:
-        raise ValidationError("That conversation does not exist.")
+        raise ValidationError(_("That conversation does not exist."))
     return stake
 
 
@@ -222,9 +222,9 @@ def stake_plant(
 ) -> Stake:
     """Propose a conversation with candidate times; the others say which suit them."""
     if kind not in StakeKind.values:
-        raise ValidationError({"kind": "Choose the kind of conversation."})
+        raise ValidationError({"kind": _("Choose the kind of conversation.")})
     if not 15 <= duration_minutes <= 480:
-        raise ValidationError({"duration_minutes": "A conversation lasts 15 to 480 minutes."})
+        raise ValidationError({"duration_minutes": _("A conversation lasts 15 to 480 minutes.")})
     chosen = _clean_times(times, party)
     alliance = party.alliance
     stake = Stake.objects.create(
@@ -279,12 +279,12 @@ def stake_answer(*, party: Party, stake_id: int, works: Iterable[int]) -> Stake:
     is scheduled at once; with more, the proposer confirms."""
     stake = _stake(party, stake_id)
     if stake.state != StakeState.PROPOSED:
-        raise ValidationError("This conversation is no longer looking for a time.")
+        raise ValidationError(_("This conversation is no longer looking for a time."))
     chosen = set(works)
     candidates = list(stake.candidates.all())
     unknown = chosen - {c.pk for c in candidates}
     if unknown:
-        raise ValidationError("Those times are not offered for this conversation.")
+        raise ValidationError(_("Those times are not offered for this conversation."))
     for candidate in candidates:
         TimeAnswer.objects.update_or_create(
             candidate=candidate,
@@ -428,15 +428,16 @@ def stake_schedule(*, party: Party, stake_id: int, candidate_id: int) -> Stake:
     proposer_here = any(p.pk == stake.proposed_by_id for p in parties)
     if proposer_here and stake.proposed_by_id != party.pk:
         raise ValidationError(
-            f"{stake.proposed_by.user.name} proposed this; they confirm the time."
+            _("%(name)s proposed this; they confirm the time.")
+            % {"name": stake.proposed_by.user.name}
         )
     if stake.state != StakeState.PROPOSED:
-        raise ValidationError("This conversation is no longer looking for a time.")
+        raise ValidationError(_("This conversation is no longer looking for a time."))
     candidate = next(
         (c for c in times_suiting_everyone(stake, parties) if c.pk == candidate_id), None
     )
     if candidate is None:
-        raise ValidationError("That time does not suit everyone yet.")
+        raise ValidationError(_("That time does not suit everyone yet."))
     _schedule(stake, candidate.starts_at, parties, actor=party)
     return stake
 
@@ -446,7 +447,7 @@ def stake_reschedule(*, party: Party, stake_id: int, starts_at: datetime | None)
     """Move a scheduled conversation; everyone's calendar entry is updated."""
     stake = _stake(party, stake_id)
     if stake.state != StakeState.SCHEDULED:
-        raise ValidationError("Only a scheduled conversation can be moved.")
+        raise ValidationError(_("Only a scheduled conversation can be moved."))
     [new_time] = _clean_times([starts_at], party)
     if new_time == stake.starts_at:
         return stake
@@ -491,10 +492,10 @@ def groundwork_update(*, party: Party, stake_id: int, groundwork: str, revision:
     text = groundwork.strip()
     if not text:
         raise ValidationError(
-            {"groundwork": "Say in a few words why you are having this conversation."}
+            {"groundwork": _("Say in a few words why you are having this conversation.")}
         )
     if len(text) > 4000:
-        raise ValidationError({"groundwork": "Keep the groundwork under 4000 characters."})
+        raise ValidationError({"groundwork": _("Keep the groundwork under 4000 characters.")})
     stake.groundwork = text
     stake.groundwork_revision += 1
     stake.save(update_fields=["groundwork", "groundwork_revision"])
@@ -512,7 +513,7 @@ def _prompt_event(kind: str, party: Party, stake: Stake, prompt: AlliancePrompt)
 
 
 def _reflection_for_update(party: Party, stake: Stake, prompt: AlliancePrompt) -> Reflection:
-    reflection, _ = Reflection.objects.select_for_update().get_or_create(
+    reflection, _created = Reflection.objects.select_for_update().get_or_create(
         stake=stake, prompt=prompt, party=party
     )
     return reflection
@@ -539,7 +540,12 @@ def _ensure_open_to(party: Party, stake: Stake, prompt: AlliancePrompt) -> None:
 def _clean_reflection(text: str) -> str:
     text = text.strip()
     if len(text) > REFLECTION_LIMIT:
-        raise ValidationError({"text": f"Keep a reflection under {REFLECTION_LIMIT} characters."})
+        raise ValidationError(
+            {
+                "text": _("Keep a reflection under %(limit)d characters.")
+                % {"limit": REFLECTION_LIMIT}
+            }
+        )
     return text
 
 
@@ -558,7 +564,7 @@ def reflection_save(
     if reflection.state == ReflectionState.SHARED:
         if not text:
             raise ValidationError(
-                {"text": "A shared reflection cannot be emptied; revise it instead."}
+                {"text": _("A shared reflection cannot be emptied; revise it instead.")}
             )
         if text != reflection.text:
             ReflectionRevision.objects.create(
@@ -586,7 +592,7 @@ def reflection_share(
     _check(reflection, revision)
     text = _clean_reflection(text)
     if not text:
-        raise ValidationError({"text": "Write something before you share, or skip this prompt."})
+        raise ValidationError({"text": _("Write something before you share, or skip this prompt.")})
     # Events record changes of state: a revision is not a second sharing, and a prompt
     # is revealed once, when its last answer arrives.
     first_answer = reflection.state not in (ReflectionState.SHARED, ReflectionState.SKIPPED)
@@ -626,7 +632,7 @@ def reflection_skip(*, party: Party, stake_id: int, prompt_id: int) -> Reflectio
     _ensure_open_to(party, stake, prompt)
     reflection = _reflection_for_update(party, stake, prompt)
     if reflection.state == ReflectionState.SHARED:
-        raise ValidationError("You shared this one already; revise it instead of skipping.")
+        raise ValidationError(_("You shared this one already; revise it instead of skipping."))
     first_answer = reflection.state != ReflectionState.SKIPPED
     reflection.state = ReflectionState.SKIPPED
     reflection.revision += 1
@@ -692,7 +698,7 @@ def term_from_reflection(
 
     reflection = reflection_visible_to(party, reflection_id)
     if reflection is None:
-        raise ValidationError("That reflection is not visible to you.")
+        raise ValidationError(_("That reflection is not visible to you."))
     term = term_propose(party=party, category=category, text=text, note=note)
     TermOrigin.objects.create(term=term, reflection=reflection)
     return term

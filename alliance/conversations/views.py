@@ -74,7 +74,7 @@ def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(
-                request, "Conversation proposed. The others choose the times that suit them."
+                request, _("Conversation proposed. The others choose the times that suit them.")
             )
             return _to_conversation(party, stake.pk)
     return render(
@@ -149,7 +149,7 @@ def reflection_submit(
     try:
         if action == "skip":
             services.reflection_skip(party=party, stake_id=stake_id, prompt_id=prompt_id)
-            messages.info(request, "Skipped. It counts as your answer for the reveal.")
+            messages.info(request, _("Skipped. It counts as your answer for the reveal."))
             return _to_conversation(party, stake_id)
         elif action == "share":
             services.reflection_share(
@@ -159,7 +159,7 @@ def reflection_submit(
                 text=data["text"],
                 revision=data["revision"],
             )
-            messages.success(request, "Shared. The others see it once everyone has shared.")
+            messages.success(request, _("Shared. The others see it once everyone has shared."))
             return _to_conversation(party, stake_id)
         else:
             services.reflection_save(
@@ -169,7 +169,7 @@ def reflection_submit(
                 text=data["text"],
                 revision=data["revision"],
             )
-            messages.success(request, "Saved. Only you can see this draft.")
+            messages.success(request, _("Saved. Only you can see this draft."))
     except services.ReflectionConflict as conflict:
         return _reflection_error(
             request,
@@ -234,10 +234,10 @@ def stake_answer(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
         return _to_conversation(party, stake_id)
     if stake.state == StakeState.SCHEDULED:
         messages.success(
-            request, "A time suits everyone: it is scheduled and in everyone's calendar."
+            request, _("A time suits everyone: it is scheduled and in everyone's calendar.")
         )
     else:
-        messages.success(request, "Thank you. Your answer is recorded.")
+        messages.success(request, _("Thank you. Your answer is recorded."))
     return _to_conversation(party, stake_id)
 
 
@@ -346,7 +346,7 @@ def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpRe
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Groundwork updated.")
+            messages.success(request, _("Groundwork updated."))
             return _to_conversation(party, stake_id)
     # Show the page again with the edited groundwork still in its box.
     context = _conversation_context(party, stake_id, _prompt_param(request))
@@ -412,7 +412,7 @@ def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -
             form.add_error(None, error)
         else:
             messages.success(
-                request, "Term proposed from the reflection. Everyone is asked for consent."
+                request, _("Term proposed from the reflection. Everyone is asked for consent.")
             )
             return _to_term(party, term.pk)
     return render(
@@ -432,7 +432,7 @@ def prompt_library(request: HttpRequest, party: Party) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Prompt added.")
+            messages.success(request, _("Prompt added."))
             return redirect("prompt_library", alliance_id=party.alliance_id)
     prompts = selectors.prompts_of(party.alliance, include_hidden=True)
     grouped = [(label, [p for p in prompts if p.theme == key]) for key, label in THEMES]

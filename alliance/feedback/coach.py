@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 BLAME = "blame"
@@ -37,12 +39,13 @@ NO_FIRST_PERSON = "no_first_person"
 NEGATIVE_OPENING = "negative_opening"
 KINDS = (BLAME, ABSOLUTE, NO_FIRST_PERSON, NEGATIVE_OPENING)
 
-# What the kinds are called in front of people.
+# What the kinds are called in front of people. What the coach says is translated; the
+# sentences it reads, and the I-statements it rebuilds from them, stay English.
 LABELS = {
-    BLAME: "Blame",
-    ABSOLUTE: "Absolute",
-    NO_FIRST_PERSON: "No \u201cI\u201d",
-    NEGATIVE_OPENING: "Negative opening",
+    BLAME: gettext_lazy("Blame"),
+    ABSOLUTE: gettext_lazy("Absolute"),
+    NO_FIRST_PERSON: gettext_lazy("No “I”"),
+    NEGATIVE_OPENING: gettext_lazy("Negative opening"),
 }
 
 MAX_CHARS = 10_000
@@ -68,7 +71,7 @@ class Flag:
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.kind, self.kind)
+        return str(LABELS.get(self.kind, self.kind))
 
     def as_dict(self, *, explain: bool = True) -> dict[str, object]:
         """The flag for JSON. Without ``explain``: exactly kind, words and suggestion."""
@@ -243,8 +246,8 @@ def _blame_flag(sentence: str) -> Flag | None:
     return Flag(
         kind=BLAME,
         words=_unique(m.group(0) for m in matches),
-        suggestion=f"Try an I-statement: \u201c{reframe(sentence)}\u201d",
-        explanation=(
+        suggestion=_("Try an I-statement: “%(statement)s”") % {"statement": reframe(sentence)},
+        explanation=_(
             "This sentence puts the fault on the other person, who will likely defend "
             "themselves rather than hear you. Saying what you feel and what you need "
             "invites them in."
@@ -452,8 +455,9 @@ def _absolute_flag(sentence: str) -> Flag | None:
     return Flag(
         kind=ABSOLUTE,
         words=words,
-        suggestion=f"Swap {quoted} for {_concrete_alternative(words[0])}.",
-        explanation=(
+        suggestion=_("Swap %(words)s for %(alternative)s.")
+        % {"words": quoted, "alternative": _concrete_alternative(words[0])},
+        explanation=_(
             "Absolutes are rarely literally true, so the other person can argue with the "
             "exception instead of hearing the point. A concrete example is harder to dismiss."
         ),
@@ -466,12 +470,12 @@ def _concrete_alternative(word: str) -> str:
     degree or frequency."""
     word = word.lower()
     if word.startswith(("everyone", "everybody", "nobody", "no one", "no-one")):
-        return "who exactly, such as \u201ctwo people on the team\u201d"
+        return _("who exactly, such as “two people on the team”")
     if word in ("everything", "nothing") or word in ("every", "every single"):
-        return "which ones, such as \u201cthe last two proposals\u201d"
+        return _("which ones, such as “the last two proposals”")
     if word in ("completely", "totally"):
-        return "how much, such as \u201cmore than I can manage\u201d"
-    return "how often it happened, such as \u201ctwice this month\u201d"
+        return _("how much, such as “more than I can manage”")
+    return _("how often it happened, such as “twice this month”")
 
 
 # --- first person ---------------------------------------------------------------------
@@ -488,12 +492,9 @@ def _no_first_person_flag(text: str, sentences: list[str]) -> Flag | None:
     return Flag(
         kind=NO_FIRST_PERSON,
         words=_unique(m.group(0) for m in _OTHER_VOICES.finditer(text))[:5],
-        suggestion=(
-            "Say it from where you stand: \u201cI notice \u2026\u201d, \u201cI\u2019d like "
-            "\u2026\u201d, \u201cfor me \u2026\u201d."
-        ),
-        explanation=(
-            "Without \u201cI\u201d, the text speaks for everyone or about the other person. "
+        suggestion=_("Say it from where you stand: “I notice …”, “I’d like …”, “for me …”."),  # noqa: RUF001 (a typographic apostrophe)
+        explanation=_(
+            "Without “I”, the text speaks for everyone or about the other person. "
             "Your own perspective is what the others cannot know without you."
         ),
     )
@@ -515,11 +516,9 @@ def _negative_opening_flag(text: str, sentences: list[str]) -> Flag | None:
     return Flag(
         kind=NEGATIVE_OPENING,
         words=_unique(cues) or [first],
-        suggestion=(
-            f"Open with what works, for instance \u201c{_shorten(sentences[1])}\u201d, "
-            "then say what is hard."
-        ),
-        explanation=(
+        suggestion=_("Open with what works, for instance “%(opening)s”, then say what is hard.")
+        % {"opening": _shorten(sentences[1])},
+        explanation=_(
             "Most of what you wrote is warm, but it starts with the hard part. Leading with "
             "what works helps the other person read the rest with an open mind."
         ),

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from alliance.outbox.models import OPTIONAL_KINDS, NotificationPreferences
 
@@ -9,14 +10,14 @@ class NotificationPreferencesForm(forms.Form):
     """Collects the choices only; `services.preferences_update` applies them."""
 
     wanted_kinds = forms.MultipleChoiceField(
-        label="Send me email about",
+        label=_("Send me email about"),
         choices=[(str(kind.value), kind.label) for kind in OPTIONAL_KINDS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Sign-in mail and invitations always come.",
+        help_text=_("Sign-in mail and invitations always come."),
     )
     checkin_reminder_days = forms.IntegerField(
-        label="Remind me of a check-in this many days ahead",
+        label=_("Remind me of a check-in this many days ahead"),
         min_value=0,
         max_value=60,
     )

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from alliance.lib.clock import now
 
@@ -12,14 +13,14 @@ from alliance.lib.clock import now
 class EmailKind(models.TextChoices):
     """Every kind of email. A new feature picks one of these names for what it sends."""
 
-    ACCOUNT = "account", "Account and sign-in"
-    INVITATION = "invitation", "Invitations to an alliance"
-    JOINED = "joined", "Someone joined your alliance"
-    RATIFIED = "ratified", "A new version was ratified"
-    NUDGE = "nudge", "Gentle reminders when something waits on you"
-    CHECKIN_REMINDER = "checkin_reminder", "Reminders of coming check-ins"
-    TENDING_SIGNAL = "tending_signal", "Tending signals from the other parties"
-    CONVERSATION = "conversation", "Conversations: invitations and updates"
+    ACCOUNT = "account", _("Account and sign-in")
+    INVITATION = "invitation", _("Invitations to an alliance")
+    JOINED = "joined", _("Someone joined your alliance")
+    RATIFIED = "ratified", _("A new version was ratified")
+    NUDGE = "nudge", _("Gentle reminders when something waits on you")
+    CHECKIN_REMINDER = "checkin_reminder", _("Reminders of coming check-ins")
+    TENDING_SIGNAL = "tending_signal", _("Tending signals from the other parties")
+    CONVERSATION = "conversation", _("Conversations: invitations and updates")
 
 
 # Account mail (sign-in, password reset) and invitations (to people without an account)
@@ -29,11 +30,11 @@ OPTIONAL_KINDS = [kind for kind in EmailKind if kind not in REQUIRED_KINDS]
 
 
 class State(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 def _mail_host() -> str:
@@ -68,7 +69,7 @@ class OutboxMessage(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The person the email is for, when it goes to an account.",
+        help_text=_("The person the email is for, when it goes to an account."),
     )
     kind = models.CharField(max_length=32, choices=EmailKind.choices)
     subject = models.CharField(max_length=300)
@@ -76,7 +77,7 @@ class OutboxMessage(models.Model):
     html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
     attachments = models.JSONField(
-        default=list, blank=True, help_text="[filename, text content, MIME type] triples."
+        default=list, blank=True, help_text=_("[filename, text content, MIME type] triples.")
     )
     message_id = models.CharField(max_length=255, unique=True, default=new_message_id)
     created_at = models.DateTimeField(default=now)
@@ -92,7 +93,7 @@ class OutboxMessage(models.Model):
         null=True,
         blank=True,
         unique=True,
-        help_text="Set for mail that must be queued at most once, such as a reminder.",
+        help_text=_("Set for mail that must be queued at most once, such as a reminder."),
     )
 
     class Meta:
@@ -115,7 +116,7 @@ class NotificationPreferences(models.Model):
     )
     muted_kinds = models.JSONField(default=list, blank=True)
     checkin_reminder_days = models.PositiveSmallIntegerField(
-        default=3, help_text="How many days before a check-in the reminder comes."
+        default=3, help_text=_("How many days before a check-in the reminder comes.")
     )
     updated_at = models.DateTimeField(default=now)
 

@@ -30,6 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
 from alliance.lib.clock import now as clock_now
@@ -296,9 +297,9 @@ def preferences_update(
     muted = sorted({str(kind) for kind in muted_kinds} & set(OPTIONAL_KINDS))
     if not 0 <= checkin_reminder_days <= 60:
         raise ValidationError(
-            {"checkin_reminder_days": "Choose between 0 and 60 days before the check-in."}
+            {"checkin_reminder_days": _("Choose between 0 and 60 days before the check-in.")}
         )
-    preferences, _ = NotificationPreferences.objects.update_or_create(
+    preferences, _created = NotificationPreferences.objects.update_or_create(
         user=user,
         defaults={
             "muted_kinds": muted,
@@ -314,7 +315,9 @@ def unsubscribe(*, user: User, kind: str) -> NotificationPreferences:
     """Turn off one optional kind of email for `user`. Doing it twice changes nothing."""
     if kind in REQUIRED_KINDS:
         raise ValueError(f"{kind} email cannot be turned off")
-    preferences, _ = NotificationPreferences.objects.select_for_update().get_or_create(user=user)
+    preferences, _created = NotificationPreferences.objects.select_for_update().get_or_create(
+        user=user
+    )
     if kind not in preferences.muted_kinds:
         preferences.muted_kinds = sorted([*preferences.muted_kinds, kind])
         preferences.updated_at = clock_now()

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from alliance.outbox import services
@@ -18,7 +19,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
             muted_kinds=form.muted_kinds(),
             checkin_reminder_days=form.cleaned_data["checkin_reminder_days"],
         )
-        messages.success(request, "Your email choices are saved.")
+        messages.success(request, _("Your email choices are saved."))
         return redirect("notification_preferences")
     return render(request, "outbox/notification_preferences.html", {"form": form})
 

@@ -13,4 +13,4 @@ class TendingConfig(AppConfig):
         from alliance.tending import nudges, services  # noqa: F401  (they register themselves)
         from alliance.tending.models import TendingEvent
 
-        EVENT_VERBS.update({str(kind.value): str(kind.label) for kind in TendingEvent})
+        EVENT_VERBS.update({str(kind.value): kind.label for kind in TendingEvent})

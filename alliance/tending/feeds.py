@@ -73,13 +73,13 @@ def _checkin_event(alliance: Alliance, stamp: datetime) -> Event:
     event.add("uid", f"checkin-{alliance.pk}@{_host()}")
     event.add("dtstamp", stamp)
     event.add("last-modified", rhythm.updated_at.astimezone(UTC))
-    event.add("summary", f"Check-in: {alliance.title}")
+    event.add("summary", _("Check-in: %(title)s") % {"title": alliance.title})
     event.add("dtstart", start)
     event.add("dtend", start + CHECKIN_LENGTH)
     if rhythm.rule:
         event.add("rrule", vRecur.from_ical(rhythm.rule))
     event.add("url", url)
-    event.add("description", f"Check in on how your alliance is working: {url}")
+    event.add("description", _("Check in on how your alliance is working: %(url)s") % {"url": url})
     return event
 
 

@@ -9,41 +9,41 @@ from alliance.tending.models import Outcome
 from alliance.tending.rhythms import ORDINALS, WEEKDAYS, rule_build
 
 REPEAT_CHOICES = [
-    ("weeks", "Every few weeks"),
-    ("weekday", "Monthly, on a weekday"),
-    ("monthday", "Monthly, on a day of the month"),
+    ("weeks", _("Every few weeks")),
+    ("weekday", _("Monthly, on a weekday")),
+    ("monthday", _("Monthly, on a day of the month")),
     ("monthend", _("Monthly, on the last day of the month")),
-    ("none", "Just this once"),
+    ("none", _("Just this once")),
 ]
 
 
 class RhythmForm(forms.Form):
     starts_on = forms.DateField(
-        label="Next check-in",
+        label=_("Next check-in"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="A monthly rhythm starts on its first matching day from this date.",
+        help_text=_("A monthly rhythm starts on its first matching day from this date."),
     )
     at_time = forms.TimeField(
-        label="At", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("At"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     repeat = forms.ChoiceField(
-        label="Then", choices=REPEAT_CHOICES, initial="weeks", widget=forms.RadioSelect
+        label=_("Then"), choices=REPEAT_CHOICES, initial="weeks", widget=forms.RadioSelect
     )
     interval = forms.IntegerField(
-        label="Every how many weeks", min_value=1, max_value=52, initial=6, required=False
+        label=_("Every how many weeks"), min_value=1, max_value=52, initial=6, required=False
     )
     ordinal = forms.TypedChoiceField(
-        label="Which one",
+        label=_("Which one"),
         choices=[(n, label) for n, label in ORDINALS.items()],
         coerce=int,
         initial=1,
         required=False,
     )
     weekday = forms.ChoiceField(
-        label="Weekday", choices=list(WEEKDAYS.items()), initial="TU", required=False
+        label=_("Weekday"), choices=list(WEEKDAYS.items()), initial="TU", required=False
     )
     monthday = forms.IntegerField(
-        label="Day of the month",
+        label=_("Day of the month"),
         min_value=1,
         max_value=31,
         initial=1,
@@ -104,15 +104,15 @@ class CheckInForm(forms.Form):
 
 class SignalForm(forms.Form):
     term_id = forms.TypedChoiceField(
-        label="About", coerce=int, empty_value=None, required=False, choices=[]
+        label=_("About"), coerce=int, empty_value=None, required=False, choices=[]
     )
     note = forms.CharField(
-        label="What needs attention",
+        label=_("What needs attention"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Say what you notice and what you would like, starting with “I”.",
+        help_text=_("Say what you notice and what you would like, starting with “I”."),
     )
-    anonymous = forms.BooleanField(label="Raise it without my name", required=False)
+    anonymous = forms.BooleanField(label=_("Raise it without my name"), required=False)
 
     def __init__(
         self, *args: Any, terms: list[dict[str, Any]], allow_anonymous: bool, **kwargs: Any
@@ -126,10 +126,10 @@ class SignalForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(
-        label="How it was resolved", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("How it was resolved"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     version_number = forms.IntegerField(
-        label="Resolved by version (optional)", min_value=1, required=False
+        label=_("Resolved by version (optional)"), min_value=1, required=False
     )
 
 
@@ -144,6 +144,6 @@ class CloseForm(forms.Form):
 class CalendarFeedForm(forms.Form):
     # Without an action (a form sent by pressing Enter), the feed gets a new address.
     action = forms.ChoiceField(
-        choices=[("renew", "Make a new address"), ("revoke", "Turn the feed off")],
+        choices=[("renew", _("Make a new address")), ("revoke", _("Turn the feed off"))],
         required=False,
     )

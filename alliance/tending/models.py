@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Alliance, Party
 from alliance.lib.clock import now
@@ -11,16 +13,16 @@ from alliance.terms.models import Version
 class TendingEvent(models.TextChoices):
     """History kinds of this app; their labels are the verbs of a history line."""
 
-    RHYTHM_SET = "rhythm_set", "set the check-in rhythm"
-    CHECKIN_STARTED = "checkin_started", "started a check-in"
-    CHECKIN_COMPLETED = "checkin_completed", "completed the check-in"
-    CHECKIN_KEPT = "checkin_kept", "kept the alliance as it is after the check-in"
-    CHECKIN_LAPSED = "checkin_lapsed", "left last of those who rated a check-in, so it closed"
-    REDESIGN_STARTED = "redesign_started", "started a redesign after the check-in"
-    SIGNAL_RAISED = "signal_raised", "raised a tending signal"
-    SIGNAL_ACKNOWLEDGED = "signal_acknowledged", "acknowledged a tending signal"
-    SIGNAL_RESOLVED = "signal_resolved", "resolved a tending signal"
-    SIGNAL_POLICY = "signal_policy", "changed who may signal without a name"
+    RHYTHM_SET = "rhythm_set", _("set the check-in rhythm")
+    CHECKIN_STARTED = "checkin_started", _("started a check-in")
+    CHECKIN_COMPLETED = "checkin_completed", _("completed the check-in")
+    CHECKIN_KEPT = "checkin_kept", _("kept the alliance as it is after the check-in")
+    CHECKIN_LAPSED = "checkin_lapsed", _("left last of those who rated a check-in, so it closed")
+    REDESIGN_STARTED = "redesign_started", _("started a redesign after the check-in")
+    SIGNAL_RAISED = "signal_raised", _("raised a tending signal")
+    SIGNAL_ACKNOWLEDGED = "signal_acknowledged", _("acknowledged a tending signal")
+    SIGNAL_RESOLVED = "signal_resolved", _("resolved a tending signal")
+    SIGNAL_POLICY = "signal_policy", _("changed who may signal without a name")
 
 
 class Rhythm(models.Model):
@@ -29,10 +31,10 @@ class Rhythm(models.Model):
     a UTC instant, kept in step by the services so lists and reminders can query it."""
 
     alliance = models.OneToOneField(Alliance, on_delete=models.CASCADE, related_name="rhythm")
-    starts_on = BoundedDateField(help_text="Local date of the first check-in of the series.")
-    at_time = models.TimeField(help_text="Local time of day of every check-in.")
+    starts_on = BoundedDateField(help_text=_("Local date of the first check-in of the series."))
+    at_time = models.TimeField(help_text=_("Local time of day of every check-in."))
     time_zone = models.CharField(max_length=64)
-    rule = models.CharField(max_length=200, blank=True, help_text="RRULE, without 'RRULE:'.")
+    rule = models.CharField(max_length=200, blank=True, help_text=_("RRULE, without 'RRULE:'."))
     next_at = BoundedDateTimeField(null=True, blank=True, db_index=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=now)
@@ -42,14 +44,14 @@ class Rhythm(models.Model):
 
 
 class Score(models.TextChoices):
-    WELL = "well", "Working well"
-    OKAY = "okay", "Okay"
-    TENDING = "tending", "Needs tending"
+    WELL = "well", _("Working well")
+    OKAY = "okay", _("Okay")
+    TENDING = "tending", _("Needs tending")
 
 
 class Outcome(models.TextChoices):
-    KEPT = "kept", "Kept as it is"
-    REDESIGN = "redesign", "Redesign"
+    KEPT = "kept", _("Kept as it is")
+    REDESIGN = "redesign", _("Redesign")
 
 
 class CheckIn(models.Model):
@@ -64,23 +66,23 @@ class CheckIn(models.Model):
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="checkins")
     version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
     due_at = BoundedDateTimeField(
-        null=True, blank=True, help_text="The scheduled check-in this one answers, if any."
+        null=True, blank=True, help_text=_("The scheduled check-in this one answers, if any.")
     )
     opened_at = models.DateTimeField(default=now)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     completed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the last party finished rating every term."
+        null=True, blank=True, help_text=_("When the last party finished rating every term.")
     )
     reflections_revealed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the last party shared their reflection."
+        null=True, blank=True, help_text=_("When the last party shared their reflection.")
     )
     revealed_to = models.ManyToManyField(
         Party,
         blank=True,
         related_name="+",
-        help_text="The parties whose shared reflections were revealed to each other.",
+        help_text=_("The parties whose shared reflections were revealed to each other."),
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
@@ -143,9 +145,9 @@ class CheckInReflection(models.Model):
 
 
 class SignalState(models.TextChoices):
-    OPEN = "open", "Open"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Signal(models.Model):
@@ -164,7 +166,7 @@ class Signal(models.Model):
     )
     anonymous = models.BooleanField(default=False)
     term_id = models.PositiveBigIntegerField(null=True, blank=True)
-    term_text = models.TextField(blank=True, help_text="The term as it read when signalled.")
+    term_text = models.TextField(blank=True, help_text=_("The term as it read when signalled."))
     note = models.TextField(max_length=2000)
     state = models.CharField(max_length=12, choices=SignalState.choices, default="open")
     raised_at = models.DateTimeField(default=now)
@@ -191,7 +193,7 @@ class Signal(models.Model):
     @property
     def raiser_name(self) -> str:
         if self.anonymous or self.raised_by is None:
-            return "Someone"
+            return gettext("Someone")
         return self.raised_by.name
 
 
@@ -208,8 +210,8 @@ class SignalPolicy(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    BEFORE = "before", "Some days before"
-    DAY_OF = "day_of", "On the day"
+    BEFORE = "before", _("Some days before")
+    DAY_OF = "day_of", _("On the day")
 
 
 class ReminderSent(models.Model):

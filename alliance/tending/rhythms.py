@@ -11,18 +11,27 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-WEEKDAYS = {
-    "MO": "Monday",
-    "TU": "Tuesday",
-    "WE": "Wednesday",
-    "TH": "Thursday",
-    "FR": "Friday",
-    "SA": "Saturday",
-    "SU": "Sunday",
+# The names people read; reading a term's words uses its own English names (_DAY_NAMES).
+WEEKDAYS: dict[str, Promise] = {
+    "MO": gettext_lazy("Monday"),
+    "TU": gettext_lazy("Tuesday"),
+    "WE": gettext_lazy("Wednesday"),
+    "TH": gettext_lazy("Thursday"),
+    "FR": gettext_lazy("Friday"),
+    "SA": gettext_lazy("Saturday"),
+    "SU": gettext_lazy("Sunday"),
 }
-ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
+ORDINALS: dict[int, Promise] = {
+    1: gettext_lazy("1st"),
+    2: gettext_lazy("2nd"),
+    3: gettext_lazy("3rd"),
+    4: gettext_lazy("4th"),
+    -1: gettext_lazy("last"),
+}
 
 
 def rule_build(
@@ -70,15 +79,20 @@ def rule_fields(rule: str) -> dict[str, object]:
 def rule_describe(rule: str) -> str:
     """The rule in words, for the kinds `rule_build` makes; any other rule as it is."""
     if not rule:
-        return "no repeat"
+        return _("no repeat")
     parts = _parts(rule)
     try:
         if parts.get("FREQ") == "WEEKLY":
             weeks = int(parts.get("INTERVAL", "1"))
-            return "every week" if weeks == 1 else f"every {weeks} weeks"
+            if weeks == 1:
+                return _("every week")
+            return _("every %(weeks)d weeks") % {"weeks": weeks}
         if "BYDAY" in parts:
             byday = parts["BYDAY"]
-            return f"monthly on the {ORDINALS[int(byday[:-2])]} {WEEKDAYS[byday[-2:]]}"
+            return _("monthly on the %(ordinal)s %(weekday)s") % {
+                "ordinal": ORDINALS[int(byday[:-2])],
+                "weekday": WEEKDAYS[byday[-2:]],
+            }
     except (ValueError, KeyError):
         return rule
     monthday = parts.get("BYMONTHDAY", "")
@@ -88,7 +102,7 @@ def rule_describe(rule: str) -> str:
         # RFC 5545 skips a date a month lacks; every calendar does the same.
         return _("monthly on day %(day)s, in the months that have one") % {"day": monthday}
     if monthday:
-        return f"monthly on day {monthday}"
+        return _("monthly on day %(day)s") % {"day": monthday}
     return rule
 
 
@@ -130,7 +144,15 @@ def first_occurrence(*, rule: str, starts_on: date, at_time: time, time_zone: st
 # Reading a rhythm from the words of a term: own rules over plain English, no model. The
 # result is only ever a suggestion the person confirms in the rhythm form.
 
-_DAY_NAMES = {name.lower(): code for code, name in WEEKDAYS.items()}
+_DAY_NAMES = {
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+}
 _WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
 _NUMBERS = {
     "one": 1,
@@ -244,11 +266,14 @@ class RhythmSuggestion:
     def describe(self) -> str:
         words = rule_describe(self.rule())
         if self.repeat == "weeks" and self.weekday is not None:
-            words += f" on {WEEKDAYS[self.weekday]}"
+            words = _("%(rhythm)s on %(weekday)s") % {
+                "rhythm": words,
+                "weekday": WEEKDAYS[self.weekday],
+            }
         if self.repeat == "monthday" and self.monthday is None:
-            words = "every month"
+            words = _("every month")
         if self.at_time is not None:
-            words += f" at {self.at_time:%H:%M}"
+            words = _("%(rhythm)s at %(time)s") % {"rhythm": words, "time": f"{self.at_time:%H:%M}"}
         return words
 
 

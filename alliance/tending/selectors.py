@@ -383,7 +383,7 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
     names = {p.pk: p.user.name for p in parties}
     seat = {p.pk: index for index, p in enumerate(parties)}
 
-    labels: dict[int | None, str] = {None: "The alliance as a whole"}
+    labels: dict[int | None, str] = {None: _("The alliance as a whole")}
     for version in versions:
         for term in version.snapshot["terms"]:
             labels[term["id"]] = term["text"]  # the latest wording wins
@@ -414,7 +414,9 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
                 continue
             lowest = min((Score(r.score) for r in ratings), key=SCORE_ORDER.index)
             each = ", ".join(
-                f"{names.get(r.party_id, '?')}: {Score(r.score).label.lower()}" for r in ratings
+                _("%(name)s: %(rating)s")
+                % {"name": names.get(r.party_id, "?"), "rating": Score(r.score).label.lower()}
+                for r in ratings
             )
             day = _day(checkin.opened_at)
             points.append(
@@ -432,7 +434,11 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
             )
     height = TOP + LANE_HEIGHT * len(labels) + BOTTOM
     version_marks = [
-        {"x": x(v.ratified_at), "label": f"v{v.number}", "title": f"Version {v.number}"}
+        {
+            "x": x(v.ratified_at),
+            "label": _("v%(number)d") % {"number": v.number},
+            "title": _("Version %(number)d") % {"number": v.number},
+        }
         for v in versions
     ]
     return Chart(
@@ -443,7 +449,8 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
             {
                 "x": x(s.raised_at),
                 "y": lane_top(s.term_id if s.term_id in lane_of else None) + DOT_Y,
-                "title": f"Tending signal, {_day(s.raised_at)} ({s.get_state_display()}): {s.note}",
+                "title": _("Tending signal, %(day)s (%(state)s): %(note)s")
+                % {"day": _day(s.raised_at), "state": s.get_state_display(), "note": s.note},
             }
             for s in signals
         ],
@@ -454,7 +461,7 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
             {
                 "x": AXIS_START + AXIS_SPAN,
                 "y": height - 10,
-                "label": "now" if end == today else _day(end),
+                "label": _("now") if end == today else _day(end),
                 "anchor": "end",
             },
         ],

@@ -144,7 +144,7 @@ def checkin_start(*, party: Party, extra: bool = False) -> CheckIn:
     """
     alliance = _lock_alliance(party)
     if alliance.current_version is None:
-        raise ValidationError("Ratify a first version before checking in on it.")
+        raise ValidationError(_("Ratify a first version before checking in on it."))
     current = CheckIn.objects.filter(alliance=alliance, closed_at__isnull=True).first()
     if current is not None:
         return current
@@ -172,9 +172,9 @@ def _open_checkin(alliance: Alliance, checkin_id: int) -> CheckIn:
         CheckIn.objects.select_related("version").filter(pk=checkin_id, alliance=alliance).first()
     )
     if checkin is None:
-        raise ValidationError("That check-in does not exist.")
+        raise ValidationError(_("That check-in does not exist."))
     if not checkin.is_open:
-        raise ValidationError("That check-in is closed.")
+        raise ValidationError(_("That check-in is closed."))
     return checkin
 
 
@@ -197,19 +197,23 @@ def checkin_answer(
     for term_id in term_ids:
         score, comment = ratings.get(term_id, ("", ""))
         if score not in Score.values:
-            errors.append("Rate every term: working well, okay, or needs tending.")
+            errors.append(_("Rate every term: working well, okay, or needs tending."))
             break
         if len(comment.strip()) > TEXT_LIMIT:
-            errors.append(f"Keep each comment under {TEXT_LIMIT} characters.")
+            errors.append(
+                _("Keep each comment under %(limit)d characters.") % {"limit": TEXT_LIMIT}
+            )
             break
     reflection = reflection.strip()
     if len(reflection) > REFLECTION_LIMIT:
-        errors.append(f"Keep the reflection under {REFLECTION_LIMIT} characters.")
+        errors.append(
+            _("Keep the reflection under %(limit)d characters.") % {"limit": REFLECTION_LIMIT}
+        )
     if share and not reflection:
-        errors.append("Write your reflection before sharing it.")
+        errors.append(_("Write your reflection before sharing it."))
     mine = CheckInReflection.objects.filter(checkin=checkin, party=party).first()
     if mine is not None and mine.shared_at is not None and reflection != mine.text:
-        errors.append("You already shared your reflection; it stays as you shared it.")
+        errors.append(_("You already shared your reflection; it stays as you shared it."))
     shared_already = mine is not None and mine.shared_at is not None
     if share and not shared_already and checkin.reflections_revealed_at is not None:
         errors.append(
@@ -336,15 +340,15 @@ def checkin_close(*, party: Party, checkin_id: int, outcome: str) -> CheckIn:
     alliance = _lock_alliance(party)
     checkin = _open_checkin(alliance, checkin_id)
     if outcome not in Outcome.values:
-        raise ValidationError("Choose whether to keep the alliance or redesign it.")
+        raise ValidationError(_("Choose whether to keep the alliance or redesign it."))
     _ensure_takes_part(party, checkin)
     if checkin.completed_at is None:
-        raise ValidationError("Every party rates every term before you decide together.")
+        raise ValidationError(_("Every party rates every term before you decide together."))
     closed = CheckIn.objects.filter(pk=checkin.pk, closed_at__isnull=True).update(
         closed_at=now(), outcome=outcome
     )
     if closed != 1:
-        raise ValidationError("Someone closed this check-in just now.")
+        raise ValidationError(_("Someone closed this check-in just now."))
     rhythm = Rhythm.objects.filter(alliance=alliance).first()
     # A check-in that answered no scheduled date (an extra one) leaves the next one where
     # it is, unless that date has passed meanwhile.
@@ -383,8 +387,8 @@ def anonymous_signals_allowed(alliance: Alliance) -> bool:
 def signal_policy_set(*, party: Party, allow_anonymous: bool) -> SignalPolicy:
     alliance = _lock_alliance(party)
     if allow_anonymous and alliance.kind != Kind.TEAM:
-        raise ValidationError("Only a team alliance can take signals without a name.")
-    policy, _ = SignalPolicy.objects.update_or_create(
+        raise ValidationError(_("Only a team alliance can take signals without a name."))
+    policy, _created = SignalPolicy.objects.update_or_create(
         alliance=alliance, defaults={"allow_anonymous": allow_anonymous}
     )
     event_record(
@@ -407,17 +411,19 @@ def signal_raise(
     alliance = _lock_alliance(party)
     note = note.strip()
     if not note:
-        raise ValidationError({"note": "Say in a few words what needs attention."})
+        raise ValidationError({"note": _("Say in a few words what needs attention.")})
     if len(note) > TEXT_LIMIT:
-        raise ValidationError({"note": f"Keep the note under {TEXT_LIMIT} characters."})
+        raise ValidationError(
+            {"note": _("Keep the note under %(limit)d characters.") % {"limit": TEXT_LIMIT}}
+        )
     if anonymous and not anonymous_signals_allowed(alliance):
-        raise ValidationError("This alliance does not take signals without a name.")
+        raise ValidationError(_("This alliance does not take signals without a name."))
     term_text = ""
     if term_id is not None:
         terms = alliance.current_version.snapshot["terms"] if alliance.current_version else []
         term = next((t for t in terms if t["id"] == term_id), None)
         if term is None:
-            raise ValidationError({"term_id": "Choose a term of the version in force."})
+            raise ValidationError({"term_id": _("Choose a term of the version in force.")})
         term_text = term["text"]
     signal = Signal.objects.create(
         alliance=alliance,
@@ -457,7 +463,7 @@ def signal_raise(
 def _signal_for_update(alliance: Alliance, signal_id: int) -> Signal:
     signal = Signal.objects.select_for_update().filter(pk=signal_id, alliance=alliance).first()
     if signal is None:
-        raise ValidationError("That tending signal does not exist.")
+        raise ValidationError(_("That tending signal does not exist."))
     return signal
 
 
@@ -466,7 +472,7 @@ def signal_acknowledge(*, party: Party, signal_id: int) -> Signal:
     alliance = _lock_alliance(party)
     signal = _signal_for_update(alliance, signal_id)
     if signal.state != SignalState.OPEN:
-        raise ValidationError("This signal was already acknowledged.")
+        raise ValidationError(_("This signal was already acknowledged."))
     signal.state = SignalState.ACKNOWLEDGED
     signal.acknowledged_at = now()
     signal.acknowledged_by = party.user
@@ -490,17 +496,24 @@ def signal_resolve(
     alliance = _lock_alliance(party)
     signal = _signal_for_update(alliance, signal_id)
     if signal.state == SignalState.RESOLVED:
-        raise ValidationError("This signal is already resolved.")
+        raise ValidationError(_("This signal is already resolved."))
     resolution = resolution.strip()
     if not resolution:
-        raise ValidationError({"resolution": "Say how it was resolved."})
+        raise ValidationError({"resolution": _("Say how it was resolved.")})
     if len(resolution) > TEXT_LIMIT:
-        raise ValidationError({"resolution": f"Keep the note under {TEXT_LIMIT} characters."})
+        raise ValidationError(
+            {"resolution": _("Keep the note under %(limit)d characters.") % {"limit": TEXT_LIMIT}}
+        )
     version = None
     if version_number is not None:
         version = Version.objects.filter(alliance=alliance, number=version_number).first()
         if version is None:
-            raise ValidationError({"version_number": f"There is no version {version_number}."})
+            raise ValidationError(
+                {
+                    "version_number": _("There is no version %(number)d.")
+                    % {"number": version_number}
+                }
+            )
     signal.state = SignalState.RESOLVED
     signal.resolved_at = now()
     signal.resolved_by = party.user

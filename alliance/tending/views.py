@@ -70,7 +70,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "The next check-in is set. Everyone will be reminded.")
+            messages.success(request, _("The next check-in is set. Everyone will be reminded."))
             return _back(party)
     return render(
         request,
@@ -165,7 +165,7 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
                 },
                 status=400,
             )
-        messages.success(request, "Your check-in is saved.")
+        messages.success(request, _("Your check-in is saved."))
         return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
     return render(
         request,
@@ -179,7 +179,7 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
 def checkin_close(request: HttpRequest, party: Party, checkin_id: int) -> HttpResponse:
     form = CloseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose whether to keep the alliance or redesign it.")
+        messages.error(request, _("Choose whether to keep the alliance or redesign it."))
         return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
     try:
         checkin = services.checkin_close(
@@ -190,12 +190,12 @@ def checkin_close(request: HttpRequest, party: Party, checkin_id: int) -> HttpRe
         return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
     if checkin.outcome == "redesign":
         messages.success(
-            request, "Redesign started: the terms that need tending are marked below the draft."
+            request, _("Redesign started: the terms that need tending are marked below the draft.")
         )
         response = _back(party)
         response["Location"] += "#draft"
         return response
-    messages.success(request, "You keep the alliance as it is.")
+    messages.success(request, _("You keep the alliance as it is."))
     return _back(party)
 
 
@@ -232,7 +232,7 @@ def signal_list(request: HttpRequest, party: Party) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your tending signal is raised; the others were emailed.")
+            messages.success(request, _("Your tending signal is raised; the others were emailed."))
             return _back(party)
     return _signals_page(request, party, form)
 
@@ -286,7 +286,7 @@ def signal_resolve(request: HttpRequest, party: Party, signal_id: int) -> HttpRe
         return _signals_page(
             request, party, _signal_form(request, party, bound=False), (signal_id, form), 400
         )
-    messages.success(request, "The signal is resolved.")
+    messages.success(request, _("The signal is resolved."))
     return _back(party)
 
 
@@ -302,7 +302,7 @@ def signal_policy(request: HttpRequest, party: Party) -> HttpResponse:
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, "Signal setting saved.")
+        messages.success(request, _("Signal setting saved."))
     return redirect("signal_list", alliance_id=party.alliance_id)
 
 
@@ -324,12 +324,12 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose whether to renew the feed or turn it off."))
         elif form.cleaned_data["action"] == "revoke":
             services.calendar_feed_revoke(user=user)  # type: ignore[arg-type]
-            messages.success(request, "Your calendar feed no longer works.")
+            messages.success(request, _("Your calendar feed no longer works."))
         else:
             raw = services.calendar_feed_renew(user=user)  # type: ignore[arg-type]
             request.session[FEED_URL_KEY] = feeds.feed_url(raw)
             messages.success(
-                request, "Your calendar feed has a new address; any older one stopped working."
+                request, _("Your calendar feed has a new address; any older one stopped working.")
             )
         return redirect("calendar_settings")
     return render(

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from alliance.lib.forms import IdField
 from alliance.terms.models import Category, Decision
@@ -9,17 +10,17 @@ from alliance.terms.models import Category, Decision
 class TermForm(forms.Form):
     category = forms.ChoiceField(choices=Category.choices)
     text = forms.CharField(
-        label="Term",
+        label=_("Term"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Concrete enough that you would both notice if it were broken.",
+        help_text=_("Concrete enough that you would both notice if it were broken."),
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why this matters, or what it does not mean.",
+        help_text=_("Why this matters, or what it does not mean."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

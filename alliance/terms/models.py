@@ -1,26 +1,27 @@
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Alliance, AppendOnlyError, Party
 from alliance.lib.clock import now
 
 
 class Category(models.TextChoices):
-    RHYTHM = "rhythm", "Rhythm and touch points"
-    COMMUNICATION = "communication", "Communication"
-    TIME = "time", "Time and commitment"
-    CONFLICT = "conflict", "Conflict"
-    VALUES = "values", "Values"
-    BOUNDARIES = "boundaries", "Boundaries"
-    EXPECTATIONS = "expectations", "Expectations"
-    OTHER = "other", "Other"
+    RHYTHM = "rhythm", _("Rhythm and touch points")
+    COMMUNICATION = "communication", _("Communication")
+    TIME = "time", _("Time and commitment")
+    CONFLICT = "conflict", _("Conflict")
+    VALUES = "values", _("Values")
+    BOUNDARIES = "boundaries", _("Boundaries")
+    EXPECTATIONS = "expectations", _("Expectations")
+    OTHER = "other", _("Other")
 
 
 class TermStatus(models.TextChoices):
-    ACTIVE = "active", "In the draft"
-    WITHDRAWN = "withdrawn", "Withdrawn, removal awaits ratification"
-    REMOVED = "removed", "Removed"
+    ACTIVE = "active", _("In the draft")
+    WITHDRAWN = "withdrawn", _("Withdrawn, removal awaits ratification")
+    REMOVED = "removed", _("Removed")
 
 
 class Term(models.Model):
@@ -52,8 +53,8 @@ class Term(models.Model):
 
 
 class Decision(models.TextChoices):
-    AGREE = "agree", "I agree"
-    CHANGE = "change", "I ask for a change"
+    AGREE = "agree", _("I agree")
+    CHANGE = "change", _("I ask for a change")
 
 
 class Consent(models.Model):

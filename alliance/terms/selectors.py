@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliance.alliances.models import Alliance, Party
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
@@ -133,18 +135,24 @@ def draft_build(*, alliance: Alliance, parties: Sequence[Party], terms: Iterable
 def _blockers(draft: Draft) -> list[str]:
     reasons = []
     if len(draft.parties) < 2:
-        reasons.append("An alliance needs at least two parties: invite the other person first.")
+        reasons.append(_("An alliance needs at least two parties: invite the other person first."))
     if not draft.active_items:
-        reasons.append("There are no terms yet: propose the first one.")
+        reasons.append(_("There are no terms yet: propose the first one."))
     elif not draft.has_changes:
         number = draft.version.number if draft.version else 0
-        reasons.append(f"Nothing has changed since version {number}.")
+        reasons.append(_("Nothing has changed since version %(number)d.") % {"number": number})
     for party in draft.parties:
         waiting = [item for item in draft.items if not item.agrees(party)]
         if waiting:
             count = len(waiting)
-            noun = "term" if count == 1 else "terms"
-            reasons.append(f"{party.user.name} has not agreed to {count} {noun} yet.")
+            reasons.append(
+                ngettext(
+                    "%(name)s has not agreed to %(count)d term yet.",
+                    "%(name)s has not agreed to %(count)d terms yet.",
+                    count,
+                )
+                % {"name": party.user.name, "count": count}
+            )
     return reasons
 
 

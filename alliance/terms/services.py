@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Alliance, EventKind, Party
 from alliance.alliances.reactions import on_party_return
@@ -52,13 +53,15 @@ def _clean_term(category: str, text: str, note: str) -> tuple[str, str, str]:
     text = text.strip()
     note = note.strip()
     if category not in Category.values:
-        errors["category"] = "Choose a category for the term."
+        errors["category"] = _("Choose a category for the term.")
     if not text:
-        errors["text"] = "Write the term: what will you both do, or not do?"
+        errors["text"] = _("Write the term: what will you both do, or not do?")
     elif len(text) > TEXT_LIMIT:
-        errors["text"] = f"Keep a term under {TEXT_LIMIT} characters; split it if it is more."
+        errors["text"] = _("Keep a term under %(limit)d characters; split it if it is more.") % {
+            "limit": TEXT_LIMIT
+        }
     if len(note) > TEXT_LIMIT:
-        errors["note"] = f"Keep the note under {TEXT_LIMIT} characters."
+        errors["note"] = _("Keep the note under %(limit)d characters.") % {"limit": TEXT_LIMIT}
     if errors:
         raise ValidationError(errors)
     return category, text, note
@@ -67,7 +70,7 @@ def _clean_term(category: str, text: str, note: str) -> tuple[str, str, str]:
 def _draft_term(alliance: Alliance, term_id: int, statuses: Any = DRAFT_STATUSES) -> Term:
     term = Term.objects.filter(pk=term_id, alliance=alliance, status__in=statuses).first()
     if term is None:
-        raise ValidationError("That term is no longer in the draft.")
+        raise ValidationError(_("That term is no longer in the draft."))
     return term
 
 
@@ -193,18 +196,20 @@ def consent_give(
     term = _draft_term(alliance, term_id)
     if term.revision != revision:
         raise ValidationError(
-            "This term changed since you read it. Read the new wording, then answer again."
+            _("This term changed since you read it. Read the new wording, then answer again.")
         )
     comment = comment.strip()
     if decision not in Decision.values:
-        raise ValidationError("Choose whether you agree or ask for a change.")
+        raise ValidationError(_("Choose whether you agree or ask for a change."))
     if decision == Decision.CHANGE and not comment:
         raise ValidationError(
-            {"comment": "Say what you would change, so the others can act on it."}
+            {"comment": _("Say what you would change, so the others can act on it.")}
         )
     if len(comment) > TEXT_LIMIT:
-        raise ValidationError({"comment": f"Keep the comment under {TEXT_LIMIT} characters."})
-    consent, _ = Consent.objects.update_or_create(
+        raise ValidationError(
+            {"comment": _("Keep the comment under %(limit)d characters.") % {"limit": TEXT_LIMIT}}
+        )
+    consent, _created = Consent.objects.update_or_create(
         term=term,
         party=party,
         defaults={"decision": decision, "comment": comment, "decided_at": now()},
@@ -270,7 +275,9 @@ def version_ratify(*, party: Party) -> Version:
                 content_hash=version_hash(previous_hash, snapshot),
             )
     except IntegrityError:
-        raise ValidationError(f"Version {number} was just ratified by someone else.") from None
+        raise ValidationError(
+            _("Version %(number)d was just ratified by someone else.") % {"number": number}
+        ) from None
     Term.objects.filter(alliance=alliance, status=TermStatus.WITHDRAWN).update(
         status=TermStatus.REMOVED
     )

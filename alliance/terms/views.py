@@ -35,7 +35,7 @@ def term_new(request: HttpRequest, party: Party) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Term proposed. The others will be asked for consent.")
+            messages.success(request, _("Term proposed. The others will be asked for consent."))
             return _back(party, f"term-{term.pk}")
     return render(request, "terms/term_form.html", {"form": form, "alliance": party.alliance})
 
@@ -87,7 +87,7 @@ def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Term changed. Everyone is asked to agree to it again.")
+            messages.success(request, _("Term changed. Everyone is asked to agree to it again."))
             return _back(party, f"term-{term.pk}")
     return render(
         request, "terms/term_form.html", {"form": form, "alliance": party.alliance, "term": term}
@@ -115,22 +115,22 @@ def term_withdraw(request: HttpRequest, party: Party, term_id: int) -> HttpRespo
         )
     form = RevisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Reload the page and try again.")
+        messages.error(request, _("Reload the page and try again."))
         return _back(party)
     try:
         term = services.term_withdraw(
             party=party, term_id=term_id, revision=form.cleaned_data["revision"]
         )
     except services.EditConflict:
-        messages.error(request, "Someone changed this term just now. Read it again first.")
+        messages.error(request, _("Someone changed this term just now. Read it again first."))
         return _back(party, f"term-{term_id}")
     except ValidationError as error:
         flash_errors(request, error)
         return _back(party)
     if term.status == TermStatus.WITHDRAWN:
-        messages.success(request, "Term withdrawn. Its removal needs everyone's agreement.")
+        messages.success(request, _("Term withdrawn. Its removal needs everyone's agreement."))
     else:
-        messages.success(request, "Term withdrawn from the draft.")
+        messages.success(request, _("Term withdrawn from the draft."))
     return _back(party)
 
 
@@ -139,7 +139,7 @@ def term_withdraw(request: HttpRequest, party: Party, term_id: int) -> HttpRespo
 def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose whether you agree or ask for a change.")
+        messages.error(request, _("Choose whether you agree or ask for a change."))
         return _back(party, f"term-{term_id}")
     try:
         services.consent_give(party=party, term_id=term_id, **form.cleaned_data)
@@ -147,7 +147,9 @@ def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
         flash_errors(request, error)
         if form.cleaned_data["comment"]:
             messages.info(
-                request, f"Your comment, so you can paste it again: {form.cleaned_data['comment']}"
+                request,
+                _("Your comment, so you can paste it again: %(comment)s")
+                % {"comment": form.cleaned_data["comment"]},
             )
     return _back(party, f"term-{term_id}")
 
@@ -160,7 +162,11 @@ def ratify(request: HttpRequest, party: Party) -> HttpResponse:
     except ValidationError as error:
         flash_errors(request, error)
         return _back(party)
-    messages.success(request, f"Version {version.number} is ratified. Everyone has been emailed.")
+    messages.success(
+        request,
+        _("Version %(number)d is ratified. Everyone has been emailed.")
+        % {"number": version.number},
+    )
     return redirect("version_detail", alliance_id=party.alliance_id, number=version.number)
 
 
@@ -204,7 +210,7 @@ def version_compare(request: HttpRequest, party: Party) -> HttpResponse:
     if old and new:
         comparison = selectors.terms_diff(old.snapshot["terms"], new.snapshot["terms"])
     elif request.GET:
-        messages.error(request, "Choose two versions of this alliance to compare.")
+        messages.error(request, _("Choose two versions of this alliance to compare."))
     return render(
         request,
         "terms/version_compare.html",
