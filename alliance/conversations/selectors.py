@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from alliance.alliances.models import Alliance, Party
@@ -394,3 +394,34 @@ def conversation_waits(
         if awaiting:
             waits.append(Waiting(stake, "reflections", len(awaiting)))
     return waits
+
+
+def conversation_awaits_party() -> Q:
+    """For a query over parties: one of the alliance's open conversations waits on the
+    party, for times to answer or for a reflection the others shared (the SQL twin of the
+    "times" and "reflections" lines of `conversation_waits`)."""
+    answered = TimeAnswer.objects.filter(
+        candidate_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk"))
+    )
+    times = CandidateTime.objects.filter(
+        ~Exists(answered),
+        stake__alliance_id=OuterRef("alliance_id"),
+        stake__state=StakeState.PROPOSED,
+    )
+    mine = Reflection.objects.filter(
+        stake_id=OuterRef("stake_id"),
+        prompt_id=OuterRef("prompt_id"),
+        party_id=OuterRef(OuterRef("pk")),
+        state__in=ANSWERED,
+    )
+    revealed = Reveal.objects.filter(stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id"))
+    shared_by_others = Reflection.objects.filter(
+        Q(stake__state=StakeState.PROPOSED)
+        | Q(stake__state=StakeState.SCHEDULED, stake__starts_at__gte=now() - timedelta(days=14)),
+        ~Exists(revealed),
+        ~Exists(mine),
+        stake__alliance_id=OuterRef("alliance_id"),
+        state__in=ANSWERED,
+        party__left_at__isnull=True,
+    ).exclude(party_id=OuterRef("pk"))
+    return Q(Exists(times)) | Q(Exists(shared_by_others))
