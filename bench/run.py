@@ -220,8 +220,9 @@ def gunicorn(app: str) -> tuple[subprocess.Popen[bytes], str]:
         "ALLIANCE_BASE_URL": f"http://127.0.0.1:{port}",
         "ALLOWED_HOSTS": "127.0.0.1",
     }
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [*command, "--workers", "2", "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )
@@ -319,7 +320,8 @@ def main() -> None:
     few, many = build_conversation(1), build_conversation(17)
     pairs = [dashboards, alliance_pages, (few[0], many[0]), (few[1], many[1])]
     in_process(pairs, [revalidating(many[1])])
-    through_gunicorn([page for pair in pairs for page in pair], options.seconds)
+    if not options.no_wrk:
+        through_gunicorn([page for pair in pairs for page in pair], options.seconds)
 
 
 if __name__ == "__main__":
