@@ -4,6 +4,7 @@ never leaves these functions for anyone but its author."""
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -165,15 +166,23 @@ class Conversation:
         return self.party.pk == self.stake.proposed_by_id or not proposer_here
 
     def board(self, prompt_id: int | None) -> PromptBoard | None:
+        """The board the page shows, its common ground found: `prompt_id`'s, or by
+        default the first prompt still waiting on the viewer, else the first open to them."""
         if not self.boards:
             return None
         if prompt_id is None:
-            # The first prompt still waiting on the viewer, else the first open to them.
-            return next(
+            shown = next(
                 (b for b in self.boards if b.waits_on_me),
                 next((b for b in self.boards if not b.closed_to_me), self.boards[0]),
             )
-        return next((b for b in self.boards if b.prompt.pk == prompt_id), None)
+        else:
+            found = next((b for b in self.boards if b.prompt.pk == prompt_id), None)
+            if found is None:
+                return None
+            shown = found
+        if shown.revealed:
+            _find_common_ground(shown)
+        return shown
 
 
 def conversation_for(party: Party, stake: Stake) -> Conversation:
@@ -218,21 +227,12 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
         answers = [_seen(by_key.get((prompt.pk, p.pk)), p, party, revealed) for p in shown]
         board = PromptBoard(prompt=prompt, mine=mine, answers=answers, revealed=revealed)
         if revealed:
-            # Only shared words make common ground: the viewer's own skipped draft is
-            # visible to them but was never said to the others.
-            texts = {
-                a.party.user.name: a.text
-                for a in answers
-                if a.text and a.state == ReflectionState.SHARED
-            }
-            for name, text in texts.items():
+            for name, text in _shared_texts(board).items():
                 revealed_texts.setdefault(name, []).append(text)
-            shared = common_words(list(texts.values())) if len(texts) > 1 else set()
-            board.shared_words = sorted(shared)
-            for a in answers:
-                a.segments = highlight(a.text, shared) if a.state == ReflectionState.SHARED else []
         boards.append(board)
-    everyone_raised, only_one = words_by_party(revealed_texts)
+    everyone_raised, only_one = _words_by_party(
+        tuple((name, tuple(texts)) for name, texts in revealed_texts.items())
+    )
     candidates = list(
         stake.candidates.select_related("proposed_by__user").prefetch_related(
             Prefetch("answers", queryset=TimeAnswer.objects.all())
@@ -249,6 +249,35 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
         only_one_raised=only_one,
         thread=thread if len(thread) > 1 else [],
     )
+
+
+def _shared_texts(board: PromptBoard) -> dict[str, str]:
+    """The texts a revealed board shows, by author. Only shared words make common ground:
+    the viewer's own skipped draft is visible to them but was never said to the others."""
+    return {
+        a.party.user.name: a.text
+        for a in board.answers
+        if a.text and a.state == ReflectionState.SHARED
+    }
+
+
+def _find_common_ground(board: PromptBoard) -> None:
+    """Mark the words everyone used on a revealed board: done only for the board a page
+    shows, not for every prompt of the conversation."""
+    texts = _shared_texts(board)
+    shared = common_words(list(texts.values())) if len(texts) > 1 else set()
+    board.shared_words = sorted(shared)
+    for a in board.answers:
+        a.segments = highlight(a.text, shared) if a.state == ReflectionState.SHARED else []
+
+
+@lru_cache(maxsize=256)
+def _words_by_party(
+    texts: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The conversation's summary, worked out once per set of revealed texts: the page and
+    its poll ask for it again and again while nothing new is revealed."""
+    return words_by_party({name: list(said) for name, said in texts})
 
 
 def _joined(party: Party) -> tuple[object, int]:
