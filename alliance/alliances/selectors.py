@@ -200,7 +200,7 @@ def dashboard_for(
     search: str = "",
     status: str = "",
     waiting_on_me: bool = False,
-    page: object = 1,
+    page: int | str | None = 1,
     per_page: int = DASHBOARD_PAGE_SIZE,
 ) -> Dashboard:
     """One page of the user's alliances with their status and next step, in a fixed
