@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/alliance
 
-.PHONY: run demo install install-test fmt lint test test-sqlite test-postgres browser-deps bench clean
+.PHONY: run demo install install-test fmt lint test test-sqlite test-postgres browser-deps bench-deps bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -64,7 +64,14 @@ test-postgres: install-test
 ## Install what the tests need and run everything: lint, SQLite with the browser, PostgreSQL.
 test: lint test-sqlite test-postgres
 
-bench: install-test
+## wrk for the throughput part of the benchmark, from Debian's packages; without root or
+## sudo the benchmark says so and skips that part.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; } || true
+
+bench: install-test bench-deps
 	$(BIN)/python bench/run.py
 
 clean:

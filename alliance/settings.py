@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for every browser that accepts it (Django's mitigation of BREACH
+    # included); static files come compressed ahead of time from whitenoise, above.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -197,9 +200,9 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "alliance.lib.staticfiles.HashedStaticFilesStorage"},
 }
-# Serve straight from the package when nobody ran collectstatic (the embedded mode).
+# Serve straight from the package when nobody ran collectstatic (`alliance serve` runs it).
 WHITENOISE_USE_FINDERS = True
 
 # Email: written to files in the data directory unless EMAIL_URL names a server,

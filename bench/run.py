@@ -1,21 +1,37 @@
-"""Benchmark: the alliance page and the dashboard as an alliance's history grows.
+"""Benchmark: what a page costs as what it does not show grows, and what it sends.
 
-Reports ratios measured side by side in one run (large / small), never absolute targets:
-server time per request through Django's handler, and queries per request.
+Everything is reported as ratios measured side by side in one run, never as absolute
+targets (the machine is shared):
 
-    make bench            # or: .venv/bin/python bench/run.py
+- CPU per request (process time through Django's handler, SQLite included) and queries
+  per request, for each page with little and with much behind it;
+- with wrk installed: requests per second and p99 latency of each page through gunicorn
+  (2 workers, 32 connections), as a share of a bare Django app's throughput measured in
+  the same run, and the bytes each page and a stylesheet send.
+
+    make bench                # or: .venv/bin/python bench/run.py [--no-wrk] [--seconds N]
 """
 
+import argparse
+import gzip
 import os
+import re
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["ALLIANCE_DATA_DIR"] = tempfile.mkdtemp(prefix="alliance-bench-")
+DATA_DIR = tempfile.mkdtemp(prefix="alliance-bench-")
+os.environ["ALLIANCE_DATA_DIR"] = DATA_DIR
 os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
 
@@ -31,8 +47,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-settings.ALLOWED_HOSTS = ["testserver"]
+settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
+settings.INVITATIONS_PER_HOUR = 10_000  # one coach invites two hundred clients at once
 
+from alliance.tending import services as tending  # noqa: E402
 from alliance.terms import services  # noqa: E402
 from tests.factories import (  # noqa: E402
     PASSWORD,
@@ -47,7 +65,21 @@ from tests.factories import (  # noqa: E402
 ROUNDS = 60
 
 
-def build(terms: int, versions: int) -> tuple[Client, str]:
+@dataclass
+class Page:
+    name: str
+    browser: Client
+    url: str
+    headers: dict[str, str] | None = None
+
+
+def signed_in(user: object) -> Client:
+    browser = Client()
+    assert browser.login(email=user.email, password=PASSWORD)  # type: ignore[attr-defined]
+    return browser
+
+
+def build_alliance_page(terms: int, versions: int) -> Page:
     coach, client = make_user("Coach"), make_user("Client")
     alliance = make_alliance(coach, title=f"{terms} terms, {versions} versions")
     join(alliance, client)
@@ -66,13 +98,36 @@ def build(terms: int, versions: int) -> tuple[Client, str]:
             category=term.category,
             text=f"Edited in round {round_}",
         )
-    browser = Client()
-    assert browser.login(email=coach.email, password=PASSWORD)
-    return browser, f"/alliances/{alliance.pk}/"
+    name = f"alliance page, {terms} terms + {versions} versions"
+    return Page(name, signed_in(coach), f"/alliances/{alliance.pk}/")
 
 
-def build_conversation(shared_prompts: int) -> tuple[Client, str]:
-    """A design conversation in which both parties shared on `shared_prompts` prompts."""
+def build_dashboard(alliances: int) -> Page:
+    """A coach with `alliances` clients, in every state the dashboard tells apart: some
+    still designing, some ratified with a check-in due, some signalled, some with a
+    conversation waiting on the coach."""
+    from tests.conversations.factories import plant
+
+    coach = make_user("Coach")
+    for n in range(alliances):
+        client = make_user(f"Client {n}")
+        alliance = make_alliance(coach, title=f"Coaching client {n}")
+        join(alliance, client)
+        parties = [party_of(alliance, coach), party_of(alliance, client)]
+        propose(parties[1], f"We meet every second week, number {n}.")
+        if n % 3 == 0:
+            ratify_with(parties)
+            tending.checkin_start(party=parties[0])
+        if n % 5 == 0:
+            tending.signal_raise(party=parties[1], note="This needs a look.")
+        if n % 4 == 0:
+            plant(parties[1])
+    return Page(f"dashboard, {alliances} alliances", signed_in(coach), "/")
+
+
+def build_conversation(shared_prompts: int) -> tuple[Page, Page]:
+    """A design conversation in which both parties shared on `shared_prompts` prompts:
+    its page, and the fragment the page's script fetches every few seconds."""
     from alliance.conversations import services as conversations
     from alliance.conversations.models import AlliancePrompt
     from tests.conversations.factories import plant, share
@@ -89,44 +144,184 @@ def build_conversation(shared_prompts: int) -> tuple[Client, str]:
     for prompt in prompts[:shared_prompts]:
         for party in parties:
             share(party, stake, prompt, f"{party.user.name} on {prompt.text} " * 8)
-    browser = Client()
-    assert browser.login(email=coach.email, password=PASSWORD)
-    return browser, f"/alliances/{alliance.pk}/conversations/{stake.pk}/?prompt={prompts[0].pk}"
+    browser = signed_in(coach)
+    base = f"/alliances/{alliance.pk}/conversations/{stake.pk}/"
+    query = f"?prompt={prompts[0].pk}"
+    return (
+        Page(f"conversation page, {shared_prompts} prompts shared", browser, base + query),
+        Page(f"its live poll, {shared_prompts} prompts shared", browser, base + "board/" + query),
+    )
 
 
-def measure(browser: Client, url: str) -> tuple[float, int]:
+def revalidating(page: Page) -> Page:
+    """The same poll as a browser repeats it: with the ETag of the last answer."""
+    etag = page.browser.get(page.url).headers.get("ETag")
+    headers = {"If-None-Match": etag} if etag else None
+    return Page(page.name + ", unchanged (If-None-Match)", page.browser, page.url, headers)
+
+
+@dataclass
+class Cost:
+    cpu_ms: float
+    wall_ms: float
+    queries: int
+    status: int
+
+
+def measure(page: Page) -> Cost:
+    headers = page.headers or {}
     for _ in range(5):
-        browser.get(url)
-    timings = []
+        page.browser.get(page.url, headers=headers)
+    walls = []
+    cpu_start = time.process_time()
     for _ in range(ROUNDS):
         start = time.perf_counter()
-        response = browser.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
+        response = page.browser.get(page.url, headers=headers)
+        walls.append(time.perf_counter() - start)
+        assert response.status_code in (200, 304), (page.url, response.status_code)
+    cpu = (time.process_time() - cpu_start) / ROUNDS
     with CaptureQueriesContext(connection) as queries:
-        browser.get(url)
-    return statistics.median(timings), len(queries)
+        response = page.browser.get(page.url, headers=headers)
+    return Cost(cpu * 1000, statistics.median(walls) * 1000, len(queries), response.status_code)
+
+
+def in_process(pairs: list[tuple[Page, Page]], singles: list[Page]) -> None:
+    print(f"{'page':62} {'CPU ms':>7} {'wall ms':>8} {'queries':>8} {'status':>6}")
+
+    def line(page: Page, cost: Cost) -> None:
+        print(
+            f"{page.name:62} {cost.cpu_ms:7.2f} {cost.wall_ms:8.2f} {cost.queries:8d}"
+            f" {cost.status:6d}"
+        )
+
+    for small, large in pairs:
+        small_cost, large_cost = measure(small), measure(large)
+        line(small, small_cost)
+        line(large, large_cost)
+        print(
+            f"  ratio large/small: CPU {large_cost.cpu_ms / small_cost.cpu_ms:.2f},"
+            f" queries {large_cost.queries / small_cost.queries:.2f}"
+        )
+    for page in singles:
+        line(page, measure(page))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def gunicorn(app: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ALLIANCE_BASE_URL": f"http://127.0.0.1:{port}",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*command, "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except OSError as error:
+            if getattr(error, "code", None):
+                break  # it answered, with an error status: it is up
+            time.sleep(0.1)
+    return server, base
+
+
+def wrk(url: str, cookie: str, seconds: int) -> tuple[float, str]:
+    """Requests per second and the 99th percentile latency, 2 threads, 32 connections."""
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+        + ["-H", "Accept-Encoding: gzip"]
+        + (["-H", f"Cookie: {cookie}"] if cookie else [])
+        + [url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p99 = re.search(r"\s99%\s+(\S+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    assert rate, output
+    assert p99, output
+    assert not errors, f"{url}: {errors.group(0)}"
+    return float(rate.group(1)), p99.group(1)
+
+
+def on_the_wire(url: str, cookie: str) -> tuple[int, int, str, str]:
+    """Bytes sent to a browser that accepts gzip, bytes of the page itself, the encoding
+    and the caching the response names."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", "Cookie": cookie})
+    with urllib.request.urlopen(request) as response:
+        body = response.read()
+        encoding = response.headers.get("Content-Encoding", "")
+        caching = response.headers.get("Cache-Control", "")
+    plain = gzip.decompress(body) if encoding == "gzip" else body
+    return len(body), len(plain), encoding or "none", caching or "-"
+
+
+def static_url(html: str) -> str:
+    match = re.search(r'href="(/static/[^"]+\.css)"', html)
+    assert match, "no stylesheet on the page"
+    return match.group(1)
+
+
+def through_gunicorn(pages: list[Page], seconds: int) -> None:
+    if shutil.which("wrk") is None:
+        print("\nNOTICE: wrk is not installed (apt-get install wrk): throughput skipped.")
+        return
+    call_command("collectstatic", interactive=False, verbosity=0)
+    bare, bare_base = gunicorn("bench.bare:application")
+    app, base = gunicorn("alliance.wsgi:application")
+    try:
+        bare_rate, bare_p99 = wrk(bare_base + "/", "", seconds)
+        print(f"\nthrough gunicorn, 2 workers, wrk 32 connections, {seconds} s each")
+        print(f"{'page':62} {'req/s':>7} {'share':>6} {'p99':>9}")
+        print(f"{'bare Django (the yardstick)':62} {bare_rate:7.0f} {'100%':>6} {bare_p99:>9}")
+        stylesheet = ""
+        for page in pages:
+            cookie = f"sessionid={page.browser.cookies['sessionid'].value}"
+            rate, p99 = wrk(base + page.url, cookie, seconds)
+            print(f"{page.name:62} {rate:7.0f} {rate / bare_rate:6.0%} {p99:>9}")
+            stylesheet = stylesheet or static_url(page.browser.get(page.url).content.decode())
+        rate, p99 = wrk(base + stylesheet, "", seconds)
+        print(f"{'stylesheet ' + stylesheet:62} {rate:7.0f} {rate / bare_rate:6.0%} {p99:>9}")
+        print(f"\n{'response':62} {'sent':>7} {'page':>7} {'encoding':>8}  caching")
+        for name, url, cookie in [
+            *((p.name, p.url, f"sessionid={p.browser.cookies['sessionid'].value}") for p in pages),
+            ("stylesheet " + stylesheet, stylesheet, ""),
+        ]:
+            sent, plain, encoding, caching = on_the_wire(base + url, cookie)
+            print(f"{name:62} {sent:7d} {plain:7d} {encoding:>8}  {caching}")
+    finally:
+        for server in (bare, app):
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-wrk", action="store_true", help="skip the gunicorn/wrk part")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds of wrk per page")
+    options = parser.parse_args()
     call_command("migrate", verbosity=0)
-    pairs = {
-        "alliance page": (
-            ("1 term", build(terms=1, versions=0)),
-            ("50 terms + 10 versions", build(terms=50, versions=10)),
-        ),
-        "conversation page": (
-            ("1 prompt shared", build_conversation(1)),
-            ("17 prompts shared by both", build_conversation(17)),
-        ),
-    }
-    print(f"{'page':50} {'median ms':>10} {'queries':>8}")
-    for page, ((small_name, small), (large_name, large)) in pairs.items():
-        small_s, small_q = measure(*small)
-        large_s, large_q = measure(*large)
-        print(f"{page + ', ' + small_name:50} {small_s * 1000:10.2f} {small_q:8d}")
-        print(f"{page + ', ' + large_name:50} {large_s * 1000:10.2f} {large_q:8d}")
-        print(f"  {page}: time ratio {large_s / small_s:.2f}, query ratio {large_q / small_q:.2f}")
+    dashboards = (build_dashboard(1), build_dashboard(200))
+    alliance_pages = (build_alliance_page(1, 0), build_alliance_page(50, 10))
+    few, many = build_conversation(1), build_conversation(17)
+    pairs = [dashboards, alliance_pages, (few[0], many[0]), (few[1], many[1])]
+    in_process(pairs, [revalidating(many[1])])
+    if not options.no_wrk:
+        through_gunicorn([page for pair in pairs for page in pair], options.seconds)
 
 
 if __name__ == "__main__":

@@ -151,3 +151,31 @@ def test_conversation_page_queries_do_not_grow_with_reflections(cast):
         share(cast.client_party, stake, prompt, f"Ben's answer to {prompt.text}")
     many = count_queries(ana, url + f"?prompt={prompts[1].pk}")
     assert many == few, f"{few} queries with one reflection, {many} with {2 * len(prompts) - 1}"
+
+
+def test_dashboard_queries_stay_fixed_at_two_hundred_alliances_and_with_filters(db, settings):
+    """A coach with two hundred clients: the dashboard, searched, filtered or not, runs the
+    queries it ran for one alliance, and loads only the page it shows."""
+    from tests.factories import join, party_of
+
+    settings.INVITATIONS_PER_HOUR = 1000
+    ana = make_user("Ana")
+    first = make_alliance(ana, title="Alliance 0")
+    talk(propose_as(join(first, make_user("Client 0"))), party_of(first, ana))
+    client = login(ana)
+    pages = ["/", "/?q=alliance", "/?status=designing", "/?waiting=on", "/?page=2"]
+    one = {url: count_queries(client, url) for url in pages}
+    for n in range(1, 200):
+        alliance = make_alliance(ana, title=f"Alliance {n}")
+        other = propose_as(join(alliance, make_user(f"Client {n}")))
+        if n % 10 == 0:
+            talk(other, party_of(alliance, ana))
+    many = {url: count_queries(client, url) for url in pages}
+    assert many == one
+    assert client.get("/?waiting=on").content.decode().count('class="title"') == 25
+
+
+def propose_as(party):  # type: ignore[no-untyped-def]
+    """`party` proposes a term that waits on the others' answer; the party, for chaining."""
+    propose(party, f"A term {party.user.name} proposes")
+    return party

@@ -1,6 +1,8 @@
 """The term pages as a party uses them: nothing typed is lost, conflicts are explained."""
 
-from alliance.terms.models import Term
+import re
+
+from alliance.terms.models import Consent, Term
 from tests.factories import propose, ratify_with
 from tests.helpers import page_text
 
@@ -144,3 +146,30 @@ def test_comparing_two_versions(cast, as_client):
     bad = as_client.get(f"/alliances/{cast.alliance.pk}/versions/compare/?from=1&to=9")
     assert "Choose two versions" in page_text(bad)
     assert as_client.get(f"/alliances/{cast.alliance.pk}/versions/7/").status_code == 404
+
+
+def test_agreed_terms_offer_a_link_and_only_that_term_opens_its_form(cast, as_coach):
+    agreed = [propose(cast.coach_party, f"Term {n}") for n in range(3)]
+    open_term = propose(cast.client_party, "Ben's term, still open for Ana")
+    page = as_coach.get(f"/alliances/{cast.alliance.pk}/").content.decode()
+
+    def consent_forms(html: str) -> list[str]:
+        return re.findall(r'action="/alliances/\d+/terms/(\d+)/consent/"', html)
+
+    assert consent_forms(page) == [str(open_term.pk)]
+    assert page.count("data-change-answer") == len(agreed)
+    link = f"?answer={agreed[1].pk}#term-{agreed[1].pk}"
+    assert f'href="{link}"' in page
+
+    answering = as_coach.get(f"/alliances/{cast.alliance.pk}/{link.split('#')[0]}")
+    assert consent_forms(answering.content.decode()) == [str(agreed[1].pk), str(open_term.pk)]
+    assert "Update my answer" in page_text(answering)
+    as_coach.post(
+        f"/alliances/{cast.alliance.pk}/terms/{agreed[1].pk}/consent/",
+        {"revision": agreed[1].revision, "decision": "change", "comment": "Say when."},
+    )
+    consent = Consent.objects.get(term=agreed[1], party=cast.coach_party)
+    assert (consent.decision, consent.comment) == ("change", "Say when.")
+    # A bad `answer` is ignored: the page as usual.
+    odd = as_coach.get(f"/alliances/{cast.alliance.pk}/", {"answer": "x" * 30})
+    assert odd.status_code == 200

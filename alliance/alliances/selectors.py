@@ -4,23 +4,41 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, Invitation, Party
-from alliance.conversations.selectors import Waiting, conversation_waits, open_stakes_prefetch
+from alliance.conversations.selectors import (
+    Waiting,
+    conversation_awaits_party,
+    conversation_waits,
+    open_stakes_prefetch,
+)
 from alliance.lib.clock import now
 from alliance.lib.tokens import hash_token
-from alliance.tending.selectors import Care, care_of, care_prefetches
+from alliance.tending.selectors import (
+    Care,
+    care_of,
+    care_prefetches,
+    checkin_awaits_party,
+    checkin_due_condition,
+    needs_tending_condition,
+)
 from alliance.terms.selectors import (
     Draft,
+    consent_awaited_from_party,
     draft_build,
     draft_terms_queryset,
     snapshot_terms_by_category,
 )
+
+# Alliances on one page of the dashboard: a coach may be in hundreds.
+DASHBOARD_PAGE_SIZE = 25
 
 
 def party_for(*, user: User, alliance_id: int) -> Party:
@@ -133,49 +151,113 @@ class DashboardEntry:
     conversations: list[Waiting]
 
 
-def dashboard_for(user: User) -> list[DashboardEntry]:
-    """The user's alliances with their status and next step, in a fixed number of queries."""
-    parties = list(
-        Party.objects.filter(user=user)
-        .select_related("alliance__current_version")
-        .prefetch_related(
-            Prefetch(
-                "alliance__parties",
-                queryset=Party.objects.select_related("user").order_by("joined_at", "id"),
-            ),
-            Prefetch(
-                "alliance__invitations",
-                queryset=Invitation.objects.filter(
-                    accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
-                ),
-                to_attr="pending_invitations",
-            ),
-            Prefetch("alliance__terms", queryset=draft_terms_queryset(), to_attr="draft_terms"),
-            *care_prefetches("alliance__"),
-            open_stakes_prefetch("alliance__"),
+class DashboardStatus(models.TextChoices):
+    """What the dashboard filters on. Each is a fact about an alliance, so one can be in
+    several (a ratified alliance with a check-in due is "active" too); the badge shows the
+    most pressing."""
+
+    DESIGNING = "designing", gettext_lazy("Designing")
+    ACTIVE = "active", gettext_lazy("Active")
+    CHECKIN_DUE = "checkin_due", gettext_lazy("Check-in due")
+    NEEDS_TENDING = "needs_tending", gettext_lazy("Needs tending")
+
+
+def dashboard_parties(
+    user: User, *, search: str = "", status: str = "", waiting_on_me: bool = False
+) -> QuerySet[Party]:
+    """The user's parties in the alliances the dashboard lists, newest alliance first,
+    filtered in the database so that only the ones shown are ever loaded."""
+    parties = Party.objects.filter(user=user)
+    if search:
+        others = Party.objects.exclude(user=user).filter(
+            Q(user__display_name__icontains=search) | Q(user__email__icontains=search)
         )
-        .order_by("-alliance__created_at")
+        parties = parties.filter(
+            Q(alliance__title__icontains=search) | Q(alliance_id__in=others.values("alliance_id"))
+        )
+    if status == DashboardStatus.DESIGNING:
+        parties = parties.filter(alliance__current_version__isnull=True)
+    elif status == DashboardStatus.ACTIVE:
+        parties = parties.filter(alliance__current_version__isnull=False)
+    elif status == DashboardStatus.CHECKIN_DUE:
+        parties = parties.filter(checkin_due_condition(), alliance__current_version__isnull=False)
+    elif status == DashboardStatus.NEEDS_TENDING:
+        parties = parties.filter(needs_tending_condition())
+    if waiting_on_me:
+        together = Party.objects.filter(alliance_id=OuterRef("alliance_id")).exclude(
+            pk=OuterRef("pk")
+        )
+        parties = parties.filter(
+            (Q(consent_awaited_from_party()) & Q(Exists(together)))
+            | Q(checkin_awaits_party())
+            | conversation_awaits_party()
+        )
+    return parties.order_by("-alliance__created_at", "-alliance_id")
+
+
+@dataclass
+class Dashboard:
+    entries: list[DashboardEntry]
+    page: Page[Party]
+    # Whether the person is in any alliance at all, filters aside.
+    has_alliances: bool
+
+
+def dashboard_for(
+    user: User,
+    *,
+    search: str = "",
+    status: str = "",
+    waiting_on_me: bool = False,
+    page: int | str | None = 1,
+    per_page: int = DASHBOARD_PAGE_SIZE,
+) -> Dashboard:
+    """One page of the user's alliances with their status and next step, in a fixed
+    number of queries however many alliances the person is in."""
+    parties = dashboard_parties(user, search=search, status=status, waiting_on_me=waiting_on_me)
+    shown = Paginator(parties.select_related("alliance__current_version"), per_page).get_page(page)
+    rows = list(shown.object_list)
+    prefetch_related_objects(
+        rows,
+        Prefetch(
+            "alliance__parties",
+            queryset=Party.objects.select_related("user").order_by("joined_at", "id"),
+        ),
+        Prefetch(
+            "alliance__invitations",
+            queryset=Invitation.objects.filter(
+                accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
+            ),
+            to_attr="pending_invitations",
+        ),
+        Prefetch("alliance__terms", queryset=draft_terms_queryset(), to_attr="draft_terms"),
+        *care_prefetches("alliance__"),
+        open_stakes_prefetch("alliance__"),
     )
-    entries = []
-    for party in parties:
-        alliance = party.alliance
-        members = list(alliance.parties.all())
-        draft = draft_build(alliance=alliance, parties=members, terms=alliance.draft_terms)  # type: ignore[attr-defined]
-        invitations = alliance.pending_invitations  # type: ignore[attr-defined]
-        care = care_of(alliance)
-        entries.append(
-            DashboardEntry(
-                alliance=alliance,
-                party=party,
-                draft=draft,
-                status=alliance_status(draft, care),
-                next_step=next_step(draft=draft, party=party, invitations=invitations),
-                others=[p for p in members if p.pk != party.pk],
-                care=care,
-                conversations=conversation_waits(party, members, alliance.open_stakes),  # type: ignore[attr-defined]
-            )
-        )
-    return entries
+    filtered = bool(search or status or waiting_on_me)
+    return Dashboard(
+        entries=[_dashboard_entry(party) for party in rows],
+        page=shown,
+        has_alliances=bool(rows) or (filtered and Party.objects.filter(user=user).exists()),
+    )
+
+
+def _dashboard_entry(party: Party) -> DashboardEntry:
+    alliance = party.alliance
+    members = list(alliance.parties.all())
+    draft = draft_build(alliance=alliance, parties=members, terms=alliance.draft_terms)  # type: ignore[attr-defined]
+    invitations = alliance.pending_invitations  # type: ignore[attr-defined]
+    care = care_of(alliance)
+    return DashboardEntry(
+        alliance=alliance,
+        party=party,
+        draft=draft,
+        status=alliance_status(draft, care),
+        next_step=next_step(draft=draft, party=party, invitations=invitations),
+        others=[p for p in members if p.pk != party.pk],
+        care=care,
+        conversations=conversation_waits(party, members, alliance.open_stakes),  # type: ignore[attr-defined]
+    )
 
 
 @dataclass

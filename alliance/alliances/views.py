@@ -13,6 +13,7 @@ from alliance.alliances.export import alliance_export
 from alliance.alliances.forms import AllianceForm, InvitationForm, JoinForm
 from alliance.alliances.models import ROLE_SUGGESTIONS, Kind, Party
 from alliance.lib.clock import now
+from alliance.lib.forms import id_param
 from alliance.lib.web import flash_errors
 from alliance.terms.forms import TermForm
 
@@ -54,6 +55,8 @@ def _alliance_page(
             "term_form": TermForm(),
             "invitation_form": invitation_form or InvitationForm(),
             "role_suggestions": ROLE_SUGGESTIONS.get(overview.alliance.kind, []),
+            # The agreed term whose answer the viewer asked to change, its form open.
+            "answering": id_param(request.GET, "answer"),
         },
         status=status,
     )

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from alliance.alliances.models import Alliance, Party
@@ -156,6 +156,8 @@ class Conversation:
     times: list[TimeOption]
     # Shown once someone declined the times and proposed others.
     thread: list[ProposalStep] = field(default_factory=list)
+    # What common ground never lists (see `party_names`).
+    names: list[str] = field(default_factory=list)
 
     @property
     def may_schedule(self) -> bool:
@@ -164,15 +166,23 @@ class Conversation:
         return self.party.pk == self.stake.proposed_by_id or not proposer_here
 
     def board(self, prompt_id: int | None) -> PromptBoard | None:
+        """The board the page shows, its common ground found: `prompt_id`'s, or by
+        default the first prompt still waiting on the viewer, else the first open to them."""
         if not self.boards:
             return None
         if prompt_id is None:
-            # The first prompt still waiting on the viewer, else the first open to them.
-            return next(
+            shown = next(
                 (b for b in self.boards if b.waits_on_me),
                 next((b for b in self.boards if not b.closed_to_me), self.boards[0]),
             )
-        return next((b for b in self.boards if b.prompt.pk == prompt_id), None)
+        else:
+            found = next((b for b in self.boards if b.prompt.pk == prompt_id), None)
+            if found is None:
+                return None
+            shown = found
+        if shown.revealed:
+            _find_common_ground(shown, self.names)
+        return shown
 
 
 def conversation_for(party: Party, stake: Stake) -> Conversation:
@@ -216,15 +226,6 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
         )
         answers = [_seen(by_key.get((prompt.pk, p.pk)), p, party, revealed) for p in shown]
         board = PromptBoard(prompt=prompt, mine=mine, answers=answers, revealed=revealed)
-        if revealed:
-            # Only shared words make common ground: the viewer's own skipped draft is
-            # visible to them but was never said to the others.
-            texts = {
-                a.party: a.text for a in answers if a.text and a.state == ReflectionState.SHARED
-            }
-            board.ground = common_ground(texts, names=names, prompt=prompt.text)
-            for a in answers:
-                a.segments = board.ground.segments.get(a.party, [])
         boards.append(board)
     candidates = list(
         stake.candidates.select_related("proposed_by__user").prefetch_related(
@@ -239,6 +240,7 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
         boards=boards,
         times=_time_options(stake, candidates, parties, party),
         thread=thread if len(thread) > 1 else [],
+        names=names,
     )
 
 
@@ -250,6 +252,16 @@ def party_names(parties: Iterable[Party]) -> list[str]:
         for text in (p.user.name, p.user.email.split("@")[0], p.role_label)
         if text
     ]
+
+
+def _find_common_ground(board: PromptBoard, names: list[str]) -> None:
+    """Find what a revealed board's people share: done only for the board a page shows,
+    not for every prompt of the conversation. Only shared words make common ground: the
+    viewer's own skipped draft is visible to them but was never said to the others."""
+    texts = {a.party: a.text for a in board.answers if a.text and a.state == ReflectionState.SHARED}
+    board.ground = common_ground(texts, names=names, prompt=board.prompt.text)
+    for a in board.answers:
+        a.segments = board.ground.segments.get(a.party, [])
 
 
 def _joined(party: Party) -> tuple[object, int]:
@@ -395,3 +407,34 @@ def conversation_waits(
         if awaiting:
             waits.append(Waiting(stake, "reflections", len(awaiting)))
     return waits
+
+
+def conversation_awaits_party() -> Q:
+    """For a query over parties: one of the alliance's open conversations waits on the
+    party, for times to answer or for a reflection the others shared (the SQL twin of the
+    "times" and "reflections" lines of `conversation_waits`)."""
+    answered = TimeAnswer.objects.filter(
+        candidate_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk"))
+    )
+    times = CandidateTime.objects.filter(
+        ~Exists(answered),
+        stake__alliance_id=OuterRef("alliance_id"),
+        stake__state=StakeState.PROPOSED,
+    )
+    mine = Reflection.objects.filter(
+        stake_id=OuterRef("stake_id"),
+        prompt_id=OuterRef("prompt_id"),
+        party_id=OuterRef(OuterRef("pk")),
+        state__in=ANSWERED,
+    )
+    revealed = Reveal.objects.filter(stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id"))
+    shared_by_others = Reflection.objects.filter(
+        Q(stake__state=StakeState.PROPOSED)
+        | Q(stake__state=StakeState.SCHEDULED, stake__starts_at__gte=now() - timedelta(days=14)),
+        ~Exists(revealed),
+        ~Exists(mine),
+        stake__alliance_id=OuterRef("alliance_id"),
+        state__in=ANSWERED,
+        party__left_at__isnull=True,
+    ).exclude(party_id=OuterRef("pk"))
+    return Q(Exists(times)) | Q(Exists(shared_by_others))

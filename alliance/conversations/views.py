@@ -6,7 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import conditional_page, require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Party
@@ -127,8 +128,12 @@ def _detail_context(party: Party, stake_id: int, request: HttpRequest) -> dict[s
 
 
 @party_required
+@cache_control(private=True, no_cache=True)
+@conditional_page
 def conversation_board(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    """The live part of the conversation page, fetched again by the page's script."""
+    """The live part of the conversation page, fetched again by the page's script every
+    few seconds. Its ETag is a hash of what it shows, so while nothing changed the browser
+    asks with If-None-Match and gets a bodiless 304 Not Modified."""
     return render(
         request,
         "conversations/_board.html",

@@ -3,17 +3,25 @@ from django.shortcuts import render
 
 from alliance.accounts.adapter import PENDING_INVITATION_KEY
 from alliance.alliances.selectors import dashboard_for
+from alliance.core.forms import DashboardFilterForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard for a signed-in person; what Alliance is, for everyone else."""
     if not request.user.is_authenticated:
         return render(request, "core/landing.html")
+    form = DashboardFilterForm(request.GET)
+    filters = form.filters()
+    dashboard = dashboard_for(request.user, page=request.GET.get("page"), **filters)  # type: ignore[arg-type]
     return render(
         request,
         "core/dashboard.html",
         {
-            "entries": dashboard_for(request.user),
+            "dashboard": dashboard,
+            "entries": dashboard.entries,
+            "form": form,
+            "filtered": any(filters.values()),
             "pending_invitation": request.session.get(PENDING_INVITATION_KEY),
         },
+        status=400 if form.errors else 200,
     )

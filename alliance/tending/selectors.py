@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -466,4 +466,38 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
             },
         ],
         checkin_count=len(checkins),
+    )
+
+
+def _current_checkins() -> QuerySet[CheckIn]:
+    """For a query over parties: check-ins of the version in force of the party's alliance."""
+    return CheckIn.objects.filter(
+        alliance_id=OuterRef("alliance_id"), version_id=OuterRef("alliance__current_version_id")
+    )
+
+
+def needs_tending_condition() -> Q:
+    """For a query over parties: an open signal, or a check-in of the version in force that
+    asked for a redesign (the SQL twin of `Care.needs_tending`)."""
+    signalled = Signal.objects.filter(alliance_id=OuterRef("alliance_id")).exclude(
+        state=SignalState.RESOLVED
+    )
+    return Q(Exists(signalled)) | Q(Exists(_current_checkins().filter(outcome=Outcome.REDESIGN)))
+
+
+def checkin_due_condition() -> Q:
+    """For a query over parties: a check-in is open, or the planned one has come (the SQL
+    twin of `Care.checkin_due`)."""
+    return Q(Exists(_current_checkins().filter(closed_at__isnull=True))) | Q(
+        alliance__rhythm__next_at__lte=now()
+    )
+
+
+def checkin_awaits_party() -> Exists:
+    """For a query over parties: the open check-in waits on the party's ratings."""
+    rated = Rating.objects.filter(checkin_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk")))
+    return Exists(
+        _current_checkins().filter(
+            ~Exists(rated), closed_at__isnull=True, completed_at__isnull=True
+        )
     )

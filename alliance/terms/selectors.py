@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -249,3 +249,14 @@ def snapshot_terms_by_category(snapshot: dict[str, Any]) -> list[tuple[str, list
     for term in snapshot["terms"]:
         groups.setdefault(term["category"], []).append(term)
     return [(str(c.label), groups[c.value]) for c in Category if c.value in groups]
+
+
+def consent_awaited_from_party() -> Exists:
+    """For a query over parties: a term in the party's draft awaits their answer (the SQL
+    twin of `Draft.awaiting_consent_from`)."""
+    answered = Consent.objects.filter(term_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk")))
+    return Exists(
+        Term.objects.filter(alliance_id=OuterRef("alliance_id"), status__in=DRAFT_STATUSES).filter(
+            ~Exists(answered)
+        )
+    )

@@ -92,6 +92,8 @@ class Command(BaseCommand):
         self.stdout.write(_("Data directory: %(path)s") % {"path": settings.DATA_DIR})
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(_("Database is up to date."))
+        # Static files under hashed names, compressed once here rather than per request.
+        call_command("collectstatic", interactive=False, verbosity=0)
 
         self._stopping = False
         signal.signal(signal.SIGINT, self._stop)
