@@ -277,6 +277,8 @@ def _habit(sentence: str, you: re.Match[str]) -> Blame | None:
 def _makes_me_feel(sentence: str, you: re.Match[str]) -> Blame | None:
     """"You make me feel judged": the reader made the owner of the writer's feeling. A
     warm or neutral feeling is thanks ("you make me feel like I can change this")."""
+    if _NEGATION.match(sentence, you.end()):
+        return None  # "you never make me feel stupid" is judged by _neglect
     match = re.compile(_AUX + _ADVERBS).match(sentence, you.end())
     made = _MAKES_ME.match(sentence, match.end() if match else you.end())
     if not made or not made.group("how").strip():
@@ -364,6 +366,11 @@ _CAUSE = re.compile(
     r"costing|killing|ruining|hurting|damaging|wrecking|a\s+problem|to\s+blame)\b",
     re.I,
 )
+_YOUR_THING_IS = re.compile(
+    r"\byour\s+(?:[\w'-]+\s+){1,6}?(?:is|was|are|were|'s|has\s+been|have\s+been)\s+"
+    r"(?:(?:so|really|too|very|just|getting|becoming|a\s+bit)\s+)*(?P<word>[\w'-]+)",
+    re.I,
+)
 _NOT_YOURS_TO = re.compile(r"\bnot\s+your\s+(?:place|job|call|right|business)\s+to\b", re.I)
 _NOT_OKAY = re.compile(
     r"\b(?:that's|this\s+is|it's|that\s+is|it\s+is|was|is)\s+(?:not|n't)\s+"
@@ -408,7 +415,7 @@ def _said_and_done(sentence: str) -> list[Blame]:
     didn't tell me", "not once have you apologised"."""
     found = []
     for m in _BROKEN_PROMISE.finditer(sentence):
-        if not _is_positive(sentence) and not _inside_i_statement(sentence, m.start()):
+        if not _inside_i_statement(sentence, m.start()):
             found.append(Blame(NEGLECT, m.start(), m.end()))
     for m in _QUOTED_BACK.finditer(sentence):
         if not _is_positive(m.group("quoted")) and not _inside_i_statement(sentence, m.start()):
@@ -432,9 +439,17 @@ def _about_you(sentence: str, blamed_before: bool) -> list[Blame]:
         Blame(CAUSE, m.start(), m.end())
         for m in _CAUSE.finditer(sentence)
         if not _negated_before(sentence, m.start())
-        and not (m.group(0).lower().startswith("thanks") and _is_positive(sentence))
+        and not (
+            m.group(0).lower().startswith("thanks")
+            and _is_positive(sentence)
+            and not _SARCASTIC_OPENER.search(sentence)
+        )
     ]
     found += [Blame(CAUSE, m.start(), m.end()) for m in _NOT_YOURS_TO.finditer(sentence)]
+    for m in _YOUR_THING_IS.finditer(sentence):
+        word = m.group("word").lower()
+        if word not in SUFFERING and valence(word) <= HARMFUL_AT and not _negated_before(sentence, m.start()):
+            found.append(Blame(CAUSE, m.start(), m.end()))
     mentions_you = re.search(r"\byou\b", sentence, re.I)
     if (mentions_you or blamed_before) and (m := _NOT_OKAY.search(sentence)):
         if not re.search(r"\b(?:maybe|perhaps)\b", sentence[: m.start()], re.I):
@@ -450,7 +465,7 @@ def _about_you(sentence: str, blamed_before: bool) -> list[Blame]:
 
 _ACCUSING_QUESTION = re.compile(
     r"^\W*(?:[\w']+,\s*)?why\b(?!\s+(?:don't|not|do|shouldn't|can't)\s+we\b)(?!\s+not\b)|"
-    r"\bhow\s+(?:do|can|could|would|dare)\s+you\s+(?:justify|think|expect|explain|possibly|"
+    r"\bhow\s+could\s+you\b|\bhow\s+(?:do|can|could|would|dare)\s+you\s+(?:justify|think|expect|explain|possibly|"
     r"say|not|even|dare|live)\b|\bhow\s+dare\b|"
     r"\bdo\s+you\s+(?:think|expect|really|honestly|even|actually|ever)\b|"
     r"\bwhat(?:'s|\s+is|\s+was)\s+the\s+point\b|\bwhen\s+was\s+the\s+last\s+time\b|"
@@ -498,7 +513,9 @@ _SARCASM_ANYWHERE = re.compile(
     re.I,
 )
 _IRONY_CUE = re.compile(
-    r"['\"]\w[^'\"]*['\"]|\b(?:another|again|before|instead\s+of|without|really\s+well)\b", re.I
+    r"['\"]\w[^'\"]*['\"]|\b(?:another|again|before|instead\s+of|without|really\s+well|"
+    r"thanks\s+to\s+you)\b",
+    re.I,
 )
 _FIRST_PERSON_DOER = re.compile(r"\bI(?:'m|'ve|'d|'ll)?\b")
 
@@ -521,6 +538,10 @@ def _sarcasm(sentence: str, after_sarcasm: bool) -> list[Blame]:
     return found
 
 
+# "If you need to cancel, ...": what they might do is no charge.
+_CONDITIONAL_BEFORE = re.compile(r"\b(?:if|unless|in\s+case|whether)\s+$", re.I)
+
+
 def blames(sentence: str, *, after_blame: bool = False, after_sarcasm: bool = False) -> list[Blame]:
     """Every blaming phrase of ``sentence``, in order, overlaps merged.
 
@@ -528,7 +549,9 @@ def blames(sentence: str, *, after_blame: bool = False, after_sarcasm: bool = Fa
     fair to me" blames only after an accusation; sarcasm runs on."""
     found: list[Blame] = []
     for you in _doers(sentence):
-        if _negated_before(sentence, you.start()):
+        if _negated_before(sentence, you.start()) or _CONDITIONAL_BEFORE.search(
+            sentence[: you.start()]
+        ):
             continue
         for rule in _RULES_FOR_DOER:
             if (blame := rule(sentence, you)) is None:

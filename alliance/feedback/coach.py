@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from alliance.feedback import blame as blaming
 from alliance.feedback.blame import Blame, blames, predicate_after
-from alliance.feedback.lexicon import analyser, valence
+from alliance.feedback.lexicon import SUFFERING, analyser, valence
 from alliance.feedback.reframe import reframe
 
 __all__ = ["KINDS", "Flag", "reframe", "review", "split_sentences"]
@@ -191,10 +191,10 @@ def compound(text: str) -> float:
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
-def _harm_in(text: str) -> bool:
+def _harm_in(text: str, ignore: frozenset[str] = frozenset()) -> bool:
     """A word that names a wrong or a hurt, not negated just before it."""
     for match in _WORD.finditer(text):
-        if valence(match.group(0)) <= -1.0:
+        if match.group(0).lower() not in ignore and valence(match.group(0)) <= -1.0:
             before = text[max(0, match.start() - 25) : match.start()].lower()
             if not re.search(r"\b(?:not|never|no|nothing)\b|n't\b", before):
                 return True
@@ -336,7 +336,9 @@ def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
         return False
     doer = _doer_of(sentence, match)
     if doer == "you":
-        return blamed or _harm_in(predicate_after(sentence, match.start()))
+        yous = list(re.finditer(r"\byou(?:'re|'ve)?\b", before, re.I))
+        said = predicate_after(sentence, yous[-1].end()) if yous else clause
+        return blamed or _harm_in(said)
     if doer == "i":
         return blamed or negative
     if _is_praise(clause, word):
@@ -374,7 +376,7 @@ def _person(pronoun: str) -> str:
 
 _POSITIVE_CUES = re.compile(
     r"\b(?:thank\w*|appreciat\w*|love\w*|enjoy\w*|glad|proud|grateful|best|great|favourite|"
-    r"brilliant|amazing|useful|helps?|helped|calm|safe|wonderful|pitch\w*\s+in|"
+    r"brilliant|amazing|useful|helps?|helped|calm|safe|wonderful|valu(?:e|ed|es)|pitch\w*\s+in|"
     r"step\w*\s+up|chip\w*\s+in|it\s+shows)\b",
     re.I,
 )
@@ -449,49 +451,87 @@ def _no_first_person_flag(text: str, sentences: list[_Sentence]) -> Flag | None:
 # Words of a hard time that VADER scores mildly or not at all.
 _HARD_CUES = re.compile(
     r"\b(?:flat|rough|drowning|fumes|panic|urgent|firefighting|killing|exhausting|stuck|"
-    r"late|tense|fed\s+up|tired\s+of|done\b|left\s+out|humiliated|lonely|miserable)\b",
+    r"late|tense|fed\s+up|tired\s+of|done|left\s+out|humiliated|lonely|miserable)\b",
     re.I,
 )
-_CONSTRUCTIVE = re.compile(
-    r"\b(?:I'd\s+(?:like|love|suggest|prefer|ask|rather)|I\s+would\s+(?:like|love)|"
-    r"could\s+we|can\s+we|let's|let\s+us|maybe\s+we|I\s+want\s+us|I'd\s+just|we\s+could|"
-    r"how\s+about|what\s+if\s+we|I\s+think\s+we\s+can|I'll|I\s+will|happy\s+to|"
-    r"I\s+need\s+us|next\s+time|I\s+know\s+(?:you|it|we)|I'm\s+sure|I\s+get\s+that|"
-    r"I\s+understand|not\s+anyone's\s+fault|as\s+guilty|I\s+trust|I\s+appreciate|I\s+love|"
-    r"I\s+(?:still\s+)?value|grateful|thank|anyone\s+up\s+for|I'm\s+not\s+sure|together)\b",
+# A turn towards the other person: a wish, a plan, an offer, a concession, thanks.
+_TURNING = re.compile(
+    r"\b(?:I'd\s+(?:like|love|suggest|prefer|ask|rather|just)|I\s+would\s+(?:like|love)|"
+    r"could\s+we|can\s+we|let's|let\s+us|maybe|I\s+want|we\s+could|how\s+about|"
+    r"what\s+if\s+we|I\s+think\s+we|I'll|I\s+will|happy\s+to|I\s+need\s+us|next\s+time|"
+    r"I\s+know|I'm\s+sure|I\s+get\s+that|I\s+understand|not\s+anyone's\s+fault|"
+    r"as\s+guilty|I\s+trust|I\s+appreciate|I\s+love|I\s+(?:still\s+)?value|grateful|"
+    r"thank\w*|anyone\s+up\s+for|I'm\s+not\s+sure|together|having\s+said\s+that|"
+    r"you\s+and\s+me|both\s+of\s+us|all\s+of\s+us|I\s+miss|I\s+expect|I\s+hope)\b",
     re.I,
 )
+# "Would have saved hours": a reproach in the conditional.
+_REPROACH = re.compile(r"\b(?:would|could|should)\s+have\s+\w+", re.I)
+# The writer judging themselves ("I've been a pain", "I've made mistakes") owns the hard
+# part; that is no complaint to move.
+_SELF_CRITICISM = re.compile(r"\bI(?:'ve|\s+have)\s+(?:been|made)\b", re.I)
+
+
+# "Honestly," or "I'll be honest," only announces what follows; VADER reads it as warmth.
+_PREFACE = re.compile(
+    r"^\W*(?:honestly|frankly|truthfully|to\s+be\s+(?:honest|frank)|I'll\s+be\s+(?:honest|frank)|"
+    r"let\s+me\s+be\s+(?:blunt|honest|frank))\b\W*",
+    re.I,
+)
+
+
+def _is_warm(text: str) -> bool:
+    text = _PREFACE.sub("", text)
+    return compound(text) >= 0.5 or bool(_POSITIVE_CUES.search(text))
 
 
 def _is_hard(sentence: _Sentence) -> bool:
-    """Clearly negative: it blames, complains in absolutes, or its words are hard."""
-    text = sentence.text
-    if sentence.blames:
+    """Hard: it blames, complains in absolutes, reproaches, or its words are hard and no
+    turn towards the other softens them."""
+    text = _PREFACE.sub("", sentence.text)
+    if sentence.blames or sentence.absolutes:
         return True
-    return compound(text) <= -0.3 or (_harm_in(text) and compound(text) < 0.3)
+    main = re.split(r"\bbut\b", text, flags=re.I)[-1]
+    if _REPROACH.search(main) and not _FIRST_PERSON.search(main):
+        return True
+    if _TURNING.search(text) or _is_warm(text):
+        return False
+    return compound(text) <= -0.3 or _harm_in(text)
 
 
 def _opens_hard(sentence: _Sentence) -> bool:
-    if _is_hard(sentence) or _HARD_CUES.search(sentence.text):
+    """Clearly negative: blame, a complaint in absolutes, hard words; not a request, a
+    warm sentence with a hard word in it, or the writer's judgement of themselves."""
+    text = _PREFACE.sub("", sentence.text)
+    if sentence.blames:
+        return True
+    if _POSITIVE_CUES.search(text) or _TURNING.search(text):
+        return False
+    if _SELF_CRITICISM.search(text) and not re.search(r"\byou\b", text, re.I):
+        return False
+    if _HARD_CUES.search(text):
+        return True
+    if _harm_in(_without_their_feelings(text), ignore=SUFFERING):
         return True
     sweeping = sentence.absolutes
-    return len(sweeping) >= 2 or bool(sweeping and _INTENSIFIER.search(sentence.text))
+    return len(sweeping) >= 2 or bool(sweeping and _INTENSIFIER.search(text))
 
 
-def _is_warm_or_constructive(sentence: _Sentence) -> bool:
-    return compound(sentence.text) >= 0.3 or bool(_CONSTRUCTIVE.search(sentence.text))
+def _without_their_feelings(text: str) -> str:
+    """"You said you felt ignored" reports their feeling; it is no complaint."""
+    return re.sub(r"\byou\s+(?:said\s+you\s+)?(?:felt|feel|seem|seemed)\s+\w+", " ", text, flags=re.I)
 
 
 def _negative_opening_flag(text: str, sentences: list[_Sentence]) -> Flag | None:
-    """The opening sets the tone of what follows; flagged only when the rest is warm or
-    constructive, because a text that is hard all the way through has no bright side to
-    lead with."""
+    """The opening sets the tone of what follows. Flagged only when the text turns right
+    after it (a wish, a plan, a concession, warmth) and nothing after is hard, because a
+    text that is hard all the way through has no bright side to lead with."""
     if len(sentences) < 2:
         return None
     first, rest = sentences[0], sentences[1:]
     if not _opens_hard(first) or any(_is_hard(s) for s in rest):
         return None
-    if not any(_is_warm_or_constructive(s) for s in rest):
+    if not (_TURNING.search(rest[0].text) or _is_warm(rest[0].text)):
         return None
     warmest = max(rest, key=lambda s: compound(s.text))
     words = [m.group(0) for m in _HARD_CUES.finditer(first.text)]

@@ -25,7 +25,7 @@ HARMFUL_VERBS = re.compile(
     r"(?:belittl|betray|condescend|dismiss|gaslight|humiliat|ignor|interrupt|lectur|"
     r"micromanag|mock|nag|overpromis|overrul|overrid|patronis|patroniz|rattl|ridicul|"
     r"sabotag|scoff|shout|sigh|smirk|snap|sneer|steamroll|stonewall|sulk|undermin|yell|"
-    r"judg|snub|neglect|abandon|exclud|scold|nitpick|bull(?:y|ie))"
+    r"judg|snub|neglect|abandon|exclud|scold|nitpick|bull(?:y|ie)|forg[eo]t(?:t)?|complain)"
     r"(?:e|es|s|ed|d|ing|p?ed|p?ing|ive|ively|ment)?",
     re.I,
 )
@@ -39,6 +39,20 @@ HARMFUL_TRAITS = frozenset(
         "grumpy", "vague", "absent", "late", "useless", "clueless", "inconsiderate",
         "thoughtless", "judgmental", "judgemental", "critical", "negative", "impossible",
         "closed", "closed-off", "dishonest", "mean", "rude", "entitled", "preachy",
+        "unreasonable", "irresponsible", "insensitive", "inflexible", "ungrateful",
+        "unsupportive", "unhelpful", "hypocritical", "manipulative", "immature", "childish",
+        "possessive", "clingy", "rigid", "demanding", "overbearing", "nosy", "sloppy",
+        "disorganised", "disorganized", "forgetful", "neglectful", "exhausting", "draining",
+        "tiresome", "exhausting", "unbearable", "unfair", "selfish", "lazy", "arrogant",
+    }
+)  # fmt: skip
+
+# How being wronged feels, when VADER has no valence for it ("you make me feel invisible").
+HURT_FEELINGS = frozenset(
+    {
+        "invisible", "small", "unwanted", "unheard", "unseen", "worthless", "judged",
+        "unimportant", "inadequate", "belittled", "dismissed", "insecure", "unwelcome",
+        "stupid", "guilty", "useless", "excluded", "replaceable", "foolish", "silly",
     }
 )  # fmt: skip
 
@@ -58,7 +72,10 @@ HARMFUL_PHRASES = re.compile(
     r"\b(?:dump(?:s|ed|ing)?|offload(?:s|ed|ing)?)\b|\bleft\s+me\s+(?:out|to)\b|"
     r"\bwithout\s+(?:asking|telling|checking|consulting|warning|discussing|a\s+word|"
     r"a\s+handover|a\s+conversation|any\s+notice|notice|letting\s+(?:me|us)\s+know|"
-    r"having\s+read)\b",
+    r"having\s+read)\b|\bfor\s+granted\b|\bshut(?:s|ting)?\s+(?:me|us|\w+)\s+(?:out|down)\b|"
+    r"\b(?:froze|freeze|freezes|freezing)\s+me\s+out\b|\bas\s+(?:yours|your\s+own)\b|"
+    r"\bpass(?:es|ed|ing)?\s+\w+\s+off\b|\b(?:an?\s+|another\s+)?excuses?\b|"
+    r"\btreat\w*\s+(?:[\w']+\s+){1,3}as\s+(?:free|optional|a\s+given|nothing|an?\s+afterthought)\b",
     re.I,
 )
 
@@ -108,7 +125,7 @@ def valence(word: str) -> float:
     word = word.lower().strip("'")
     if word in NEUTRAL:
         return 0.0
-    if word in HARMFUL_TRAITS or HARMFUL_VERBS.fullmatch(word):
+    if word in HARMFUL_TRAITS or word in HURT_FEELINGS or HARMFUL_VERBS.fullmatch(word):
         return -2.0
     lexicon = analyser().lexicon
     for form in _stems(word):
