@@ -247,6 +247,11 @@ def _wrong(sentence: str, you: re.Match[str]) -> Blame | None:
     harmful = _harmful_words(predicate)
     if not harmful or _is_positive(predicate):
         return None
+    verb_first = harmful[0].start() == 0 or any(
+        HARMFUL_PHRASES.fullmatch(m.group(0)) for m in harmful
+    )
+    if not verb_first and analyser().polarity_scores(predicate)["compound"] >= 0:
+        return None  # "you handled a difficult client with grace": the harm is not theirs
     last = max(m.end() for m in harmful) + match.start("act")
     return Blame(WRONG, you.start(), last)
 
@@ -292,7 +297,9 @@ def _makes_me_feel(sentence: str, you: re.Match[str]) -> Blame | None:
 _TREATS = re.compile(
     r"[^,.;!?]*?(?:,\s*)?\b(?:like\s+(?:I'm|I\s+am|I\s+was|it's|it\s+is|it\s+was|they're|"
     r"they\s+are|we're|a|an|I|my)\b|as\s+(?:if|though)\b|as\s+(?:a|an)\s+\w+|"
-    r"(?:my|our)\s+\w+\s+(?:as|like)\b)",
+    r"(?:my|our)\s+\w+\s+(?:as|like)\b)|"
+    r"(?:\s+\w+ly)?\s+(?:talk|speak|spoke|treat|act|behave|look|handle|address|respond|react)"
+    r"\w*\b[^,.;!?]*?\b(?:like|as\s+if|as\s+though)\b",
     re.I,
 )
 
@@ -309,7 +316,7 @@ def _treats_like(sentence: str, you: re.Match[str]) -> Blame | None:
         return None
     rest = sentence[match.end() : match.end() + 60]
     belittles = re.search(r"\blike\s+(?:I'm|I\s+am|it's|it\s+is|it\s+was)\s*$", match.group(0), re.I)
-    if not belittles and (_is_positive(rest) or _is_positive(match.group(0))):
+    if not belittles and _is_positive(rest):
         return None
     return Blame(TREATS_LIKE, you.start(), match.end())
 
@@ -368,7 +375,9 @@ _CAUSE = re.compile(
 )
 _YOUR_THING_IS = re.compile(
     r"\byour\s+(?:[\w'-]+\s+){1,6}?(?:is|was|are|were|'s|has\s+been|have\s+been)\s+"
-    r"(?:(?:so|really|too|very|just|getting|becoming|a\s+bit)\s+)*(?P<word>[\w'-]+)",
+    r"(?:(?:so|really|too|very|just|getting|becoming|a\s+bit|what|the\s+thing\s+that)\s+)*"
+    r"(?P<word>[\w'-]+)|"
+    r"^\W*your\s+(?:[\w'-]+\s+){0,3}?(?P<act>[\w'-]+(?:ed|s))\b",
     re.I,
 )
 _NOT_YOURS_TO = re.compile(r"\bnot\s+your\s+(?:place|job|call|right|business)\s+to\b", re.I)
@@ -447,7 +456,7 @@ def _about_you(sentence: str, blamed_before: bool) -> list[Blame]:
     ]
     found += [Blame(CAUSE, m.start(), m.end()) for m in _NOT_YOURS_TO.finditer(sentence)]
     for m in _YOUR_THING_IS.finditer(sentence):
-        word = m.group("word").lower()
+        word = (m.group("word") or m.group("act")).lower()
         if word not in SUFFERING and valence(word) <= HARMFUL_AT and not _negated_before(sentence, m.start()):
             found.append(Blame(CAUSE, m.start(), m.end()))
     mentions_you = re.search(r"\byou\b", sentence, re.I)

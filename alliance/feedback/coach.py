@@ -277,7 +277,7 @@ _SCHEDULE_AFTER = re.compile(
     r"standups?|stand-ups?|one-to-ones?|1:1s?|check-ins?)\b",
     re.I,
 )
-_INDEFINITE_DOER = re.compile(r"\b(?:someone|somebody|something|anyone|anybody)\b", re.I)
+_INDEFINITE_DOER = re.compile(r"\s*(?:someone|somebody|something|anyone|anybody)\b", re.I)
 # What the writer promises, wishes or hopes is not a complaint about how things are.
 _INTENT_BEFORE = re.compile(
     r"\b(?:i|we)(?:'ll|\s+will|\s+shall|\s+promise(?:\s+to)?|\s+want(?:\s+us)?\s+to|"
@@ -293,9 +293,10 @@ _NEVER_IDIOM_AFTER = re.compile(
 )
 _NEVER_IDIOM_BEFORE = re.compile(r"\b(?:would|'d|could)\s+$", re.I)
 _NOT_YET = re.compile(r"\byet\b", re.I)
+# What a "never" or "nothing" denies: its next few words, up to a clause word.
+_NEAR = re.compile(r"(?:(?!\s(?:until|when|because|and|but|so|unless)\b)\s*[^\s,;.!?]+){0,4}", re.I)
 _ALLOTTED = re.compile(
-    r"^\s+(?:gets?|receives?|can|may|is\s+(?:welcome|invited)|has\s+access)\b|"
-    r"\b(?:to|for|with|from)\s+$",
+    r"(?:\s+[\w']+){0,4}?\s+(?:gets?|receives?|can|may|is\s+(?:welcome|invited)|has\s+access)\b",
     re.I,
 )
 _NEGATING = frozenset({"never", "nothing", "nobody", "no one", "no-one", "not once"})
@@ -321,14 +322,14 @@ def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
         return False
     if word == "never" and (_NEVER_IDIOM_AFTER.match(after) or _NEVER_IDIOM_BEFORE.search(before)):
         return False
-    if word == "every" and _SCHEDULE_AFTER.match(after) and not negative:
-        if not _INDEFINITE_DOER.search(after):
+    if word == "every" and (schedule := _SCHEDULE_AFTER.match(after)) and not negative:
+        if not _INDEFINITE_DOER.match(after, schedule.end()):
             return False
     if word in ("everyone", "everybody") and not negative:
         if _ALLOTTED.match(after) or re.search(r"\b(?:to|for|with|from)\s+$", before, re.I):
             return False
     if word in _NEGATING:
-        if _NOT_YET.search(after) or _harm_in(after[:60]):
+        if _NOT_YET.search(after) or _harm_in(_NEAR.match(after).group(0)):
             return False  # "nothing is fixed yet"; "it never feels like an attack"
     if re.match(r"\s+else\b", after) and not negative:
         return False  # "no one else does it": praise of what is rare
@@ -480,6 +481,10 @@ _PREFACE = re.compile(
 )
 
 
+# "A bit rushed", "slightly flat": said gently, the hard part is not clearly negative.
+_GENTLE = re.compile(r"\b(?:a\s+bit|a\s+little|slightly|somewhat|kind\s+of|a\s+touch)\b", re.I)
+
+
 def _is_warm(text: str) -> bool:
     text = _PREFACE.sub("", text)
     return compound(text) >= 0.5 or bool(_POSITIVE_CUES.search(text))
@@ -508,6 +513,8 @@ def _opens_hard(sentence: _Sentence) -> bool:
     if _POSITIVE_CUES.search(text) or _TURNING.search(text):
         return False
     if _SELF_CRITICISM.search(text) and not re.search(r"\byou\b", text, re.I):
+        return False
+    if _GENTLE.search(text):
         return False
     if _HARD_CUES.search(text):
         return True

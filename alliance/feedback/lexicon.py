@@ -25,7 +25,8 @@ HARMFUL_VERBS = re.compile(
     r"(?:belittl|betray|condescend|dismiss|gaslight|humiliat|ignor|interrupt|lectur|"
     r"micromanag|mock|nag|overpromis|overrul|overrid|patronis|patroniz|rattl|ridicul|"
     r"sabotag|scoff|shout|sigh|smirk|snap|sneer|steamroll|stonewall|sulk|undermin|yell|"
-    r"judg|snub|neglect|abandon|exclud|scold|nitpick|bull(?:y|ie)|forg[eo]t(?:t)?|complain)"
+    r"judg|snub|neglect|abandon|exclud|scold|nitpick|bull(?:y|ie)|forg[eo]t(?:t)?|complain|"
+    r"second-guess|gossip|hog|rush|badmouth|backstab|manipulat|guilt-trip)"
     r"(?:e|es|s|ed|d|ing|p?ed|p?ing|ive|ively|ment)?",
     re.I,
 )
@@ -65,7 +66,8 @@ HARMFUL_PHRASES = re.compile(
     r"\b(?:leave|leaves|left|leaving)\s+early\b|\b(?:just\s+)?(?:went|go|goes)\s+home\b|"
     r"\boff\s+the\s+hook\b|\bmov(?:e|es|ed|ing)\s+the\s+goalposts\b|"
     r"\bmov(?:e|es|ed|ing)\s+(?:straight|right)\s+(?:on|to)\b|"
-    r"\btalk(?:s|ed|ing)?\s+(?:over|down\s+to)\s+me\b|\bbehind\s+my\s+back\b|"
+    r"\b(?:talk(?:s|ed|ing)?|spoke|speak(?:s|ing)?)\s+(?:over|down\s+to)\b|\bbehind\s+my\s+back\b|"
+    r"\bma(?:k|d)e?(?:s|ing)?\s+fun\s+of\b|\b(?:left|leave|leaves|leaving)\s+(?:[\w']+\s+){1,3}(?:for|to)\s+me\b|"
     r"\bcut(?:s|ting)?\s+me\s+off\b|\bbrush(?:es|ed|ing)?\s+(?:\w+\s+)?off\b|"
     r"\b(?:already\s+decided|decided\s+(?:\w+\s+){0,3}?already|made\s+up\s+your\s+mind)\b|"
     r"\bthe\s+same\s+(?:questions?|mistakes?|things?|excuses?|arguments?)\b|"
