@@ -242,12 +242,13 @@ def _wrong(sentence: str, you: re.Match[str]) -> Blame | None:
     if not match:
         return None
     predicate = _predicate(sentence, match.start("act"))
-    if _STATE_VERB.match(predicate) and not HARMFUL_PHRASES.search(predicate):
-        return None  # "you felt ignored", "you seem tired": their state, judged by _trait
     harmful = _harmful_words(predicate)
+    if _STATE_VERB.match(predicate) and all(m.group(0).lower() in SUFFERING for m in harmful):
+        return None  # "you felt ignored", "you seem tired": their state, not a wrong
     if not harmful or _is_positive(predicate):
         return None
-    verb_first = harmful[0].start() == 0 or any(
+    lead = [w.lower() for w in _WORD.findall(predicate[: harmful[0].start()])]
+    verb_first = not lead or lead[-1] == "to" or all(w.endswith("ly") for w in lead) or any(
         HARMFUL_PHRASES.fullmatch(m.group(0)) for m in harmful
     )
     if not verb_first and analyser().polarity_scores(predicate)["compound"] >= 0:
@@ -380,6 +381,9 @@ _YOUR_THING_IS = re.compile(
     r"^\W*your\s+(?:[\w'-]+\s+){0,3}?(?P<act>[\w'-]+(?:ed|s))\b",
     re.I,
 )
+# "Your jokes at my expense have to stop", "your mess is all over the house".
+_YOUR_WRONG = re.compile(r"^\W*your\s+(?P<thing>(?:[\w']+\s+){0,6}?[\w']+)\s+(?:is|are|was|were|has|have|keeps?|needs?)\b", re.I)
+_HAS_TO_STOP = re.compile(r"\b(?:has|have|needs?)\s+to\s+stop\b", re.I)
 _NOT_YOURS_TO = re.compile(r"\bnot\s+your\s+(?:place|job|call|right|business)\s+to\b", re.I)
 _NOT_OKAY = re.compile(
     r"\b(?:that's|this\s+is|it's|that\s+is|it\s+is|was|is)\s+(?:not|n't)\s+"
@@ -400,7 +404,8 @@ _NEED_YOU_TO_STOP = re.compile(
 
 _BROKEN_PROMISE = re.compile(
     r"\byou\s+(?:\w+\s+)?(?:said|told\s+me|swore)\s+(?:that\s+)?you(?:'d|\s+would|\s+were\s+going\s+to)\b|"
-    r"\byou\s+(?:\w+\s+)?promised\b(?=[^.?!;]*\b(?:and\s+then|but|never|yet|didn't|still)\b)",
+    r"\byou\s+(?:\w+\s+)?promised\b(?=[^.?!;]*\b(?:and\s+then|but|never|yet|didn't|still|"
+    r"nothing\s+(?:came|happened))\b)",
     re.I,
 )
 _QUOTED_BACK = re.compile(
@@ -455,6 +460,10 @@ def _about_you(sentence: str, blamed_before: bool) -> list[Blame]:
         )
     ]
     found += [Blame(CAUSE, m.start(), m.end()) for m in _NOT_YOURS_TO.finditer(sentence)]
+    if (m := _YOUR_WRONG.search(sentence)) and (
+        _harmful_words(m.group("thing")) or _HAS_TO_STOP.search(sentence)
+    ):
+        found.append(Blame(CAUSE, m.start(), m.end()))
     for m in _YOUR_THING_IS.finditer(sentence):
         word = (m.group("word") or m.group("act")).lower()
         if word not in SUFFERING and valence(word) <= HARMFUL_AT and not _negated_before(sentence, m.start()):

@@ -77,6 +77,10 @@ HARMFUL_PHRASES = re.compile(
     r"having\s+read)\b|\bfor\s+granted\b|\bshut(?:s|ting)?\s+(?:me|us|\w+)\s+(?:out|down)\b|"
     r"\b(?:froze|freeze|freezes|freezing)\s+me\s+out\b|\bas\s+(?:yours|your\s+own)\b|"
     r"\bpass(?:es|ed|ing)?\s+\w+\s+off\b|\b(?:an?\s+|another\s+)?excuses?\b|"
+    r"\blet\w*\s+(?:[\w']+\s+){0,3}down\b|\bwalk(?:s|ed|ing)?\s+(?:out|off)\b|"
+    r"\brais(?:e|es|ed|ing)\s+your\s+voice\b|\bat\s+my\s+expense\b|\bthe\s+slack\b|"
+    r"\bpretend\w*\s+to\b|\b(?:told|tell|telling|informed)\s+me\s+(?:afterwards|after\s+the\s+fact|"
+    r"last|later)\b|\bput\w*\s+(?:[\w']+\s+){1,3}before\s+(?:me|my|our|us)\b|"
     r"\btreat\w*\s+(?:[\w']+\s+){1,3}as\s+(?:free|optional|a\s+given|nothing|an?\s+afterthought)\b",
     re.I,
 )
