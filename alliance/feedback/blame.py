@@ -12,7 +12,14 @@ fault") and blame of someone who is not the reader ("my old boss never listened"
 import re
 from dataclasses import dataclass
 
-from alliance.feedback.lexicon import HARMFUL_PHRASES, NOT_A_DUTY, SUFFERING, analyser, valence
+from alliance.feedback.lexicon import (
+    HARMFUL_PHRASES,
+    NOT_A_DUTY,
+    SUFFERING,
+    analyser,
+    own_word,
+    valence,
+)
 
 # The ways of blaming, named for the explanation a writer reads.
 TRAIT = "trait"
@@ -130,7 +137,7 @@ def _is_negative(text: str) -> bool:
 # "I felt let down when you ...", "I know you ...": the writer speaks of their own
 # experience, and the other person appears inside it.
 _I_FRAME = re.compile(
-    r"\b(?:I|I'm|I've|I'd)\s+(?:\w+\s+){0,3}?(?:feel(?!\s+(?:like|that|as\s+if))|felt|"
+    r"\b(?:I|I'm|I've|I'd|I'll)\s+(?:\w+\s+){0,3}?(?:feel(?!\s+(?:like|that|as\s+if))|felt|"
     r"get|got|notice[ds]?|know|knew|understand|appreciate[ds]?|love[ds]?|realis|realiz|hope|"
     r"wish|worry|worried|was|am|miss|hate|find|found|heard|remember|want|wanted|believe|"
     r"trust|admire|value|respect|enjoy|mean|sure|grateful|glad|happy|proud|tense|freeze)"
@@ -175,6 +182,10 @@ _TRAIT = re.compile(_BE + _ADVERBS + r"\s+(?:(?:a|an|such\s+a|so)\s+)?(?P<word>[
 _STATE_VERB = re.compile(r"\s*(?:'re|are|were|was|seem|seemed|look|looked|feel|felt|get|got)\b")
 
 
+# "Too kind to say no" is praise in the shape of "too proud to ask".
+_KIND_EXCESS = frozenset({"kind", "good", "generous", "nice", "sweet", "modest", "humble"})
+
+
 def _trait(sentence: str, you: re.Match[str]) -> Blame | None:
     """"You're careless with the budget", "you come across as arrogant", "you're too
     harsh": a bad trait, not a passing state ("you seem tired" is concern)."""
@@ -185,7 +196,8 @@ def _trait(sentence: str, you: re.Match[str]) -> Blame | None:
     if word in SUFFERING or _NEGATOR.search(match.group(0)):
         return None
     too = re.search(r"\btoo\s+[\w'-]+$", match.group(0), re.I)
-    if valence(word) <= HARMFUL_AT or (too and valence(word) <= 0 and word != "hard"):
+    too_to = too and re.match(r"\s+to\s+\w+", sentence[match.end() :]) and word not in _KIND_EXCESS
+    if valence(word) <= HARMFUL_AT or (too and valence(word) <= 0 and word != "hard") or too_to:
         return Blame(TRAIT, you.start(), match.end())
     return None
 
@@ -243,13 +255,15 @@ def _wrong(sentence: str, you: re.Match[str]) -> Blame | None:
         return None
     predicate = _predicate(sentence, match.start("act"))
     harmful = _harmful_words(predicate)
+    if not harmful and (aside := HARMFUL_PHRASES.search(sentence, match.start("act"))):
+        harmful = [aside]  # "you moved my desk while I was away"
     if _STATE_VERB.match(predicate) and all(m.group(0).lower() in SUFFERING for m in harmful):
         return None  # "you felt ignored", "you seem tired": their state, not a wrong
     if not harmful or _is_positive(predicate):
         return None
     lead = [w.lower() for w in _WORD.findall(predicate[: harmful[0].start()])]
     verb_first = not lead or lead[-1] == "to" or all(w.endswith("ly") for w in lead) or any(
-        HARMFUL_PHRASES.fullmatch(m.group(0)) for m in harmful
+        HARMFUL_PHRASES.fullmatch(m.group(0)) or own_word(m.group(0)) for m in harmful
     )
     if not verb_first and analyser().polarity_scores(predicate)["compound"] >= 0:
         return None  # "you handled a difficult client with grace": the harm is not theirs

@@ -26,7 +26,8 @@ HARMFUL_VERBS = re.compile(
     r"micromanag|mock|nag|overpromis|overrul|overrid|patronis|patroniz|rattl|ridicul|"
     r"sabotag|scoff|shout|sigh|smirk|snap|sneer|steamroll|stonewall|sulk|undermin|yell|"
     r"judg|snub|neglect|abandon|exclud|scold|nitpick|bull(?:y|ie)|forg[eo]t(?:t)?|complain|"
-    r"second-guess|gossip|hog|rush|badmouth|backstab|manipulat|guilt-trip)"
+    r"second-guess|gossip|hog|rush|badmouth|backstab|manipulat|guilt-trip|overshar|overstep|"
+    r"overreact|overcommit)"
     r"(?:e|es|s|ed|d|ing|p?ed|p?ing|ive|ively|ment)?",
     re.I,
 )
@@ -44,7 +45,7 @@ HARMFUL_TRAITS = frozenset(
         "unsupportive", "unhelpful", "hypocritical", "manipulative", "immature", "childish",
         "possessive", "clingy", "rigid", "demanding", "overbearing", "nosy", "sloppy",
         "disorganised", "disorganized", "forgetful", "neglectful", "exhausting", "draining",
-        "tiresome", "exhausting", "unbearable", "unfair", "selfish", "lazy", "arrogant",
+        "tiresome", "unbearable", "unfair", "selfish", "lazy", "arrogant", "lateness",
     }
 )  # fmt: skip
 
@@ -77,7 +78,10 @@ HARMFUL_PHRASES = re.compile(
     r"having\s+read)\b|\bfor\s+granted\b|\bshut(?:s|ting)?\s+(?:me|us|\w+)\s+(?:out|down)\b|"
     r"\b(?:froze|freeze|freezes|freezing)\s+me\s+out\b|\bas\s+(?:yours|your\s+own)\b|"
     r"\bpass(?:es|ed|ing)?\s+\w+\s+off\b|\b(?:an?\s+|another\s+)?excuses?\b|"
-    r"\blet\w*\s+(?:[\w']+\s+){0,3}down\b|\bwalk(?:s|ed|ing)?\s+(?:out|off)\b|"
+    r"\blet\w*\s+(?:[\w']+\s+){0,3}down\b|\bon\s+your\s+(?:phone|laptop|screen)\b|"
+    r"\bleft\s+(?:[\w']+\s+){1,3}(?:waiting|hanging|stranded|alone|behind)\b|"
+    r"\bwear(?:s|ing)?\s+(?:[\w']+\s+){0,2}(?:down|out|thin)\b|\bwore\s+(?:[\w']+\s+){0,2}(?:down|out|thin)\b|"
+    r"\bwhile\s+I\s+was\s+(?:away|out|on\s+leave|off|sick|ill)\b|\bwalk(?:s|ed|ing)?\s+(?:out|off)\b|"
     r"\brais(?:e|es|ed|ing)\s+your\s+voice\b|\bat\s+my\s+expense\b|\bthe\s+slack\b|"
     r"\bpretend\w*\s+to\b|\b(?:told|tell|telling|informed)\s+me\s+(?:afterwards|after\s+the\s+fact|"
     r"last|later)\b|\bput\w*\s+(?:[\w']+\s+){1,3}before\s+(?:me|my|our|us)\b|"
@@ -138,3 +142,10 @@ def valence(word: str) -> float:
         if form in lexicon:
             return float(lexicon[form])
     return 0.0
+
+
+def own_word(word: str) -> bool:
+    """Whether ``word`` is in our own lists of wrongs (a doer's act or trait), which name
+    what someone does rather than the circumstances ("late", not "difficult")."""
+    word = word.lower()
+    return word in HARMFUL_TRAITS or bool(HARMFUL_VERBS.fullmatch(word))
