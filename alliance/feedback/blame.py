@@ -60,8 +60,8 @@ _GOVERNS_YOU = frozenset(
         "bringing", "let", "help", "see", "saw", "miss", "hear", "heard", "remind", "want",
         "expect", "like", "show", "showed", "send", "sent", "call", "called", "meet", "met",
         "pay", "owe", "push", "hold", "follow", "join", "make", "made", "stress", "blame",
-        "respects", "respect", "admire", "value", "needs", "need", "see", "stop", "protect",
-        "shielded", "watch", "beside", "behind", "without", "around", "like", "after",
+        "respects", "respect", "admire", "value", "needs", "need", "stop", "protect",
+        "shielded", "watch", "beside", "behind", "without", "around", "after",
     }
 )  # fmt: skip
 # "It feels like you've decided": after these, "like you" introduces the doer.
@@ -77,7 +77,7 @@ _NEXT_DOER = re.compile(r"\b(?:I|I'm|I've|I'd|we|you|he|she|they|it)\b", re.I)
 
 
 def _is_doer(sentence: str, match: re.Match[str]) -> bool:
-    """"You" as the one who acts: not the object of a verb or a preposition, and followed
+    """ "You" as the one who acts: not the object of a verb or a preposition, and followed
     by a word rather than the end of the sentence."""
     before = _WORD.findall(sentence[: match.start()])
     if before and before[-1].lower() in _GOVERNS_YOU:
@@ -121,7 +121,9 @@ def _harmful_words(text: str) -> list[re.Match[str]]:
 
 def _is_positive(text: str) -> bool:
     """Clearly warm: VADER says so and no word in it names a wrong."""
-    text = re.sub(r"\b(?:i'd|would|feels?|felt|seems?|looks?|sounds?)\s+like\b", " ", text, flags=re.I)
+    text = re.sub(
+        r"\b(?:i'd|would|feels?|felt|seems?|looks?|sounds?)\s+like\b", " ", text, flags=re.I
+    )
     if not text.strip():
         return False
     score = analyser().polarity_scores(text)["compound"]
@@ -160,7 +162,7 @@ def _inside_i_statement(sentence: str, start: int) -> bool:
 
 
 def _negated_before(sentence: str, start: int) -> bool:
-    """"It's not your fault", "none of this is on you"."""
+    """ "It's not your fault", "none of this is on you"."""
     return bool(
         re.search(r"(?:\b(?:not|none|no)\b|n't)\W+(?:\w+\W+){0,3}$", sentence[:start], re.I)
     )
@@ -187,7 +189,7 @@ _KIND_EXCESS = frozenset({"kind", "good", "generous", "nice", "sweet", "modest",
 
 
 def _trait(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You're careless with the budget", "you come across as arrogant", "you're too
+    """ "You're careless with the budget", "you come across as arrogant", "you're too
     harsh": a bad trait, not a passing state ("you seem tired" is concern)."""
     match = _TRAIT.match(sentence, you.end())
     if not match:
@@ -217,7 +219,7 @@ _MAKES_ME = re.compile(
 
 
 def _neglect(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You never call", "you didn't even ask", "you won't tell me you're proud": what
+    """ "You never call", "you didn't even ask", "you won't tell me you're proud": what
     they fail to do. Not blame: what is no duty ("you don't have to"), or failing to do
     harm ("you never once snapped at your sister" is praise)."""
     match = _NEGATION.match(sentence, you.end())
@@ -248,7 +250,7 @@ _ACT = re.compile(_AUX + _ADVERBS + r"\s+(?P<act>[^,;:.!?]*)", re.I)
 
 
 def _wrong(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You dismissed my idea", "you dumped the account on me without a handover",
+    """ "You dismissed my idea", "you dumped the account on me without a handover",
     "you really hurt me": the reader as the doer of something harmful."""
     match = _ACT.match(sentence, you.end())
     if not match:
@@ -262,8 +264,11 @@ def _wrong(sentence: str, you: re.Match[str]) -> Blame | None:
     if not harmful or _is_positive(predicate):
         return None
     lead = [w.lower() for w in _WORD.findall(predicate[: harmful[0].start()])]
-    verb_first = not lead or lead[-1] == "to" or all(w.endswith("ly") for w in lead) or any(
-        HARMFUL_PHRASES.fullmatch(m.group(0)) or own_word(m.group(0)) for m in harmful
+    verb_first = (
+        not lead
+        or lead[-1] == "to"
+        or all(w.endswith("ly") for w in lead)
+        or any(HARMFUL_PHRASES.fullmatch(m.group(0)) or own_word(m.group(0)) for m in harmful)
     )
     if not verb_first and analyser().polarity_scores(predicate)["compound"] >= 0:
         return None  # "you handled a difficult client with grace": the harm is not theirs
@@ -285,7 +290,7 @@ _ESCALATES = re.compile(
 
 
 def _habit(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You keep moving the goalposts", "you always have to have the last word", "you've
+    """ "You keep moving the goalposts", "you always have to have the last word", "you've
     turned every disagreement into a referendum": a wearing habit."""
     for pattern in (_KEEP, _ALWAYS_PRESUMES, _ESCALATES):
         match = pattern.match(sentence, you.end())
@@ -295,7 +300,7 @@ def _habit(sentence: str, you: re.Match[str]) -> Blame | None:
 
 
 def _makes_me_feel(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You make me feel judged": the reader made the owner of the writer's feeling. A
+    """ "You make me feel judged": the reader made the owner of the writer's feeling. A
     warm or neutral feeling is thanks ("you make me feel like I can change this")."""
     if _NEGATION.match(sentence, you.end()):
         return None  # "you never make me feel stupid" is judged by _neglect
@@ -320,7 +325,7 @@ _TREATS = re.compile(
 
 
 def _treats_like(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You talk to me like I'm still an intern", "you treat my time as free", "you act
+    """ "You talk to me like I'm still an intern", "you treat my time as free", "you act
     as if my hours belong to you": a comparison that belittles."""
     predicate = _predicate(sentence, you.end())
     lowered = predicate.lower()
@@ -330,7 +335,9 @@ def _treats_like(sentence: str, you: re.Match[str]) -> Blame | None:
     if not match:
         return None
     rest = sentence[match.end() : match.end() + 60]
-    belittles = re.search(r"\blike\s+(?:I'm|I\s+am|it's|it\s+is|it\s+was)\s*$", match.group(0), re.I)
+    belittles = re.search(
+        r"\blike\s+(?:I'm|I\s+am|it's|it\s+is|it\s+was)\s*$", match.group(0), re.I
+    )
     if not belittles and _is_positive(rest):
         return None
     return Blame(TREATS_LIKE, you.start(), match.end())
@@ -345,7 +352,7 @@ _CONDITION = re.compile(r"\b(?:when|if|unless|after|because|to\s+get)\b", re.I)
 
 
 def _motive(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You only text when you want a favour": an implied motive."""
+    """ "You only text when you want a favour": an implied motive."""
     match = _ONLY.match(sentence, you.end())
     if match and (_CONDITION.search(match.group(0)) or not _is_positive(match.group(0))):
         return Blame(MOTIVE, you.start(), match.end())
@@ -361,7 +368,7 @@ _PERMISSION = re.compile(r"\b(?:feel\s+free|know\s+(?:that|I)|be\s+proud|rest|re
 
 
 def _demand(sentence: str, you: re.Match[str]) -> Blame | None:
-    """"You must stop rolling your eyes", "you ought to have warned me": a demand or a
+    """ "You must stop rolling your eyes", "you ought to have warned me": a demand or a
     reproach. Not a condition ("if you have to cancel, tell me early") or permission."""
     match = _MUST.match(sentence, you.end())
     if not match:
@@ -396,7 +403,11 @@ _YOUR_THING_IS = re.compile(
     re.I,
 )
 # "Your jokes at my expense have to stop", "your mess is all over the house".
-_YOUR_WRONG = re.compile(r"^\W*your\s+(?P<thing>(?:[\w']+\s+){0,6}?[\w']+)\s+(?:is|are|was|were|has|have|keeps?|needs?)\b", re.I)
+_YOUR_WRONG = re.compile(
+    r"^\W*your\s+(?P<thing>(?:[\w']+\s+){0,6}?[\w']+)\s+(?:is|are|was|were|has|have|keeps?|needs?)\b",
+    re.I,
+)
+_HEDGED = re.compile(r"\b(?:maybe|perhaps)\b", re.I)
 _HAS_TO_STOP = re.compile(r"\b(?:has|have|needs?)\s+to\s+stop\b", re.I)
 _NOT_YOURS_TO = re.compile(r"\bnot\s+your\s+(?:place|job|call|right|business)\s+to\b", re.I)
 _NOT_OKAY = re.compile(
@@ -453,7 +464,9 @@ def _said_and_done(sentence: str) -> list[Blame]:
         verb = m.group("verb").lower()
         if verb in NOT_A_DUTY or valence(verb) <= HARMFUL_AT:
             continue
-        if any(d.start() < m.start() and not _inside_i_statement(sentence, d.start()) for d in doers):
+        if any(
+            d.start() < m.start() and not _inside_i_statement(sentence, d.start()) for d in doers
+        ):
             found.append(Blame(NEGLECT, m.start(), m.end()))
     found += [Blame(NEGLECT, m.start(), m.end()) for m in _NOT_ONCE_YOU.finditer(sentence)]
     return found
@@ -480,13 +493,21 @@ def _about_you(sentence: str, blamed_before: bool) -> list[Blame]:
         found.append(Blame(CAUSE, m.start(), m.end()))
     for m in _YOUR_THING_IS.finditer(sentence):
         word = (m.group("word") or m.group("act")).lower()
-        if word not in SUFFERING and valence(word) <= HARMFUL_AT and not _negated_before(sentence, m.start()):
+        if (
+            word not in SUFFERING
+            and valence(word) <= HARMFUL_AT
+            and not _negated_before(sentence, m.start())
+        ):
             found.append(Blame(CAUSE, m.start(), m.end()))
     mentions_you = re.search(r"\byou\b", sentence, re.I)
-    if (mentions_you or blamed_before) and (m := _NOT_OKAY.search(sentence)):
-        if not re.search(r"\b(?:maybe|perhaps)\b", sentence[: m.start()], re.I):
-            found.append(Blame(CAUSE, m.start(), m.end()))
-    if (m := _WITH_YOU.search(sentence)) and _is_negative(sentence) and not _FIRST_PERSON_DOER.search(sentence):
+    m = _NOT_OKAY.search(sentence)
+    if m and (mentions_you or blamed_before) and not _HEDGED.search(sentence[: m.start()]):
+        found.append(Blame(CAUSE, m.start(), m.end()))
+    if (
+        (m := _WITH_YOU.search(sentence))
+        and _is_negative(sentence)
+        and not _FIRST_PERSON_DOER.search(sentence)
+    ):
         found.append(Blame(CAUSE, m.start(), m.end()))
     if mentions_you and (m := _MARTYR.search(sentence)):
         found.append(Blame(CAUSE, m.start(), m.end()))
@@ -520,7 +541,7 @@ _IF_YOU_WONT = re.compile(
 
 
 def _questions_and_reproaches(sentence: str) -> list[Blame]:
-    """"Why do you have to make everything complicated?", "can't you let it go for
+    """ "Why do you have to make everything complicated?", "can't you let it go for
     once?", "if you don't like them, have the decency to say it"."""
     found = []
     second_person = re.search(r"\byou(?:r|rs|rself)?\b|\bbother\b", sentence, re.I)
@@ -549,11 +570,12 @@ _IRONY_CUE = re.compile(
     r"thanks\s+to\s+you)\b",
     re.I,
 )
+_WARM_OPENER = re.compile(r"^\W*(?:really|thanks|love|great|nice|good)\b", re.I)
 _FIRST_PERSON_DOER = re.compile(r"\bI(?:'m|'ve|'d|'ll)?\b")
 
 
 def _sarcasm(sentence: str, after_sarcasm: bool) -> list[Blame]:
-    """"Great, thanks to you the weekend is gone": praise words that mean the opposite.
+    """ "Great, thanks to you the weekend is gone": praise words that mean the opposite.
     Sarcasm runs on: warm words right after a sarcastic sentence, with no "I" speaking,
     are read the same way ("Really feels like a priority.")."""
     found = []
@@ -562,11 +584,11 @@ def _sarcasm(sentence: str, after_sarcasm: bool) -> list[Blame]:
     ):
         found.append(Blame(SARCASM, m.start(), m.end()))
     found += [Blame(SARCASM, m.start(), m.end()) for m in _SARCASM_ANYWHERE.finditer(sentence)]
-    if not found and after_sarcasm and not _FIRST_PERSON_DOER.search(sentence):
-        if analyser().polarity_scores(sentence)["compound"] > 0.2 or re.match(
-            r"^\W*(?:really|thanks|love|great|nice|good)\b", sentence, re.I
-        ):
-            found.append(Blame(SARCASM, 0, len(sentence.rstrip(".!?"))))
+    warm_words = analyser().polarity_scores(sentence)["compound"] > 0.2 or _WARM_OPENER.match(
+        sentence
+    )
+    if not found and after_sarcasm and warm_words and not _FIRST_PERSON_DOER.search(sentence):
+        found.append(Blame(SARCASM, 0, len(sentence.rstrip(".!?"))))
     return found
 
 

@@ -23,7 +23,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -322,15 +321,14 @@ def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
         return False
     if word == "never" and (_NEVER_IDIOM_AFTER.match(after) or _NEVER_IDIOM_BEFORE.search(before)):
         return False
-    if word == "every" and (schedule := _SCHEDULE_AFTER.match(after)) and not negative:
-        if not _INDEFINITE_DOER.match(after, schedule.end()):
-            return False
-    if word in ("everyone", "everybody") and not negative:
-        if _ALLOTTED.match(after) or re.search(r"\b(?:to|for|with|from)\s+$", before, re.I):
-            return False
-    if word in _NEGATING:
-        if _NOT_YET.search(after) or _harm_in(_NEAR.match(after).group(0)):
-            return False  # "nothing is fixed yet"; "it never feels like an attack"
+    schedule = _SCHEDULE_AFTER.match(after) if word == "every" else None
+    if schedule and not negative and not _INDEFINITE_DOER.match(after, schedule.end()):
+        return False
+    allotted = _ALLOTTED.match(after) or re.search(r"\b(?:to|for|with|from)\s+$", before, re.I)
+    if word in ("everyone", "everybody") and allotted and not negative:
+        return False
+    if word in _NEGATING and (_NOT_YET.search(after) or _harm_in(_denied(after))):
+        return False  # "nothing is fixed yet"; "it never feels like an attack"
     if re.match(r"\s+else\b", after) and not negative:
         return False  # "no one else does it": praise of what is rare
     if re.search(r"\bthere(?:'s|\s+is)\s+$", before, re.I) and not negative:
@@ -342,9 +340,7 @@ def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
         return blamed or _harm_in(said)
     if doer == "i":
         return blamed or negative
-    if _is_praise(clause, word):
-        return False
-    return True
+    return not _is_praise(clause, word)
 
 
 _SUBJECT = re.compile(r"\b(?:i|i'm|i've|i'd|you|you're|you've|we|we're|they|he|she|it)\b", re.I)
@@ -355,13 +351,18 @@ _EVERY_TIME_OPENER = re.compile(
 )
 
 
+def _denied(after: str) -> str:
+    """The few words a "never" or "nothing" denies."""
+    near = _NEAR.match(after)
+    return near.group(0) if near else ""
+
+
 def _doer_of(sentence: str, match: re.Match[str]) -> str:
     """Who the absolute is about: "i", "you" or another. The subject of its clause:
     the last pronoun before it, or the one after an opening "every time we talk"."""
-    if opener := _EVERY_TIME_OPENER.match(sentence):
-        if match.start() < opener.end():
-            following = _SUBJECT.match(sentence, opener.end())
-            return _person(following.group(0)) if following else ""
+    if (opener := _EVERY_TIME_OPENER.match(sentence)) and match.start() < opener.end():
+        following = _SUBJECT.match(sentence, opener.end())
+        return _person(following.group(0)) if following else ""
     before = sentence[: match.start()]
     clause = re.split(r"[,;:]|\b(?:and|but|because|so)\b", before)[-1]
     pronouns = _SUBJECT.findall(clause)
@@ -525,8 +526,10 @@ def _opens_hard(sentence: _Sentence) -> bool:
 
 
 def _without_their_feelings(text: str) -> str:
-    """"You said you felt ignored" reports their feeling; it is no complaint."""
-    return re.sub(r"\byou\s+(?:said\s+you\s+)?(?:felt|feel|seem|seemed)\s+\w+", " ", text, flags=re.I)
+    """ "You said you felt ignored" reports their feeling; it is no complaint."""
+    return re.sub(
+        r"\byou\s+(?:said\s+you\s+)?(?:felt|feel|seem|seemed)\s+\w+", " ", text, flags=re.I
+    )
 
 
 def _negative_opening_flag(text: str, sentences: list[_Sentence]) -> Flag | None:
