@@ -252,6 +252,8 @@ _ACT = re.compile(_AUX + _ADVERBS + r"\s+(?P<act>[^,;:.!?]*)", re.I)
 def _wrong(sentence: str, you: re.Match[str]) -> Blame | None:
     """ "You dismissed my idea", "you dumped the account on me without a handover",
     "you really hurt me": the reader as the doer of something harmful."""
+    if _NEGATION.match(sentence, you.end()):
+        return None  # what they did not do is _neglect's to judge
     match = _ACT.match(sentence, you.end())
     if not match:
         return None

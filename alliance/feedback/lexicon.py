@@ -78,6 +78,7 @@ HARMFUL_PHRASES = re.compile(
     r"having\s+read)\b|\bfor\s+granted\b|\bshut(?:s|ting)?\s+(?:me|us|\w+)\s+(?:out|down)\b|"
     r"\b(?:froze|freeze|freezes|freezing)\s+me\s+out\b|\bas\s+(?:yours|your\s+own)\b|"
     r"\bpass(?:es|ed|ing)?\s+\w+\s+off\b|\b(?:an?\s+|another\s+)?excuses?\b|"
+    r"\buntil\s+(?:the\s+)?last(?:\s+minute)?\b|\bat\s+the\s+last\s+minute\b|"
     r"\blet\w*\s+(?:[\w']+\s+){0,3}down\b|\bon\s+your\s+(?:phone|laptop|screen)\b|"
     r"\bleft\s+(?:[\w']+\s+){1,3}(?:waiting|hanging|stranded|alone|behind)\b|"
     r"\bwear(?:s|ing)?\s+(?:[\w']+\s+){0,2}(?:down|out|thin)\b|\bwore\s+(?:[\w']+\s+){0,2}(?:down|out|thin)\b|"

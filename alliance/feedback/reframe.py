@@ -91,10 +91,29 @@ def _up_to_clause_end(text: str) -> str:
     return _plain(text)
 
 
+# Stems that take back their "e" when "-ed" goes: "noticed", "judged", "changed", "used".
+_STEM_NEEDS_E = re.compile(r"(?:[^aeiou]c|v|z|[aeiou]us|[^aeiou]at|dg|rg|ng|ur)$")
+
+
 @cache
 def _base(verb: str) -> str:
-    """The base form of a verb ("asked" → "ask"), from simplemma's English lexicon."""
-    return str(simplemma.lemmatize(verb.lower(), lang="en"))
+    """The base form of a verb: "asked" → "ask", "noticed" → "notice", "told" → "tell".
+    Irregular verbs come from simplemma's English lexicon; for "-ed" it is unreliable
+    ("thanked" → "thanke"), so the ending is undone by rule, checked against the
+    lexicon where only one of the two forms is a word."""
+    word = verb.lower()
+    if not word.endswith("ed") or len(word) < 5:
+        return str(simplemma.lemmatize(word, lang="en"))
+    if word.endswith("ied"):
+        return word[:-3] + "y"
+    stem = word[:-2]
+    doubled = stem[-1] == stem[-2] and stem[-1] not in "sz"
+    if doubled and (stem[-1] != "l" or len(stem) > 5):
+        return stem[:-1]  # "stopped", "cancelled"; not "called"
+    known, known_with_e = (simplemma.is_known(w, lang="en") for w in (stem, stem + "e"))
+    if known != known_with_e:
+        return stem if known else stem + "e"
+    return stem + "e" if _STEM_NEEDS_E.search(stem) else stem
 
 
 def _quoted(text: str) -> str:
