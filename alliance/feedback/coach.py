@@ -49,6 +49,9 @@ LABELS = {
 
 MAX_CHARS = 10_000
 MAX_SENTENCES = 200
+# Rules read at most this much of one sentence: real sentences are far shorter, and the
+# cost of reading one grows faster than its length.
+MAX_SENTENCE_CHARS = 400
 MIN_WORDS_FOR_FIRST_PERSON = 4
 
 
@@ -110,12 +113,13 @@ def _read(texts: list[str]) -> list[_Sentence]:
     read: list[_Sentence] = []
     for text in texts:
         before = read[-1].blames if read else []
+        head = text[:MAX_SENTENCE_CHARS]
         found = blames(
-            text,
+            head,
             after_blame=bool(before),
             after_sarcasm=any(b.form == blaming.SARCASM for b in before),
         )
-        read.append(_Sentence(text, found, _absolute_matches(text, blamed=bool(found))))
+        read.append(_Sentence(text, found, _absolute_matches(head, blamed=bool(found))))
     return read
 
 
@@ -249,7 +253,7 @@ _WHY_BLAME = {
 def _blame_flag(sentence: _Sentence) -> Flag:
     found = sentence.blames
     form = found[0].form
-    statement = reframe(sentence.text, form)
+    statement = reframe(sentence.text[:MAX_SENTENCE_CHARS], form)
     return Flag(
         kind=BLAME,
         words=_unique(sentence.text[b.start : b.end].strip() for b in found),

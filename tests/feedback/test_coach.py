@@ -302,6 +302,30 @@ def test_very_long_text_is_cut_and_still_reviewed():
     assert len(flags) <= 2 * (MAX_CHARS // len("You never listen to me. ") + 1)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "You\x00never\x00listen.\x00",
+        "\U0001f642\U0001f44d\U0001f525 " * 300,
+        "?!.,;:'\"()" * 1000,
+        "you " * 10_000,
+        "You never. " * 2000,
+        "you said '" * 2000,
+        "your " * 3000 + "is the problem",
+        "\u202e\ufeffYou \u0301always\u200b interrupt.",
+    ],
+    ids=["empty", "nul", "emoji", "punctuation", "10000-you", "many-sentences", "quotes", "your",
+         "control-marks"],
+)  # fmt: skip
+def test_odd_input_is_reviewed_without_error(text):
+    flags = review(text)
+    for flag in flags:
+        assert flag.kind in {"blame", "absolute", "no_first_person", "negative_opening"}
+        assert flag.suggestion and flag.explanation
+        assert "\x00" not in flag.suggestion + "".join(flag.words)
+
+
 def test_any_string_is_reviewed_without_error():
     alphabet = "aeiou IyouYOUnevr'\u2019.,;:!?\u2026\n\t-\u2014()\"<>&\U0001f642\u00e9\u0000"
     words = ["you", "never", "always", "every", "I'm", "because of", "fault", "make me", "keep"]
@@ -314,3 +338,15 @@ def test_any_string_is_reviewed_without_error():
         for flag in review(" ".join(pieces)):
             assert flag.kind in {"blame", "absolute", "no_first_person", "negative_opening"}
             assert flag.suggestion
+
+
+def test_a_negative_opening_is_answered_with_the_warmest_later_sentence_never_a_reorder():
+    text = (
+        "Our planning calls drag on and I'm fed up. I'd like us to try a twenty-minute "
+        "limit. I really enjoy how you walk us through the roadmap."
+    )
+    suggestion = flag_of(text, "negative_opening").suggestion
+    assert suggestion == (
+        "Lead with what works: for instance start with \u201cI really enjoy how you walk us "
+        "through the roadmap.\u201d, then say what is hard."
+    )
