@@ -322,7 +322,8 @@ def test_odd_input_is_reviewed_without_error(text):
     flags = review(text)
     for flag in flags:
         assert flag.kind in {"blame", "absolute", "no_first_person", "negative_opening"}
-        assert flag.suggestion and flag.explanation
+        assert flag.suggestion
+        assert flag.explanation
         assert "\x00" not in flag.suggestion + "".join(flag.words)
 
 
