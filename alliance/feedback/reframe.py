@@ -39,7 +39,7 @@ _FEELINGS = (
      r"unreliable|follow-?ups?|let\s+\w+(?:\s+\w+)?\s+down|turn\w*\s+up", "let down"),
     (r"without\s+(?:asking|telling|checking|consulting|a\s+conversation|a\s+word)|"
      r"found\s+out|behind\s+my\s+back|before\s+telling|told\s+me\s+(?:afterwards|last)|"
-     r"didn't\s+tell|\bcold\b|distant|shut\w*\s+(?:me\s+)?out|friends", "left out"),
+     r"didn't\s+tell|\btell\s+me\b|\bcold\b|distant|shut\w*\s+(?:me\s+)?out|friends", "left out"),
     (r"careless|reckless|runway|budget|money|costing|\bdata\b|risk|drinking|smoking",
      "worried"),
     (r"dump|left\s+(?:me|the\s+\w+\s+for\s+me)|fix\s+things|bills|chores|dishes|slack|"
