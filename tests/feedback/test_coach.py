@@ -2,6 +2,7 @@
 I-statements it suggests."""
 
 import random
+import re
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_sentences_that_put_the_fault_on_the_other_person_are_blame(text):
 
 
 def test_blame_quotes_the_exact_words_that_triggered_it():
-    assert flag_of("Honestly, YOU NEVER call me back.", "blame").words == ["YOU NEVER"]
+    assert flag_of("Honestly, YOU NEVER call me back.", "blame").words == ["YOU NEVER call"]
 
 
 @pytest.mark.parametrize(
@@ -57,59 +58,127 @@ def test_negated_blame_praise_and_reassurance_are_not_blame(text):
     assert "blame" not in kinds(text)
 
 
-def test_blame_is_judged_on_its_own_clause_not_on_the_praise_before_it():
-    assert "blame" in kinds("You did a great job, but you always leave the tests until last.")
+# --- blame: the forms of the contract, in sentences written for these tests ------------
 
 
-# --- reframe --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You're careless with the shared budget.",  # a trait
+        "You come across as smug in planning meetings.",
+        "You brushed off my concerns about the deadline.",  # an act that wrongs
+        "You humiliated me at the wedding.",
+        "You make me feel invisible at your family's lunches.",  # "you make me feel"
+        "You talk to me like I'm a new hire.",  # "talks to me like"
+        "You treat my evenings as free.",
+        "Your temper is the real problem here.",  # "your X is the problem"
+        "You're why the launch slipped.",
+        "You ought to have warned me about the audit.",  # demands and reproaches
+        "You must stop sighing when I speak.",
+        "Why do you have to turn every plan into a debate?",  # accusing questions
+        "Great, thanks to you the holiday is off.",  # sarcasm
+        "You only phone when you need a lift.",  # implied motive
+        "You skipped our one-to-one without a word.",
+        "You did a great job, but you always leave the tests until the last minute.",
+    ],
+)
+def test_each_form_of_blame_in_the_contract_is_caught(text):
+    assert "blame" in kinds(text)
 
 
-def test_never_becomes_a_feeling_and_a_need():
-    statement = reframe("You never listen to me.")
-    assert statement.startswith("I feel unheard when you don't listen to me")
-    assert "what I need is for you to listen to me" in statement
-    assert "never" not in statement
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You always find a kind word for the new people.",  # appreciation
+        "You never once raised your voice during the move.",  # praise by negation
+        "If the plan shifts, a short note would help me.",  # a request from my side
+        "I felt let down when you missed the call.",  # an I-statement that mentions you
+        "When you ask about my day, I feel seen.",
+        "None of this is on you.",  # negated blame
+        "My old boss never listened.",  # not the reader
+        "If you need to cancel, just tell me early.",
+        "You handled a difficult client with grace.",
+        "You seem tired lately and I worry about you.",  # concern, not a charge
+    ],
+)
+def test_appreciation_requests_i_statements_and_third_parties_are_not_blame(text):
+    assert "blame" not in kinds(text)
 
 
-def test_make_me_feel_becomes_the_writers_own_feeling():
-    assert reframe("You make me feel small when you correct me.").startswith(
-        "I feel small when you correct me"
+def test_sarcasm_runs_on_into_warm_words_right_after_it():
+    text = "Oh great, another weekend on call for your inbox. Really shows how much you care."
+    blamed = [flag.sentence for flag in review(text) if flag.kind == "blame"]
+    assert blamed == ["Oh great, another weekend on call for your inbox.", text.split(". ")[1]]
+
+
+def test_the_explanation_names_how_the_sentence_blames():
+    assert "trait" in flag_of("You're so lazy about the chores.", "blame").explanation
+    assert "question" in flag_of("Why can't you ever be on time?", "blame").explanation
+
+
+# --- suggestions ------------------------------------------------------------------------
+
+# A dozen blames of different shapes and what a person could take instead, read one by
+# one: the I-statement keeps what happened in the writer's words, names a feeling where
+# the blame tells it, and leaves the need to the writer.
+SUGGESTIONS = [
+    ("You embarrassed me in front of your parents on Sunday.",
+     "I felt embarrassed in front of your parents on Sunday, and I\u2019d like \u2026"),
+    ("You dismissed my idea in the planning meeting.",
+     "I felt unheard when you dismissed my idea in the planning meeting, and I\u2019d like \u2026"),
+    ("You never ask how my week went.",
+     "I feel forgotten when you don't ask how my week went, and I\u2019d like \u2026"),
+    ("You never even thanked the volunteers.",
+     "I felt unappreciated when you didn't thank the volunteers, and I\u2019d like \u2026"),
+    ("You make me feel small when you correct me in public.",
+     "I feel small when you correct me in public, and I\u2019d like \u2026"),
+    ("You're reckless with our savings.",
+     "I feel worried when it comes to our savings, and I\u2019d like \u2026"),
+    ("You were cold when I tried to talk about moving.",
+     "I felt left out when I tried to talk about moving, and I\u2019d like \u2026"),
+    ("You talk to me like I'm a child when I make a mistake.",
+     "I feel belittled when you talk to me like I'm a child when I make a mistake, "
+     "and I\u2019d like \u2026"),
+    ("You should have told me the trip was cancelled.",
+     "I wish you had told me the trip was cancelled; I felt let down, and I\u2019d like \u2026"),
+    ("You need to check the figures before the board sees them.",
+     "I\u2019d like you to check the figures before the board sees them, because \u2026"),
+    ("The grant fell through because of you.",
+     "I feel upset that the grant fell through, and I\u2019d like \u2026"),
+    ("Your gambling is the problem.",
+     "I feel concerned about your gambling, and I\u2019d like \u2026"),
+    ("You always interrupt me in front of the team.",
+     "I feel unheard when you interrupt me in front of the team, and I\u2019d like \u2026"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "statement"), SUGGESTIONS)
+def test_the_i_statement_keeps_what_the_writer_meant(sentence, statement):
+    suggestion = flag_of(sentence, "blame").suggestion
+    assert f"\u201c{statement}\u201d" in suggestion
+    assert not re.search(r"\b(?:always|never)\b", statement)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Oh sure, book the flights without asking, what could go wrong.",
+        "When was the last time you asked about my day?",
+        "Funny how you're free for golf but never for the school run.",
+    ],
+)
+def test_when_the_sentence_has_no_safe_parts_the_frame_stands_beside_the_writers_words(
+    sentence,
+):
+    suggestion = flag_of(sentence, "blame").suggestion
+    assert "\u201cI feel \u2026 when \u2026, and I\u2019d like \u2026\u201d" in suggestion
+    assert f"\u201c{sentence}\u201d" in suggestion
+
+
+def test_reframe_on_its_own_reads_the_sentence_shape():
+    assert reframe("You forgot my birthday.").startswith(
+        "\u201cI felt let down when you forgot my birthday"
     )
-
-
-def test_always_keeps_the_situation_and_drops_the_absolute():
-    statement = reframe("You always interrupt me in front of the team.")
-    expected = "I feel unheard when you interrupt me in front of the team; what I need is …"
-    assert statement == expected
-
-
-def test_fault_keeps_what_happened_without_the_culprit():
-    statement = reframe("It's your fault that we missed the launch.")
-    assert statement.startswith("I feel frustrated that we missed the launch")
-    assert "fault" not in statement
-
-
-def test_past_events_are_reframed_in_the_past():
-    assert reframe("You didn't even read my draft.").startswith(
-        "I felt overlooked when you didn't read my draft"
-    )
-
-
-def test_every_reframe_is_an_i_statement_with_room_for_the_need():
-    for sentence in [
-        "You're so dismissive.",
-        "You only care about money.",
-        "You keep forgetting the call.",
-        "You totally forgot my birthday.",
-        "Because of you",
-    ]:
-        statement = reframe(sentence)
-        assert statement.startswith("I "), statement
-        assert "need" in statement, statement
-
-
-def test_the_blame_suggestion_offers_the_reframe():
-    assert "I feel unheard" in flag_of("You never listen to me.", "blame").suggestion
 
 
 # --- absolutes ------------------------------------------------------------------------
@@ -233,6 +302,31 @@ def test_very_long_text_is_cut_and_still_reviewed():
     assert len(flags) <= 2 * (MAX_CHARS // len("You never listen to me. ") + 1)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "You\x00never\x00listen.\x00",
+        "\U0001f642\U0001f44d\U0001f525 " * 300,
+        "?!.,;:'\"()" * 1000,
+        "you " * 10_000,
+        "You never. " * 2000,
+        "you said '" * 2000,
+        "your " * 3000 + "is the problem",
+        "\u202e\ufeffYou \u0301always\u200b interrupt.",
+    ],
+    ids=["empty", "nul", "emoji", "punctuation", "10000-you", "many-sentences", "quotes", "your",
+         "control-marks"],
+)  # fmt: skip
+def test_odd_input_is_reviewed_without_error(text):
+    flags = review(text)
+    for flag in flags:
+        assert flag.kind in {"blame", "absolute", "no_first_person", "negative_opening"}
+        assert flag.suggestion
+        assert flag.explanation
+        assert "\x00" not in flag.suggestion + "".join(flag.words)
+
+
 def test_any_string_is_reviewed_without_error():
     alphabet = "aeiou IyouYOUnevr'\u2019.,;:!?\u2026\n\t-\u2014()\"<>&\U0001f642\u00e9\u0000"
     words = ["you", "never", "always", "every", "I'm", "because of", "fault", "make me", "keep"]
@@ -245,3 +339,15 @@ def test_any_string_is_reviewed_without_error():
         for flag in review(" ".join(pieces)):
             assert flag.kind in {"blame", "absolute", "no_first_person", "negative_opening"}
             assert flag.suggestion
+
+
+def test_a_negative_opening_is_answered_with_the_warmest_later_sentence_never_a_reorder():
+    text = (
+        "Our planning calls drag on and I'm fed up. I'd like us to try a twenty-minute "
+        "limit. I really enjoy how you walk us through the roadmap."
+    )
+    suggestion = flag_of(text, "negative_opening").suggestion
+    assert suggestion == (
+        "Lead with what works: for instance start with \u201cI really enjoy how you walk us "
+        "through the roadmap.\u201d, then say what is hard."
+    )

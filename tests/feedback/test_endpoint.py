@@ -20,7 +20,7 @@ def test_a_logged_in_person_gets_the_flags_as_json(cast):
     assert response.status_code == 200
     flags = response.json()["flags"]
     assert [flag["kind"] for flag in flags] == ["blame", "absolute"]
-    assert flags[0]["words"] == ["You never"]
+    assert flags[0]["words"] == ["You never listen"]
     assert flags[0]["suggestion"].startswith("Try an I-statement")
     assert flags[0]["explanation"]
 
