@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from alliance.lib.env import (
+    DATABASE_FILE,
     data_dir_default,
     envbool,
     envdatabase,
@@ -117,7 +118,7 @@ TEMPLATES = [
 ]
 
 # Databases: SQLite in the data directory unless DATABASE_URL says otherwise.
-_sqlite_path = DATA_DIR / "alliance.sqlite3"
+_sqlite_path = DATA_DIR / DATABASE_FILE
 DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{_sqlite_path}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] == str(_sqlite_path):

@@ -68,19 +68,35 @@ def envsecret(name: str, fallback_file: Path) -> str:
     return secret
 
 
+# The SQLite database's file name inside the data directory.
+DATABASE_FILE = "alliance.sqlite3"
+
+
+def user_data_dir() -> Path:
+    """`$XDG_DATA_HOME/alliance` (`~/.local/share/alliance`): where an installed Alliance
+    keeps its data, and where a checkout's `.venv/bin/alliance` kept it in earlier releases."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "alliance"
+
+
 def data_dir_default(package_dir: Path) -> Path:
     """Where Alliance keeps its data when ALLIANCE_DATA_DIR is unset.
 
     Run from a source checkout (the package sits next to its pyproject.toml, as with
     `make run` or `.venv/bin/alliance` after `make install`), it is the checkout's `data/`,
     whatever the current directory: `make run`, `make demo` and `.venv/bin/alliance demo`
-    share one database. Installed as a package, it is `$XDG_DATA_HOME/alliance`
-    (`~/.local/share/alliance`).
+    share one database. Installed as a package, it is `user_data_dir()`.
+
+    Earlier releases ran a checkout's `.venv/bin/alliance` on `user_data_dir()`: while the
+    checkout's `data/` holds no database and that directory does, it stays in use, so an
+    upgraded service keeps its database and secret key instead of starting empty.
     """
     checkout = package_dir.parent
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "data"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "alliance"
+    if not (checkout / "pyproject.toml").is_file():
+        return user_data_dir()
+    earlier = user_data_dir()
+    if not (checkout / "data" / DATABASE_FILE).exists() and (earlier / DATABASE_FILE).exists():
+        return earlier
+    return checkout / "data"
 
 
 def listen_address() -> tuple[str, int]:
