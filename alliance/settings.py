@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from alliance.lib.env import (
     DATABASE_FILE,
+    allowed_hosts_default,
     data_dir_default,
     envbool,
     envdatabase,
@@ -47,10 +48,7 @@ SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
 # prints and mail carries lead to the server started with the same variables.
 BASE_URL = (envstr("ALLIANCE_BASE_URL") or served_base_url(*listen_address())).rstrip("/")
 _base = urlsplit(BASE_URL)
-# Django matches an IPv6 address in its brackets, as the Host header carries it.
-_base_host = _base.hostname or "localhost"
-_base_host = f"[{_base_host}]" if ":" in _base_host else _base_host
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base_host, "localhost", "127.0.0.1"])
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", allowed_hosts_default(BASE_URL))
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS must not be '*': Alliance would answer to any Host a request names. "

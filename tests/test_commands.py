@@ -96,6 +96,17 @@ def test_serve_on_every_interface_answers_its_own_names_only(tmp_path: Path):
     assert socket.gethostname() in output[0]
 
 
+def test_serve_on_every_interface_answers_an_ipv6_base_url(tmp_path: Path):
+    """Django matches an IPv6 Host in brackets, as a browser sends it for
+    http://[2001:db8::5]/; serve's own list of names must carry it that way too."""
+    base_url = "http://[2001:db8::5]"
+    with serving(tmp_path, "--host", "0.0.0.0", ALLIANCE_BASE_URL=base_url) as (port, output):
+        url = f"http://127.0.0.1:{port}/"
+        assert fetch(url, f"[2001:db8::5]:{port}")[0] == 200
+        assert fetch(url, "[2001:db8::6]")[0] == 400
+    assert "[2001:db8::5]" in output[0]
+
+
 def test_a_wildcard_in_allowed_hosts_stops_alliance_with_a_clear_message(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "alliance", "check"],

@@ -7,6 +7,7 @@ at start-up rather than a silently ignored setting.
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -105,13 +106,28 @@ def listen_address() -> tuple[str, int]:
     return envstr("HOST") or "127.0.0.1", envint("PORT", 8000)
 
 
+def loopback_for(host: str) -> str:
+    """The address that reaches, from this machine, a server listening on `host`: loopback
+    for one listening on every interface (0.0.0.0, ::), else `host` itself."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
+def _url_host(host: str) -> str:
+    """`host` as a URL or a Host header carries it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 def served_base_url(host: str, port: int) -> str:
-    """The address to open for a server listening on host:port; a server on every
-    interface is opened on this machine through loopback."""
-    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
-    if ":" in shown and not shown.startswith("["):
-        shown = f"[{shown}]"
-    return f"http://{shown}:{port}"
+    """The address to open for a server listening on host:port."""
+    return f"http://{_url_host(loopback_for(host))}:{port}"
+
+
+def allowed_hosts_default(base_url: str, *more: str) -> list[str]:
+    """The Host names Alliance answers to unless ALLOWED_HOSTS says otherwise: the base
+    URL's host, localhost, 127.0.0.1 and `more`. Django matches an IPv6 address in its
+    brackets, as the Host header carries it."""
+    names = [urlsplit(base_url).hostname or "localhost", "localhost", "127.0.0.1", *more]
+    return list(dict.fromkeys(_url_host(name) for name in names if name))
 
 
 # The databases Alliance is built and tested for, by the Django engine dj-database-url picks.

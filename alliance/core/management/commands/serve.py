@@ -23,7 +23,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from alliance.lib.env import envint, listen_address, served_base_url
+from alliance.lib.env import (
+    allowed_hosts_default,
+    envint,
+    listen_address,
+    loopback_for,
+    served_base_url,
+)
 
 # How long the web server may take to answer its first request before serve gives up.
 STARTUP_SECONDS = 60
@@ -86,7 +92,9 @@ class Command(BaseCommand):
             env["ALLIANCE_BASE_URL"] = served_base_url(host, port)
         explain_names = host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in env
         if explain_names:
-            env["ALLOWED_HOSTS"] = ",".join(self._own_names(env["ALLIANCE_BASE_URL"]))
+            # Its own names, never '*': a forged Host must not get through.
+            own_names = allowed_hosts_default(env["ALLIANCE_BASE_URL"], "::1", socket.gethostname())
+            env["ALLOWED_HOSTS"] = ",".join(own_names)
         env["ALLIANCE_DATA_DIR"] = str(settings.DATA_DIR)
 
         self.stdout.write(_("Data directory: %(path)s") % {"path": settings.DATA_DIR})
@@ -186,12 +194,11 @@ class Command(BaseCommand):
     ) -> bool:
         """Wait until the web server answers an HTTP request (any status will do); False
         when a child process ends first, serve is told to stop, or time runs out."""
-        loopback = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline and not self._stopping:
             if any(child.poll() is not None for child in children):
                 return False
-            request = http.client.HTTPConnection(loopback, port, timeout=5)
+            request = http.client.HTTPConnection(loopback_for(host), port, timeout=5)
             try:
                 request.request("GET", "/", headers={"Host": urlsplit(base_url).netloc})
                 request.getresponse()
@@ -204,14 +211,6 @@ class Command(BaseCommand):
 
     def _stop(self, signum: int, frame: object) -> None:
         self._stopping = True
-
-    @staticmethod
-    def _own_names(base_url: str) -> list[str]:
-        """The names a server listening on every interface answers to: the base URL's host,
-        this machine by name and loopback. Never '*': a forged Host must not get through."""
-        names = [urlsplit(base_url).hostname or "", "localhost", "127.0.0.1", "[::1]"]
-        names.append(socket.gethostname())
-        return list(dict.fromkeys(name for name in names if name))
 
     def _explain_names(self, allowed: str, port: int) -> None:
         self.stdout.write(
