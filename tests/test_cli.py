@@ -240,6 +240,21 @@ def test_serve_on_a_taken_port_says_so_and_starts_nothing(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("port", ["70000", "-5"])
+@pytest.mark.parametrize("base_url", [None, "https://alliance.example.org"])
+def test_a_port_out_of_range_is_one_line_and_starts_nothing(tmp_path, port, base_url):
+    """The range argparse checks for --port holds for PORT too, with or without a base URL
+    (without one, the settings derive it from PORT)."""
+    extra = {"ALLIANCE_BASE_URL": base_url} if base_url else {}
+    result = alliance("serve", data_dir=tmp_path / "data", PORT=port, **extra)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line == (
+        f"alliance: PORT must be a port number from 1 to 65535 (or 0 for any free one), not {port}"
+    )
+
+
 def test_demo_on_a_fresh_data_directory_links_to_the_served_address(tmp_path):
     """`alliance demo` sets up the database itself and prints links on the address `serve`
     prints for the same PORT; `serve` says "running at" only once that address answers,

@@ -103,7 +103,12 @@ def data_dir_default(package_dir: Path) -> Path:
 def listen_address() -> tuple[str, int]:
     """Where `alliance serve` listens unless its options say otherwise: HOST and PORT, or
     127.0.0.1 and 8000."""
-    return envstr("HOST") or "127.0.0.1", envint("PORT", 8000)
+    port = envint("PORT", 8000)
+    if not 0 <= port <= 65535:
+        raise ImproperlyConfigured(
+            f"PORT must be a port number from 1 to 65535 (or 0 for any free one), not {port}"
+        )
+    return envstr("HOST") or "127.0.0.1", port
 
 
 def loopback_for(host: str) -> str:
