@@ -47,6 +47,9 @@ SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
 # By default the address `alliance serve` prints for HOST and PORT, so the links the demo
 # prints and mail carries lead to the server started with the same variables.
 BASE_URL = (envstr("ALLIANCE_BASE_URL") or served_base_url(*listen_address())).rstrip("/")
+# A derived base URL suits `serve` and the demo on one machine; a deployment must name the
+# address people open, or emailed links may lead to an internal host (`check --deploy`).
+BASE_URL_DERIVED = not envstr("ALLIANCE_BASE_URL")
 _base = urlsplit(BASE_URL)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", allowed_hosts_default(BASE_URL))
 if "*" in ALLOWED_HOSTS:

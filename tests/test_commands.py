@@ -164,6 +164,23 @@ def test_a_production_configuration_passes_the_deploy_check(tmp_path: Path):
     assert "no issues" in result.stdout
 
 
+def test_the_deploy_check_asks_for_the_base_url_people_open(tmp_path: Path):
+    """Without ALLIANCE_BASE_URL the links in mail would name the address the server
+    listens on, derived from HOST and PORT: an error for a deployment."""
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance", "check", "--deploy"],
+        env=serve_env(tmp_path, HOST="10.0.0.7", PORT="8000"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "alliance.E001" in result.stderr
+    assert "ALLIANCE_BASE_URL is not set; emailed links would use http://10.0.0.7:8000" in (
+        result.stderr
+    )
+
+
 def test_the_models_and_their_migrations_agree(db):
     """A model change without its migration would reach an operator's database as an
     error at the first query."""
