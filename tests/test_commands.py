@@ -86,6 +86,19 @@ def test_serve_starts_on_a_fresh_data_directory_and_answers(tmp_path: Path):
     assert "Email is written to files in" in output[0]
 
 
+def test_serve_waits_for_a_slow_web_server_and_says_so(tmp_path: Path):
+    """A web server slower than --startup-seconds is warned about, not stopped: serve
+    goes on and says "running at" once it answers."""
+    with serving(tmp_path, "--startup-seconds", "0") as (port, output):
+        assert fetch(f"http://127.0.0.1:{port}/")[0] == 200
+    said = output[0]
+    warning = "The web server has not answered at"
+    assert warning in said
+    assert "Still waiting" in said
+    assert said.index(warning) < said.index(f"Alliance is running at http://127.0.0.1:{port}/")
+    assert "stopped before it answered" not in said
+
+
 def test_serve_on_every_interface_answers_its_own_names_only(tmp_path: Path):
     with serving(tmp_path, "--host", "0.0.0.0") as (port, output):
         url = f"http://127.0.0.1:{port}/"

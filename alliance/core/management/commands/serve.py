@@ -31,7 +31,8 @@ from alliance.lib.env import (
     served_base_url,
 )
 
-# How long the web server may take to answer its first request before serve gives up.
+# How long the web server may take to answer its first request before serve says it is
+# slow (and goes on waiting).
 STARTUP_SECONDS = 60
 
 
@@ -82,6 +83,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help=_("Do not start a background worker.")
         )
+        parser.add_argument(
+            "--startup-seconds",
+            type=float,
+            default=STARTUP_SECONDS,
+            help=_(
+                "Seconds to wait for the web server's first answer before warning that it "
+                "is slow; serve goes on waiting (default: %(default)s)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host = options["host"]
@@ -126,7 +136,20 @@ class Command(BaseCommand):
             )
         )
         listener.close()
-        if not self._answers(host, port, env["ALLIANCE_BASE_URL"], children):
+        answered = self._answers(
+            host, port, env["ALLIANCE_BASE_URL"], children, seconds=options["startup_seconds"]
+        )
+        if answered is None:
+            self.stderr.write(
+                _(
+                    "The web server has not answered at %(url)s/ within %(seconds)g seconds. "
+                    'Still waiting: "running at" follows once it answers.'
+                )
+                % {"url": env["ALLIANCE_BASE_URL"], "seconds": options["startup_seconds"]},
+                style_func=self.style.WARNING,
+            )
+            answered = self._answers(host, port, env["ALLIANCE_BASE_URL"], children, seconds=None)
+        if not answered:
             self._stop_all(children)
             if self._stopping:
                 return
@@ -190,14 +213,23 @@ class Command(BaseCommand):
             raise CommandError(message) from None
 
     def _answers(
-        self, host: str, port: int, base_url: str, children: list[subprocess.Popen[bytes]]
-    ) -> bool:
-        """Wait until the web server answers an HTTP request (any status will do); False
-        when a child process ends first, serve is told to stop, or time runs out."""
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline and not self._stopping:
+        self,
+        host: str,
+        port: int,
+        base_url: str,
+        children: list[subprocess.Popen[bytes]],
+        *,
+        seconds: float | None,
+    ) -> bool | None:
+        """Wait until the web server answers an HTTP request (any status will do): True.
+        False when a child process ends first or serve is told to stop; None when
+        `seconds` pass (None: no limit) while the children still run."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while not self._stopping:
             if any(child.poll() is not None for child in children):
                 return False
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
             request = http.client.HTTPConnection(loopback_for(host), port, timeout=5)
             try:
                 request.request("GET", "/", headers={"Host": urlsplit(base_url).netloc})
