@@ -149,7 +149,7 @@ def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):
     assert sum(board.revealed for board in conversation.boards) == 3
     assert "honest" in conversation.everyone_raised
     assert entry.alliance.rhythm.next_at is not None
-    assert entry.alliance.terms.filter(origin__isnull=False).count() == 1
+    assert entry.alliance.terms.filter(origins__isnull=False).count() == 1
     with pytest.raises(CommandError, match="exists already"):
         call_command("demo")
 
