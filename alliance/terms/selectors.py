@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
 from alliance.alliances.models import Alliance, Party
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
@@ -170,6 +171,14 @@ def version_chain_breaks(alliance: Alliance) -> list[int]:
             broken.append(version.number)
         previous = version.content_hash
     return broken
+
+
+def term_for(party: Party, term_id: int) -> Term:
+    """A term of the party's alliance, in whatever state; 404 for any other alliance's."""
+    term = Term.objects.filter(pk=term_id, alliance_id=party.alliance_id).first()
+    if term is None:
+        raise Http404("No such term.")
+    return term
 
 
 def term_in_force(alliance: Alliance, term_id: int) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Alliance, EventKind, Party
 from alliance.alliances.reactions import on_party_return
@@ -39,7 +40,7 @@ class AlreadyProposed(Exception):
     twice (a double-click, Back and Propose again). Nothing was written."""
 
     def __init__(self, term: Term) -> None:
-        super().__init__("You proposed this term already.")
+        super().__init__(_("You proposed this term already; it is in the draft once."))
         self.term = term
 
 
