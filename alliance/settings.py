@@ -23,6 +23,7 @@ from alliance.lib.env import (
     envsecret,
     envstr,
     listen_address,
+    mail_domain,
     served_base_url,
 )
 
@@ -223,7 +224,7 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", f"Alliance <alliance@{_base.hostname}>")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", f"Alliance <alliance@{mail_domain(BASE_URL)}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: django-tasks with its database backend; `alliance worker` runs it.

@@ -4,6 +4,7 @@ Each fails loudly on a value it cannot understand, so a typo in a deployment is 
 at start-up rather than a silently ignored setting.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,18 @@ def allowed_hosts_default(base_url: str, *more: str) -> list[str]:
     brackets, as the Host header carries it."""
     names = [urlsplit(base_url).hostname or "localhost", "localhost", "127.0.0.1", *more]
     return list(dict.fromkeys(_url_host(name) for name in names if name))
+
+
+def mail_domain(base_url: str) -> str:
+    """The base URL's host as the domain of a mail address or a Message-ID: a name as it
+    is, an IP address as the literal mail writes it in brackets ([192.0.2.1],
+    [IPv6:::1]), since a bare `::1` is no domain at all."""
+    host = urlsplit(base_url).hostname or "localhost"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return f"[IPv6:{address}]" if address.version == 6 else f"[{address}]"
 
 
 # The databases Alliance is built and tested for, by the Django engine dj-database-url picks.
