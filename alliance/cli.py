@@ -22,7 +22,7 @@ from django.db.utils import OperationalError, ProgrammingError
 from django.utils.translation import gettext as _
 
 from alliance.core.database import database_described, migrations_pending, not_set_up_message
-from alliance.lib.env import listen_address
+from alliance.lib.env import envstr, listen_address, user_data_dir
 
 # Alliance's commands in the order a newcomer meets them; any other command of an
 # `alliance.*` app follows, alphabetically.
@@ -123,7 +123,7 @@ def overview() -> str:
         ("alliance check --deploy", _("check a production configuration")),
     ]
     environment = [
-        ("ALLIANCE_DATA_DIR", _("data directory: %s") % settings.DATA_DIR),
+        ("ALLIANCE_DATA_DIR", data_dir_described()),
         ("DATABASE_URL", _("database: %s") % database_described()),
         ("ALLIANCE_BASE_URL", _("address in every link: %s") % settings.BASE_URL),
         ("EMAIL_URL", _("mail: %s") % mail_described()),
@@ -157,6 +157,23 @@ def first_sentence(text: str) -> str:
 def columns(rows: list[tuple[str, str]]) -> list[str]:
     width = max(len(left) for left, _right in rows)
     return [f"  {left.ljust(width)}  {right}" for left, right in rows]
+
+
+def data_dir_described() -> str:
+    """The data directory in use, and why when it is an earlier release's (see
+    `alliance.lib.env.data_dir_default`)."""
+    checkout = settings.BASE_DIR.parent
+    kept_from_earlier_release = (
+        not envstr("ALLIANCE_DATA_DIR")
+        and (checkout / "pyproject.toml").is_file()
+        and user_data_dir().resolve() == settings.DATA_DIR
+    )
+    if kept_from_earlier_release:
+        return _(
+            "data directory: %(path)s (an earlier release's, in use while %(checkout)s "
+            "holds no database)"
+        ) % {"path": settings.DATA_DIR, "checkout": checkout / "data"}
+    return _("data directory: %s") % settings.DATA_DIR
 
 
 def mail_described() -> str:

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from alliance.lib.env import (
+    DATABASE_FILE,
+    allowed_hosts_default,
     data_dir_default,
     envbool,
     envdatabase,
@@ -21,6 +23,7 @@ from alliance.lib.env import (
     envsecret,
     envstr,
     listen_address,
+    mail_domain,
     served_base_url,
 )
 
@@ -45,11 +48,11 @@ SECRET_KEY = envsecret("ALLIANCE_SECRET_KEY", DATA_DIR / "secret_key")
 # By default the address `alliance serve` prints for HOST and PORT, so the links the demo
 # prints and mail carries lead to the server started with the same variables.
 BASE_URL = (envstr("ALLIANCE_BASE_URL") or served_base_url(*listen_address())).rstrip("/")
+# A derived base URL suits `serve` and the demo on one machine; a deployment must name the
+# address people open, or emailed links may lead to an internal host (`check --deploy`).
+BASE_URL_DERIVED = not envstr("ALLIANCE_BASE_URL")
 _base = urlsplit(BASE_URL)
-# Django matches an IPv6 address in its brackets, as the Host header carries it.
-_base_host = _base.hostname or "localhost"
-_base_host = f"[{_base_host}]" if ":" in _base_host else _base_host
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [_base_host, "localhost", "127.0.0.1"])
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", allowed_hosts_default(BASE_URL))
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS must not be '*': Alliance would answer to any Host a request names. "
@@ -120,7 +123,7 @@ TEMPLATES = [
 ]
 
 # Databases: SQLite in the data directory unless DATABASE_URL says otherwise.
-_sqlite_path = DATA_DIR / "alliance.sqlite3"
+_sqlite_path = DATA_DIR / DATABASE_FILE
 DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{_sqlite_path}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] == str(_sqlite_path):
@@ -224,7 +227,7 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", f"Alliance <alliance@{_base.hostname}>")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", f"Alliance <alliance@{mail_domain(BASE_URL)}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: django-tasks with its database backend; `alliance worker` runs it.

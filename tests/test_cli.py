@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from django.db import connection
 
+from alliance.cli import overview
 from alliance.lib.env import data_dir_default
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
@@ -118,6 +119,7 @@ def test_help_leads_with_alliances_commands_and_keeps_djangos_behind_help_all(tm
 
 
 def test_the_default_data_directory_is_the_checkouts_or_the_users(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     checkout = tmp_path / "alliance-src"
     (checkout / "alliance").mkdir(parents=True)
     (checkout / "pyproject.toml").write_text("[project]\nname = 'alliance'\n")
@@ -125,11 +127,39 @@ def test_the_default_data_directory_is_the_checkouts_or_the_users(tmp_path, monk
 
     installed = tmp_path / "site-packages" / "alliance"
     installed.mkdir(parents=True)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     assert data_dir_default(installed) == tmp_path / "share" / "alliance"
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert data_dir_default(installed) == tmp_path / "home" / ".local" / "share" / "alliance"
+
+
+def test_an_upgraded_checkout_keeps_the_data_directory_its_service_used(tmp_path, monkeypatch):
+    """Earlier releases ran a checkout's `.venv/bin/alliance` on ~/.local/share/alliance:
+    while the checkout's data/ holds no database, that one stays in use rather than a new
+    empty database and secret key."""
+    checkout = tmp_path / "alliance-src"
+    (checkout / "alliance").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("[project]\nname = 'alliance'\n")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    earlier = tmp_path / "share" / "alliance"
+    earlier.mkdir(parents=True)
+    assert data_dir_default(checkout / "alliance") == checkout / "data"
+    (earlier / "alliance.sqlite3").write_bytes(b"")
+    assert data_dir_default(checkout / "alliance") == earlier
+    (checkout / "data").mkdir()
+    (checkout / "data" / "alliance.sqlite3").write_bytes(b"")
+    assert data_dir_default(checkout / "alliance") == checkout / "data"
+
+
+def test_help_says_when_the_data_directory_is_an_earlier_releases(tmp_path, monkeypatch, settings):
+    monkeypatch.delenv("ALLIANCE_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    settings.DATA_DIR = tmp_path / "alliance"
+    environment = dict(section(overview(), "Environment (as it is now):"))
+    assert environment["ALLIANCE_DATA_DIR"] == (
+        f"data directory: {tmp_path / 'alliance'} (an earlier release's, in use while "
+        f"{CHECKOUT / 'data'} holds no database)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -208,6 +238,21 @@ def test_serve_on_a_taken_port_says_so_and_starts_nothing(tmp_path):
     assert "--port" in line
     assert "running at" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("port", ["70000", "-5"])
+@pytest.mark.parametrize("base_url", [None, "https://alliance.example.org"])
+def test_a_port_out_of_range_is_one_line_and_starts_nothing(tmp_path, port, base_url):
+    """The range argparse checks for --port holds for PORT too, with or without a base URL
+    (without one, the settings derive it from PORT)."""
+    extra = {"ALLIANCE_BASE_URL": base_url} if base_url else {}
+    result = alliance("serve", data_dir=tmp_path / "data", PORT=port, **extra)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line == (
+        f"alliance: PORT must be a port number from 1 to 65535 (or 0 for any free one), not {port}"
+    )
 
 
 def test_demo_on_a_fresh_data_directory_links_to_the_served_address(tmp_path):

@@ -86,6 +86,19 @@ def test_serve_starts_on_a_fresh_data_directory_and_answers(tmp_path: Path):
     assert "Email is written to files in" in output[0]
 
 
+def test_serve_waits_for_a_slow_web_server_and_says_so(tmp_path: Path):
+    """A web server slower than --startup-seconds is warned about, not stopped: serve
+    goes on and says "running at" once it answers."""
+    with serving(tmp_path, "--startup-seconds", "0") as (port, output):
+        assert fetch(f"http://127.0.0.1:{port}/")[0] == 200
+    said = output[0]
+    warning = "The web server has not answered at"
+    assert warning in said
+    assert "Still waiting" in said
+    assert said.index(warning) < said.index(f"Alliance is running at http://127.0.0.1:{port}/")
+    assert "stopped before it answered" not in said
+
+
 def test_serve_on_every_interface_answers_its_own_names_only(tmp_path: Path):
     with serving(tmp_path, "--host", "0.0.0.0") as (port, output):
         url = f"http://127.0.0.1:{port}/"
@@ -94,6 +107,17 @@ def test_serve_on_every_interface_answers_its_own_names_only(tmp_path: Path):
         assert fetch(url, f"evil.example:{port}")[0] == 400
     assert "ALLIANCE_BASE_URL" in output[0]
     assert socket.gethostname() in output[0]
+
+
+def test_serve_on_every_interface_answers_an_ipv6_base_url(tmp_path: Path):
+    """Django matches an IPv6 Host in brackets, as a browser sends it for
+    http://[2001:db8::5]/; serve's own list of names must carry it that way too."""
+    base_url = "http://[2001:db8::5]"
+    with serving(tmp_path, "--host", "0.0.0.0", ALLIANCE_BASE_URL=base_url) as (port, output):
+        url = f"http://127.0.0.1:{port}/"
+        assert fetch(url, f"[2001:db8::5]:{port}")[0] == 200
+        assert fetch(url, "[2001:db8::6]")[0] == 400
+    assert "[2001:db8::5]" in output[0]
 
 
 def test_a_wildcard_in_allowed_hosts_stops_alliance_with_a_clear_message(tmp_path: Path):
@@ -129,7 +153,7 @@ def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):
         "honest",
     ]
     assert entry.alliance.rhythm.next_at is not None
-    assert entry.alliance.terms.filter(origin__isnull=False).count() == 1
+    assert entry.alliance.terms.filter(origins__isnull=False).count() == 1
     with pytest.raises(CommandError, match="exists already"):
         call_command("demo")
 
@@ -155,6 +179,23 @@ def test_a_production_configuration_passes_the_deploy_check(tmp_path: Path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_asks_for_the_base_url_people_open(tmp_path: Path):
+    """Without ALLIANCE_BASE_URL the links in mail would name the address the server
+    listens on, derived from HOST and PORT: an error for a deployment."""
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance", "check", "--deploy"],
+        env=serve_env(tmp_path, HOST="10.0.0.7", PORT="8000"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "alliance.E001" in result.stderr
+    assert "ALLIANCE_BASE_URL is not set; emailed links would use http://10.0.0.7:8000" in (
+        result.stderr
+    )
 
 
 def test_the_models_and_their_migrations_agree(db):

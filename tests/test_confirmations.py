@@ -11,7 +11,7 @@ from alliance.conversations.models import Stake, StakeState
 from alliance.terms.models import Term, TermStatus
 from tests.conftest import login
 from tests.conversations.factories import plant, soon
-from tests.factories import propose, ratify_with
+from tests.factories import make_alliance, make_user, party_of, propose, ratify_with
 from tests.helpers import page_text
 
 
@@ -49,12 +49,29 @@ def test_withdrawing_a_ratified_term_says_its_removal_needs_everyone(cast, as_co
 
 
 def test_asking_to_withdraw_a_term_no_longer_in_the_draft_says_so(cast, as_coach):
+    """The question page says so itself and offers no button; the GET leaves no message
+    behind for a later page."""
     term = propose(cast.coach_party, "We meet weekly.")
     url = f"/alliances/{cast.alliance.pk}/terms/{term.pk}/withdraw/"
-    as_coach.post(url, {"revision": 1})
-    again = as_coach.get(url, follow=True)
-    assert again.redirect_chain[-1][0] == f"/alliances/{cast.alliance.pk}/"
-    assert "That term is no longer in the draft." in page_text(again)
+    as_coach.post(url, {"revision": 1}, follow=True)
+    again = as_coach.get(url)
+    assert again.status_code == 200
+    text = page_text(again)
+    assert "This term was withdrawn already" in text
+    assert "We meet weekly." in text
+    assert "Withdraw the term" not in text
+    assert 'name="revision"' not in again.content.decode()
+    later = page_text(as_coach.get(f"/alliances/{cast.alliance.pk}/"))
+    assert "withdrawn already" not in later
+    assert "no longer in the draft" not in later
+
+
+def test_another_alliances_term_is_not_found_on_the_question_page(cast, as_coach):
+    theirs = make_alliance(make_user("Zoe"), title="Zoe's alliance")
+    term = propose(party_of(theirs, theirs.parties.get().user), "We meet at dawn.")
+    response = as_coach.get(f"/alliances/{cast.alliance.pk}/terms/{term.pk}/withdraw/")
+    assert response.status_code == 404
+    assert "We meet at dawn." not in response.content.decode()
 
 
 def test_cancelling_a_scheduled_conversation_asks_first(cast):

@@ -36,6 +36,18 @@ def test_going_back_and_proposing_again_makes_no_second_term(cast, as_coach, as_
     assert Term.objects.count() == 3
 
 
+def test_the_same_words_with_a_new_note_keep_the_note(cast, as_coach):
+    """Proposing the same words again with another note is no resend: the note the person
+    wrote is in the draft, not dropped."""
+    url = f"/alliances/{cast.alliance.pk}/terms/new/"
+    form = {"category": "rhythm", "text": "We meet on Mondays at 8.", "note": ""}
+    as_coach.post(url, form, follow=True)
+    again = as_coach.post(url, {**form, "note": "Except in school holidays."}, follow=True)
+    assert "Term proposed." in page_text(again)
+    assert "Except in school holidays." in page_text(again)
+    assert sorted(Term.objects.values_list("note", flat=True)) == ["", "Except in school holidays."]
+
+
 def test_a_withdrawn_term_can_be_proposed_again(cast, as_coach):
     term = propose(cast.coach_party, "We meet weekly.")
     as_coach.post(f"/alliances/{cast.alliance.pk}/terms/{term.pk}/withdraw/", {"revision": 1})

@@ -61,3 +61,16 @@ def test_no_mail_is_queued_when_the_change_fails(database_queue):
         request_that_dies()
     assert not OutboxMessage.objects.exists()
     assert not alliance.invitations.exists()
+
+
+@pytest.mark.parametrize(("derived", "warned"), [(True, True), (False, False)])
+def test_a_worker_without_a_named_base_url_warns_at_start(
+    database_queue, settings, caplog, derived, warned
+):
+    """Derived from HOST and PORT, the base URL may name a host only this machine reaches,
+    and every link the worker emails starts with it."""
+    settings.DEBUG = False
+    settings.BASE_URL_DERIVED = derived
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("ALLIANCE_BASE_URL is not set" in text for text in warnings) == warned

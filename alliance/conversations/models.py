@@ -221,10 +221,16 @@ class ReflectionRevision(models.Model):
 
 
 class TermOrigin(models.Model):
-    """Links a term to the reflection it was proposed from."""
+    """Links a term to a reflection it was proposed from. The same words proposed from a
+    second reflection link that one to the term too."""
 
-    term = models.OneToOneField(Term, on_delete=models.CASCADE, related_name="origin")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="origins")
     reflection = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="terms")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["term", "reflection"], name="term_origin_once")
+        ]
 
     def __str__(self) -> str:
         return f"Term {self.term_id} from reflection {self.reflection_id}"

@@ -35,7 +35,7 @@ from alliance.lib.dates import day_text, horizon_end, horizon_last_day, zone_or_
 from alliance.lib.mail import send_templated
 from alliance.outbox.models import EmailKind
 from alliance.terms.models import Category, Term
-from alliance.terms.services import term_propose
+from alliance.terms.services import AlreadyProposed, term_propose
 
 MAX_CANDIDATES = 5
 # Times offered in one conversation, counter-proposals included: enough for a few rounds,
@@ -689,16 +689,29 @@ def answers_forget(party: Party) -> None:
     TimeAnswer.objects.filter(party=party, candidate__stake__state=StakeState.PROPOSED).delete()
 
 
-@transaction.atomic
 def term_from_reflection(
     *, party: Party, reflection_id: int, category: str, text: str, note: str = ""
 ) -> Term:
-    """Propose a term drafted from a reflection the proposer may see, and link the two."""
+    """Propose a term drafted from a reflection the proposer may see, and link the two.
+
+    When the party proposed the very same term before (AlreadyProposed), the reflection is
+    linked to that term all the same before the refusal is raised: drafting it from this
+    reflection too is not lost.
+    """
     from alliance.conversations.selectors import reflection_visible_to
 
-    reflection = reflection_visible_to(party, reflection_id)
-    if reflection is None:
-        raise ValidationError(_("That reflection is not visible to you."))
-    term = term_propose(party=party, category=category, text=text, note=note)
-    TermOrigin.objects.create(term=term, reflection=reflection)
+    with transaction.atomic():
+        reflection = reflection_visible_to(party, reflection_id)
+        if reflection is None:
+            raise ValidationError(_("That reflection is not visible to you."))
+        try:
+            term = term_propose(party=party, category=category, text=text, note=note)
+        except AlreadyProposed as already:
+            refusal: AlreadyProposed | None = already
+            term = already.term
+        else:
+            refusal = None
+        TermOrigin.objects.get_or_create(term=term, reflection=reflection)
+    if refusal is not None:
+        raise refusal
     return term

@@ -28,7 +28,7 @@ from alliance.conversations.library import DISTRACTION_NOTE, THEMES
 from alliance.conversations.models import StakeKind, StakeState
 from alliance.feedback.coach import review
 from alliance.lib.forms import id_param
-from alliance.lib.web import attempt, flash_errors
+from alliance.lib.web import attempt, back_to_alliance, flash_errors
 from alliance.terms.forms import TermForm
 from alliance.terms.services import AlreadyProposed
 
@@ -385,12 +385,6 @@ def stake_invitation(request: HttpRequest, party: Party, stake_id: int) -> HttpR
     return response
 
 
-def _to_term(party: Party, term_id: int) -> HttpResponse:
-    return redirect(
-        reverse("alliance_detail", kwargs={"alliance_id": party.alliance_id}) + f"#term-{term_id}"
-    )
-
-
 @party_required
 def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -> HttpResponse:
     reflection = selectors.reflection_visible_to(party, reflection_id)
@@ -411,15 +405,15 @@ def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -
                 note=data["note"],
             )
         except AlreadyProposed as already:
-            messages.info(request, _("You proposed this term already; it is in the draft once."))
-            return _to_term(party, already.term.pk)
+            messages.info(request, str(already))
+            return back_to_alliance(party, f"term-{already.term.pk}")
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(
                 request, _("Term proposed from the reflection. Everyone is asked for consent.")
             )
-            return _to_term(party, term.pk)
+            return back_to_alliance(party, f"term-{term.pk}")
     return render(
         request,
         "conversations/reflection_term.html",

@@ -1,18 +1,27 @@
 """Configuration checks an operator sees in `alliance check` (and at start-up)."""
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
 
 
 @register()
 def check_base_url(app_configs: Any, **kwargs: Any) -> list[Warning]:
-    if (
-        not settings.DEBUG
-        and settings.BASE_URL.startswith("http://")
-        and not any(host in settings.BASE_URL for host in ("127.0.0.1", "localhost"))
-    ):
+    """Plain HTTP is fine on this machine only (127.0.0.0/8, ::1, localhost)."""
+    base = urlsplit(settings.BASE_URL)
+    if not settings.DEBUG and base.scheme == "http" and not _is_loopback(base.hostname or ""):
         return [
             Warning(
                 "ALLIANCE_BASE_URL is served over plain HTTP.",
@@ -34,6 +43,23 @@ def check_email(app_configs: Any, **kwargs: Any) -> list[Warning]:
                 "Email is written to files, not sent.",
                 hint="Set EMAIL_URL=smtp://user:password@host:587/?tls=True",
                 id="alliance.W002",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def check_base_url_named(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Every emailed link starts with the base URL: derived from HOST and PORT, it names
+    whatever address the server listens on, which people elsewhere may not reach."""
+    if settings.BASE_URL_DERIVED:
+        return [
+            Error(
+                f"ALLIANCE_BASE_URL is not set; emailed links would use {settings.BASE_URL}, "
+                "derived from HOST and PORT.",
+                hint="Set ALLIANCE_BASE_URL to the address people open, e.g. "
+                "ALLIANCE_BASE_URL=https://alliance.example.org",
+                id="alliance.E001",
             )
         ]
     return []

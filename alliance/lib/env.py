@@ -4,9 +4,11 @@ Each fails loudly on a value it cannot understand, so a typo in a deployment is 
 at start-up rather than a silently ignored setting.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -68,34 +70,82 @@ def envsecret(name: str, fallback_file: Path) -> str:
     return secret
 
 
+# The SQLite database's file name inside the data directory.
+DATABASE_FILE = "alliance.sqlite3"
+
+
+def user_data_dir() -> Path:
+    """`$XDG_DATA_HOME/alliance` (`~/.local/share/alliance`): where an installed Alliance
+    keeps its data, and where a checkout's `.venv/bin/alliance` kept it in earlier releases."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "alliance"
+
+
 def data_dir_default(package_dir: Path) -> Path:
     """Where Alliance keeps its data when ALLIANCE_DATA_DIR is unset.
 
     Run from a source checkout (the package sits next to its pyproject.toml, as with
     `make run` or `.venv/bin/alliance` after `make install`), it is the checkout's `data/`,
     whatever the current directory: `make run`, `make demo` and `.venv/bin/alliance demo`
-    share one database. Installed as a package, it is `$XDG_DATA_HOME/alliance`
-    (`~/.local/share/alliance`).
+    share one database. Installed as a package, it is `user_data_dir()`.
+
+    Earlier releases ran a checkout's `.venv/bin/alliance` on `user_data_dir()`: while the
+    checkout's `data/` holds no database and that directory does, it stays in use, so an
+    upgraded service keeps its database and secret key instead of starting empty.
     """
     checkout = package_dir.parent
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "data"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "alliance"
+    if not (checkout / "pyproject.toml").is_file():
+        return user_data_dir()
+    earlier = user_data_dir()
+    if not (checkout / "data" / DATABASE_FILE).exists() and (earlier / DATABASE_FILE).exists():
+        return earlier
+    return checkout / "data"
 
 
 def listen_address() -> tuple[str, int]:
     """Where `alliance serve` listens unless its options say otherwise: HOST and PORT, or
     127.0.0.1 and 8000."""
-    return envstr("HOST") or "127.0.0.1", envint("PORT", 8000)
+    port = envint("PORT", 8000)
+    if not 0 <= port <= 65535:
+        raise ImproperlyConfigured(
+            f"PORT must be a port number from 1 to 65535 (or 0 for any free one), not {port}"
+        )
+    return envstr("HOST") or "127.0.0.1", port
+
+
+def loopback_for(host: str) -> str:
+    """The address that reaches, from this machine, a server listening on `host`: loopback
+    for one listening on every interface (0.0.0.0, ::), else `host` itself."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
+def _url_host(host: str) -> str:
+    """`host` as a URL or a Host header carries it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def served_base_url(host: str, port: int) -> str:
-    """The address to open for a server listening on host:port; a server on every
-    interface is opened on this machine through loopback."""
-    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
-    if ":" in shown and not shown.startswith("["):
-        shown = f"[{shown}]"
-    return f"http://{shown}:{port}"
+    """The address to open for a server listening on host:port."""
+    return f"http://{_url_host(loopback_for(host))}:{port}"
+
+
+def allowed_hosts_default(base_url: str, *more: str) -> list[str]:
+    """The Host names Alliance answers to unless ALLOWED_HOSTS says otherwise: the base
+    URL's host, localhost, 127.0.0.1 and `more`. Django matches an IPv6 address in its
+    brackets, as the Host header carries it."""
+    names = [urlsplit(base_url).hostname or "localhost", "localhost", "127.0.0.1", *more]
+    return list(dict.fromkeys(_url_host(name) for name in names if name))
+
+
+def mail_domain(base_url: str) -> str:
+    """The base URL's host as the domain of a mail address or a Message-ID: a name as it
+    is, an IP address as the literal mail writes it in brackets ([192.0.2.1],
+    [IPv6:::1]), since a bare `::1` is no domain at all."""
+    host = urlsplit(base_url).hostname or "localhost"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return f"[IPv6:{address}]" if address.version == 6 else f"[{address}]"
 
 
 # The databases Alliance is built and tested for, by the Django engine dj-database-url picks.

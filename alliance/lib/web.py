@@ -1,12 +1,16 @@
 """Small helpers shared by the views of every stage."""
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+if TYPE_CHECKING:
+    from alliance.alliances.models import Party
 
 T = TypeVar("T")
 
@@ -31,3 +35,11 @@ def attempt(request: HttpRequest, action: Callable[[], T], success: str) -> T | 
         return None
     messages.success(request, success)
     return result
+
+
+def back_to_alliance(party: "Party", anchor: str = "") -> HttpResponse:
+    """Redirect to the party's alliance page, scrolled to `anchor` (e.g. `term-12`)."""
+    response = redirect("alliance_detail", alliance_id=party.alliance_id)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response

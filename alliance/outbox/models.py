@@ -1,13 +1,13 @@
 """Every email Alliance sends is an `OutboxMessage` row first; workers send the rows."""
 
 import secrets
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from alliance.lib.clock import now
+from alliance.lib.env import mail_domain
 
 
 class EmailKind(models.TextChoices):
@@ -37,21 +37,20 @@ class State(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-def _mail_host() -> str:
-    return urlsplit(settings.BASE_URL).hostname or "localhost"
-
-
 def new_message_id() -> str:
     """An RFC 5322 Message-ID, fixed at creation so every attempt carries the same one."""
-    return f"<{secrets.token_hex(16)}@{_mail_host()}>"
+    return f"<{secrets.token_hex(16)}@{mail_domain(settings.BASE_URL)}>"
 
 
 def list_id(kind: str) -> str:
     """The RFC 2919 List-Id of one kind of email, e.g. `<checkin-reminder.example.org>`:
     the same for every message of that kind, so a mail filter or a client's rule can
-    sort them."""
+    sort them. Its namespace must be a domain name: a site reached by an IP address uses
+    the RFC's namespace for lists without one, `localhost`."""
     label = kind.replace("_", "-")
-    return f'"{EmailKind(kind).label}" <{label}.{_mail_host()}>'
+    domain = mail_domain(settings.BASE_URL)
+    namespace = "localhost" if domain.startswith("[") else domain
+    return f'"{EmailKind(kind).label}" <{label}.{namespace}>'
 
 
 class OutboxMessage(models.Model):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -178,6 +179,14 @@ def version_chain_breaks(alliance: Alliance) -> list[int]:
             broken.append(version.number)
         previous = version.content_hash
     return broken
+
+
+def term_for(party: Party, term_id: int) -> Term:
+    """A term of the party's alliance, in whatever state; 404 for any other alliance's."""
+    term = Term.objects.filter(pk=term_id, alliance_id=party.alliance_id).first()
+    if term is None:
+        raise Http404("No such term.")
+    return term
 
 
 def term_in_force(alliance: Alliance, term_id: int) -> bool:

@@ -40,7 +40,7 @@ class AlreadyProposed(Exception):
     twice (a double-click, Back and Propose again). Nothing was written."""
 
     def __init__(self, term: Term) -> None:
-        super().__init__("You proposed this term already.")
+        super().__init__(_("You proposed this term already; it is in the draft once."))
         self.term = term
 
 
@@ -86,10 +86,11 @@ def _agree(term: Term, party: Party) -> None:
 def term_propose(*, party: Party, category: str, text: str, note: str = "") -> Term:
     """Add a term to the draft. Proposing it counts as the proposer's agreement.
 
-    The same party proposing the same category and text while their earlier term with
-    those words is still active in the draft is the same proposal sent again: refused
-    with AlreadyProposed, which names that term. Another party's identical words, or
-    words proposed again after a withdrawal, make a new term.
+    The same party proposing the same category, text and note while their earlier term
+    with those words is still active in the draft is the same proposal sent again:
+    refused with AlreadyProposed, which names that term. Another party's identical words,
+    the same words with another note, or words proposed again after a withdrawal make a
+    new term.
     """
     alliance = _lock_alliance(party)
     category, text, note = _clean_term(category, text, note)
@@ -98,6 +99,7 @@ def term_propose(*, party: Party, category: str, text: str, note: str = "") -> T
         proposed_by=party,
         category=category,
         text=text,
+        note=note,
         status=TermStatus.ACTIVE,
     ).first()
     if earlier is not None:

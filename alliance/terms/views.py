@@ -7,17 +7,10 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Party
-from alliance.lib.web import flash_errors
+from alliance.lib.web import back_to_alliance, flash_errors
 from alliance.terms import selectors, services
 from alliance.terms.forms import CompareForm, ConsentForm, RevisionForm, TermForm
 from alliance.terms.models import Term, TermStatus
-
-
-def _back(party: Party, anchor: str = "") -> HttpResponse:
-    response = redirect("alliance_detail", alliance_id=party.alliance_id)
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
 
 
 @party_required
@@ -30,21 +23,19 @@ def term_new(request: HttpRequest, party: Party) -> HttpResponse:
                 party=party, category=data["category"], text=data["text"], note=data["note"]
             )
         except services.AlreadyProposed as already:
-            messages.info(request, _("You proposed this term already; it is in the draft once."))
-            return _back(party, f"term-{already.term.pk}")
+            messages.info(request, str(already))
+            return back_to_alliance(party, f"term-{already.term.pk}")
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Term proposed. The others will be asked for consent."))
-            return _back(party, f"term-{term.pk}")
+            return back_to_alliance(party, f"term-{term.pk}")
     return render(request, "terms/term_form.html", {"form": form, "alliance": party.alliance})
 
 
 def _active_term(party: Party, term_id: int) -> Term:
-    term = Term.objects.filter(
-        pk=term_id, alliance_id=party.alliance_id, status=TermStatus.ACTIVE
-    ).first()
-    if term is None:
+    term = selectors.term_for(party, term_id)
+    if term.status != TermStatus.ACTIVE:
         raise Http404("No such term in the draft.")
     return term
 
@@ -88,7 +79,7 @@ def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Term changed. Everyone is asked to agree to it again."))
-            return _back(party, f"term-{term.pk}")
+            return back_to_alliance(party, f"term-{term.pk}")
     return render(
         request, "terms/term_form.html", {"form": form, "alliance": party.alliance, "term": term}
     )
@@ -98,40 +89,36 @@ def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
 def term_withdraw(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
     """GET asks "are you sure", saying what withdrawing does; POST withdraws."""
     if request.method != "POST":
-        term = Term.objects.filter(pk=term_id, alliance_id=party.alliance_id).first()
-        if term is None:
-            raise Http404("No such term.")
-        if term.status != TermStatus.ACTIVE:
-            messages.error(request, _("That term is no longer in the draft."))
-            return _back(party)
+        term = selectors.term_for(party, term_id)
         return render(
             request,
             "terms/term_withdraw_confirm.html",
             {
                 "alliance": party.alliance,
                 "term": term,
+                "in_draft": term.status == TermStatus.ACTIVE,
                 "in_force": selectors.term_in_force(party.alliance, term.pk),
             },
         )
     form = RevisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Reload the page and try again."))
-        return _back(party)
+        return back_to_alliance(party)
     try:
         term = services.term_withdraw(
             party=party, term_id=term_id, revision=form.cleaned_data["revision"]
         )
     except services.EditConflict:
         messages.error(request, _("Someone changed this term just now. Read it again first."))
-        return _back(party, f"term-{term_id}")
+        return back_to_alliance(party, f"term-{term_id}")
     except ValidationError as error:
         flash_errors(request, error)
-        return _back(party)
+        return back_to_alliance(party)
     if term.status == TermStatus.WITHDRAWN:
         messages.success(request, _("Term withdrawn. Its removal needs everyone's agreement."))
     else:
         messages.success(request, _("Term withdrawn from the draft."))
-    return _back(party)
+    return back_to_alliance(party)
 
 
 @party_required
@@ -140,7 +127,7 @@ def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose whether you agree or ask for a change."))
-        return _back(party, f"term-{term_id}")
+        return back_to_alliance(party, f"term-{term_id}")
     try:
         services.consent_give(party=party, term_id=term_id, **form.cleaned_data)
     except ValidationError as error:
@@ -151,7 +138,7 @@ def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
                 _("Your comment, so you can paste it again: %(comment)s")
                 % {"comment": form.cleaned_data["comment"]},
             )
-    return _back(party, f"term-{term_id}")
+    return back_to_alliance(party, f"term-{term_id}")
 
 
 @party_required
@@ -161,7 +148,7 @@ def ratify(request: HttpRequest, party: Party) -> HttpResponse:
         version = services.version_ratify(party=party)
     except ValidationError as error:
         flash_errors(request, error)
-        return _back(party)
+        return back_to_alliance(party)
     messages.success(
         request,
         _("Version %(number)d is ratified. Everyone has been emailed.")

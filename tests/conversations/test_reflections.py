@@ -191,7 +191,7 @@ def test_a_revealed_reflection_becomes_a_term_linked_to_it(cast, stake):
     )
     assert response.status_code == 302
     term = cast.alliance.terms.get()
-    assert term.origin.reflection == theirs
+    assert [origin.reflection for origin in term.origins.all()] == [theirs]
     assert term.category == prompt.category
     assert "1 term needs your consent" in page_text(login(cast.coach).get("/"))
     # Back and Propose again: still one term, still linked to the reflection.
@@ -202,6 +202,29 @@ def test_a_revealed_reflection_becomes_a_term_linked_to_it(cast, stake):
     )
     assert "You proposed this term already" in page_text(again)
     assert cast.alliance.terms.get() == term
+    assert term.origins.count() == 1
+
+
+def test_the_same_term_drafted_from_a_second_reflection_links_it_too(cast, stake):
+    """Ben proposes a term from Ana's reflection, then the same words from his own: still
+    one term, and both reflections say a term was proposed from them."""
+    prompt = first_prompt(stake)
+    share(cast.coach_party, stake, prompt, "I want honest feedback in every session.")
+    share(cast.client_party, stake, prompt, "I want honest feedback too.")
+    ana_said = Reflection.objects.get(party=cast.coach_party)
+    ben_said = Reflection.objects.get(party=cast.client_party)
+    ben = login(cast.client)
+    form = {"category": prompt.category, "text": "We give each other honest feedback."}
+    ben.post(f"/alliances/{stake.alliance_id}/reflections/{ana_said.pk}/term/", form)
+    again = ben.post(
+        f"/alliances/{stake.alliance_id}/reflections/{ben_said.pk}/term/", form, follow=True
+    )
+    term = cast.alliance.terms.get()
+    assert again.redirect_chain[-1][0] == f"/alliances/{stake.alliance_id}/#term-{term.pk}"
+    assert "You proposed this term already" in page_text(again)
+    assert {origin.reflection for origin in term.origins.all()} == {ana_said, ben_said}
+    reveal = page_text(login(cast.coach).get(url(stake, prompt)))
+    assert reveal.count("1 term proposed from it") == 2
 
 
 def test_the_feedback_coach_answers_on_submit_without_javascript(cast, stake):

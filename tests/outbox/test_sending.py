@@ -1,13 +1,17 @@
 """The outbox sends due mail once, keeps its Message-ID, retries with backoff, and picks
 up what a dead worker left behind."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import default as default_policy
 
 import pytest
 import time_machine
 from django.core import mail
 
 from alliance.lib.clock import now
+from alliance.lib.env import mail_domain
 from alliance.lib.mail import send_templated
 from alliance.outbox.models import OutboxMessage
 from alliance.outbox.services import message_queue, send_due, unsubscribe
@@ -157,3 +161,31 @@ def test_mail_queued_before_its_recipient_unsubscribed_is_not_sent(cast, queued)
     assert send_due().cancelled == 1
     assert mail.outbox == []
     assert OutboxMessage.objects.get(to_email=cast.client.email).state == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "domain", "namespace"),
+    [
+        ("https://alliance.example.org", "alliance.example.org", "alliance.example.org"),
+        ("http://127.0.0.1:8000", "[127.0.0.1]", "localhost"),
+        ("http://[::1]:8000", "[IPv6:::1]", "localhost"),
+    ],
+)
+def test_message_id_list_id_and_sender_are_valid_for_any_base_url(
+    settings, smtp_settings, base_url, domain, namespace
+):
+    """Read by Python's own parser as a mail client would: no defect in Message-ID or
+    From, and a List-Id whose namespace is a domain name, however the site is reached."""
+    settings.BASE_URL = base_url
+    settings.DEFAULT_FROM_EMAIL = f"Alliance <alliance@{mail_domain(base_url)}>"
+    (message,) = queue()
+    assert send_due().sent == 1
+    [raw] = smtp_settings.raw
+    received = BytesParser(policy=default_policy).parsebytes(raw)
+    assert received["Message-ID"].defects == ()
+    assert received["Message-ID"] == message.message_id
+    assert message.message_id.endswith(f"@{domain}>")
+    assert received["From"].defects == ()
+    assert received["From"].addresses[0].domain == domain
+    [list_id] = re.findall(r"<([^>]+)>", str(received["List-Id"]))
+    assert list_id == f"account.{namespace}"

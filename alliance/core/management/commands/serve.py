@@ -23,9 +23,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from alliance.lib.env import envint, listen_address, served_base_url
+from alliance.lib.env import (
+    allowed_hosts_default,
+    envint,
+    listen_address,
+    loopback_for,
+    served_base_url,
+)
 
-# How long the web server may take to answer its first request before serve gives up.
+# How long the web server may take to answer its first request before serve says it is
+# slow (and goes on waiting).
 STARTUP_SECONDS = 60
 
 
@@ -76,6 +83,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help=_("Do not start a background worker.")
         )
+        parser.add_argument(
+            "--startup-seconds",
+            type=float,
+            default=STARTUP_SECONDS,
+            help=_(
+                "Seconds to wait for the web server's first answer before warning that it "
+                "is slow; serve goes on waiting (default: %(default)s)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host = options["host"]
@@ -86,7 +102,9 @@ class Command(BaseCommand):
             env["ALLIANCE_BASE_URL"] = served_base_url(host, port)
         explain_names = host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in env
         if explain_names:
-            env["ALLOWED_HOSTS"] = ",".join(self._own_names(env["ALLIANCE_BASE_URL"]))
+            # Its own names, never '*': a forged Host must not get through.
+            own_names = allowed_hosts_default(env["ALLIANCE_BASE_URL"], "::1", socket.gethostname())
+            env["ALLOWED_HOSTS"] = ",".join(own_names)
         env["ALLIANCE_DATA_DIR"] = str(settings.DATA_DIR)
 
         self.stdout.write(_("Data directory: %(path)s") % {"path": settings.DATA_DIR})
@@ -120,7 +138,20 @@ class Command(BaseCommand):
             )
         )
         listener.close()
-        if not self._answers(host, port, env["ALLIANCE_BASE_URL"], children):
+        answered = self._answers(
+            host, port, env["ALLIANCE_BASE_URL"], children, seconds=options["startup_seconds"]
+        )
+        if answered is None:
+            self.stderr.write(
+                _(
+                    "The web server has not answered at %(url)s/ within %(seconds)g seconds. "
+                    'Still waiting: "running at" follows once it answers.'
+                )
+                % {"url": env["ALLIANCE_BASE_URL"], "seconds": options["startup_seconds"]},
+                style_func=self.style.WARNING,
+            )
+            answered = self._answers(host, port, env["ALLIANCE_BASE_URL"], children, seconds=None)
+        if not answered:
             self._stop_all(children)
             if self._stopping:
                 return
@@ -184,16 +215,24 @@ class Command(BaseCommand):
             raise CommandError(message) from None
 
     def _answers(
-        self, host: str, port: int, base_url: str, children: list[subprocess.Popen[bytes]]
-    ) -> bool:
-        """Wait until the web server answers an HTTP request (any status will do); False
-        when a child process ends first, serve is told to stop, or time runs out."""
-        loopback = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline and not self._stopping:
+        self,
+        host: str,
+        port: int,
+        base_url: str,
+        children: list[subprocess.Popen[bytes]],
+        *,
+        seconds: float | None,
+    ) -> bool | None:
+        """Wait until the web server answers an HTTP request (any status will do): True.
+        False when a child process ends first or serve is told to stop; None when
+        `seconds` pass (None: no limit) while the children still run."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while not self._stopping:
             if any(child.poll() is not None for child in children):
                 return False
-            request = http.client.HTTPConnection(loopback, port, timeout=5)
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            request = http.client.HTTPConnection(loopback_for(host), port, timeout=5)
             try:
                 request.request("GET", "/", headers={"Host": urlsplit(base_url).netloc})
                 request.getresponse()
@@ -206,14 +245,6 @@ class Command(BaseCommand):
 
     def _stop(self, signum: int, frame: object) -> None:
         self._stopping = True
-
-    @staticmethod
-    def _own_names(base_url: str) -> list[str]:
-        """The names a server listening on every interface answers to: the base URL's host,
-        this machine by name and loopback. Never '*': a forged Host must not get through."""
-        names = [urlsplit(base_url).hostname or "", "localhost", "127.0.0.1", "[::1]"]
-        names.append(socket.gethostname())
-        return list(dict.fromkeys(name for name in names if name))
 
     def _explain_names(self, allowed: str, port: int) -> None:
         self.stdout.write(

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import close_old_connections
 from django.db.utils import OperationalError
@@ -163,6 +164,12 @@ class Command(DBWorkerCommand):
         if not logger.hasHandlers():
             logger.addHandler(logging.StreamHandler(self.stdout))
         logger.setLevel(logging.INFO if options["verbosity"] >= 1 else logging.WARNING)
+        if settings.BASE_URL_DERIVED and not settings.DEBUG:
+            logger.warning(
+                "ALLIANCE_BASE_URL is not set: the links this worker emails start with %s, "
+                "derived from HOST and PORT. Set it to the address people open.",
+                settings.BASE_URL,
+            )
         queue_names = options["queue_name"].split(",")
         exclude = options["exclude_queues"]
         worker = AllianceWorker(

@@ -1,0 +1,35 @@
+"""The configuration checks an operator reads in `alliance check`."""
+
+import pytest
+from django.core.checks import run_checks
+
+
+def check_ids(**kwargs: bool) -> set[str]:
+    return {message.id for message in run_checks(**kwargs) if message.id}
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:8000", "http://127.0.0.2:8000", "http://[::1]:8000", "http://localhost"],
+)
+def test_plain_http_on_this_machine_is_no_warning(settings, base_url):
+    settings.DEBUG = False
+    settings.BASE_URL = base_url
+    assert "alliance.W001" not in check_ids()
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://alliance.example.org",
+        "http://192.168.1.20:8000",
+        "http://[2001:db8::5]:8000",
+        # Loopback's words inside another name do not make it this machine.
+        "http://localhost.example.org",
+        "http://127.0.0.1.example.org",
+    ],
+)
+def test_plain_http_elsewhere_is_a_warning(settings, base_url):
+    settings.DEBUG = False
+    settings.BASE_URL = base_url
+    assert "alliance.W001" in check_ids()
