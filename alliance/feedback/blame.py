@@ -68,7 +68,7 @@ _GOVERNS_YOU = frozenset(
 _HEDGES = frozenset({"feel", "feels", "felt", "seem", "seems", "seemed", "look", "looks", "sound"})
 _WORD = re.compile(r"[\w'-]+")
 _CLAUSE_BREAK = re.compile(
-    r"[,;:.!?\u2013\u2014()]|\s(?:but|because|when|whenever|while|although|though|so|"
+    r"[,;:.!?\u2013—()]|\s(?:but|because|when|whenever|while|although|though|so|"
     r"and\s+(?:I|we)|which|unless|until|since|if)\s",
     re.I,
 )

@@ -43,7 +43,7 @@ KINDS = (BLAME, ABSOLUTE, NO_FIRST_PERSON, NEGATIVE_OPENING)
 LABELS = {
     BLAME: gettext_lazy("Blame"),
     ABSOLUTE: gettext_lazy("Absolute"),
-    NO_FIRST_PERSON: gettext_lazy("No \u201cI\u201d"),
+    NO_FIRST_PERSON: gettext_lazy("No “I”"),
     NEGATIVE_OPENING: gettext_lazy("Negative opening"),
 }
 
@@ -125,7 +125,7 @@ def _read(texts: list[str]) -> list[_Sentence]:
 
 # --- text handling --------------------------------------------------------------------
 
-_TYPOGRAPHIC = str.maketrans("\u2019\u2018\u02bc\u201c\u201d", "'''\"\"")
+_TYPOGRAPHIC = str.maketrans("’‘\u02bc“”", "'''\"\"")
 
 
 def _normalise(text: str) -> str:
@@ -136,7 +136,7 @@ def _normalise(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+|\s*\n+\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\s*\n+\s*")
 _ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|e\.g|i\.e|approx)\.$", re.I)
 
 
@@ -160,7 +160,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 _CLAUSE_BREAK = re.compile(
-    r"[,;:\u2013\u2014()]|\b(?:but|though|although|however|yet|because|and\s+I|and\s+we)\b",
+    r"[,;:\u2013—()]|\b(?:but|though|although|however|yet|because|and\s+I|and\s+we)\b",
     re.I,
 )
 
@@ -220,7 +220,7 @@ _WHY_BLAME = {
         "would like is easier to hear than a charge."
     ),
     blaming.MAKES_ME_FEEL: gettext_lazy(
-        "\u201cYou make me feel\u201d hands them your feeling as their doing. The feeling "
+        "“You make me feel” hands them your feeling as their doing. The feeling "
         "is yours to name; what they did is only the occasion."
     ),
     blaming.TREATS_LIKE: gettext_lazy(
@@ -400,7 +400,7 @@ def _is_praise(clause: str, word: str) -> bool:
 
 def _absolute_flag(sentence: _Sentence) -> Flag:
     words = _unique(m.group(0) for m in sentence.absolutes)
-    quoted = ", ".join(f"\u201c{w}\u201d" for w in words)
+    quoted = ", ".join(f"“{w}”" for w in words)
     return Flag(
         kind=ABSOLUTE,
         words=words,
@@ -420,10 +420,10 @@ def _concrete_alternative(word: str) -> str:
     or how often."""
     word = word.lower()
     if word.startswith(("everyone", "everybody", "nobody", "no one", "no-one")):
-        return _("who exactly, such as \u201ctwo people on the team\u201d")
+        return _("who exactly, such as “two people on the team”")
     if word.startswith(("everything", "nothing", "every")) and "time" not in word:
-        return _("which ones, such as \u201cthe last two proposals\u201d")
-    return _("how often it happened, such as \u201ctwice this month\u201d")
+        return _("which ones, such as “the last two proposals”")
+    return _("how often it happened, such as “twice this month”")
 
 
 # --- first person ---------------------------------------------------------------------
@@ -440,12 +440,9 @@ def _no_first_person_flag(text: str, sentences: list[_Sentence]) -> Flag | None:
     return Flag(
         kind=NO_FIRST_PERSON,
         words=_unique(m.group(0) for m in _OTHER_VOICES.finditer(text))[:5],
-        suggestion=_(
-            "Say it from where you stand: \u201cI notice \u2026\u201d, \u201cI\u2019d like "
-            "\u2026\u201d, \u201cfor me \u2026\u201d."
-        ),
+        suggestion=_("Say it from where you stand: “I notice …”, “I’d like …”, “for me …”."),
         explanation=_(
-            "Without \u201cI\u201d, the text speaks for everyone or about the other person. "
+            "Without “I”, the text speaks for everyone or about the other person. "
             "Your own perspective is what the others cannot know without you."
         ),
         sentence=text,
@@ -555,8 +552,7 @@ def _negative_opening_flag(text: str, sentences: list[_Sentence]) -> Flag | None
         kind=NEGATIVE_OPENING,
         words=_unique(words) or [first.text],
         suggestion=_(
-            "Lead with what works: for instance start with \u201c{warm}\u201d, then say "
-            "what is hard."
+            "Lead with what works: for instance start with “{warm}”, then say what is hard."
         ).format(warm=_shorten(warmest.text)),
         explanation=_(
             "Most of what you wrote is warm or looks ahead, but it starts with the hard "
@@ -586,4 +582,4 @@ def _shorten(sentence: str, limit: int = 90) -> str:
     """A sentence fit for quoting in a suggestion: no leading "but", not too long."""
     sentence = _LINKING_WORD.sub("", sentence)
     sentence = sentence[:1].upper() + sentence[1:]
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "\u2026"
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"

@@ -66,7 +66,7 @@ _OPENING = re.compile(
     re.I,
 )
 
-DEFAULT_FEELING = "\u2026"
+DEFAULT_FEELING = "…"
 
 
 def feeling_for(sentence: str) -> str | None:
@@ -117,15 +117,15 @@ def _base(verb: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    return "\u201c" + text + "\u201d"
+    return "“" + text + "”"
 
 
 def _statement(feeling: str | None, situation: str, *, past: bool) -> str:
     feeling = feeling or DEFAULT_FEELING
     if past:
-        text = _("I felt {feeling} {situation}, and I\u2019d like \u2026")
+        text = _("I felt {feeling} {situation}, and I’d like …")
     else:
-        text = _("I feel {feeling} {situation}, and I\u2019d like \u2026")
+        text = _("I feel {feeling} {situation}, and I’d like …")
     return _quoted(text.format(feeling=feeling, situation=situation))
 
 
@@ -134,7 +134,7 @@ def _frame(sentence: str) -> str:
     return _(
         "{frame}, saying plainly what happened and what you felt (you wrote {sentence})"
     ).format(
-        frame=_quoted(_("I feel \u2026 when \u2026, and I\u2019d like \u2026")),
+        frame=_quoted(_("I feel … when …, and I’d like …")),
         sentence=_quoted(sentence.strip()),
     )
 
@@ -166,7 +166,7 @@ def _made_me_feel(core: str, feeling: str | None) -> str | None:
     if not match:
         return None
     how = _plain(match["how"])
-    when = _plain(match["when"]) if match["when"] else "when \u2026"
+    when = _plain(match["when"]) if match["when"] else "when …"
     return _statement(how, when, past=match["verb"].lower() == "made")
 
 
@@ -244,7 +244,7 @@ def _trait(core: str, feeling: str | None) -> str | None:
         return None
     past = "were" in match["be"].lower() or "came" in match["be"].lower()
     if not match["prep"]:
-        return _statement(feeling, "when \u2026", past=past)
+        return _statement(feeling, "when …", past=past)
     prep = "when it comes to" if match["prep"].lower() == "with" else match["prep"].lower()
     rest = _up_to_clause_end(match["rest"])
     rest = re.split(r",\s+(?:mum|dad|mom)\b", rest, flags=re.I)[0]
@@ -267,9 +267,9 @@ def _demanded(core: str, feeling: str | None) -> str | None:
         return None
     rest = _up_to_clause_end(match["rest"] or match["ask"])
     if match["have"]:
-        text = _("I wish you had {what}; I felt {feeling}, and I\u2019d like \u2026")
+        text = _("I wish you had {what}; I felt {feeling}, and I’d like …")
     else:
-        text = _("I\u2019d like you to {what}, because \u2026")
+        text = _("I’d like you to {what}, because …")
     return _quoted(text.format(what=rest, feeling=feeling or DEFAULT_FEELING))
 
 
@@ -290,7 +290,7 @@ def _caused(core: str, feeling: str | None) -> str | None:
     """ "The deal fell through because of you" → "I'm upset that the deal fell through";
     "your drinking is the problem" → "I feel worried about your drinking"."""
     if match := _YOUR_PROBLEM.match(core):
-        text = _("I feel {feeling} about {what}, and I\u2019d like \u2026")
+        text = _("I feel {feeling} about {what}, and I’d like …")
         what = _plain(match["what"])
         what = what[:1].lower() + what[1:]
         return _quoted(text.format(feeling=feeling or _("concerned"), what=what))
@@ -299,7 +299,7 @@ def _caused(core: str, feeling: str | None) -> str | None:
         return None
     what = _plain(match["what"] or match["after"] or match["fault"])
     what = what[:1].lower() + what[1:]
-    text = _("I feel {feeling} that {what}, and I\u2019d like \u2026")
+    text = _("I feel {feeling} that {what}, and I’d like …")
     return _quoted(text.format(feeling=feeling or _("upset"), what=what))
 
 
