@@ -2,11 +2,12 @@ from typing import Any
 
 from django import forms
 
+from alliance.feedback.forms import CoachedTextarea, OfferingForm
 from alliance.lib.forms import IdField
 from alliance.terms.models import Category, Decision
 
 
-class TermForm(forms.Form):
+class TermForm(OfferingForm):
     category = forms.ChoiceField(choices=Category.choices)
     text = forms.CharField(
         label="Term",
@@ -18,7 +19,7 @@ class TermForm(forms.Form):
         label="Note (optional)",
         max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CoachedTextarea(attrs={"rows": 2}),
         help_text="Why this matters, or what it does not mean.",
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
