@@ -51,18 +51,19 @@ def conversation_list(request: HttpRequest, party: Party) -> HttpResponse:
 @party_required
 def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
     alliance = party.alliance
+    defaults = {kind: services.default_groundwork(party, kind) for kind in StakeKind}
     form = StakeForm(
         request.POST or None,
         initial={"groundwork": services.default_groundwork(party), "note": DISTRACTION_NOTE},
+        offered=defaults.values(),
     )
-    defaults = {kind: services.default_groundwork(party, kind) for kind in StakeKind}
     form.fields["groundwork"].widget.attrs.update(
         {f"data-default-{kind}": text for kind, text in defaults.items()}
     )
     if (
         request.method == "POST"
         and form.is_valid()
-        and not coach_holds(request, form.cleaned_data["groundwork"], offered=defaults.values())
+        and not coach_holds(request, form.cleaned_data["groundwork"], offered=form.offered)
     ):
         data = form.cleaned_data
         try:
@@ -330,11 +331,10 @@ def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
 @party_required
 @require_POST
 def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    form = GroundworkForm(request.POST)
+    form = GroundworkForm(request.POST, offered=[selectors.stake_for(party, stake_id).groundwork])
     conflict = None
-    saved = selectors.stake_for(party, stake_id).groundwork
     if form.is_valid() and not coach_holds(
-        request, form.cleaned_data["groundwork"], offered=[saved]
+        request, form.cleaned_data["groundwork"], offered=form.offered
     ):
         try:
             services.groundwork_update(
@@ -350,7 +350,8 @@ def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpRe
                 {
                     "groundwork": form.cleaned_data["groundwork"],
                     "revision": error.current.groundwork_revision,
-                }
+                },
+                offered=[conflict],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -407,7 +408,7 @@ def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -
     if (
         request.method == "POST"
         and form.is_valid()
-        and not coach_holds(request, form.cleaned_data["note"])
+        and not coach_holds(request, form.cleaned_data["note"], offered=form.offered)
     ):
         data = form.cleaned_data
         try:

@@ -1,4 +1,5 @@
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -42,8 +43,8 @@ class CoachedTextarea(forms.Textarea):
     """
 
     template_name = "feedback/coached_textarea.html"
-    # Set by OfferingForm while the text in the box is the one the form offered.
-    quiet = False
+    # Fingerprints of the texts the form offered (OfferingForm): the coach is quiet on them.
+    offered: frozenset[str] = frozenset()
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__({"data-feedback-coach": reverse_lazy("feedback_review"), **(attrs or {})})
@@ -51,7 +52,7 @@ class CoachedTextarea(forms.Textarea):
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         text = str(context["widget"]["value"] or "")
-        shown = not self.quiet and text.strip()
+        shown = text.strip() and text_fingerprint(text) not in self.offered
         context["flags"] = review(text) if shown else []
         context["seen"] = text_fingerprint(text) if shown else ""
         context["seen_name"] = SEEN_NAME
@@ -59,13 +60,16 @@ class CoachedTextarea(forms.Textarea):
 
 
 class OfferingForm(forms.Form):
-    """A form whose coached boxes may start with words the writer did not write: a default
-    groundwork, a term someone else proposed. The coach speaks only to the writer, so it
-    is quiet about those until the form comes back sent; the view passes them to
-    ``coach_holds(offered=...)`` so that sending them unchanged is not held either."""
+    """A form whose coached boxes may hold words the writer did not write: a default
+    groundwork (``offered``), a note someone else wrote (the initial value). The coach
+    speaks to the writer only, so it is quiet about those texts, and the view passes
+    ``form.offered`` to ``coach_holds`` so that sending them unchanged is not held."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, offered: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, CoachedTextarea):
-                field.widget.quiet = not self.is_bound
+        coached = {n: f for n, f in self.fields.items() if isinstance(f.widget, CoachedTextarea)}
+        initial = [self.get_initial_for_field(field, name) for name, field in coached.items()]
+        self.offered = [*offered, *(str(text) for text in initial if text)]
+        fingerprints = frozenset(text_fingerprint(text) for text in self.offered)
+        for field in coached.values():
+            field.widget.offered = fingerprints

@@ -27,7 +27,7 @@ def term_new(request: HttpRequest, party: Party) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and not coach_holds(request, form.cleaned_data["note"])
+        and not coach_holds(request, form.cleaned_data["note"], offered=form.offered)
     ):
         data = form.cleaned_data
         try:
@@ -67,7 +67,7 @@ def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and not coach_holds(request, form.cleaned_data["note"], offered=[term.note])
+        and not coach_holds(request, form.cleaned_data["note"], offered=form.offered)
     ):
         data = form.cleaned_data
         try:
