@@ -70,3 +70,22 @@ def test_flags_appear_as_you_type_and_the_words_save_as_written(
     term.get_by_role("button", name="Answer").click()
     ben.wait_for_url(f"{base}/alliances/{alliance.pk}/#term-*")
     assert Consent.objects.get(party=ben_party, decision="change").comment == BLAME
+
+    # Words the script never saw (set without an input event, as when it failed to load)
+    # are read on submit: they come back with the flags on a page of their own, and the
+    # same button then sends them as they are.
+    ana.goto(f"{base}/alliances/{alliance.pk}/")
+    term = ana.locator("article.term", has_text="We swap notes after each session.")
+    term.get_by_text("Change my answer").click()  # she agreed to her own proposal
+    term.get_by_label("I ask for a change").check()
+    term.get_by_label("What would you change?").evaluate("(box, text) => box.value = text", BLAME)
+    term.get_by_role("button", name="Answer").click()
+    ana.wait_for_url(f"{base}/alliances/{alliance.pk}/terms/*/consent/")
+    assert "Nothing is saved yet" in ana.locator(".messages").inner_text()
+    assert ana.locator(".feedback-flag-blame").count() == 1
+    assert ana.get_by_label("What would you change?").input_value() == BLAME
+    assert not Consent.objects.filter(party=ana_party, decision="change").exists()
+    ana.screenshot(path=str(screenshots / "coach-held-on-save.png"))
+    ana.get_by_role("button", name="Answer").click()
+    ana.wait_for_url(f"{base}/alliances/{alliance.pk}/#term-*")
+    assert Consent.objects.get(party=ana_party, decision="change").comment == BLAME
