@@ -11,7 +11,9 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import Reflection, ReflectionState, Stake
@@ -308,3 +310,13 @@ def test_sharing_a_blaming_reflection_is_held_saving_a_draft_is_not(cast, stake)
     draft_url = f"{base}{second.pk}/reflection/"
     assert ana.post(draft_url, {"text": BLAME, "action": "save"}).status_code == 302
     assert Reflection.objects.get(prompt=second).state == ReflectionState.DRAFT
+
+
+def test_the_review_endpoint_writes_nothing_and_sends_no_text_to_the_database(cast):
+    ana = login(cast.coach)
+    ana.get("/")  # the session is saved by now
+    with CaptureQueriesContext(connection) as queries:
+        answer = ana.post("/feedback/review/", {"text": BLAME}).json()
+    assert answer["seen"] == text_fingerprint(BLAME)
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in statements if "listen" in s or not s.lstrip().startswith("SELECT")]
