@@ -219,7 +219,8 @@ def test_history_event_data_names_prompts_never_what_anyone_wrote(scene, db):
 
 def test_logs_hold_no_reflection_text(scene, db, caplog):
     """What was logged while the scene was built, and while Ana saved a draft, was
-    refused a too long one and had one reviewed (the page walks check their own logs)."""
+    refused a too long one, had one reviewed, and had a signal note held back by the
+    coach (the page walks check their own logs)."""
     caplog.set_level(logging.DEBUG)
     ana = scene.client("party", enforce_csrf_checks=False)
     base = f"/alliances/{scene.alliance.pk}/conversations/{scene.values['stake_id']}"
@@ -227,6 +228,8 @@ def test_logs_hold_no_reflection_text(scene, db, caplog):
     ana.post(f"{base}/prompts/{p2}/reflection/", {"text": "Again quillonfen.", "action": "save"})
     ana.post(f"{base}/prompts/{p2}/reflection/", {"text": "quillonfen " * 600, "action": "share"})
     ana.post("/feedback/review/", {"text": "You never listen, quillonfen."})
+    held = ana.post(f"/alliances/{scene.alliance.pk}/signals/", {"note": "You never, quillonfen."})
+    assert "feedback-flag-blame" in held.content.decode()
     lines = scene.log_lines + [r.getMessage() for r in caplog.records]
     SURFACES["log lines"] += len(lines)
     assert caplog.records, "the refused share logs nothing: is DEBUG logging captured?"

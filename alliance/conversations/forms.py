@@ -2,19 +2,19 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from alliance.conversations.library import THEMES
 from alliance.conversations.models import StakeKind
 from alliance.conversations.services import MAX_CANDIDATES, REFLECTION_LIMIT
+from alliance.feedback.forms import CoachedTextarea, OfferingForm
 from alliance.lib.forms import IdField, IdListField
 from alliance.terms.models import Category
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class StakeForm(forms.Form):
+class StakeForm(OfferingForm):
     kind = forms.ChoiceField(label=_("Conversation"), choices=StakeKind.choices)
     duration_minutes = forms.TypedChoiceField(
         label=_("Length"),
@@ -45,7 +45,7 @@ class StakeForm(forms.Form):
     groundwork = forms.CharField(
         max_length=4000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=CoachedTextarea(attrs={"rows": 5}),
         help_text=_("How the conversation opens: why you are having it. Edit it freely."),
     )
 
@@ -94,8 +94,8 @@ class RescheduleForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("New time (your time zone)"), widget=LOCAL_INPUT)
 
 
-class GroundworkForm(forms.Form):
-    groundwork = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+class GroundworkForm(OfferingForm):
+    groundwork = forms.CharField(max_length=4000, widget=CoachedTextarea(attrs={"rows": 5}))
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -104,9 +104,7 @@ class ReflectionForm(forms.Form):
         label=_("Your reflection"),
         max_length=REFLECTION_LIMIT,
         required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 6, "data-feedback-coach": reverse_lazy("feedback_review")}
-        ),
+        widget=CoachedTextarea(attrs={"rows": 6}),
         help_text=_("Write from your own side: “I …”. Start with what works."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -26,7 +26,7 @@ from alliance.conversations.forms import (
 )
 from alliance.conversations.library import DISTRACTION_NOTE, THEMES
 from alliance.conversations.models import StakeKind, StakeState
-from alliance.feedback.coach import review
+from alliance.feedback.hold import coach_holds
 from alliance.lib.forms import id_param
 from alliance.lib.web import attempt, back_to_alliance, flash_errors
 from alliance.terms.forms import TermForm
@@ -52,14 +52,20 @@ def conversation_list(request: HttpRequest, party: Party) -> HttpResponse:
 @party_required
 def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
     alliance = party.alliance
+    defaults = {kind: services.default_groundwork(party, kind) for kind in StakeKind}
     form = StakeForm(
         request.POST or None,
         initial={"groundwork": services.default_groundwork(party), "note": DISTRACTION_NOTE},
+        offered=defaults.values(),
     )
     form.fields["groundwork"].widget.attrs.update(
-        {f"data-default-{kind}": services.default_groundwork(party, kind) for kind in StakeKind}
+        {f"data-default-{kind}": text for kind, text in defaults.items()}
     )
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not coach_holds(request, form.cleaned_data["groundwork"], offered=form.offered)
+    ):
         data = form.cleaned_data
         try:
             stake = services.stake_plant(
@@ -114,8 +120,6 @@ def _detail_context(party: Party, stake_id: int, request: HttpRequest) -> dict[s
         # saving it first is noticed.
         initial={"text": mine.text if mine else "", "revision": mine.revision if mine else 1}
     )
-    # Without JavaScript, the coach answers on submit: the saved text's flags show here.
-    context["flags"] = review(mine.text) if mine and mine.text else []
     context["reschedule_form"] = RescheduleForm()
     context["groundwork_form"] = GroundworkForm(
         initial={
@@ -157,6 +161,8 @@ def reflection_submit(
             messages.info(request, _("Skipped. It counts as your answer for the reveal."))
             return _to_conversation(party, stake_id)
         elif action == "share":
+            if coach_holds(request, data["text"]):
+                return _reflection_error(request, party, stake_id, prompt_id, form, status=200)
             services.reflection_share(
                 party=party,
                 stake_id=stake_id,
@@ -199,15 +205,16 @@ def _reflection_error(
     form: ReflectionForm,
     conflict: str | None = None,
     revision: int | None = None,
+    status: int | None = None,
 ) -> HttpResponse:
-    """Show the conversation again with the person's own words still in the box."""
+    """Show the conversation again with the person's own words still in the box: refused
+    (400), in conflict (409), or held back by the feedback coach (``status=200``)."""
     context = _conversation_context(party, stake_id, prompt_id)
     if revision is not None:
         form = ReflectionForm({**form.data.dict(), "revision": str(revision)})  # type: ignore[attr-defined]
         form.is_valid()
     context.update(
         form=form,
-        flags=review(str(form.data.get("text", ""))),
         conflict=conflict,
         reschedule_form=RescheduleForm(),
         counter_form=CounterForm(),
@@ -218,9 +225,9 @@ def _reflection_error(
             }
         ),
     )
-    return render(
-        request, "conversations/detail.html", context, status=409 if conflict is not None else 400
-    )
+    if status is None:
+        status = 409 if conflict is not None else 400
+    return render(request, "conversations/detail.html", context, status=status)
 
 
 @party_required
@@ -329,9 +336,11 @@ def stake_cancel(request: HttpRequest, party: Party, stake_id: int) -> HttpRespo
 @party_required
 @require_POST
 def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    form = GroundworkForm(request.POST)
+    form = GroundworkForm(request.POST, offered=[selectors.stake_for(party, stake_id).groundwork])
     conflict = None
-    if form.is_valid():
+    if form.is_valid() and not coach_holds(
+        request, form.cleaned_data["groundwork"], offered=form.offered
+    ):
         try:
             services.groundwork_update(
                 party=party,
@@ -346,7 +355,8 @@ def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpRe
                 {
                     "groundwork": form.cleaned_data["groundwork"],
                     "revision": error.current.groundwork_revision,
-                }
+                },
+                offered=[conflict],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -366,7 +376,7 @@ def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpRe
         groundwork_open=True,
         groundwork_conflict=conflict,
     )
-    status = 409 if conflict is not None else 400
+    status = 409 if conflict is not None else 400 if form.errors else 200
     return render(request, "conversations/detail.html", context, status=status)
 
 
@@ -394,7 +404,11 @@ def reflection_to_term(request: HttpRequest, party: Party, reflection_id: int) -
         request.POST or None,
         initial={"category": reflection.prompt.category, "text": reflection.text},
     )
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not coach_holds(request, form.cleaned_data["note"], offered=form.offered)
+    ):
         data = form.cleaned_data
         try:
             term = services.term_from_reflection(

@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alliance.feedback.forms import CoachedTextarea
 from alliance.lib.clock import now
 from alliance.tending.models import Outcome
 from alliance.tending.rhythms import ORDINALS, WEEKDAYS, rule_build
@@ -101,6 +102,12 @@ class CheckInForm(forms.Form):
         data = self.cleaned_data
         return {t: (data[f"score-{t}"], data[f"comment-{t}"]) for t in self.term_ids}
 
+    def words_for_others(self) -> list[str]:
+        """What the others will read: every comment, and the reflection once shared."""
+        comments = [self.cleaned_data[f"comment-{t}"] for t in self.term_ids]
+        shared = [self.cleaned_data["reflection"]] if self.cleaned_data["share"] else []
+        return comments + shared
+
 
 class SignalForm(forms.Form):
     term_id = forms.TypedChoiceField(
@@ -109,7 +116,7 @@ class SignalForm(forms.Form):
     note = forms.CharField(
         label=_("What needs attention"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=CoachedTextarea(attrs={"rows": 3}),
         help_text=_("Say what you notice and what you would like, starting with “I”."),
     )
     anonymous = forms.BooleanField(label=_("Raise it without my name"), required=False)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Kind, Party
+from alliance.feedback.hold import coach_holds
 from alliance.lib.dates import zone_or_utc
 from alliance.lib.web import attempt, flash_errors
 from alliance.tending import feeds, selectors, services
@@ -134,7 +135,8 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
     if request.method == "POST":
         form = CheckInForm(request.POST, term_ids=[row.term["id"] for row in page.rows])
         refusal: ValidationError | CheckInForm | None = None if form.is_valid() else form
-        if refusal is None:
+        held = refusal is None and coach_holds(request, *form.words_for_others())
+        if refusal is None and not held:
             try:
                 services.checkin_answer(
                     party=party,
@@ -145,8 +147,9 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
                 )
             except ValidationError as error:
                 refusal = error
-        if refusal is not None:
-            flash_errors(request, refusal)
+        if refusal is not None or held:
+            if refusal is not None:
+                flash_errors(request, refusal)
             # Show the page again with what they typed, nothing saved.
             for row in page.rows:
                 term_id = row.term["id"]
@@ -163,7 +166,7 @@ def checkin_detail(request: HttpRequest, party: Party, checkin_id: int) -> HttpR
                     "scores": Score.choices,
                     "posted": request.POST,
                 },
-                status=400,
+                status=200 if held else 400,
             )
         messages.success(request, _("Your check-in is saved."))
         return redirect("checkin_detail", alliance_id=party.alliance_id, checkin_id=checkin_id)
@@ -221,7 +224,11 @@ def _signal_form(request: HttpRequest, party: Party, bound: bool = True) -> Sign
 @party_required
 def signal_list(request: HttpRequest, party: Party) -> HttpResponse:
     form = _signal_form(request, party)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not coach_holds(request, form.cleaned_data["note"])
+    ):
         try:
             services.signal_raise(
                 party=party,

@@ -3,11 +3,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alliance.feedback.forms import CoachedTextarea, OfferingForm
 from alliance.lib.forms import IdField
 from alliance.terms.models import Category, Decision
 
 
-class TermForm(forms.Form):
+class TermForm(OfferingForm):
     category = forms.ChoiceField(choices=Category.choices)
     text = forms.CharField(
         label=_("Term"),
@@ -19,7 +20,7 @@ class TermForm(forms.Form):
         label=_("Note (optional)"),
         max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CoachedTextarea(attrs={"rows": 2}),
         help_text=_("Why this matters, or what it does not mean."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -163,6 +163,11 @@ def draft_for(alliance: Alliance) -> Draft:
     return draft_build(alliance=alliance, parties=parties, terms=terms)
 
 
+def draft_item(alliance: Alliance, term_id: int) -> DraftItem | None:
+    """One term of the draft as the draft shows it (new, changed, to be removed)."""
+    return next((item for item in draft_for(alliance).items if item.term.pk == term_id), None)
+
+
 def version_hash(previous_hash: str, snapshot: dict[str, Any]) -> str:
     canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{previous_hash}\n{canonical}".encode()).hexdigest()

@@ -7,16 +7,21 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Party
+from alliance.feedback.hold import coach_holds
 from alliance.lib.web import back_to_alliance, flash_errors
 from alliance.terms import selectors, services
 from alliance.terms.forms import CompareForm, ConsentForm, RevisionForm, TermForm
-from alliance.terms.models import Term, TermStatus
+from alliance.terms.models import Decision, Term, TermStatus
 
 
 @party_required
 def term_new(request: HttpRequest, party: Party) -> HttpResponse:
     form = TermForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not coach_holds(request, form.cleaned_data["note"], offered=form.offered)
+    ):
         data = form.cleaned_data
         try:
             term = services.term_propose(
@@ -50,7 +55,11 @@ def term_edit(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
         "revision": term.revision,
     }
     form = TermForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not coach_holds(request, form.cleaned_data["note"], offered=form.offered)
+    ):
         data = form.cleaned_data
         try:
             services.term_edit(
@@ -128,6 +137,12 @@ def consent(request: HttpRequest, party: Party, term_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose whether you agree or ask for a change."))
         return back_to_alliance(party, f"term-{term_id}")
+    data = form.cleaned_data
+    item = selectors.draft_item(party.alliance, term_id)
+    if item and data["decision"] == Decision.CHANGE and coach_holds(request, data["comment"]):
+        # Their answer again, on a page of its own, with the coach's flags under it.
+        context = {"alliance": party.alliance, "item": item, "mine": data}
+        return render(request, "terms/consent_held.html", context)
     try:
         services.consent_give(party=party, term_id=term_id, **form.cleaned_data)
     except ValidationError as error:

@@ -128,7 +128,7 @@ def test_a_refused_check_in_keeps_the_ratings_and_comments_typed(ratified):
         {
             f"score-{first}": "well",
             f"score-{second}": "tending",
-            f"comment-{second}": "Replies take too long lately.",
+            f"comment-{second}": "I wait too long for replies lately.",
             "reflection": "",
             "share": "on",
         },
@@ -136,4 +136,4 @@ def test_a_refused_check_in_keeps_the_ratings_and_comments_typed(ratified):
     assert response.status_code == 400
     html = response.content.decode()
     assert f'name="score-{second}" value="tending" required checked' in html
-    assert "Replies take too long lately." in html
+    assert "I wait too long for replies lately." in html

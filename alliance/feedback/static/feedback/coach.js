@@ -1,7 +1,9 @@
 // As-you-type feedback for <textarea data-feedback-coach> inside a form: after a pause in
 // typing, post the text to the coach and show its flags in [data-feedback-for="<id>"].
-// The markup mirrors feedback/_flags.html. Pages work without this file: the server
-// renders the same fragment when the form is submitted.
+// The markup mirrors feedback/_flags.html. The text's fingerprint goes into the hidden
+// [data-coach-seen-for="<id>"], so that on save the server does not hold back words whose
+// flags are already shown. Pages work without this file: the server renders the same
+// fragment, and holds flagged words back once, when the form is submitted.
 (function () {
   "use strict";
 
@@ -46,6 +48,7 @@
     var token = form && form.querySelector("input[name=csrfmiddlewaretoken]");
     var target = area.id && document.querySelector('[data-feedback-for="' + area.id + '"]');
     if (!token || !target) return;
+    var seen = form.querySelector('[data-coach-seen-for="' + area.id + '"]');
     var url = area.getAttribute("data-feedback-coach") || DEFAULT_URL;
     var timer = null;
     var latest = 0;
@@ -62,7 +65,9 @@
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
           // An older answer arriving late must not replace a newer one.
-          if (data && asked === latest) render(target, data.flags || []);
+          if (!data || asked !== latest) return;
+          render(target, data.flags || []);
+          if (seen && data.seen) seen.value = data.seen;
         })
         .catch(function () { /* feedback is a nicety; typing goes on without it */ });
     }
