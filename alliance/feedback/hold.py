@@ -12,14 +12,24 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from alliance.feedback.coach import review
+from alliance.feedback.coach import ABSOLUTE, BLAME, review
 from alliance.feedback.forms import SeenForm, text_fingerprint
+
+
+# Only these hold words back: a missing "I" or a hard first sentence in a short practical
+# note ("Could we make it 10?") is advice to read as you type, not a reason to stop a save.
+HOLDING_KINDS = {BLAME, ABSOLUTE}
+
+
+def _may_land_badly(text: str) -> bool:
+    return any(flag.kind in HOLDING_KINDS for flag in review(text))
 
 
 def coach_holds(request: HttpRequest, *texts: str, offered: Iterable[str] = ()) -> bool:
     """Whether to show the form again instead of saving ``texts``.
 
-    Held when the coach flags one of them and its writer has not been shown those flags:
+    Held when the coach finds blame or an absolute in one of them and its writer has not
+    been shown those flags:
     neither as they typed (coach.js posts the fingerprint of the text it reviewed) nor
     on the page they sent (the textarea renders its text's fingerprint with its flags).
     ``offered`` are texts the product suggested, such as a default groundwork: not the
@@ -27,7 +37,8 @@ def coach_holds(request: HttpRequest, *texts: str, offered: Iterable[str] = ()) 
     """
     seen = SeenForm(request.POST).fingerprints() | {text_fingerprint(t) for t in offered}
     held = any(
-        text.strip() and text_fingerprint(text) not in seen and review(text) for text in texts
+        text.strip() and text_fingerprint(text) not in seen and _may_land_badly(text)
+        for text in texts
     )
     if held:
         messages.info(

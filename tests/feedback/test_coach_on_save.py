@@ -243,7 +243,7 @@ def test_a_term_note_is_held_when_proposed_and_when_edited(cast):
     changed = {**proposal, "text": "We meet every other Tuesday at ten.", "revision": "1"}
     assert ben.post(edit, changed).status_code == 302
     # His own words in the note are read.
-    ben_note = "You always move it anyway."
+    ben_note = "You never tell me when you move it."
     held = ben.post(edit, {**changed, "note": ben_note, "revision": "2"})
     assert_held(held, ben_note)
     term.refresh_from_db()
