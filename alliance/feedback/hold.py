@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from alliance.feedback.coach import ABSOLUTE, BLAME, review
 from alliance.feedback.forms import SeenForm, text_fingerprint
 
-
 # Only these hold words back: a missing "I" or a hard first sentence in a short practical
 # note ("Could we make it 10?") is advice to read as you type, not a reason to stop a save.
 HOLDING_KINDS = {BLAME, ABSOLUTE}
