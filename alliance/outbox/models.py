@@ -103,6 +103,10 @@ class OutboxMessage(models.Model):
         return f"{self.kind} to {self.to_email} ({self.state})"
 
 
+# How many days before a check-in its reminder comes, for whoever never chose.
+DEFAULT_REMINDER_DAYS = 3
+
+
 class NotificationPreferences(models.Model):
     """Which optional kinds of email a person gets, and how early check-in reminders come.
 
@@ -115,7 +119,7 @@ class NotificationPreferences(models.Model):
     )
     muted_kinds = models.JSONField(default=list, blank=True)
     checkin_reminder_days = models.PositiveSmallIntegerField(
-        default=3, help_text="How many days before a check-in the reminder comes."
+        default=DEFAULT_REMINDER_DAYS, help_text="How many days before a check-in the reminder comes."
     )
     updated_at = models.DateTimeField(default=now)
 
