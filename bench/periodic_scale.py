@@ -33,9 +33,7 @@ sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="alliance-scale-bench-"))
 os.environ.setdefault("ALLIANCE_DATA_DIR", str(WORK / "data"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
-os.environ.setdefault(
-    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance_bench_scale"
-)
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance_bench_scale")
 
 
 def run_pass() -> None:
@@ -179,7 +177,10 @@ def main() -> None:
 
         db = connection.settings_dict
         with psycopg.connect(
-            host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            dbname="postgres",
             autocommit=True,
         ) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')

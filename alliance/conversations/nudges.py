@@ -1,7 +1,7 @@
 """Nudges for the design conversation: reflections the others wait on, proposed times
 nobody answered. Registered with the outbox's nudge framework on import (see apps.py)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db.models import Min
@@ -16,7 +16,13 @@ from alliance.conversations.models import (
     StakeState,
     TimeAnswer,
 )
-from alliance.outbox.nudges import WaitingItem, nudge_provider
+from alliance.lib.chunks import chunked
+from alliance.outbox.nudges import (
+    WaitingItem,
+    alliance_ids_joined_since,
+    nudge_horizon,
+    nudge_provider,
+)
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 OPEN_STAKES = (StakeState.PROPOSED, StakeState.SCHEDULED)
@@ -28,10 +34,25 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
     is not revealed yet (a reveal made before someone joined waits on nobody).
 
     One pair of nudges per conversation and person, however many prompts wait: the
-    reminder is about the conversation, not each question.
+    reminder is about the conversation, not each question. Only conversations with a
+    reflection shared, or a party joined, within the horizon are read.
     """
+    since = now - nudge_horizon()
+    recent = Reflection.objects.filter(shared_at__gt=since, state=ReflectionState.SHARED)
+    joined = Stake.objects.filter(
+        alliance_id__in=alliance_ids_joined_since(since), state__in=OPEN_STAKES
+    )
+    candidates = set(recent.values_list("stake_id", flat=True)) | set(
+        joined.values_list("pk", flat=True)
+    )
+    for chunk in chunked(sorted(candidates)):
+        yield from _reflections_awaited_in(chunk)
+
+
+def _reflections_awaited_in(stake_ids: list[int]) -> Iterator[WaitingItem]:
     shared = (
         Reflection.objects.filter(
+            stake_id__in=stake_ids,
             state=ReflectionState.SHARED,
             stake__state__in=OPEN_STAKES,
             party__left_at__isnull=True,
@@ -44,17 +65,17 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
     }
     if not firsts:
         return
-    stake_ids = {stake_id for stake_id, _ in firsts}
-    revealed = Reveal.objects.filter(stake_id__in=stake_ids).values_list("stake_id", "prompt_id")
+    waited_on = {stake_id for stake_id, _ in firsts}
+    revealed = Reveal.objects.filter(stake_id__in=waited_on).values_list("stake_id", "prompt_id")
     for key in revealed:
         firsts.pop(key, None)
     answered = set(
-        Reflection.objects.filter(stake_id__in=stake_ids, state__in=ANSWERED).values_list(
+        Reflection.objects.filter(stake_id__in=waited_on, state__in=ANSWERED).values_list(
             "stake_id", "prompt_id", "party_id"
         )
     )
-    stakes = Stake.objects.filter(pk__in=stake_ids).select_related("alliance")
-    parties = Party.objects.filter(alliance__stakes__in=stake_ids).select_related("user")
+    stakes = Stake.objects.filter(pk__in=waited_on).select_related("alliance")
+    parties = Party.objects.filter(alliance__stakes__in=waited_on).select_related("user")
     by_alliance: dict[int, list[Party]] = {}
     for party in parties.distinct():
         by_alliance.setdefault(party.alliance_id, []).append(party)
@@ -80,9 +101,23 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
 @nudge_provider("times")
 def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
     """A party who has not said which of the proposed times suit them: the first ones, or
-    those someone proposed later instead (each later proposal starts a new pair)."""
+    those someone proposed later instead (each later proposal starts a new pair). Only
+    conversations with times proposed within the horizon are read: times offered before
+    someone joined never wait on them."""
+    recent = CandidateTime.objects.filter(
+        proposed_at__gt=now - nudge_horizon(), stake__state=StakeState.PROPOSED
+    )
+    candidates = set(recent.values_list("stake_id", flat=True))
+    for chunk in chunked(sorted(candidates)):
+        yield from _times_unanswered_in(chunk)
+
+
+def _times_unanswered_in(stake_ids: list[int]) -> Iterator[WaitingItem]:
     stakes = {
-        s.pk: s for s in Stake.objects.filter(state=StakeState.PROPOSED).select_related("alliance")
+        s.pk: s
+        for s in Stake.objects.filter(pk__in=stake_ids, state=StakeState.PROPOSED).select_related(
+            "alliance"
+        )
     }
     candidates = list(
         CandidateTime.objects.filter(stake_id__in=stakes).select_related("proposed_by__user")

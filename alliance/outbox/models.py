@@ -119,7 +119,8 @@ class NotificationPreferences(models.Model):
     )
     muted_kinds = models.JSONField(default=list, blank=True)
     checkin_reminder_days = models.PositiveSmallIntegerField(
-        default=DEFAULT_REMINDER_DAYS, help_text="How many days before a check-in the reminder comes."
+        default=DEFAULT_REMINDER_DAYS,
+        help_text="How many days before a check-in the reminder comes.",
     )
     updated_at = models.DateTimeField(default=now)
 

@@ -5,9 +5,10 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from alliance.alliances.models import Alliance, Party
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
@@ -241,3 +242,27 @@ def snapshot_terms_by_category(snapshot: dict[str, Any]) -> list[tuple[str, list
     for term in snapshot["terms"]:
         groups.setdefault(term["category"], []).append(term)
     return [(str(c.label), groups[c.value]) for c in Category if c.value in groups]
+
+
+def alliance_ids_changed_since(moment: datetime) -> set[int]:
+    """Alliances whose draft changed after `moment` (through the terms' `updated_at` index)."""
+    changed = Term.objects.filter(status__in=DRAFT_STATUSES, updated_at__gt=moment)
+    return set(changed.values_list("alliance_id", flat=True).distinct())
+
+
+def alliance_ids_awaiting_consent(
+    alliance_ids: Iterable[int], *, settled_before: datetime
+) -> list[int]:
+    """Those of `alliance_ids` whose draft waits on a current party's word (a draft term
+    without their consent, NOT EXISTS) and has not changed since `settled_before`."""
+    draft = Term.objects.filter(status__in=DRAFT_STATUSES)
+    unanswered = draft.filter(alliance_id=OuterRef("alliance_id")).filter(
+        ~Exists(Consent.objects.filter(term_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk"))))
+    )
+    waited_for = Party.objects.filter(alliance_id=OuterRef("pk")).filter(Exists(unanswered))
+    alliances = (
+        Alliance.objects.filter(pk__in=list(alliance_ids))
+        .filter(Exists(waited_for))
+        .exclude(Exists(draft.filter(alliance_id=OuterRef("pk"), updated_at__gt=settled_before)))
+    )
+    return list(alliances.values_list("pk", flat=True))
