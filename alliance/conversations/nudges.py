@@ -4,7 +4,7 @@ nobody answered. Registered with the outbox's nudge framework on import (see app
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef, Subquery
 
 from alliance.alliances.models import Party
 from alliance.conversations.models import (
@@ -20,8 +20,10 @@ from alliance.lib.chunks import chunked
 from alliance.outbox.nudges import (
     WaitingItem,
     alliance_ids_joined_since,
+    nudge_delay,
     nudge_horizon,
     nudge_provider,
+    nudged_lately,
 )
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
@@ -46,7 +48,48 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
         joined.values_list("pk", flat=True)
     )
     for chunk in chunked(sorted(candidates)):
-        yield from _reflections_awaited_in(chunk)
+        yield from _reflections_awaited_in(_stake_ids_awaiting_reflections(chunk, now))
+
+
+def _stake_ids_awaiting_reflections(stake_ids: list[int], now: datetime) -> list[int]:
+    """Those of the open conversations with a prompt someone shared on, not revealed,
+    that a current party has not answered (NOT EXISTS), who is due a nudge about it now."""
+    answered = Reflection.objects.filter(
+        stake_id=OuterRef("stake_id"),
+        prompt_id=OuterRef("prompt_id"),
+        party_id=OuterRef(OuterRef("pk")),
+        state__in=ANSWERED,
+    )
+    unanswered = (
+        Reflection.objects.filter(
+            stake_id=OuterRef(OuterRef("pk")),
+            state=ReflectionState.SHARED,
+            party__left_at__isnull=True,
+            shared_at__lte=now - nudge_delay(),
+        )
+        .exclude(
+            Exists(
+                Reveal.objects.filter(
+                    stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id")
+                )
+            )
+        )
+        .exclude(Exists(answered))
+    )
+    waited_for = (
+        Party.objects.filter(alliance_id=OuterRef("alliance_id"))
+        .filter(Exists(unanswered))
+        .exclude(
+            nudged_lately(
+                "reflections",
+                object_id=OuterRef(OuterRef("pk")),
+                user_id=OuterRef("user_id"),
+                now=now,
+            )
+        )
+    )
+    stakes = Stake.objects.filter(pk__in=stake_ids, state__in=OPEN_STAKES)
+    return list(stakes.filter(Exists(waited_for)).values_list("pk", flat=True))
 
 
 def _reflections_awaited_in(stake_ids: list[int]) -> Iterator[WaitingItem]:
@@ -109,7 +152,42 @@ def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
     )
     candidates = set(recent.values_list("stake_id", flat=True))
     for chunk in chunked(sorted(candidates)):
-        yield from _times_unanswered_in(chunk)
+        yield from _times_unanswered_in(_stake_ids_awaiting_times(chunk, now))
+
+
+def _stake_ids_awaiting_times(stake_ids: list[int], now: datetime) -> list[int]:
+    """Those of the proposed conversations with a time offered after a current party
+    joined that they have not answered (NOT EXISTS), who is due a nudge about it now."""
+    unanswered = CandidateTime.objects.filter(
+        stake_id=OuterRef(OuterRef("pk")), proposed_at__gte=OuterRef("joined_at")
+    ).exclude(
+        Exists(
+            TimeAnswer.objects.filter(
+                candidate_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk"))
+            )
+        )
+    )
+    latest = (
+        CandidateTime.objects.filter(stake_id=OuterRef(OuterRef("pk")))
+        .order_by("-proposed_at")
+        .values("proposed_at")[:1]
+    )
+    waited_for = (
+        Party.objects.filter(alliance_id=OuterRef("alliance_id"))
+        .annotate(latest=Subquery(latest))
+        .filter(Exists(unanswered))
+        .exclude(
+            nudged_lately(
+                "times",
+                object_id=OuterRef(OuterRef("pk")),
+                user_id=OuterRef("user_id"),
+                now=now,
+                since=OuterRef("latest"),
+            )
+        )
+    )
+    stakes = Stake.objects.filter(pk__in=stake_ids, state=StakeState.PROPOSED)
+    return list(stakes.filter(Exists(waited_for)).values_list("pk", flat=True))
 
 
 def _times_unanswered_in(stake_ids: list[int]) -> Iterator[WaitingItem]:

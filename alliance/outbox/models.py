@@ -97,7 +97,11 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["state", "due_at"], name="outbox_state_due")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="outbox_state_due"),
+            # Nudge providers ask which nudges a person had lately.
+            models.Index(fields=["recipient", "kind", "created_at"], name="outbox_recipient_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email} ({self.state})"

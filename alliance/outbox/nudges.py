@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import CharField, Exists, Max, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
@@ -92,6 +93,30 @@ def nudge_horizon() -> timedelta:
     join: time for both nudges, and a week more for a worker that was down to catch up.
     What waits longer had its nudges, or the moment for a gentle reminder has passed."""
     return NUDGES_PER_ITEM * nudge_delay() + timedelta(days=7)
+
+
+def nudged_lately(
+    provider: str,
+    *,
+    object_id: Any,
+    user_id: Any,
+    now: datetime,
+    since: Any = None,
+) -> Exists:
+    """A condition for a provider's query: no nudge of `provider` about that object (an
+    id or an `OuterRef`) is due to that person now, because their last one went out
+    (after `since`, when the revision moves with the time the item began to wait), or
+    one went out less than the delay ago. Through the outbox's (recipient, kind) index;
+    the dedupe keys remain the judge of what is queued."""
+    about = Concat(
+        Value(f"nudge:{provider}:"), Cast(object_id, output_field=CharField()), Value(":")
+    )
+    nudges = OutboxMessage.objects.filter(
+        recipient_id=user_id, kind=EmailKind.NUDGE, dedupe_key__startswith=about
+    ).filter(Q(dedupe_key__endswith=f":{NUDGES_PER_ITEM}") | Q(created_at__gt=now - nudge_delay()))
+    if since is not None:
+        nudges = nudges.filter(created_at__gte=since)
+    return Exists(nudges)
 
 
 def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
@@ -202,7 +227,7 @@ def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
     since = now - nudge_horizon()
     candidates = alliance_ids_changed_since(since) | set(alliance_ids_joined_since(since))
     for chunk in chunked(sorted(candidates)):
-        waiting_ids = alliance_ids_awaiting_consent(chunk, settled_before=now - nudge_delay())
+        waiting_ids = alliance_ids_awaiting_consent(chunk, now=now)
         alliances = (
             Alliance.objects.filter(pk__in=waiting_ids)
             .annotate(
