@@ -43,8 +43,8 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
     recent = Reflection.objects.filter(shared_at__gt=since, state=ReflectionState.SHARED)
     joined = Stake.objects.filter(
         alliance_id__in=alliance_ids_joined_since(since), state__in=OPEN_STAKES
-    )
-    candidates = set(recent.values_list("stake_id", flat=True)) | set(
+    ).order_by()
+    candidates = set(recent.order_by().values_list("stake_id", flat=True)) | set(
         joined.values_list("pk", flat=True)
     )
     for chunk in chunked(sorted(candidates)):
@@ -150,7 +150,7 @@ def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
     recent = CandidateTime.objects.filter(
         proposed_at__gt=now - nudge_horizon(), stake__state=StakeState.PROPOSED
     )
-    candidates = set(recent.values_list("stake_id", flat=True))
+    candidates = set(recent.order_by().values_list("stake_id", flat=True))
     for chunk in chunked(sorted(candidates)):
         yield from _times_unanswered_in(_stake_ids_awaiting_times(chunk, now))
 
@@ -159,7 +159,9 @@ def _stake_ids_awaiting_times(stake_ids: list[int], now: datetime) -> list[int]:
     """Those of the proposed conversations with a time offered after a current party
     joined that they have not answered (NOT EXISTS), who is due a nudge about it now."""
     unanswered = CandidateTime.objects.filter(
-        stake_id=OuterRef(OuterRef("pk")), proposed_at__gte=OuterRef("joined_at")
+        stake_id=OuterRef(OuterRef("pk")),
+        proposed_at__gte=OuterRef("joined_at"),
+        proposed_at__lte=now - nudge_delay(),
     ).exclude(
         Exists(
             TimeAnswer.objects.filter(

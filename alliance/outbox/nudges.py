@@ -122,7 +122,9 @@ def nudged_lately(
 def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
     """Alliances someone joined after `moment` (the parties' `joined_at` index): a newcomer
     may be waited for on what began to wait before them."""
-    return Party.objects.filter(joined_at__gt=moment).values_list("alliance_id", flat=True)
+    return (
+        Party.objects.filter(joined_at__gt=moment).order_by().values_list("alliance_id", flat=True)
+    )
 
 
 def _waiting_chunks(now: datetime) -> Iterator[list[WaitingItem]]:

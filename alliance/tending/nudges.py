@@ -25,7 +25,9 @@ def checkins_unfilled(now: datetime) -> Iterable[WaitingItem]:
     completed before a party joined never waits on them). Only check-ins opened, or in
     alliances joined, within the horizon are read."""
     since = now - nudge_horizon()
-    still_open = CheckIn.objects.filter(closed_at__isnull=True, completed_at__isnull=True)
+    still_open = CheckIn.objects.filter(
+        closed_at__isnull=True, completed_at__isnull=True
+    ).order_by()
     candidates = set(still_open.filter(opened_at__gt=since).values_list("pk", flat=True)) | set(
         still_open.filter(alliance_id__in=alliance_ids_joined_since(since)).values_list(
             "pk", flat=True

@@ -8,13 +8,11 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -534,12 +532,13 @@ class Reminder:
     kind: str
 
 
-def _useful_reminder(*, due_at: datetime, user: User, days: int, at: datetime) -> str | None:
-    """Which reminder still helps `user` at instant `at`: on the day of the check-in (in
-    their own time zone), `days` days before it, or none once it has begun."""
+def _useful_reminder(*, due_at: datetime, time_zone: str, days: int, at: datetime) -> str | None:
+    """Which reminder still helps someone in `time_zone` at instant `at`: on the day of
+    the check-in (in their own time zone), `days` days before it, or none once it has
+    begun."""
     if due_at <= at:
         return None
-    zone = zone_or_utc(user.time_zone)
+    zone = zone_or_utc(time_zone)
     day_start = datetime.combine(due_at.astimezone(zone).date(), time(0), tzinfo=zone)
     if at >= day_start:
         return ReminderKind.DAY_OF
@@ -568,46 +567,48 @@ def checkin_reminders_in_chunks(at: datetime) -> Iterator[list[Reminder]]:
 
 
 def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:
-    rhythms = list(
-        Rhythm.objects.filter(pk__in=rhythm_ids)
-        .select_related("alliance")
-        .prefetch_related(
-            Prefetch("alliance__parties", queryset=Party.objects.select_related("user"))
+    """Weigh each current party of these rhythms from a few columns (time zone, days
+    ahead, what was sent), then load and send only the reminders due."""
+    parties = Party.objects.filter(alliance__rhythm__in=rhythm_ids).order_by()
+    rows = list(
+        parties.values_list(
+            "alliance_id", "user_id", "user__time_zone", "alliance__rhythm__next_at"
         )
     )
-    lead_days = reminder_days_of({p.user_id for r in rhythms for p in r.alliance.parties.all()})
+    lead_days = reminder_days_of({user_id for _, user_id, _, _ in rows})
     sent = set(
         ReminderSent.objects.filter(
-            alliance_id__in=[r.alliance_id for r in rhythms], due_at__gt=at
+            alliance_id__in={alliance_id for alliance_id, _, _, _ in rows}, due_at__gt=at
         ).values_list("alliance_id", "user_id", "due_at", "kind")
     )
+    due = []
+    for alliance_id, user_id, time_zone, due_at in rows:
+        if due_at is None:
+            continue  # the series ended since the selection
+        days = lead_days.get(user_id, DEFAULT_REMINDER_DAYS)
+        kind = _useful_reminder(due_at=due_at, time_zone=time_zone, days=days, at=at)
+        if kind is not None and (alliance_id, user_id, due_at, kind) not in sent:
+            due.append((alliance_id, user_id, due_at, kind))
+    if not due:
+        return []
+    rhythms = Rhythm.objects.select_related("alliance").in_bulk(
+        {alliance_id for alliance_id, _, _, _ in due}, field_name="alliance_id"
+    )
+    users = User.objects.in_bulk({user_id for _, user_id, _, _ in due})
     reminders = []
-    for rhythm in rhythms:
-        for party in rhythm.alliance.parties.all():
-            days = lead_days.get(party.user_id, DEFAULT_REMINDER_DAYS)
-            try:
-                reminder = _reminder_for(rhythm, party, days, sent, at)
-            except Exception:
-                # One broken row (a rhythm, a person's settings) costs only its own
-                # reminder, never the other parties' and alliances' ones.
-                logger.exception("Check-in reminder for alliance %s failed", rhythm.alliance_id)
-                continue
-            if reminder is not None:
+    for alliance_id, user_id, due_at, kind in due:
+        rhythm = rhythms[alliance_id]
+        if rhythm.next_at != due_at:
+            continue  # moved meanwhile: the next pass weighs it again
+        reminder = Reminder(rhythm.alliance, users[user_id], due_at, kind)
+        try:
+            if _reminder_send(reminder, rhythm, at):
                 reminders.append(reminder)
+        except Exception:
+            # One broken row (a rhythm, a person's settings) costs only its own
+            # reminder, never the other parties' and alliances' ones.
+            logger.exception("Check-in reminder for alliance %s failed", alliance_id)
     return reminders
-
-
-@transaction.atomic
-def _reminder_for(
-    rhythm: Rhythm, party: Party, days: int, sent: set[tuple[Any, ...]], at: datetime
-) -> Reminder | None:
-    """Send `party` the reminder of `rhythm` that is due at `at`, if any and not yet sent."""
-    assert rhythm.next_at is not None
-    kind = _useful_reminder(due_at=rhythm.next_at, user=party.user, days=days, at=at)
-    if kind is None or (rhythm.alliance_id, party.user_id, rhythm.next_at, kind) in sent:
-        return None
-    reminder = Reminder(rhythm.alliance, party.user, rhythm.next_at, kind)
-    return reminder if _reminder_send(reminder, rhythm, at) else None
 
 
 def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:

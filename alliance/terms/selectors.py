@@ -247,7 +247,7 @@ def snapshot_terms_by_category(snapshot: dict[str, Any]) -> list[tuple[str, list
 def alliance_ids_changed_since(moment: datetime) -> set[int]:
     """Alliances whose draft changed after `moment` (through the terms' `updated_at` index)."""
     changed = Term.objects.filter(status__in=DRAFT_STATUSES, updated_at__gt=moment)
-    return set(changed.values_list("alliance_id", flat=True).distinct())
+    return set(changed.order_by().values_list("alliance_id", flat=True).distinct())
 
 
 def alliance_ids_awaiting_consent(alliance_ids: Iterable[int], *, now: datetime) -> list[int]:
