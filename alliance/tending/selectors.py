@@ -482,13 +482,8 @@ def rhythm_ids_awaiting_reminder(at: datetime) -> list[int]:
     time zones and preferences are then weighed in the service, a chunk at a time.
     """
     default_days = timedelta(days=DEFAULT_REMINDER_DAYS)
-    ids = list(
-        _reminder_owed(
-            Rhythm.objects.filter(next_at__gt=at, next_at__lte=at + LOCAL_DAY),
-            ReminderKind.DAY_OF,
-        )
-    )
-    ids += _reminder_owed(
+    ids = list(day_of_reminders_owed(at))
+    ids += rhythms_owing_reminder(
         Rhythm.objects.filter(
             next_at__gt=at + LOCAL_DAY, next_at__lte=at + default_days + LOCAL_DAY
         ),
@@ -496,7 +491,7 @@ def rhythm_ids_awaiting_reminder(at: datetime) -> list[int]:
     )
     longest = NotificationPreferences.objects.aggregate(days=Max("checkin_reminder_days"))
     if (longest["days"] or 0) > DEFAULT_REMINDER_DAYS:
-        ids += _reminder_owed(
+        ids += rhythms_owing_reminder(
             Rhythm.objects.filter(
                 next_at__gt=at + default_days + LOCAL_DAY,
                 next_at__lte=at + timedelta(days=longest["days"]) + LOCAL_DAY,
@@ -507,7 +502,16 @@ def rhythm_ids_awaiting_reminder(at: datetime) -> list[int]:
     return ids
 
 
-def _reminder_owed(rhythms: QuerySet[Rhythm], kind: str, parties: Q | None = None) -> list[int]:
+def day_of_reminders_owed(at: datetime) -> QuerySet[Rhythm, int]:
+    """The ids of the rhythms whose check-in is less than a local day after `at` and
+    owes someone its reminder on the day."""
+    window = Rhythm.objects.filter(next_at__gt=at, next_at__lte=at + LOCAL_DAY)
+    return rhythms_owing_reminder(window, ReminderKind.DAY_OF)
+
+
+def rhythms_owing_reminder(
+    rhythms: QuerySet[Rhythm], kind: str, parties: Q | None = None
+) -> QuerySet[Rhythm, int]:
     """The ids of `rhythms` with a current party (matching `parties`) who has not had the
     `kind` reminder of its next check-in."""
     sent = ReminderSent.objects.filter(
@@ -519,4 +523,4 @@ def _reminder_owed(rhythms: QuerySet[Rhythm], kind: str, parties: Q | None = Non
     owed = Party.objects.filter(parties or Q(), alliance_id=OuterRef("alliance_id")).filter(
         ~Exists(sent)
     )
-    return list(rhythms.filter(Exists(owed)).values_list("pk", flat=True))
+    return rhythms.filter(Exists(owed)).values_list("pk", flat=True)
