@@ -17,8 +17,9 @@ per alliance `i` (all of it derived from `i`, so two runs make the same data):
   answered yet;
 - a check-in closed months ago with everyone's ratings for one in four, and one open
   since last week and rated by the coach alone for one in 40;
-- outbox history: the invitation and the ratification mail, sent, and the first nudge
-  of the pending changes.
+- outbox history as a worker that kept running leaves it: the invitation and the
+  ratification mail, the check-in reminders and the nudges due so far (but for one
+  alliance in 5,000, whose reminders are still owed), all sent.
 
     .venv/bin/python bench/scale_data.py 100000   # into DATABASE_URL (a PostgreSQL database)
 """
@@ -219,6 +220,14 @@ STEPS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "the proposers' answers",
+        """
+        INSERT INTO conversations_timeanswer (works, answered_at, candidate_id, party_id)
+        SELECT true, c.proposed_at, c.id, c.proposed_by_id
+        FROM conversations_candidatetime c
+        """,
+    ),
+    (
         "check-ins",
         """
         INSERT INTO tending_checkin (opened_at, completed_at, closed_at, outcome, alliance_id,
@@ -258,6 +267,61 @@ STEPS: list[tuple[str, str]] = [
             '<' || md5(a.id || m.kind) || '@example.org>', a.created_at, a.created_at, 'sent',
             1, a.created_at, 'bench', a.created_at + interval '1 second', '', '[]'::jsonb, a.id
         FROM alliances_alliance a, unnest(ARRAY['invitation', 'ratified']) m(kind)
+        """,
+    ),
+    (
+        "reminders sent so far",
+        """
+        INSERT INTO tending_remindersent (due_at, kind, sent_at, alliance_id, user_id)
+        SELECT r.next_at, k.kind, now() - interval '1 hour', r.alliance_id, p.user_id
+        FROM tending_rhythm r
+        JOIN alliances_party p ON p.alliance_id = r.alliance_id
+        LEFT JOIN outbox_notificationpreferences n ON n.user_id = p.user_id,
+        (VALUES ('before'), ('day_of')) k(kind)
+        WHERE r.alliance_id %% 5000 <> 1 AND CASE k.kind
+            WHEN 'day_of' THEN r.next_at <= now() + interval '25 hours'
+            ELSE r.next_at <= now() + (coalesce(n.checkin_reminder_days, 3) + 2) * interval '1 day'
+        END
+        """,
+    ),
+    (
+        "nudges sent so far",
+        """
+        INSERT INTO outbox_outboxmessage (to_email, kind, subject, text, html, headers,
+            message_id, created_at, due_at, state, attempts, claimed_by, sent_at, last_error,
+            attachments, recipient_id, dedupe_key)
+        SELECT 'person' || w.user_id || '@example.org', 'nudge', '[Alliance] It waits for you',
+            'Something waits for your answer.', '', '{}'::jsonb,
+            '<' || md5(w.key || n) || '@example.org>', w.since + n * interval '2 days',
+            w.since + n * interval '2 days', 'sent', 1, 'bench',
+            w.since + n * interval '2 days', '', '[]'::jsonb, w.user_id, w.key || n
+        FROM (
+            -- changes the client has not answered (their first nudge is made below)
+            SELECT t.updated_at AS since, a.id AS user_id, 2 AS first,
+                'nudge:terms:' || a.id || ':' || floor(extract(epoch FROM t.updated_at))
+                    || ':' || a.id || ':' AS key
+            FROM terms_term t JOIN alliances_alliance a ON a.id = t.alliance_id
+            WHERE t.revision = 2
+            UNION ALL
+            -- sponsors who joined last week, waited for on every term since they came
+            SELECT p.joined_at - interval '2 days', p.user_id, 1,
+                'nudge:terms:' || p.alliance_id || ':'
+                    || floor(extract(epoch FROM a.created_at + interval '1 day'))
+                    || ':' || p.user_id || ':'
+            FROM alliances_party p JOIN alliances_alliance a ON a.id = p.alliance_id
+            WHERE p.role_label = 'sponsor' AND p.joined_at > now() - interval '8 days'
+            UNION ALL
+            -- clients who have not rated the check-in opened last week
+            SELECT c.opened_at, c.alliance_id, 1,
+                'nudge:checkins:' || c.id || ':1:' || c.alliance_id || ':'
+            FROM tending_checkin c WHERE c.closed_at IS NULL
+            UNION ALL
+            -- clients who have not answered the times proposed lately
+            SELECT s.created_at, s.alliance_id, 1,
+                'nudge:times:' || s.id || ':1:' || s.alliance_id || ':'
+            FROM conversations_stake s WHERE s.state = 'proposed'
+        ) w, generate_series(1, 2) n
+        WHERE n >= w.first AND w.since + n * interval '2 days' <= now()
         """,
     ),
     (
