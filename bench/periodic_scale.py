@@ -110,7 +110,8 @@ def email_latency() -> float:
     return elapsed
 
 
-def fresh_database() -> None:
+def drop_database(*, again: bool) -> None:
+    """Drop the benchmark's database and, with `again`, make it anew (empty)."""
     import psycopg
     from django.db import connection
 
@@ -125,7 +126,8 @@ def fresh_database() -> None:
         autocommit=True,
     ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
+        if again:
+            admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
 def main() -> None:
@@ -150,7 +152,7 @@ def main() -> None:
 
     assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
     for size in [int(n) for n in args.sizes.split(",")]:
-        fresh_database()
+        drop_database(again=True)
         call_command("migrate", verbosity=0)
         made = generate(size, verbose=False)
         first = pass_in_subprocess()
@@ -172,18 +174,7 @@ def main() -> None:
         latency = email_latency()
         print(f"  a queued email left after {latency:.2f} s while the worker ran its pass")
     if not args.keep:
-        connection.close()
-        import psycopg
-
-        db = connection.settings_dict
-        with psycopg.connect(
-            host=db["HOST"],
-            port=db["PORT"] or 5432,
-            user=db["USER"],
-            dbname="postgres",
-            autocommit=True,
-        ) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        drop_database(again=False)
 
 
 if __name__ == "__main__":
