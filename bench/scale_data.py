@@ -55,7 +55,7 @@ STEPS: list[tuple[str, str]] = [
         INSERT INTO alliances_alliance (id, title, kind, purpose, created_at, created_by_id)
         SELECT i, 'Coaching: person ' || i, CASE WHEN i %% 10 = 5 THEN 'team' ELSE 'coaching' END,
             'We grow together and keep our word to each other.',
-            now() - ((i * 7919) %% 700 + 30) * interval '1 day',
+            now() - ((i::bigint * 7919) %% 700 + 30) * interval '1 day',
             %(n)s + 1 + (i - 1) %% %(coaches)s
         FROM generate_series(1, %(n)s) i
         """,
