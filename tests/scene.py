@@ -320,7 +320,8 @@ def build_scene(clock: Any) -> Scene:
     tending_services.checkin_reminders_due(rhythm.next_at - timedelta(days=2))
 
     foreign = _build_foreign(olga, pat)
-    nudges_queue(now() + timedelta(days=30))
+    # Late enough for every first nudge, within the horizon nudges look back over.
+    nudges_queue(now() + timedelta(days=3))
     users = {
         "party": ana,
         "other_party": ben,

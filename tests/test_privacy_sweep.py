@@ -13,6 +13,7 @@ change page, the history's event data, and the logs.
 
 import logging
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -291,7 +292,7 @@ def test_a_late_joiner_gets_no_mail_with_what_was_revealed_before_they_joined(sc
     _cleo_answers_what_was_revealed_before_her(scene)
     from alliance.outbox.nudges import nudges_queue
 
-    nudges_queue(now().replace(year=now().year + 1))
+    nudges_queue(now() + timedelta(days=5))
     tending_services.checkin_reminders_due(now())
     for message in mail.outbox:
         text = " ".join([message.subject, message.body, *[c for c, _ in message.alternatives]])

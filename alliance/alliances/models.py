@@ -99,6 +99,8 @@ class Party(models.Model):
         verbose_name_plural = "parties"
         base_manager_name = "everyone"
         ordering = ["joined_at", "id"]
+        # Nudges look for alliances someone joined lately.
+        indexes = [models.Index(fields=["joined_at"], name="party_joined_at")]
         constraints = [
             models.UniqueConstraint(fields=["alliance", "user"], name="one_party_per_person")
         ]

@@ -83,6 +83,8 @@ class CandidateTime(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
+        # Nudges look for times proposed lately.
+        indexes = [models.Index(fields=["proposed_at"], name="candidate_proposed_at")]
         constraints = [
             models.UniqueConstraint(fields=["stake", "starts_at"], name="candidate_once")
         ]
@@ -166,6 +168,8 @@ class Reflection(models.Model):
     shared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Nudges look for reflections shared lately.
+        indexes = [models.Index(fields=["shared_at"], name="reflection_shared_at")]
         constraints = [
             models.UniqueConstraint(
                 fields=["stake", "prompt", "party"], name="one_reflection_per_prompt"

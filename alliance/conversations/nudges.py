@@ -1,10 +1,10 @@
 """Nudges for the design conversation: reflections the others wait on, proposed times
 nobody answered. Registered with the outbox's nudge framework on import (see apps.py)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef, Subquery
 
 from alliance.alliances.models import Party
 from alliance.conversations.models import (
@@ -16,7 +16,15 @@ from alliance.conversations.models import (
     StakeState,
     TimeAnswer,
 )
-from alliance.outbox.nudges import WaitingItem, nudge_provider
+from alliance.lib.chunks import chunked
+from alliance.outbox.nudges import (
+    WaitingItem,
+    alliance_ids_joined_since,
+    nudge_delay,
+    nudge_horizon,
+    nudge_provider,
+    nudged_lately,
+)
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 OPEN_STAKES = (StakeState.PROPOSED, StakeState.SCHEDULED)
@@ -28,10 +36,66 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
     is not revealed yet (a reveal made before someone joined waits on nobody).
 
     One pair of nudges per conversation and person, however many prompts wait: the
-    reminder is about the conversation, not each question.
+    reminder is about the conversation, not each question. Only conversations with a
+    reflection shared, or a party joined, within the horizon are read.
     """
+    since = now - nudge_horizon()
+    recent = Reflection.objects.filter(shared_at__gt=since, state=ReflectionState.SHARED)
+    joined = Stake.objects.filter(
+        alliance_id__in=alliance_ids_joined_since(since), state__in=OPEN_STAKES
+    ).order_by()
+    candidates = set(recent.order_by().values_list("stake_id", flat=True)) | set(
+        joined.values_list("pk", flat=True)
+    )
+    for chunk in chunked(sorted(candidates)):
+        yield from _reflections_awaited_in(_stake_ids_awaiting_reflections(chunk, now))
+
+
+def _stake_ids_awaiting_reflections(stake_ids: list[int], now: datetime) -> list[int]:
+    """Those of the open conversations with a prompt someone shared on, not revealed,
+    that a current party has not answered (NOT EXISTS), who is due a nudge about it now."""
+    answered = Reflection.objects.filter(
+        stake_id=OuterRef("stake_id"),
+        prompt_id=OuterRef("prompt_id"),
+        party_id=OuterRef(OuterRef("pk")),
+        state__in=ANSWERED,
+    )
+    unanswered = (
+        Reflection.objects.filter(
+            stake_id=OuterRef(OuterRef("pk")),
+            state=ReflectionState.SHARED,
+            party__left_at__isnull=True,
+            shared_at__lte=now - nudge_delay(),
+        )
+        .exclude(
+            Exists(
+                Reveal.objects.filter(
+                    stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id")
+                )
+            )
+        )
+        .exclude(Exists(answered))
+    )
+    waited_for = (
+        Party.objects.filter(alliance_id=OuterRef("alliance_id"))
+        .filter(Exists(unanswered))
+        .exclude(
+            nudged_lately(
+                "reflections",
+                object_id=OuterRef(OuterRef("pk")),
+                user_id=OuterRef("user_id"),
+                now=now,
+            )
+        )
+    )
+    stakes = Stake.objects.filter(pk__in=stake_ids, state__in=OPEN_STAKES)
+    return list(stakes.filter(Exists(waited_for)).values_list("pk", flat=True))
+
+
+def _reflections_awaited_in(stake_ids: list[int]) -> Iterator[WaitingItem]:
     shared = (
         Reflection.objects.filter(
+            stake_id__in=stake_ids,
             state=ReflectionState.SHARED,
             stake__state__in=OPEN_STAKES,
             party__left_at__isnull=True,
@@ -44,17 +108,17 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
     }
     if not firsts:
         return
-    stake_ids = {stake_id for stake_id, _ in firsts}
-    revealed = Reveal.objects.filter(stake_id__in=stake_ids).values_list("stake_id", "prompt_id")
+    waited_on = {stake_id for stake_id, _ in firsts}
+    revealed = Reveal.objects.filter(stake_id__in=waited_on).values_list("stake_id", "prompt_id")
     for key in revealed:
         firsts.pop(key, None)
     answered = set(
-        Reflection.objects.filter(stake_id__in=stake_ids, state__in=ANSWERED).values_list(
+        Reflection.objects.filter(stake_id__in=waited_on, state__in=ANSWERED).values_list(
             "stake_id", "prompt_id", "party_id"
         )
     )
-    stakes = Stake.objects.filter(pk__in=stake_ids).select_related("alliance")
-    parties = Party.objects.filter(alliance__stakes__in=stake_ids).select_related("user")
+    stakes = Stake.objects.filter(pk__in=waited_on).select_related("alliance")
+    parties = Party.objects.filter(alliance__stakes__in=waited_on).select_related("user")
     by_alliance: dict[int, list[Party]] = {}
     for party in parties.distinct():
         by_alliance.setdefault(party.alliance_id, []).append(party)
@@ -80,9 +144,60 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
 @nudge_provider("times")
 def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
     """A party who has not said which of the proposed times suit them: the first ones, or
-    those someone proposed later instead (each later proposal starts a new pair)."""
+    those someone proposed later instead (each later proposal starts a new pair). Only
+    conversations with times proposed within the horizon are read: times offered before
+    someone joined never wait on them."""
+    recent = CandidateTime.objects.filter(
+        proposed_at__gt=now - nudge_horizon(), stake__state=StakeState.PROPOSED
+    )
+    candidates = set(recent.order_by().values_list("stake_id", flat=True))
+    for chunk in chunked(sorted(candidates)):
+        yield from _times_unanswered_in(_stake_ids_awaiting_times(chunk, now))
+
+
+def _stake_ids_awaiting_times(stake_ids: list[int], now: datetime) -> list[int]:
+    """Those of the proposed conversations with a time offered after a current party
+    joined that they have not answered (NOT EXISTS), who is due a nudge about it now."""
+    unanswered = CandidateTime.objects.filter(
+        stake_id=OuterRef(OuterRef("pk")),
+        proposed_at__gte=OuterRef("joined_at"),
+        proposed_at__lte=now - nudge_delay(),
+    ).exclude(
+        Exists(
+            TimeAnswer.objects.filter(
+                candidate_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk"))
+            )
+        )
+    )
+    latest = (
+        CandidateTime.objects.filter(stake_id=OuterRef(OuterRef("pk")))
+        .order_by("-proposed_at")
+        .values("proposed_at")[:1]
+    )
+    waited_for = (
+        Party.objects.filter(alliance_id=OuterRef("alliance_id"))
+        .annotate(latest=Subquery(latest))
+        .filter(Exists(unanswered))
+        .exclude(
+            nudged_lately(
+                "times",
+                object_id=OuterRef(OuterRef("pk")),
+                user_id=OuterRef("user_id"),
+                now=now,
+                since=OuterRef("latest"),
+            )
+        )
+    )
+    stakes = Stake.objects.filter(pk__in=stake_ids, state=StakeState.PROPOSED)
+    return list(stakes.filter(Exists(waited_for)).values_list("pk", flat=True))
+
+
+def _times_unanswered_in(stake_ids: list[int]) -> Iterator[WaitingItem]:
     stakes = {
-        s.pk: s for s in Stake.objects.filter(state=StakeState.PROPOSED).select_related("alliance")
+        s.pk: s
+        for s in Stake.objects.filter(pk__in=stake_ids, state=StakeState.PROPOSED).select_related(
+            "alliance"
+        )
     }
     candidates = list(
         CandidateTime.objects.filter(stake_id__in=stakes).select_related("proposed_by__user")

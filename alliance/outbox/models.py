@@ -97,10 +97,18 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["state", "due_at"], name="outbox_state_due")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="outbox_state_due"),
+            # Nudge providers ask which nudges a person had lately.
+            models.Index(fields=["recipient", "kind", "created_at"], name="outbox_recipient_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email} ({self.state})"
+
+
+# How many days before a check-in its reminder comes, for whoever never chose.
+DEFAULT_REMINDER_DAYS = 3
 
 
 class NotificationPreferences(models.Model):
@@ -115,7 +123,8 @@ class NotificationPreferences(models.Model):
     )
     muted_kinds = models.JSONField(default=list, blank=True)
     checkin_reminder_days = models.PositiveSmallIntegerField(
-        default=3, help_text=_("How many days before a check-in the reminder comes.")
+        default=DEFAULT_REMINDER_DAYS,
+        help_text=_("How many days before a check-in the reminder comes."),
     )
     updated_at = models.DateTimeField(default=now)
 

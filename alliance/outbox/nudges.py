@@ -1,10 +1,13 @@
 """Nudges: one gentle reminder, and at most one more, to whoever something waits on.
 
-A *provider* looks at one kind of open question (terms awaiting consent; later: unshared
-reflections, unanswered proposed times, due check-ins) and yields a `WaitingItem` for each
-person it waits on. `nudges_queue` (run every minute by `alliance worker`) turns items into
-emails: the first once the item has waited `NUDGE_DAYS`, the second `NUDGE_DAYS` after
-the first, never a third. Each email has a `dedupe_key`
+A *provider* looks at one kind of open question (terms awaiting consent, unshared
+reflections, unanswered proposed times, unfilled check-ins) and yields a `WaitingItem` for
+each person it waits on. It reads only what began to wait, or was joined, within
+`nudge_horizon()`, through an index on that time, and loads the rest a chunk of objects
+at a time (never a query per row). `nudges_queue` (run every minute by `alliance worker`,
+a chunk per step) turns items into emails: the first once the item has waited
+`NUDGE_DAYS`, the second `NUDGE_DAYS` after the first, never a third. Each email has a
+`dedupe_key`
 (`nudge:<provider>:<object id>:<revision>:<user id>:<n>`), so running the job twice, or on
 two workers at once, queues nothing twice. A new `revision` (the thing waited on changed)
 starts a fresh pair. People who answered are simply not yielded, so they get nothing.
@@ -22,17 +25,20 @@ the alliance page.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import CharField, Exists, Max, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
+from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
 from alliance.outbox.models import EmailKind, OutboxMessage
 
@@ -82,25 +88,67 @@ def nudge_delay() -> timedelta:
     return timedelta(days=settings.NUDGE_DAYS)
 
 
-def _waiting_items(now: datetime) -> list[WaitingItem]:
-    """What every provider yields; a provider that fails keeps what it yielded so far,
-    and the others still run."""
-    items: list[WaitingItem] = []
+def nudge_horizon() -> timedelta:
+    """How far back providers look for what began to wait, or for whom it waits on to
+    join: time for both nudges, and a week more for a worker that was down to catch up.
+    What waits longer had its nudges, or the moment for a gentle reminder has passed."""
+    return NUDGES_PER_ITEM * nudge_delay() + timedelta(days=7)
+
+
+def nudged_lately(
+    provider: str,
+    *,
+    object_id: Any,
+    user_id: Any,
+    now: datetime,
+    since: Any = None,
+) -> Exists:
+    """A condition for a provider's query: no nudge of `provider` about that object (an
+    id or an `OuterRef`) is due to that person now, because their last one went out
+    (after `since`, when the revision moves with the time the item began to wait), or
+    one went out less than the delay ago. Through the outbox's (recipient, kind) index;
+    the dedupe keys remain the judge of what is queued."""
+    about = Concat(
+        Value(f"nudge:{provider}:"), Cast(object_id, output_field=CharField()), Value(":")
+    )
+    nudges = OutboxMessage.objects.filter(
+        recipient_id=user_id, kind=EmailKind.NUDGE, dedupe_key__startswith=about
+    ).filter(Q(dedupe_key__endswith=f":{NUDGES_PER_ITEM}") | Q(created_at__gt=now - nudge_delay()))
+    if since is not None:
+        nudges = nudges.filter(created_at__gte=since)
+    return Exists(nudges)
+
+
+def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
+    """Alliances someone joined after `moment` (the parties' `joined_at` index): a newcomer
+    may be waited for on what began to wait before them."""
+    return (
+        Party.objects.filter(joined_at__gt=moment).order_by().values_list("alliance_id", flat=True)
+    )
+
+
+def _waiting_chunks(now: datetime) -> Iterator[list[WaitingItem]]:
+    """What every provider yields, a chunk at a time; a provider that fails keeps what it
+    yielded so far, and the others still run."""
     for name, provider in PROVIDERS.items():
-        try:
-            # A savepoint, so that a database error leaves the connection usable.
-            with transaction.atomic():
-                for item in provider(now):
-                    items.append(item)
-        except Exception:
-            logger.exception("Nudges: the %s provider failed; its other items wait", name)
-    return items
+        items = iter(provider(now))
+        while True:
+            try:
+                # A savepoint, so that a database error leaves the connection usable.
+                with transaction.atomic():
+                    chunk = list(islice(items, settings.PERIODIC_CHUNK_SIZE))
+            except Exception:
+                logger.exception("Nudges: the %s provider failed; its other items wait", name)
+                break
+            if not chunk:
+                break
+            yield chunk
 
 
-def nudges_due(now: datetime) -> list[tuple[WaitingItem, int]]:
-    """Every (item, n) for which nudge number n should be queued at `now`."""
+def _due_among(items: list[WaitingItem], now: datetime) -> list[tuple[WaitingItem, int]]:
+    """Every (item, n) of `items` for which nudge number n should be queued at `now`."""
     delay = nudge_delay()
-    items = [item for item in _waiting_items(now) if now - item.since >= delay]
+    items = [item for item in items if now - item.since >= delay]
     keys = [item.dedupe_key(n) for item in items for n in range(1, NUDGES_PER_ITEM + 1)]
     queued = dict(
         OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "created_at")
@@ -118,13 +166,29 @@ def nudges_due(now: datetime) -> list[tuple[WaitingItem, int]]:
     return due
 
 
+def nudges_due(now: datetime) -> list[tuple[WaitingItem, int]]:
+    """Every (item, n) for which nudge number n should be queued at `now`."""
+    return [due for chunk in _waiting_chunks(now) for due in _due_among(chunk, now)]
+
+
 def nudges_queue(now: datetime | None = None) -> int:
     """Queue the nudges due at `now`; returns how many were queued."""
+    return sum(nudges_queue_in_chunks(now))
+
+
+def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
+    """`nudges_queue`, one chunk of waiting items per step (the worker's way); yields how
+    many each step queued."""
+    now = now or clock_now()
+    for chunk in _waiting_chunks(now):
+        yield _queue(_due_among(chunk, now))
+
+
+def _queue(due: list[tuple[WaitingItem, int]]) -> int:
     from alliance.lib.mail import send_templated
 
-    now = now or clock_now()
     queued = 0
-    for item, n in nudges_due(now):
+    for item, n in due:
         try:
             with transaction.atomic():
                 message = send_templated(
@@ -150,36 +214,58 @@ def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
     """Parties who have said nothing yet on one or more terms of a draft.
 
     The revision is the time of the draft's latest change: a new or edited term starts a
-    new pair of nudges; another party's answer does not.
+    new pair of nudges; another party's answer does not. Only drafts changed, or joined,
+    within the horizon are read, and of those only the ones that wait on someone.
     """
-    from alliance.terms.selectors import DRAFT_STATUSES, draft_for
-
-    settled_before = now - nudge_delay()
-    alliances = (
-        Alliance.objects.filter(terms__status__in=DRAFT_STATUSES)
-        .annotate(last_change=Max("terms__updated_at"))
-        .filter(last_change__lte=settled_before)
-        .select_related("current_version")
+    from alliance.terms.models import Term
+    from alliance.terms.selectors import (
+        DRAFT_STATUSES,
+        alliance_ids_awaiting_consent,
+        alliance_ids_changed_since,
+        draft_build,
+        draft_terms_queryset,
     )
-    for alliance in alliances:
-        try:
-            with transaction.atomic():
-                waiting = _awaiting_consent(draft_for(alliance))
-        except Exception:
-            # A broken row (say, a hand-edited version) costs this alliance its nudges only.
-            logger.exception("Nudges: the terms of alliance %s could not be read", alliance.pk)
-            continue
-        revision = str(int(alliance.last_change.timestamp()))
-        for party, count in waiting:
-            yield WaitingItem(
-                provider="terms",
-                object_id=alliance.pk,
-                revision=revision,
-                user=party.user,
-                since=alliance.last_change,
-                template="nudge_terms",
-                context={"alliance": alliance, "count": count},
+
+    since = now - nudge_horizon()
+    candidates = alliance_ids_changed_since(since) | set(alliance_ids_joined_since(since))
+    for chunk in chunked(sorted(candidates)):
+        waiting_ids = alliance_ids_awaiting_consent(chunk, now=now)
+        alliances = (
+            Alliance.objects.filter(pk__in=waiting_ids)
+            .annotate(
+                last_change=Max("terms__updated_at", filter=Q(terms__status__in=DRAFT_STATUSES))
             )
+            .select_related("current_version")
+        )
+        parties: dict[int, list[Party]] = {}
+        for party in Party.objects.filter(alliance_id__in=waiting_ids).select_related("user"):
+            parties.setdefault(party.alliance_id, []).append(party)
+        terms: dict[int, list[Term]] = {}
+        for term in draft_terms_queryset(waiting_ids):
+            terms.setdefault(term.alliance_id, []).append(term)
+        for alliance in alliances:
+            try:
+                draft = draft_build(
+                    alliance=alliance,
+                    parties=parties.get(alliance.pk, []),
+                    terms=terms.get(alliance.pk, []),
+                )
+                waiting = _awaiting_consent(draft)
+            except Exception:
+                # A broken row (say, a hand-edited version) costs this alliance its nudges.
+                logger.exception("Nudges: the terms of alliance %s could not be read", alliance.pk)
+                continue
+            revision = str(int(alliance.last_change.timestamp()))
+            for party, count in waiting:
+                yield WaitingItem(
+                    provider="terms",
+                    object_id=alliance.pk,
+                    revision=revision,
+                    user=party.user,
+                    since=alliance.last_change,
+                    template="nudge_terms",
+                    context={"alliance": alliance, "count": count},
+                )
 
 
 def _awaiting_consent(draft: "Draft") -> list[tuple[Party, int]]:

@@ -283,6 +283,13 @@ def preferences_for(user: User) -> NotificationPreferences:
     return found or NotificationPreferences(user=user)
 
 
+def reminder_days_of(user_ids: Iterable[int]) -> dict[int, int]:
+    """How many days before a check-in each of these people wants its reminder, for those
+    who chose (the others get `DEFAULT_REMINDER_DAYS`)."""
+    rows = NotificationPreferences.objects.filter(user_id__in=list(user_ids))
+    return dict(rows.values_list("user_id", "checkin_reminder_days"))
+
+
 def wants_email(user: User, kind: str) -> bool:
     if kind in REQUIRED_KINDS:
         return True

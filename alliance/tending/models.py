@@ -89,6 +89,8 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["opened_at", "id"]
+        # Nudges look for check-ins opened lately.
+        indexes = [models.Index(fields=["opened_at"], name="checkin_opened_at")]
         constraints = [
             models.UniqueConstraint(
                 fields=["alliance"], condition=Q(closed_at__isnull=True), name="one_open_checkin"

@@ -1,23 +1,66 @@
 """Nudges for keeping the alliance alive: a check-in someone has not filled in yet.
 Registered with the outbox's nudge framework on import (see apps.py)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef
+
 from alliance.alliances.models import Party
-from alliance.outbox.nudges import WaitingItem, nudge_provider
+from alliance.lib.chunks import chunked
+from alliance.outbox.nudges import (
+    WaitingItem,
+    alliance_ids_joined_since,
+    nudge_delay,
+    nudge_horizon,
+    nudge_provider,
+    nudged_lately,
+)
 from alliance.tending.models import CheckIn, Rating
 
 
 @nudge_provider("checkins")
 def checkins_unfilled(now: datetime) -> Iterable[WaitingItem]:
     """A party who has rated nothing in an open check-in that still waits on someone (one
-    completed before a party joined never waits on them)."""
-    open_checkins = list(
-        CheckIn.objects.filter(closed_at__isnull=True, completed_at__isnull=True).select_related(
-            "alliance"
+    completed before a party joined never waits on them). Only check-ins opened, or in
+    alliances joined, within the horizon are read."""
+    since = now - nudge_horizon()
+    still_open = CheckIn.objects.filter(
+        closed_at__isnull=True, completed_at__isnull=True
+    ).order_by()
+    candidates = set(still_open.filter(opened_at__gt=since).values_list("pk", flat=True)) | set(
+        still_open.filter(alliance_id__in=alliance_ids_joined_since(since)).values_list(
+            "pk", flat=True
         )
     )
+    for chunk in chunked(sorted(candidates)):
+        yield from _checkins_unfilled_in(_checkin_ids_owing_a_nudge(chunk, now))
+
+
+def _checkin_ids_owing_a_nudge(checkin_ids: list[int], now: datetime) -> list[int]:
+    """Those of the check-ins, open for the nudge delay, with a current party who rated
+    nothing (NOT EXISTS) and is due a nudge about it now."""
+    unrated = (
+        Party.objects.filter(alliance_id=OuterRef("alliance_id"))
+        .exclude(
+            Exists(
+                Rating.objects.filter(checkin_id=OuterRef(OuterRef("pk")), party_id=OuterRef("pk"))
+            )
+        )
+        .exclude(
+            nudged_lately(
+                "checkins", object_id=OuterRef(OuterRef("pk")), user_id=OuterRef("user_id"), now=now
+            )
+        )
+    )
+    owing = CheckIn.objects.filter(pk__in=checkin_ids, opened_at__lte=now - nudge_delay()).filter(
+        Exists(unrated)
+    )
+    return list(owing.values_list("pk", flat=True))
+
+
+def _checkins_unfilled_in(checkin_ids: list[int]) -> Iterator[WaitingItem]:
+    open_checkins = list(CheckIn.objects.filter(pk__in=checkin_ids).select_related("alliance"))
     if not open_checkins:
         return
     rated = set(

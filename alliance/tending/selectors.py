@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 from alliance.alliances.models import Alliance, Party
 from alliance.lib.clock import now
 from alliance.lib.dates import zone_or_utc
+from alliance.outbox.models import DEFAULT_REMINDER_DAYS, NotificationPreferences
 from alliance.tending.models import (
     CheckIn,
     CheckInReflection,
     Outcome,
     Rating,
+    ReminderKind,
+    ReminderSent,
     Rhythm,
     Score,
     Signal,
@@ -501,3 +504,64 @@ def checkin_awaits_party() -> Exists:
             ~Exists(rated), closed_at__isnull=True, completed_at__isnull=True
         )
     )
+
+
+# Reminders
+
+# The local day of a check-in begins less than 25 hours before it (24, or 25 on the day
+# the clocks go back), whatever the time zone.
+LOCAL_DAY = timedelta(hours=25)
+
+
+def rhythm_ids_awaiting_reminder(at: datetime) -> list[int]:
+    """Rhythms whose next check-in may owe a current party a reminder at `at`, found
+    through the `next_at` index and without what was sent already (NOT EXISTS).
+
+    The day-of reminder can be due only when the check-in is less than a local day away;
+    the one before only within the days a person asked for, plus a local day. Those who
+    asked for more days than the default are looked for further ahead. It is a superset:
+    time zones and preferences are then weighed in the service, a chunk at a time.
+    """
+    default_days = timedelta(days=DEFAULT_REMINDER_DAYS)
+    ids = list(day_of_reminders_owed(at))
+    ids += rhythms_owing_reminder(
+        Rhythm.objects.filter(
+            next_at__gt=at + LOCAL_DAY, next_at__lte=at + default_days + LOCAL_DAY
+        ),
+        ReminderKind.BEFORE,
+    )
+    longest = NotificationPreferences.objects.aggregate(days=Max("checkin_reminder_days"))
+    if (longest["days"] or 0) > DEFAULT_REMINDER_DAYS:
+        ids += rhythms_owing_reminder(
+            Rhythm.objects.filter(
+                next_at__gt=at + default_days + LOCAL_DAY,
+                next_at__lte=at + timedelta(days=longest["days"]) + LOCAL_DAY,
+            ),
+            ReminderKind.BEFORE,
+            Q(user__notification_preferences__checkin_reminder_days__gt=DEFAULT_REMINDER_DAYS),
+        )
+    return ids
+
+
+def day_of_reminders_owed(at: datetime) -> QuerySet[Rhythm, int]:
+    """The ids of the rhythms whose check-in is less than a local day after `at` and
+    owes someone its reminder on the day."""
+    window = Rhythm.objects.filter(next_at__gt=at, next_at__lte=at + LOCAL_DAY)
+    return rhythms_owing_reminder(window, ReminderKind.DAY_OF)
+
+
+def rhythms_owing_reminder(
+    rhythms: QuerySet[Rhythm], kind: str, parties: Q | None = None
+) -> QuerySet[Rhythm, int]:
+    """The ids of `rhythms` with a current party (matching `parties`) who has not had the
+    `kind` reminder of its next check-in."""
+    sent = ReminderSent.objects.filter(
+        alliance_id=OuterRef("alliance_id"),
+        user_id=OuterRef("user_id"),
+        due_at=OuterRef(OuterRef("next_at")),
+        kind=kind,
+    )
+    owed = Party.objects.filter(parties or Q(), alliance_id=OuterRef("alliance_id")).filter(
+        ~Exists(sent)
+    )
+    return rhythms.filter(Exists(owed)).values_list("pk", flat=True)

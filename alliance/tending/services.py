@@ -5,15 +5,14 @@ check-ins and signals of one alliance change one after another.
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -22,11 +21,13 @@ from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record
+from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
 from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
-from alliance.outbox.services import preferences_for
+from alliance.outbox.models import DEFAULT_REMINDER_DAYS
+from alliance.outbox.services import reminder_days_of
 from alliance.tending.models import (
     CalendarFeed,
     CheckIn,
@@ -43,6 +44,7 @@ from alliance.tending.models import (
     TendingEvent,
 )
 from alliance.tending.rhythms import first_occurrence, occurrence_after, rule_describe
+from alliance.tending.selectors import rhythm_ids_awaiting_reminder
 from alliance.terms.models import Version
 
 TEXT_LIMIT = 2000
@@ -543,22 +545,16 @@ class Reminder:
     kind: str
 
 
-def reminder_days_for(user: User) -> int:
-    """How many days before a check-in `user` gets the first reminder (0: none), from
-    their notification preferences."""
-    return preferences_for(user).checkin_reminder_days
-
-
-def _useful_reminder(*, due_at: datetime, user: User, at: datetime) -> str | None:
-    """Which reminder still helps `user` at instant `at`: on the day of the check-in (in
-    their own time zone), some days before it, or none once it has begun."""
+def _useful_reminder(*, due_at: datetime, time_zone: str, days: int, at: datetime) -> str | None:
+    """Which reminder still helps someone in `time_zone` at instant `at`: on the day of
+    the check-in (in their own time zone), `days` days before it, or none once it has
+    begun."""
     if due_at <= at:
         return None
-    zone = zone_or_utc(user.time_zone)
+    zone = zone_or_utc(time_zone)
     day_start = datetime.combine(due_at.astimezone(zone).date(), time(0), tzinfo=zone)
     if at >= day_start:
         return ReminderKind.DAY_OF
-    days = reminder_days_for(user)
     before_start = datetime.combine(
         due_at.astimezone(zone).date() - timedelta(days=days), time(0), tzinfo=zone
     )
@@ -572,44 +568,60 @@ def checkin_reminders_due(at: datetime) -> list[Reminder]:
     return them. A worker that was down catches up with what still helps: reminders
     for check-ins that already began are dropped. Only current parties are reminded. A
     reminder that fails (a broken row) is logged and skipped; the others still go out."""
-    rhythms = (
-        Rhythm.objects.filter(next_at__gt=at)
-        .select_related("alliance")
-        .prefetch_related(
-            Prefetch("alliance__parties", queryset=Party.objects.select_related("user"))
+    return [reminder for chunk in checkin_reminders_in_chunks(at) for reminder in chunk]
+
+
+def checkin_reminders_in_chunks(at: datetime) -> Iterator[list[Reminder]]:
+    """`checkin_reminders_due`, one chunk of check-ins per step (the worker's way): only
+    the check-ins near enough to owe a reminder are read, and each chunk's parties,
+    preferences and reminders already sent come in one query each."""
+    for rhythm_ids in chunked(rhythm_ids_awaiting_reminder(at)):
+        yield _reminders_of_chunk(rhythm_ids, at)
+
+
+def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:
+    """Weigh each current party of these rhythms from a few columns (time zone, days
+    ahead, what was sent), then load and send only the reminders due."""
+    parties = Party.objects.filter(alliance__rhythm__in=rhythm_ids).order_by()
+    rows = list(
+        parties.values_list(
+            "alliance_id", "user_id", "user__time_zone", "alliance__rhythm__next_at"
         )
     )
+    lead_days = reminder_days_of({user_id for _, user_id, _, _ in rows})
     sent = set(
-        ReminderSent.objects.filter(due_at__gt=at).values_list(
-            "alliance_id", "user_id", "due_at", "kind"
-        )
+        ReminderSent.objects.filter(
+            alliance_id__in={alliance_id for alliance_id, _, _, _ in rows}, due_at__gt=at
+        ).values_list("alliance_id", "user_id", "due_at", "kind")
     )
+    due = []
+    for alliance_id, user_id, time_zone, due_at in rows:
+        if due_at is None:
+            continue  # the series ended since the selection
+        days = lead_days.get(user_id, DEFAULT_REMINDER_DAYS)
+        kind = _useful_reminder(due_at=due_at, time_zone=time_zone, days=days, at=at)
+        if kind is not None and (alliance_id, user_id, due_at, kind) not in sent:
+            due.append((alliance_id, user_id, due_at, kind))
+    if not due:
+        return []
+    rhythms = Rhythm.objects.select_related("alliance").in_bulk(
+        {alliance_id for alliance_id, _, _, _ in due}, field_name="alliance_id"
+    )
+    users = User.objects.in_bulk({user_id for _, user_id, _, _ in due})
     reminders = []
-    for rhythm in rhythms:
-        for party in rhythm.alliance.parties.all():
-            try:
-                reminder = _reminder_for(rhythm, party, sent, at)
-            except Exception:
-                # One broken row (a rhythm, a person's settings) costs only its own
-                # reminder, never the other parties' and alliances' ones.
-                logger.exception("Check-in reminder for alliance %s failed", rhythm.alliance_id)
-                continue
-            if reminder is not None:
+    for alliance_id, user_id, due_at, kind in due:
+        rhythm = rhythms[alliance_id]
+        if rhythm.next_at != due_at:
+            continue  # moved meanwhile: the next pass weighs it again
+        reminder = Reminder(rhythm.alliance, users[user_id], due_at, kind)
+        try:
+            if _reminder_send(reminder, rhythm, at):
                 reminders.append(reminder)
+        except Exception:
+            # One broken row (a rhythm, a person's settings) costs only its own
+            # reminder, never the other parties' and alliances' ones.
+            logger.exception("Check-in reminder for alliance %s failed", alliance_id)
     return reminders
-
-
-@transaction.atomic
-def _reminder_for(
-    rhythm: Rhythm, party: Party, sent: set[tuple[Any, ...]], at: datetime
-) -> Reminder | None:
-    """Send `party` the reminder of `rhythm` that is due at `at`, if any and not yet sent."""
-    assert rhythm.next_at is not None
-    kind = _useful_reminder(due_at=rhythm.next_at, user=party.user, at=at)
-    if kind is None or (rhythm.alliance_id, party.user_id, rhythm.next_at, kind) in sent:
-        return None
-    reminder = Reminder(rhythm.alliance, party.user, rhythm.next_at, kind)
-    return reminder if _reminder_send(reminder, rhythm, at) else None
 
 
 def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:

@@ -46,7 +46,11 @@ class Term(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["alliance", "status"])]
+        indexes = [
+            models.Index(fields=["alliance", "status"]),
+            # Nudges look for drafts changed lately.
+            models.Index(fields=["updated_at"], name="term_updated_at"),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

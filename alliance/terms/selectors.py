@@ -5,9 +5,10 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -274,3 +275,48 @@ def consent_awaited_from_party() -> Exists:
             ~Exists(answered)
         )
     )
+
+
+def alliance_ids_changed_since(moment: datetime) -> set[int]:
+    """Alliances whose draft changed after `moment` (through the terms' `updated_at` index)."""
+    changed = Term.objects.filter(status__in=DRAFT_STATUSES, updated_at__gt=moment)
+    return set(changed.order_by().values_list("alliance_id", flat=True).distinct())
+
+
+def alliance_ids_awaiting_consent(alliance_ids: Iterable[int], *, now: datetime) -> list[int]:
+    """Those of `alliance_ids` whose draft, unchanged for the nudge delay, waits on a
+    current party's word (a draft term without their consent: NOT EXISTS) who is due a
+    nudge about it now."""
+    from alliance.outbox.nudges import nudge_delay, nudged_lately
+
+    draft = Term.objects.filter(status__in=DRAFT_STATUSES)
+    unanswered = draft.filter(alliance_id=OuterRef("alliance_id")).filter(
+        ~Exists(Consent.objects.filter(term_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk"))))
+    )
+    last_change = (
+        draft.filter(alliance_id=OuterRef("alliance_id"))
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    waited_for = (
+        Party.objects.filter(alliance_id=OuterRef("pk"))
+        .annotate(last_change=Subquery(last_change))
+        .filter(Exists(unanswered))
+        .exclude(
+            nudged_lately(
+                "terms",
+                object_id=OuterRef("alliance_id"),
+                user_id=OuterRef("user_id"),
+                now=now,
+                since=OuterRef("last_change"),
+            )
+        )
+    )
+    alliances = (
+        Alliance.objects.filter(pk__in=list(alliance_ids))
+        .filter(Exists(waited_for))
+        .exclude(
+            Exists(draft.filter(alliance_id=OuterRef("pk"), updated_at__gt=now - nudge_delay()))
+        )
+    )
+    return list(alliances.values_list("pk", flat=True))

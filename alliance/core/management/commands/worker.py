@@ -3,22 +3,27 @@
 Why one loop and not a self-re-enqueuing "flush" task: a task chain breaks for good when
 the worker running its link dies (the link stays "running" forever) and multiplies when
 two links get queued; a loop in every worker cannot break or multiply. So each worker
-process, in turn:
+process, in turn, round after round:
 
 1. drains due outbox messages, `--outbox-batch` at a time, straight away while batches
    come back full and then every `--outbox-interval` seconds (claims make several workers
    safe together, see `alliance.outbox.services`);
-2. runs the periodic jobs (`PERIODIC_JOBS`, e.g. queueing nudges) every `--jobs-interval`
-   seconds; every job is idempotent, so several workers running it are harmless;
+2. takes one step of the periodic pass (`PERIODIC_JOBS`, e.g. queueing nudges), started
+   every `--jobs-interval` seconds: a step is one chunk of one job, so however much is
+   due, mail queued meanwhile leaves between two steps; every job is idempotent, so
+   several workers running it are harmless, and a pass cut short is simply done again;
 3. runs the next django-tasks task from the database queue, as `db_worker` does.
 
-A SIGTERM lets the current batch or task finish; a SIGKILL loses nothing: claimed
-messages are sent again once their claim times out.
+A SIGTERM (or Ctrl-C) lets the current batch, step or task finish, then the worker
+exits: nothing is cut off halfway. A second one exits at once. A SIGKILL loses nothing
+either: claimed messages are sent again once their claim times out.
 """
 
 import logging
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -34,18 +39,32 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 from alliance.core.database import migrations_pending, not_set_up_message
 from alliance.lib.clock import now
 from alliance.lib.env import envint
-from alliance.outbox.nudges import nudges_queue
+from alliance.outbox.nudges import nudges_queue_in_chunks
 from alliance.outbox.services import send_due
-from alliance.tending.services import checkin_reminders_due
+from alliance.tending.services import checkin_reminders_in_chunks
 
 logger = logging.getLogger("alliance.worker")
 
 # (name, job): each runs every --jobs-interval seconds in every worker; each must be
-# idempotent, since several workers run them side by side.
-PERIODIC_JOBS: list[tuple[str, Callable[[], object]]] = [
-    ("nudges", nudges_queue),
-    ("check-in reminders", lambda: checkin_reminders_due(now())),
+# idempotent, since several workers run them side by side. A job returns its steps (an
+# iterator doing one chunk of the work per item), which the worker interleaves with mail.
+PERIODIC_JOBS: list[tuple[str, Callable[[], Iterable[object]]]] = [
+    ("nudges", nudges_queue_in_chunks),
+    ("check-in reminders", lambda: checkin_reminders_in_chunks(now())),
 ]
+# The longest a worker sleeps at once, so that a stop signal ends it quickly.
+NAP = 0.25
+
+
+def periodic_pass() -> Iterator[str]:
+    """Every periodic job, one step at a time (yields the job's name after each step). A
+    job that fails is logged and left for the next pass; the others still run."""
+    for name, job in PERIODIC_JOBS:
+        try:
+            for _ in job():
+                yield name
+        except Exception:
+            logger.exception("%s failed; trying again on the next round", name)
 
 
 class AllianceWorker(Worker):
@@ -60,6 +79,7 @@ class AllianceWorker(Worker):
     def run(self) -> None:
         logger.info("Starting worker %s", self.worker_id)
         next_flush = next_jobs = time.monotonic()
+        periodic: Iterator[str] | None = None
         while self.running:
             close_old_connections()
             busy = False
@@ -68,10 +88,15 @@ class AllianceWorker(Worker):
                 busy = busy or full
                 if not full:
                     next_flush = time.monotonic() + self.outbox_interval
-            if time.monotonic() >= next_jobs and self.running:
-                for name, job in PERIODIC_JOBS:
-                    self._guarded(name, job)
+            if periodic is None and time.monotonic() >= next_jobs:
+                periodic = periodic_pass()
                 next_jobs = time.monotonic() + self.jobs_interval
+            if periodic is not None and self.running:
+                # One step; the pass logs and skips what fails, so this never raises.
+                if next(periodic, None) is None:
+                    periodic = None
+                else:
+                    busy = True
             if self.running and self._run_next_task():
                 busy = True
             close_old_connections()
@@ -80,7 +105,23 @@ class AllianceWorker(Worker):
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 return
             if self.running and not busy:
-                time.sleep(max(0.0, min(self.interval, next_flush - time.monotonic())))
+                self._nap(min(self.interval, next_flush - time.monotonic()))
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        """The first signal asks the loop to stop after what it is doing; unlike
+        db_worker's, it never exits from inside the handler, where a claim just made or
+        a step half done could be cut off. A second signal exits at once."""
+        if not self.running:
+            super().shutdown(signum, frame)
+            return
+        logger.warning("Received %s: stopping after the current step", signal.strsignal(signum))
+        self.running = False
+
+    def _nap(self, seconds: float) -> None:
+        """Sleep up to `seconds`, waking early once asked to stop."""
+        end = time.monotonic() + max(0.0, seconds)
+        while self.running and (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, NAP))
 
     def _flush(self) -> bool:
         """Send one batch; True when it was full (more may be due)."""
@@ -96,16 +137,13 @@ class AllianceWorker(Worker):
         return report.claimed >= self.outbox_batch
 
     def _guarded(self, name: str, job: Callable[[], object]) -> bool:
-        """Run `job` so a signal waits for it, and so its failure (say, the database
-        restarting) is logged and retried on the next round instead of killing the worker."""
-        self.running_task = True
+        """Run `job` so that its failure (say, the database restarting) is logged and
+        retried on the next round instead of killing the worker."""
         try:
             return bool(job())
         except Exception:
             logger.exception("%s failed; trying again on the next round", name)
             return False
-        finally:
-            self.running_task = False
 
     def _run_next_task(self) -> bool:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

@@ -1,0 +1,181 @@
+"""Benchmark: one full pass of the worker's periodic jobs at 10k, 100k and 1M alliances.
+
+For each size it makes a fresh PostgreSQL database, fills it (`bench/scale_data.py`),
+and reports, each pass in a process of its own:
+
+- the first pass (what was due piled up: reminders and nudges to queue) and a second one
+  (the steady state a worker meets every minute): wall time and peak memory (the
+  process's maximum resident set, Django included);
+- the time a queued email takes to leave while a real `alliance worker` runs a pass.
+
+Targets (issue 9): a pass at 1,000,000 alliances under 5 s and 300 MB, an email out within
+10 s while it runs. They are reported here, never asserted in the test suite.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/alliance_bench_scale \\
+        .venv/bin/python bench/periodic_scale.py --sizes 10000,100000
+    .venv/bin/python bench/periodic_scale.py --sizes 1000000 --keep   # keep the data
+
+The database named in DATABASE_URL is dropped and made again for every size.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="alliance-scale-bench-"))
+os.environ.setdefault("ALLIANCE_DATA_DIR", str(WORK / "data"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance_bench_scale")
+
+
+def run_pass() -> None:
+    """One full pass of every periodic job, in this process; prints a JSON line."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from alliance.core.management.commands.worker import PERIODIC_JOBS
+    from alliance.outbox.models import OutboxMessage
+
+    connection.ensure_connection()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queued_before = OutboxMessage.objects.filter(state="queued").count()
+    timings = {}
+    started = time.monotonic()
+    for name, job in PERIODIC_JOBS:
+        step = time.monotonic()
+        result = job()
+        # A job may work in steps (an iterator of chunks); a pass runs them all.
+        if hasattr(result, "__next__"):
+            for _ in result:
+                pass
+        timings[name] = round(time.monotonic() - step, 2)
+    elapsed = time.monotonic() - started
+    queued = OutboxMessage.objects.filter(state="queued").count() - queued_before
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "seconds": round(elapsed, 2),
+                "jobs": timings,
+                "peak_mb": round(peak),
+                "baseline_mb": round(baseline),
+                "queued": queued,
+            }
+        )
+    )
+
+
+def pass_in_subprocess() -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--one-pass"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def email_latency() -> float:
+    """Seconds for a queued email to leave while a worker runs its periodic pass."""
+    from alliance.outbox.models import OutboxMessage
+    from tests.outbox.smtp import running_smtp_server
+    from tests.outbox.workers import WorkerProcess, queue_plain_messages, wait_until
+
+    # What the passes queued stands for mail sent long ago; only the probe waits.
+    OutboxMessage.objects.filter(state="queued").update(state="sent")
+    with running_smtp_server() as sink:
+        worker = WorkerProcess("bench", sink.email_url, WORK, "--jobs-interval", "3600")
+        try:
+            worker.wait_ready(60)
+            # The worker starts its pass at once; queue the probe while it runs.
+            time.sleep(0.5)
+            started = time.monotonic()
+            [message_id] = queue_plain_messages(1)
+            wait_until(lambda: sink.count() >= 1, 900, "the probe email")
+            elapsed = time.monotonic() - started
+        finally:
+            worker.stop()
+        assert list(sink.message_ids()) == [message_id]
+    return elapsed
+
+
+def drop_database(*, again: bool) -> None:
+    """Drop the benchmark's database and, with `again`, make it anew (empty)."""
+    import psycopg
+    from django.db import connection
+
+    connection.close()
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        dbname="postgres",
+        password=db["PASSWORD"] or None,
+        autocommit=True,
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        if again:
+            admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--one-pass", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="keep the last database")
+    parser.add_argument(
+        "--first-pass-only", action="store_true", help="no steady pass, no email timing"
+    )
+    args = parser.parse_args()
+    if args.one_pass:
+        run_pass()
+        return
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.scale_data import generate
+
+    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+    for size in [int(n) for n in args.sizes.split(",")]:
+        drop_database(again=True)
+        call_command("migrate", verbosity=0)
+        made = generate(size, verbose=False)
+        first = pass_in_subprocess()
+        print(
+            f"{size:>9} alliances (made in {made:.0f} s)\n"
+            f"  first pass:  {first['seconds']:7.2f} s, peak {first['peak_mb']} MB "
+            f"(Django alone {first['baseline_mb']} MB), {first['queued']} emails queued, "
+            f"{first['jobs']}",
+            flush=True,
+        )
+        if args.first_pass_only:
+            continue
+        steady = pass_in_subprocess()
+        print(
+            f"  steady pass: {steady['seconds']:7.2f} s, peak {steady['peak_mb']} MB, "
+            f"{steady['queued']} emails queued, {steady['jobs']}",
+            flush=True,
+        )
+        latency = email_latency()
+        print(f"  a queued email left after {latency:.2f} s while the worker ran its pass")
+    if not args.keep:
+        drop_database(again=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Many alliances at once for the tests of periodic work (reminders, nudges, the worker):
+made with bulk inserts, since the services would take a second per alliance."""
+
+from datetime import datetime, time, timedelta
+
+from alliance.accounts.models import User
+from alliance.alliances.models import Alliance, Party
+from alliance.tending.models import Rhythm
+from alliance.terms.models import Term
+
+
+def alliances_due_tomorrow(count: int, now: datetime, *, waiting_term: bool = False) -> list[str]:
+    """`count` alliances of a coach and a client whose check-in is tomorrow at noon UTC,
+    so each party owes a reminder now; with `waiting_term`, each also has a term the
+    coach proposed two days before `now` that the client has not answered. Returns the
+    addresses of everyone who owes a reminder."""
+    start = Alliance.objects.count()
+    users = User.objects.bulk_create(
+        User(email=f"due{start + i}-{role}@example.org", display_name=f"{role} {start + i}")
+        for i in range(count)
+        for role in ("coach", "client")
+    )
+    alliances = Alliance.objects.bulk_create(
+        Alliance(
+            title=f"Alliance {start + i}", kind="coaching", purpose="Grow.", created_by=users[2 * i]
+        )
+        for i in range(count)
+    )
+    parties = Party.objects.bulk_create(
+        Party(alliance=alliance, user=users[2 * i + r], role_label=("coach", "client")[r])
+        for i, alliance in enumerate(alliances)
+        for r in (0, 1)
+    )
+    checkin = datetime.combine((now + timedelta(days=1)).date(), time(12), tzinfo=now.tzinfo)
+    Rhythm.objects.bulk_create(
+        Rhythm(
+            alliance=alliance,
+            starts_on=checkin.date(),
+            at_time=time(12),
+            time_zone="UTC",
+            rule="FREQ=WEEKLY",
+            next_at=checkin,
+            set_by=users[2 * i],
+        )
+        for i, alliance in enumerate(alliances)
+    )
+    if waiting_term:
+        proposed = now - timedelta(days=2, hours=1)
+        Term.objects.bulk_create(
+            Term(
+                alliance=alliance,
+                category="rhythm",
+                text="We meet every second Tuesday.",
+                proposed_by=parties[2 * i],
+                created_at=proposed,
+                updated_at=proposed,
+            )
+            for i, alliance in enumerate(alliances)
+        )
+    return [user.email for user in users]

@@ -1,0 +1,76 @@
+"""Periodic work is bounded: a pass of the worker's jobs (reminders, nudges) costs a few
+queries per chunk, never per alliance, and on PostgreSQL its due selections go through
+their indexes. (Speed and memory at 10k to 1M alliances: bench/periodic_scale.py.)"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alliance.core.management.commands.worker import periodic_pass
+from alliance.outbox.models import OutboxMessage
+from alliance.outbox.nudges import alliance_ids_joined_since, nudge_horizon
+from alliance.tending.models import ReminderSent
+from alliance.tending.selectors import day_of_reminders_owed
+from tests.periodic import alliances_due_tomorrow
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(settings):
+    settings.OUTBOX_SEND_IMMEDIATELY = False
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def pass_queries() -> int:
+    with CaptureQueriesContext(connection) as queries:
+        list(periodic_pass())
+    return len(queries)
+
+
+def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock):
+    alliances_due_tomorrow(10, NOW, waiting_term=True)
+    list(periodic_pass())
+    assert ReminderSent.objects.count() == 20, "a reminder for each party"
+    assert OutboxMessage.objects.filter(kind="nudge").count() == 20, "a nudge for each"
+    ten = pass_queries()
+
+    alliances_due_tomorrow(30, NOW, waiting_term=True)
+    list(periodic_pass())
+    assert ReminderSent.objects.count() == 80
+    assert OutboxMessage.objects.filter(kind="nudge").count() == 80
+    assert pass_queries() == ten
+    assert OutboxMessage.objects.count() == 160, "and the passes after queued nothing twice"
+
+
+def test_a_pass_costs_a_few_queries_per_chunk_not_per_alliance(clock, settings):
+    settings.PERIODIC_CHUNK_SIZE = 10
+    counts = []
+    for _ in range(3):
+        alliances_due_tomorrow(10, NOW, waiting_term=True)
+        list(periodic_pass())
+        counts.append(pass_queries())
+    per_chunk = counts[1] - counts[0]
+    assert counts[2] - counts[1] == per_chunk
+    assert 0 < per_chunk < 10, "fewer queries per chunk of ten than alliances in it"
+
+
+def test_the_due_selections_go_through_their_indexes():
+    """With thousands of alliances shaped like real ones (the bench's generator)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plans of PostgreSQL")
+    from bench.scale_data import generate
+
+    generate(3000, verbose=False)
+    now = datetime.now(UTC)
+    reminders = day_of_reminders_owed(now).explain()
+    assert any("Index" in line and "next_at" in line for line in reminders.splitlines()), reminders
+    joins = alliance_ids_joined_since(now - nudge_horizon()).explain()
+    assert any("Index" in line and "joined_at" in line for line in joins.splitlines()), joins
+    assert len(day_of_reminders_owed(now + timedelta(days=1))) > 0, "the data has some due"
