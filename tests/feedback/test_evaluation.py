@@ -17,15 +17,25 @@ from tests.feedback.evaluation import (
 
 # The target on reflections the coach never saw is 0.85 for every flag. Measured
 # once on the untouched half (held out from everyone who wrote rules): blame 0.88 / 0.54,
-# absolute 0.75 / 0.76, no "I" 1.00 / 1.00, negative opening 0.57 / 0.43. Until it gets
-# there, the held-out floors below are today's figures less a little, so a change that makes
-# it worse fails; the tune half must meet the target.
+# absolute 0.75 / 0.76, no "I" 1.00 / 1.00, negative opening 0.57 / 0.43; and once on a
+# fresh set of 260 written afterwards by someone else, to be hard for keyword rules: blame
+# 0.78 / 0.48, absolute 0.59 / 0.58, no "I" 1.00 / 1.00, negative opening 0.65 / 0.19.
+# Until it gets there, the floors below are those figures less a little, so a change that
+# makes it worse fails; the tune half must meet the target.
 THRESHOLD = 0.85
-HOLDOUT_FLOORS = {
-    "blame": (0.85, 0.5),
-    "absolute": (0.7, 0.7),
-    "no_first_person": (0.95, 0.95),
-    "negative_opening": (0.5, 0.4),
+FLOORS = {
+    "holdout": {
+        "blame": (0.85, 0.5),
+        "absolute": (0.7, 0.7),
+        "no_first_person": (0.95, 0.95),
+        "negative_opening": (0.5, 0.4),
+    },
+    "fresh": {
+        "blame": (0.75, 0.45),
+        "absolute": (0.55, 0.55),
+        "no_first_person": (0.95, 0.95),
+        "negative_opening": (0.6, 0.15),
+    },
 }
 
 
@@ -33,7 +43,10 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     data = items()
     assert len(data) >= 200
     for item in data:
-        assert item["split"] == ("tune" if int(item["id"]) % 2 else "holdout"), item["id"]
+        if int(item["id"]) > 1000:
+            assert item["split"] == "fresh", item["id"]
+        else:
+            assert item["split"] == ("tune" if int(item["id"]) % 2 else "holdout"), item["id"]
         labels = item["labels"]
         assert set(labels) == set(KINDS)
         for kind in SENTENCE_KINDS:
@@ -50,7 +63,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
 @pytest.mark.parametrize("kind", KINDS)
 def test_precision_and_recall_reach_the_threshold_on_every_split(split, kind):
     score = evaluate(split).confusion[kind]
-    precision, recall = HOLDOUT_FLOORS[kind] if split == "holdout" else (THRESHOLD, THRESHOLD)
+    precision, recall = FLOORS[split][kind] if split in FLOORS else (THRESHOLD, THRESHOLD)
     assert score.precision >= precision, score
     assert score.recall >= recall, score
 
