@@ -9,10 +9,18 @@ targets (the machine is shared):
   (2 workers, 32 connections), as a share of a bare Django app's throughput measured in
   the same run, and the bytes each page and a stylesheet send.
 
+How to read the gunicorn figures: a sync worker serves one request at a time, so the rate
+is bounded by the cores the workers get divided by the CPU one request costs them. Both are
+measured from the workers' own CPU time (/proc) and printed beside the rate: on a shared
+machine the workers may get far less than their two cores, and the rate falls with it
+while the CPU per request stays put. With 32 connections queued on 2 workers, p99 is
+mostly waiting in line (about 32 / rate), not the page's own time.
+
     make bench                # or: .venv/bin/python bench/run.py [--no-wrk] [--seconds N]
 """
 
 import argparse
+import atexit
 import gzip
 import os
 import re
@@ -31,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA_DIR = tempfile.mkdtemp(prefix="alliance-bench-")
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
 os.environ["ALLIANCE_DATA_DIR"] = DATA_DIR
 os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
@@ -63,6 +72,7 @@ from tests.factories import (  # noqa: E402
 )
 
 ROUNDS = 60
+WORKERS = 2  # gunicorn sync workers, each serving one request at a time
 
 
 @dataclass
@@ -206,6 +216,19 @@ def in_process(pairs: list[tuple[Page, Page]], singles: list[Page]) -> None:
         line(page, measure(page))
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """User and system CPU time used so far by the gunicorn workers forked by `master`."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended while we looked
+        if int(fields[1]) == master:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -222,7 +245,7 @@ def gunicorn(app: str) -> tuple[subprocess.Popen[bytes], str]:
     }
     command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [*command, "--workers", "2", "--log-level", "warning"],
+        [*command, "--workers", str(WORKERS), "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )
@@ -238,8 +261,18 @@ def gunicorn(app: str) -> tuple[subprocess.Popen[bytes], str]:
     return server, base
 
 
-def wrk(url: str, cookie: str, seconds: int) -> tuple[float, str]:
-    """Requests per second and the 99th percentile latency, 2 threads, 32 connections."""
+@dataclass
+class Throughput:
+    rate: float
+    p99: str
+    worker_cpu_ms: float  # gunicorn workers' CPU per request
+    cores: float  # cores the workers got on average, out of WORKERS
+
+
+def wrk(url: str, cookie: str, seconds: int, server: subprocess.Popen[bytes]) -> Throughput:
+    """Requests per second, the 99th percentile latency, 2 threads, 32 connections, and
+    what the server's workers spent in CPU meanwhile."""
+    cpu_before, start = workers_cpu_seconds(server.pid), time.perf_counter()
     output = subprocess.run(
         ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", "--latency"]
         + ["-H", "Accept-Encoding: gzip"]
@@ -249,13 +282,28 @@ def wrk(url: str, cookie: str, seconds: int) -> tuple[float, str]:
         text=True,
         check=True,
     ).stdout
+    elapsed = time.perf_counter() - start
+    cpu = workers_cpu_seconds(server.pid) - cpu_before
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p99 = re.search(r"\s99%\s+(\S+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    served = re.search(r"(\d+) requests in", output)
     assert rate, output
     assert p99, output
+    assert served, output
     assert not errors, f"{url}: {errors.group(0)}"
-    return float(rate.group(1)), p99.group(1)
+    return Throughput(
+        float(rate.group(1)),
+        p99.group(1),
+        cpu * 1000 / max(int(served.group(1)), 1),
+        cpu / elapsed,
+    )
+
+
+def cookie_header(browser: Client) -> str:
+    """Every cookie the signed-in browser holds (session and CSRF), as a browser sends
+    them: without the CSRF cookie every page would mint and set a new one."""
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in browser.cookies.items())
 
 
 def on_the_wire(url: str, cookie: str) -> tuple[int, int, str, str]:
@@ -281,30 +329,45 @@ def through_gunicorn(pages: list[Page], seconds: int) -> None:
         print("\nNOTICE: wrk is not installed (apt-get install wrk): throughput skipped.")
         return
     call_command("collectstatic", interactive=False, verbosity=0)
-    bare, bare_base = gunicorn("bench.bare:application")
+    bare_server, bare_base = gunicorn("bench.bare:application")
     app, base = gunicorn("alliance.wsgi:application")
     try:
-        bare_rate, bare_p99 = wrk(bare_base + "/", "", seconds)
-        print(f"\nthrough gunicorn, 2 workers, wrk 32 connections, {seconds} s each")
-        print(f"{'page':62} {'req/s':>7} {'share':>6} {'p99':>9}")
-        print(f"{'bare Django (the yardstick)':62} {bare_rate:7.0f} {'100%':>6} {bare_p99:>9}")
+        bare = wrk(bare_base + "/", "", seconds, bare_server)
+        load = os.getloadavg()[0]
+        print(f"\nthrough gunicorn, {WORKERS} workers, wrk 32 connections, {seconds} s each")
+        print(f"(load average {load:.1f} on {os.cpu_count()} cores when it began)")
+        print(
+            f"{'page':62} {'req/s':>7} {'share':>6} {'p99':>9} {'CPU ms':>7} {'cores':>5}"
+            f" {'bound':>6}"
+        )
+
+        def line(name: str, measured: Throughput) -> None:
+            bound = measured.cores * 1000 / measured.worker_cpu_ms if measured.worker_cpu_ms else 0
+            print(
+                f"{name:62} {measured.rate:7.0f} {measured.rate / bare.rate:6.0%}"
+                f" {measured.p99:>9} {measured.worker_cpu_ms:7.1f} {measured.cores:5.2f}"
+                f" {bound:6.0f}"
+            )
+
+        line("bare Django (the yardstick)", bare)
         stylesheet = ""
         for page in pages:
-            cookie = f"sessionid={page.browser.cookies['sessionid'].value}"
-            rate, p99 = wrk(base + page.url, cookie, seconds)
-            print(f"{page.name:62} {rate:7.0f} {rate / bare_rate:6.0%} {p99:>9}")
+            line(page.name, wrk(base + page.url, cookie_header(page.browser), seconds, app))
             stylesheet = stylesheet or static_url(page.browser.get(page.url).content.decode())
-        rate, p99 = wrk(base + stylesheet, "", seconds)
-        print(f"{'stylesheet ' + stylesheet:62} {rate:7.0f} {rate / bare_rate:6.0%} {p99:>9}")
+        line("stylesheet " + stylesheet, wrk(base + stylesheet, "", seconds, app))
+        print(
+            f"CPU ms: the workers' CPU per request; cores: the CPU they got, out of {WORKERS};"
+            " bound: cores / CPU ms, the rate that CPU allows"
+        )
         print(f"\n{'response':62} {'sent':>7} {'page':>7} {'encoding':>8}  caching")
         for name, url, cookie in [
-            *((p.name, p.url, f"sessionid={p.browser.cookies['sessionid'].value}") for p in pages),
+            *((p.name, p.url, cookie_header(p.browser)) for p in pages),
             ("stylesheet " + stylesheet, stylesheet, ""),
         ]:
             sent, plain, encoding, caching = on_the_wire(base + url, cookie)
             print(f"{name:62} {sent:7d} {plain:7d} {encoding:>8}  {caching}")
     finally:
-        for server in (bare, app):
+        for server in (bare_server, app):
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
 
