@@ -571,12 +571,15 @@ def checkin_reminders_due(at: datetime) -> list[Reminder]:
     return [reminder for chunk in checkin_reminders_in_chunks(at) for reminder in chunk]
 
 
-def checkin_reminders_in_chunks(at: datetime) -> Iterator[list[Reminder]]:
+def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Reminder]]:
     """`checkin_reminders_due`, one chunk of check-ins per step (the worker's way): only
     the check-ins near enough to owe a reminder are read, and each chunk's parties,
-    preferences and reminders already sent come in one query each."""
-    for rhythm_ids in chunked(rhythm_ids_awaiting_reminder(at)):
-        yield _reminders_of_chunk(rhythm_ids, at)
+    preferences and reminders already sent come in one query each.
+
+    Without `at`, each chunk is weighed at the time it runs: chunks run between batches of
+    mail, and a reminder must not go out once its check-in has begun."""
+    for rhythm_ids in chunked(rhythm_ids_awaiting_reminder(at or now())):
+        yield _reminders_of_chunk(rhythm_ids, at or now())
 
 
 def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:

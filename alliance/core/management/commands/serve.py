@@ -117,8 +117,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGTERM, self._stop)
         children: list[subprocess.Popen[bytes]] = []
+        # Children get process groups of their own: Ctrl-C reaches serve alone, which asks
+        # each of them once to stop. A worker signalled twice would stop mid-step and could
+        # send a message a second time.
         if not options["no_worker"]:
-            children.append(subprocess.Popen([sys.executable, "-m", "alliance", "worker"], env=env))
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "alliance", "worker"], env=env, process_group=0
+                )
+            )
         children.append(
             subprocess.Popen(
                 [
@@ -135,6 +142,7 @@ class Command(BaseCommand):
                 ],
                 env=env,
                 pass_fds=(listener.fileno(),),
+                process_group=0,
             )
         )
         listener.close()

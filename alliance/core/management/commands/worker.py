@@ -37,7 +37,6 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from alliance.core.database import migrations_pending, not_set_up_message
-from alliance.lib.clock import now
 from alliance.lib.env import envint
 from alliance.outbox.nudges import nudges_queue_in_chunks
 from alliance.outbox.services import send_due
@@ -50,7 +49,7 @@ logger = logging.getLogger("alliance.worker")
 # iterator doing one chunk of the work per item), which the worker interleaves with mail.
 PERIODIC_JOBS: list[tuple[str, Callable[[], Iterable[object]]]] = [
     ("nudges", nudges_queue_in_chunks),
-    ("check-in reminders", lambda: checkin_reminders_in_chunks(now())),
+    ("check-in reminders", checkin_reminders_in_chunks),
 ]
 # The longest a worker sleeps at once, so that a stop signal ends it quickly.
 NAP = 0.25
