@@ -150,3 +150,30 @@ def test_someone_in_no_alliance_sees_no_filters_but_the_way_to_start(db):
     text = page_text(login(make_user("Newcomer")).get("/"))
     assert "Start your first alliance" in text
     assert "Waiting on me" not in text
+
+
+def test_a_time_that_suits_everyone_waits_on_the_proposer_in_the_filter_as_on_the_card(db):
+    """With three parties the proposer confirms the time: the card says so, and "waiting on
+    me" lists the alliance, for the proposer only."""
+    ana, ben, chloe = make_user("Ana"), make_user("Ben"), make_user("Chloe")
+    team = alliance_with(ana, ben, "Three of us", ratified=False)
+    join(team, chloe)
+    stake = plant(party_of(team, ana))
+    first = stake.candidates.order_by("pk").first()
+    for person in (ben, chloe, ana):
+        conversations.stake_answer(
+            party=party_of(team, person), stake_id=stake.pk, works=[first.pk]
+        )
+    for term in team.terms.all():
+        for person in (ana, ben, chloe):
+            terms.consent_give(
+                party=party_of(team, person),
+                term_id=term.pk,
+                revision=term.revision,
+                decision="agree",
+            )
+
+    as_ana = login(ana)
+    assert "schedule" in page_text(as_ana.get("/")).lower()
+    assert titles(as_ana.get("/", {"waiting": "on"})) == ["Three of us"]
+    assert titles(login(ben).get("/", {"waiting": "on"})) == []

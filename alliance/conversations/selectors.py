@@ -411,8 +411,9 @@ def conversation_waits(
 
 def conversation_awaits_party() -> Q:
     """For a query over parties: one of the alliance's open conversations waits on the
-    party, for times to answer or for a reflection the others shared (the SQL twin of the
-    "times" and "reflections" lines of `conversation_waits`)."""
+    party, for times to answer, for a time to schedule, or for a reflection the others
+    shared (the SQL twin of the "times", "schedule" and "reflections" lines of
+    `conversation_waits`)."""
     answered = TimeAnswer.objects.filter(
         candidate_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk"))
     )
@@ -437,4 +438,24 @@ def conversation_awaits_party() -> Q:
         state__in=ANSWERED,
         party__left_at__isnull=True,
     ).exclude(party_id=OuterRef("pk"))
-    return Q(Exists(times)) | Q(Exists(shared_by_others))
+    return Q(Exists(times)) | Q(Exists(_time_to_schedule())) | Q(Exists(shared_by_others))
+
+
+def _time_to_schedule() -> QuerySet[CandidateTime]:
+    """For a query over parties: a proposed time that every current party said suits them,
+    in a conversation the party proposed (or whose proposer has left): theirs to confirm."""
+    suits = TimeAnswer.objects.filter(
+        candidate_id=OuterRef(OuterRef("pk")), party_id=OuterRef("pk"), works=True
+    )
+    not_yet_suiting = Party.everyone.filter(
+        ~Exists(suits), alliance_id=OuterRef("stake__alliance_id"), left_at__isnull=True
+    )
+    proposer_here = Party.everyone.filter(
+        pk=OuterRef("stake__proposed_by_id"), left_at__isnull=True
+    )
+    return CandidateTime.objects.filter(
+        Q(stake__proposed_by_id=OuterRef("pk")) | ~Exists(proposer_here),
+        ~Exists(not_yet_suiting),
+        stake__alliance_id=OuterRef("alliance_id"),
+        stake__state=StakeState.PROPOSED,
+    )
