@@ -52,13 +52,19 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The tests keep their files (secret key, written mail, static files) in a data directory
+# of their own, made afresh for each run: never the one `make run` uses.
+TEST_DATA_DIR := $(CURDIR)/.test-data
+
 test-sqlite: install-test browser-deps
-	$(BIN)/pytest --durations=5
+	rm -rf $(TEST_DATA_DIR)
+	ALLIANCE_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/pytest --durations=5
 
 ## The same suite on PostgreSQL (skipped with a notice when none answers, unless REQUIRE_POSTGRES=1).
 test-postgres: install-test
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ "$$REQUIRE_POSTGRES" = 1 ]; then \
-	  DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not browser"; \
+	  rm -rf $(TEST_DATA_DIR); \
+	  ALLIANCE_DATA_DIR=$(TEST_DATA_DIR) DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not browser"; \
 	else echo "NOTICE: no PostgreSQL on 127.0.0.1:5432, PostgreSQL run skipped"; fi
 
 ## Install what the tests need and run everything: lint, SQLite with the browser, PostgreSQL.
