@@ -53,6 +53,7 @@ ROUTES: dict[str, Route] = {
         "own", lambda s: {"wanted_kinds": ["nudge"], "checkin_reminder_days": "5"}
     ),
     "calendar_settings": Route("own", lambda s: {"action": "renew"}),
+    "invitation_continue": Route("own"),
     "feedback_review": Route("own", lambda s: {"text": "You always cancel."}),
     # A token is the permission.
     "calendar_feed": Route("token"),

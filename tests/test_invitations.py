@@ -202,7 +202,16 @@ def test_the_dashboard_offers_to_continue_an_interrupted_join(ana_alone):
     browser.post(
         "/accounts/login/", {"login": "ben@example.org", "password": "a-long-test-password-9"}
     )
-    assert "Continue joining" in page_text(browser.get("/"))
+    dashboard = browser.get("/", {"q": raw[:4]})
+    assert "Continue joining" in page_text(dashboard)
+    # The link's token is never in a page: one that echoes a search and is compressed
+    # could give it away to whoever sees its size.
+    assert raw not in dashboard.content.decode()
+    assert browser.get("/invitations/continue/")["Location"] == f"/invitations/{raw}/"
+    # Joined, nothing is left to continue.
+    browser.post(f"/invitations/{raw}/", {"role_label": "client"})
+    assert "Continue joining" not in page_text(browser.get("/"))
+    assert browser.get("/invitations/continue/")["Location"] == "/"
 
 
 def test_a_team_alliance_takes_any_number_of_parties(db):

@@ -71,6 +71,8 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
             return {200} if ROUTES[name].public else {302}
         if name in ("feedback_review", "time_zone_answer") and method == "GET":
             return {405}
+        if name == "invitation_continue":
+            return {302}  # on to the invitation on the way, or home
         return {200} if method == "GET" else {200, 302}
     # A token is the permission.
     token = scene.token_for(name, persona)

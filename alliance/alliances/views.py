@@ -6,7 +6,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alliance.accounts.adapter import invitation_forget, invitation_remember
+from alliance.accounts.adapter import (
+    PENDING_INVITATION_KEY,
+    invitation_forget,
+    invitation_remember,
+)
 from alliance.alliances import selectors, services
 from alliance.alliances.decorators import party_required
 from alliance.alliances.export import alliance_export
@@ -129,6 +133,17 @@ def invitation_revoke(request: HttpRequest, party: Party, invitation_id: int) ->
             % {"addressee": invitation.addressee},
         )
     return redirect("alliance_detail", alliance_id=party.alliance_id)
+
+
+@login_required
+def invitation_continue(request: HttpRequest) -> HttpResponse:
+    """Where "Continue joining" leads: the invitation the person was on their way to
+    accept. Its token stays in the session and never appears in a page, since a compressed
+    page that also echoes a search could give it away, byte by byte, to whoever sees sizes."""
+    token = request.session.get(PENDING_INVITATION_KEY)
+    if not token:
+        return redirect("home")
+    return redirect("invitation_accept", token=token)
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:

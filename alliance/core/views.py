@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "entries": dashboard.entries,
             "form": form,
             "filtered": any(filters.values()),
-            "pending_invitation": request.session.get(PENDING_INVITATION_KEY),
+            "pending_invitation": bool(request.session.get(PENDING_INVITATION_KEY)),
         },
         status=400 if form.errors else 200,
     )
