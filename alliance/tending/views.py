@@ -12,7 +12,7 @@ from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Kind, Party
 from alliance.feedback.hold import coach_holds
 from alliance.lib.dates import zone_or_utc
-from alliance.lib.web import attempt, flash_errors
+from alliance.lib.web import attempt, back_to_alliance, flash_errors
 from alliance.tending import feeds, selectors, services
 from alliance.tending.forms import (
     CalendarFeedForm,
@@ -28,10 +28,6 @@ from alliance.tending.models import Score
 from alliance.tending.rhythms import rule_fields
 
 FEED_URL_KEY = "tending_calendar_feed_url"
-
-
-def _back(party: Party) -> HttpResponse:
-    return redirect("alliance_detail", alliance_id=party.alliance_id)
 
 
 @party_required
@@ -72,7 +68,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The next check-in is set. Everyone will be reminded."))
-            return _back(party)
+            return back_to_alliance(party)
     return render(
         request,
         "tending/rhythm.html",
@@ -97,7 +93,7 @@ def checkin_start(request: HttpRequest, party: Party) -> HttpResponse:
             return redirect(
                 "checkin_detail", alliance_id=party.alliance_id, checkin_id=care.open_checkin.pk
             )
-        return _back(party)
+        return back_to_alliance(party)
     form = EarlyCheckInForm(request.POST if "when" in request.POST else None)
     if care.checkin_early and not form.is_valid():
         # Asked, or answered with neither choice: ask (again), nothing is opened.
@@ -112,7 +108,7 @@ def checkin_start(request: HttpRequest, party: Party) -> HttpResponse:
         checkin = services.checkin_start(party=party, extra=extra)
     except ValidationError as error:
         flash_errors(request, error)
-        return _back(party)
+        return back_to_alliance(party)
     if care.checkin_early and care.next_at is not None:
         when = formats.date_format(localtime(care.next_at), "l j F Y, H:i")
         if checkin.due_at is None:
@@ -195,11 +191,11 @@ def checkin_close(request: HttpRequest, party: Party, checkin_id: int) -> HttpRe
         messages.success(
             request, _("Redesign started: the terms that need tending are marked below the draft.")
         )
-        response = _back(party)
+        response = back_to_alliance(party)
         response["Location"] += "#draft"
         return response
     messages.success(request, _("You keep the alliance as it is."))
-    return _back(party)
+    return back_to_alliance(party)
 
 
 @party_required
@@ -240,7 +236,7 @@ def signal_list(request: HttpRequest, party: Party) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Your tending signal is raised; the others were emailed."))
-            return _back(party)
+            return back_to_alliance(party)
     return _signals_page(request, party, form)
 
 
@@ -277,7 +273,7 @@ def signal_acknowledge(request: HttpRequest, party: Party, signal_id: int) -> Ht
         lambda: services.signal_acknowledge(party=party, signal_id=signal_id),
         "Acknowledged: the others see that you have read it.",
     )
-    return _back(party)
+    return back_to_alliance(party)
 
 
 @party_required
@@ -294,7 +290,7 @@ def signal_resolve(request: HttpRequest, party: Party, signal_id: int) -> HttpRe
             request, party, _signal_form(request, party, bound=False), (signal_id, form), 400
         )
     messages.success(request, _("The signal is resolved."))
-    return _back(party)
+    return back_to_alliance(party)
 
 
 @party_required

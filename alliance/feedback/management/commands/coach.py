@@ -3,6 +3,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from alliance.feedback.coach import review
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         if not flags:
-            self.stdout.write("Nothing to point out. It reads as your own voice.")
+            self.stdout.write(_("Nothing to point out. It reads as your own voice."))
             return
         for flag in flags:
             self.stdout.write(self._describe(flag.kind, flag.words, flag.suggestion))
