@@ -61,6 +61,11 @@ class Alliance(models.Model):
         related_name="+",
         help_text=_("The latest ratified version, the one the parties live by."),
     )
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When every party agreed to close it; a closed alliance is read-only."),
+    )
 
     # Reverse relations from later stages, spelled out for the type checker, which does
     # not always see across apps.
@@ -72,10 +77,19 @@ class Alliance(models.Model):
         return self.title
 
 
-class CurrentPartyManager(models.Manager["Party"]):
-    """Parties who have not left. The default, so `alliance.parties` and every lookup of
-    a party leave out people who left; their past (terms they proposed, versions they
-    signed) still points at their row."""
+class DesigningPartyManager(models.Manager["Party"]):
+    """Parties who design the alliance: present, and not observers. The default, so
+    `alliance.parties` and everything that counts who must consent, share, rate or be
+    nudged leaves out people who left and observers, without having to remember them;
+    the past of people who left (terms they proposed, versions they signed) still points
+    at their row."""
+
+    def get_queryset(self) -> models.QuerySet["Party"]:
+        return super().get_queryset().filter(left_at__isnull=True, is_observer=False)
+
+
+class PresentPartyManager(models.Manager["Party"]):
+    """Everyone in the alliance now, observers included: who may open it at all."""
 
     def get_queryset(self) -> models.QuerySet["Party"]:
         return super().get_queryset().filter(left_at__isnull=True)
@@ -91,8 +105,19 @@ class Party(models.Model):
     role_label = models.CharField(max_length=40)
     joined_at = models.DateTimeField(default=now)
     left_at = models.DateTimeField(null=True, blank=True)
+    is_observer = models.BooleanField(
+        default=False,
+        help_text=_(
+            "An observer (a sponsor, an HR partner) never consents and is never waited for; "
+            "they see only what the other parties allow."
+        ),
+    )
+    is_lead = models.BooleanField(
+        default=False, help_text=_("A lead may change settings that apply to the whole team.")
+    )
 
-    objects = CurrentPartyManager()
+    objects = DesigningPartyManager()
+    present = PresentPartyManager()
     everyone = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
@@ -118,6 +143,9 @@ class Invitation(models.Model):
     )
     email = models.EmailField(blank=True, help_text=_("Empty when the link is shared by hand."))
     role_label = models.CharField(max_length=40, blank=True)
+    as_observer = models.BooleanField(
+        default=False, help_text=_("Whoever accepts joins as an observer.")
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=now)
     expires_at = BoundedDateTimeField()

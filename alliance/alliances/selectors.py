@@ -41,16 +41,20 @@ from alliance.terms.selectors import (
 DASHBOARD_PAGE_SIZE = 25
 
 
-def party_for(*, user: User, alliance_id: int) -> Party:
-    """The user's party in the alliance, with the alliance loaded; 404 for anyone else."""
+def party_for(*, user: User, alliance_id: int, observers: bool = False) -> Party:
+    """The user's party in the alliance, with the alliance loaded; 404 for anyone else.
+
+    Observers are turned away like outsiders unless the caller says it has a page for
+    them (`observers=True`) and then shows them only what the other parties allow.
+    """
     if not user.is_authenticated:
         raise Http404
     party = (
-        Party.objects.select_related("alliance__current_version", "user")
+        Party.present.select_related("alliance__current_version", "user")
         .filter(alliance_id=alliance_id, user=user)
         .first()
     )
-    if party is None:
+    if party is None or (party.is_observer and not observers):
         raise Http404("No such alliance.")
     return party
 
