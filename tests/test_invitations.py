@@ -131,7 +131,7 @@ def test_an_unknown_link_is_a_friendly_404(db):
 
 
 def test_a_party_cannot_invite_someone_already_in(ana_alone):
-    with pytest.raises(ValidationError, match="already a party"):
+    with pytest.raises(ValidationError, match="already in this alliance"):
         services.invitation_create(party=ana_alone, email="ana@example.org")
 
 
@@ -173,7 +173,7 @@ def test_one_address_already_in_refuses_the_whole_list(ana_alone):
         {"email": "ben@example.org, ana@example.org", "role_label": ""},
     )
     assert response.status_code == 400
-    assert "Already a party of this alliance: ana@example.org. Nobody was invited." in page_text(
+    assert "Already in this alliance: ana@example.org. Nobody was invited." in page_text(
         response
     )
     assert not Invitation.objects.exists()

@@ -6,7 +6,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alliance.alliances.models import Kind
+from alliance.alliances.models import Kind, ObserverGrant
 
 
 class AllianceForm(forms.Form):
@@ -46,6 +46,15 @@ class InvitationForm(forms.Form):
         help_text=_("A suggestion they can change when they join."),
         widget=forms.TextInput(attrs={"list": "role-suggestions"}),
     )
+    as_observer = forms.BooleanField(
+        label=_("As an observer"),
+        required=False,
+        help_text=_(
+            "For a sponsor, an HR partner, a parent: someone who follows the alliance without "
+            "designing it. An observer never consents and is never waited for; they see who "
+            "is in it and when you meet, and only what all of you allow beyond that."
+        ),
+    )
 
     def clean_email(self) -> list[str]:
         """The addresses, checked one by one; a bad one refuses the whole list. How many at
@@ -71,4 +80,11 @@ class JoinForm(forms.Form):
         label=_("Your role in this alliance"),
         max_length=40,
         widget=forms.TextInput(attrs={"list": "role-suggestions"}),
+    )
+
+
+class ObserverAllowanceForm(forms.Form):
+    grant = forms.ChoiceField(choices=ObserverGrant.choices)
+    agreed = forms.TypedChoiceField(
+        choices=[("yes", "yes"), ("no", "no")], coerce=lambda answer: answer == "yes"
     )

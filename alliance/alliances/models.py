@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,9 @@ ROLE_SUGGESTIONS: dict[str, list[str]] = {
     Kind.TEAM: ["team lead", "team member"],
     Kind.OTHER: ["party"],
 }
+
+# Role labels offered for an observer, whatever the kind of alliance.
+OBSERVER_ROLE_SUGGESTIONS = ["sponsor", "HR partner", "parent"]
 
 
 class Alliance(models.Model):
@@ -176,12 +180,41 @@ class Invitation(models.Model):
         return self.email or gettext("someone with the link")
 
 
+class ObserverGrant(models.TextChoices):
+    """What observers may see beyond who is in the alliance and when they meet. A grant
+    is in effect only while every designing party agrees to it."""
+
+    VERSIONS = "versions", _("the ratified versions")
+    HEALTH = "health", _("a health summary: per check-in, how many terms work well")
+
+
+class ObserverAllowance(models.Model):
+    """One designing party's agreement that observers see one grant. Withdrawing deletes
+    the row; the history keeps both the agreement and its withdrawal."""
+
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.CASCADE, related_name="observer_allowances"
+    )
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="observer_allowances")
+    grant = models.CharField(max_length=16, choices=ObserverGrant.choices)
+    agreed_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "grant"], name="one_allowance_per_grant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} allows observers {self.grant}"
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", _("created the alliance")
     INVITED = "invited", _("invited")
     INVITATION_RESENT = "invitation_resent", _("sent the invitation again to")
     INVITATION_REVOKED = "invitation_revoked", _("revoked the invitation for")
     JOINED = "joined", _("joined")
+    JOINED_AS_OBSERVER = "joined_as_observer", _("joined to observe")
     LEFT = "left", _("left the alliance")
     TERM_PROPOSED = "term_proposed", _("proposed a term")
     TERM_EDITED = "term_edited", _("edited a term")
@@ -195,6 +228,19 @@ class EventKind(models.TextChoices):
 # own kinds here from their AppConfig.ready(), so new kinds need no migration of Event.
 # The labels stay lazy: each line is read in the language of the page that shows it.
 EVENT_VERBS: dict[str, str | Promise] = {str(kind.value): kind.label for kind in EventKind}
+
+
+def allowance_event_kind(grant: str, *, agreed: bool) -> str:
+    return f"observers_{'allowed' if agreed else 'withdrawn'}_{grant}"
+
+
+for _grant in ObserverGrant:
+    EVENT_VERBS[allowance_event_kind(_grant.value, agreed=True)] = format_lazy(
+        "{} {}", _("agreed that observers may see"), _grant.label
+    )
+    EVENT_VERBS[allowance_event_kind(_grant.value, agreed=False)] = format_lazy(
+        "{} {}", _("withdrew their agreement that observers see"), _grant.label
+    )
 
 
 class AppendOnlyError(Exception):

@@ -12,21 +12,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from alliance.accounts.models import User
-from alliance.alliances.models import Alliance, Event, Invitation, Party
+from alliance.alliances.models import (
+    Alliance,
+    Event,
+    Invitation,
+    ObserverAllowance,
+    ObserverGrant,
+    Party,
+)
+from alliance.conversations.models import Stake
 from alliance.conversations.selectors import (
     Waiting,
     conversation_awaits_party,
     conversation_waits,
+    observed_stakes,
     open_stakes_prefetch,
 )
 from alliance.lib.clock import now
 from alliance.lib.tokens import hash_token
 from alliance.tending.selectors import (
     Care,
+    HealthLine,
     care_of,
     care_prefetches,
     checkin_awaits_party,
     checkin_due_condition,
+    health_summary,
     needs_tending_condition,
 )
 from alliance.terms.selectors import (
@@ -278,6 +289,7 @@ class Overview:
     versions: list[tuple[int, object]]
     ratified_terms: list[tuple[str, list[dict[str, Any]]]]
     care: Care
+    observer_grants: "ObserverGrants"
 
     @property
     def open_checkin_is_mine(self) -> bool:
@@ -322,4 +334,109 @@ def alliance_overview(party: Party) -> Overview:
             else []
         ),
         care=care,
+        observer_grants=observer_grants(alliance, parties),
+    )
+
+
+# What observers see ----------------------------------------------------------------------
+
+
+@dataclass
+class GrantState:
+    """One thing observers may see, and which designing parties agree to it."""
+
+    grant: str
+    label: str
+    agreed: list[Party]
+    waiting: list[Party]
+
+    @property
+    def in_effect(self) -> bool:
+        return bool(self.agreed) and not self.waiting
+
+
+@dataclass
+class ObserverGrants:
+    observers: list[Party]
+    grants: list[GrantState]
+
+    @property
+    def observer_names(self) -> str:
+        """"Sam, sponsor; Hana, HR partner": who observes, as the page says it."""
+        return "; ".join(f"{p.user.name}, {p.role_label}" for p in self.observers)
+
+    def state(self, grant: str) -> GrantState:
+        return next(g for g in self.grants if g.grant == grant)
+
+    def in_effect(self, grant: str) -> bool:
+        return self.state(grant).in_effect
+
+    def agrees(self, party: Party, grant: str) -> bool:
+        return any(p.pk == party.pk for p in self.state(grant).agreed)
+
+
+def observer_grants(alliance: Alliance, parties: list[Party] | None = None) -> ObserverGrants:
+    """What the alliance's observers may see beyond who and when: a grant is in effect
+    only while every designing party now in the alliance agrees to it, so a newcomer's
+    silence holds it back until they agree too."""
+    if parties is None:
+        parties = list(alliance.parties.select_related("user"))
+    present = list(Party.present.filter(alliance=alliance).select_related("user"))
+    agreed = set(
+        ObserverAllowance.objects.filter(alliance=alliance).values_list("party_id", "grant")
+    )
+    return ObserverGrants(
+        observers=[p for p in present if p.is_observer],
+        grants=[
+            GrantState(
+                grant=grant.value,
+                label=str(grant.label),
+                agreed=[p for p in parties if (p.pk, grant.value) in agreed],
+                waiting=[p for p in parties if (p.pk, grant.value) not in agreed],
+            )
+            for grant in ObserverGrant
+        ],
+    )
+
+
+def observer_may_see(party: Party, grant: str) -> bool:
+    """Whether `party` may see `grant`: always for a designing party, for an observer only
+    while the grant is in effect."""
+    return not party.is_observer or observer_grants(party.alliance).in_effect(grant)
+
+
+@dataclass
+class ObserverPage:
+    """Everything an observer's page shows; built without loading a term, draft,
+    reflection, rating, comment, signal or history line."""
+
+    alliance: Alliance
+    party: Party
+    parties: list[Party]
+    observers: list[Party]
+    grants: ObserverGrants
+    stakes: list[Stake]
+    versions: list[tuple[int, Any]] | None  # None: not granted
+    health: list[HealthLine] | None  # None: not granted
+
+
+def observer_page(party: Party) -> ObserverPage:
+    alliance = party.alliance
+    parties = list(alliance.parties.select_related("user"))
+    grants = observer_grants(alliance, parties)
+    versions = None
+    if grants.in_effect(ObserverGrant.VERSIONS):
+        versions = list(
+            alliance.versions.order_by("-number").values_list("number", "ratified_at")
+        )
+    health = health_summary(alliance.pk) if grants.in_effect(ObserverGrant.HEALTH) else None
+    return ObserverPage(
+        alliance=alliance,
+        party=party,
+        parties=parties,
+        observers=grants.observers,
+        grants=grants,
+        stakes=observed_stakes(alliance.pk),
+        versions=versions,
+        health=health,
     )

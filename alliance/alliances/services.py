@@ -11,7 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from alliance.accounts.models import User
-from alliance.alliances.models import Alliance, Event, EventKind, Invitation, Kind, Party
+from alliance.alliances.models import (
+    Alliance,
+    Event,
+    EventKind,
+    Invitation,
+    Kind,
+    ObserverAllowance,
+    ObserverGrant,
+    Party,
+    allowance_event_kind,
+)
 from alliance.alliances.reactions import party_left, party_returned
 from alliance.lib.clock import now
 from alliance.lib.dates import moment_text, zone_or_utc
@@ -70,6 +80,7 @@ def _send_invitation(invitation: Invitation, raw_token: str) -> None:
             "inviter": invitation.invited_by.name,
             "alliance": invitation.alliance,
             "role_label": invitation.role_label,
+            "as_observer": invitation.as_observer,
             "url": invitation_url(raw_token),
             "expires_at": invitation.expires_at,
         },
@@ -162,18 +173,20 @@ def _invitation_sender_lock(party: Party) -> None:
 
 @transaction.atomic
 def invitation_create(
-    *, party: Party, email: str = "", role_label: str = ""
+    *, party: Party, email: str = "", role_label: str = "", as_observer: bool = False
 ) -> tuple[Invitation, str]:
     """Invite someone to `party`'s alliance. Returns the invitation and its one-time link token.
 
-    With an email address the link is mailed; without one, the inviter copies it. Refused
-    beyond the invitation limits (`invitation_limits_check`).
+    With an email address the link is mailed; without one, the inviter copies it. With
+    `as_observer`, whoever accepts joins as an observer. Refused for someone already in
+    the alliance (observers included) and beyond the invitation limits
+    (`invitation_limits_check`).
     """
     email = email.strip().lower()
     alliance = party.alliance
-    if email and alliance.parties.filter(user__email__iexact=email).exists():
+    if email and Party.present.filter(alliance=alliance, user__email__iexact=email).exists():
         raise ValidationError(
-            {"email": _("%(email)s is already a party of this alliance.") % {"email": email}}
+            {"email": _("%(email)s is already in this alliance.") % {"email": email}}
         )
     _invitation_sender_lock(party)
     invitation_limits_check(party=party)
@@ -183,11 +196,16 @@ def invitation_create(
         invited_by=party.user,
         email=email,
         role_label=" ".join(role_label.split())[:40],
+        as_observer=as_observer,
         token_hash=hash_token(raw),
         expires_at=now() + timedelta(days=settings.INVITATION_DAYS),
     )
     event_record(
-        alliance=alliance, actor=party.user, kind=EventKind.INVITED, addressee=invitation.addressee
+        alliance=alliance,
+        actor=party.user,
+        kind=EventKind.INVITED,
+        addressee=invitation.addressee,
+        as_observer=as_observer,
     )
     if email:
         _send_invitation(invitation, raw)
@@ -196,7 +214,7 @@ def invitation_create(
 
 @transaction.atomic
 def invitations_create(
-    *, party: Party, emails: list[str], role_label: str = ""
+    *, party: Party, emails: list[str], role_label: str = "", as_observer: bool = False
 ) -> list[tuple[Invitation, str]]:
     """Invite several people at once, each with a link of their own; all or none, also
     under the invitation limits.
@@ -204,17 +222,21 @@ def invitations_create(
     With no address, one link for the inviter to share by hand.
     """
     members = set(
-        party.alliance.parties.filter(user__email__in=emails).values_list("user__email", flat=True)
+        Party.present.filter(alliance_id=party.alliance_id, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
     )
     if members:
         raise ValidationError(
-            _("Already a party of this alliance: %(emails)s. Nobody was invited.")
+            _("Already in this alliance: %(emails)s. Nobody was invited.")
             % {"emails": ", ".join(sorted(members))}
         )
     _invitation_sender_lock(party)
     invitation_limits_check(party=party, count=len(emails) or 1)
     return [
-        invitation_create(party=party, email=email, role_label=role_label)
+        invitation_create(
+            party=party, email=email, role_label=role_label, as_observer=as_observer
+        )
         for email in emails or [""]
     ]
 
@@ -335,41 +357,59 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
         .first()
     )
     if invitation is not None and invitation.accepted_by_id == user.pk:
-        joined = invitation.alliance.parties.filter(user=user).first()
+        joined = Party.present.filter(alliance_id=invitation.alliance_id, user=user).first()
         if joined is not None:
             return joined
     invitation = invitation_check(invitation)
     alliance = invitation.alliance
-    if alliance.parties.filter(user=user).exists():
-        raise InvitationUnusable(_("You are already a party of this alliance."), invitation)
+    observer = invitation.as_observer
+    if Party.present.filter(alliance=alliance, user=user).exists():
+        raise InvitationUnusable(_("You are already in this alliance."), invitation)
     role = _clean_role(role_label)
     former = Party.everyone.filter(alliance=alliance, user=user).first()
     if former is not None:
-        # Someone who left comes back: the same row, so their history stays theirs.
+        # Someone who left comes back: the same row, so their history stays theirs, with
+        # the standing this invitation gives (a former party may return as an observer,
+        # a former observer as a party).
         former.left_at = None
         former.role_label = role
         former.joined_at = now()
-        former.save(update_fields=["left_at", "role_label", "joined_at"])
-        # They answer afresh: what they agreed to before leaving does not count now.
-        party_returned(former)
+        former.is_observer = observer
+        former.save(update_fields=["left_at", "role_label", "joined_at", "is_observer"])
+        # What they agreed to observers seeing before they left counts no more.
+        ObserverAllowance.objects.filter(party=former).delete()
+        if not observer:
+            # They answer afresh: what they agreed to before leaving does not count now.
+            # An observer answers nothing, so nothing waits on them to settle.
+            party_returned(former)
         party = former
     else:
         try:
             with transaction.atomic():
-                party = Party.objects.create(alliance=alliance, user=user, role_label=role)
+                party = Party.objects.create(
+                    alliance=alliance, user=user, role_label=role, is_observer=observer
+                )
         except IntegrityError:
-            raise InvitationUnusable(
-                _("You are already a party of this alliance."), invitation
-            ) from None
+            raise InvitationUnusable(_("You are already in this alliance."), invitation) from None
     invitation.accepted_at = now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    event_record(alliance=alliance, actor=user, kind=EventKind.JOINED, role=role)
+    event_record(
+        alliance=alliance,
+        actor=user,
+        kind=EventKind.JOINED_AS_OBSERVER if observer else EventKind.JOINED,
+        role=role,
+    )
     for other in alliance.parties.exclude(pk=party.pk).select_related("user"):
         send_templated(
             "joined",
             to=other.user,
-            context={"newcomer": user.name, "role": role, "alliance": alliance},
+            context={
+                "newcomer": user.name,
+                "role": role,
+                "alliance": alliance,
+                "as_observer": observer,
+            },
         )
     return party
 
@@ -382,6 +422,37 @@ def party_leave(*, party: Party) -> Party:
     party.left_at = now()
     party.save(update_fields=["left_at"])
     event_record(alliance=party.alliance, actor=party.user, kind=EventKind.LEFT)
-    # What waited only on them is settled now, by the stages it belongs to.
-    party_left(party)
+    if not party.is_observer:
+        # What waited only on them is settled now, by the stages it belongs to.
+        party_left(party)
     return party
+
+
+# What observers see ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def observer_allowance_set(*, party: Party, grant: str, agreed: bool) -> bool:
+    """Record that `party` agrees (or no longer agrees) that observers see `grant`.
+    Returns whether anything changed; the history records each change.
+
+    Observers see a grant only while every designing party agrees (see
+    `selectors.observer_grants`), so one party withdrawing ends it for everyone."""
+    if party.is_observer:
+        raise ValidationError(_("Only the parties who design the alliance decide this."))
+    if grant not in ObserverGrant.values:
+        raise ValidationError(_("Choose what observers may see."))
+    Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
+    if agreed:
+        _allowance, changed = ObserverAllowance.objects.get_or_create(
+            alliance_id=party.alliance_id, party=party, grant=grant
+        )
+    else:
+        changed = ObserverAllowance.objects.filter(party=party, grant=grant).delete()[0] > 0
+    if changed:
+        event_record(
+            alliance=party.alliance,
+            actor=party.user,
+            kind=allowance_event_kind(grant, agreed=agreed),
+        )
+    return changed

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<id:alliance_id>/export.json", views.export, name="alliance_export"),
     path("<id:alliance_id>/invitations/", views.invitation_create, name="invitation_create"),
     path(
+        "<id:alliance_id>/observers/allowance/",
+        views.observer_allowance,
+        name="observer_allowance",
+    ),
+    path(
         "<id:alliance_id>/invitations/<id:invitation_id>/renew/",
         views.invitation_renew,
         name="invitation_renew",

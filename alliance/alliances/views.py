@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,10 +13,15 @@ from alliance.accounts.adapter import (
     invitation_remember,
 )
 from alliance.alliances import selectors, services
-from alliance.alliances.decorators import party_required
+from alliance.alliances.decorators import observer_allowed, party_required
 from alliance.alliances.export import alliance_export
-from alliance.alliances.forms import AllianceForm, InvitationForm, JoinForm
-from alliance.alliances.models import ROLE_SUGGESTIONS, Kind, Party
+from alliance.alliances.forms import (
+    AllianceForm,
+    InvitationForm,
+    JoinForm,
+    ObserverAllowanceForm,
+)
+from alliance.alliances.models import OBSERVER_ROLE_SUGGESTIONS, ROLE_SUGGESTIONS, Kind, Party
 from alliance.lib.clock import now
 from alliance.lib.forms import id_param
 from alliance.lib.web import flash_errors
@@ -38,8 +44,14 @@ def alliance_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@party_required
+@observer_allowed
 def alliance_detail(request: HttpRequest, party: Party) -> HttpResponse:
+    if party.is_observer:
+        # A page of its own, from a selector that loads nothing an observer may not see.
+        page = selectors.observer_page(party)
+        return render(
+            request, "alliances/observer.html", {"page": page, "alliance": page.alliance}
+        )
     return _alliance_page(request, party)
 
 
@@ -58,7 +70,10 @@ def _alliance_page(
             "alliance": overview.alliance,
             "term_form": TermForm(),
             "invitation_form": invitation_form or InvitationForm(),
-            "role_suggestions": ROLE_SUGGESTIONS.get(overview.alliance.kind, []),
+            "role_suggestions": [
+                *ROLE_SUGGESTIONS.get(overview.alliance.kind, []),
+                *OBSERVER_ROLE_SUGGESTIONS,
+            ],
             # The agreed term whose answer the viewer asked to change, its form open.
             "answering": id_param(request.GET, "answer"),
         },
@@ -84,7 +99,12 @@ def invitation_create(request: HttpRequest, party: Party) -> HttpResponse:
         return _alliance_page(request, party, invitation_form=form, status=400)
     emails, role = form.cleaned_data["email"], form.cleaned_data["role_label"]
     try:
-        created = services.invitations_create(party=party, emails=emails, role_label=role)
+        created = services.invitations_create(
+            party=party,
+            emails=emails,
+            role_label=role,
+            as_observer=form.cleaned_data["as_observer"],
+        )
     except ValidationError as error:
         form.add_error(None, error)
         return _alliance_page(request, party, invitation_form=form, status=400)
@@ -156,7 +176,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         if (
             invitation is not None
             and request.user.is_authenticated
-            and invitation.alliance.parties.filter(user=request.user).exists()
+            and Party.present.filter(alliance=invitation.alliance, user=request.user).exists()
         ):
             return redirect("alliance_detail", alliance_id=invitation.alliance_id)
         status = 404 if invitation is None else 410
@@ -171,9 +191,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if not request.user.is_authenticated:
         invitation_remember(request, invitation=invitation, token=token)
         return render(request, "alliances/invitation_welcome.html", {"invitation": invitation})
-    if alliance.parties.filter(user=request.user).exists():
+    if Party.present.filter(alliance=alliance, user=request.user).exists():
         invitation_forget(request)
-        messages.info(request, _("You are already a party of this alliance."))
+        messages.info(request, _("You are already in this alliance."))
         return redirect("alliance_detail", alliance_id=alliance.pk)
     form = JoinForm(request.POST or None, initial={"role_label": invitation.role_label})
     if request.method == "POST" and form.is_valid():
@@ -202,12 +222,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         {
             "invitation": invitation,
             "form": form,
-            "role_suggestions": ROLE_SUGGESTIONS.get(alliance.kind, []),
+            "role_suggestions": OBSERVER_ROLE_SUGGESTIONS
+            if invitation.as_observer
+            else ROLE_SUGGESTIONS.get(alliance.kind, []),
         },
     )
 
 
-@party_required
+@observer_allowed
 def leave(request: HttpRequest, party: Party) -> HttpResponse:
     """Ask first, then leave: the alliance disappears from the person's pages and mail."""
     if request.method == "POST":
@@ -224,3 +246,18 @@ def export(request: HttpRequest, party: Party) -> HttpResponse:
     filename = f"alliance-{party.alliance_id}-{now():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@party_required
+@require_POST
+def observer_allowance(request: HttpRequest, party: Party) -> HttpResponse:
+    """A designing party agrees, or no longer agrees, that observers see one thing."""
+    form = ObserverAllowanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what observers may see, and yes or no."))
+    else:
+        try:
+            services.observer_allowance_set(party=party, **form.cleaned_data)
+        except ValidationError as error:
+            flash_errors(request, error)
+    return redirect(reverse("alliance_detail", kwargs={"alliance_id": party.alliance_id}) + "#observers")

@@ -61,6 +61,13 @@ class Stake(models.Model):
     uid = models.CharField(max_length=80, unique=True, default=new_stake_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=now)
+    includes_observers = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The alliance's observers are invited too: they get the calendar entry, "
+            "never the prompts, groundwork or reflections, and nobody waits for them."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

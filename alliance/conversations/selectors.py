@@ -459,3 +459,18 @@ def _time_to_schedule() -> QuerySet[CandidateTime]:
         stake__alliance_id=OuterRef("alliance_id"),
         stake__state=StakeState.PROPOSED,
     )
+
+
+def observed_stakes(alliance_id: int) -> list[Stake]:
+    """The scheduled conversations still ahead that include the alliance's observers,
+    soonest first: only when, how long and where; never a prompt, groundwork or note."""
+    return list(
+        Stake.objects.filter(
+            alliance_id=alliance_id,
+            includes_observers=True,
+            state=StakeState.SCHEDULED,
+            starts_at__gt=now(),
+        )
+        .only("alliance_id", "kind", "starts_at", "duration_minutes", "location", "state")
+        .order_by("starts_at", "id")
+    )

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -565,3 +565,33 @@ def rhythms_owing_reminder(
         ~Exists(sent)
     )
     return rhythms.filter(Exists(owed)).values_list("pk", flat=True)
+
+
+@dataclass(frozen=True)
+class HealthLine:
+    """One completed check-in as an observer may see it: when, and how many of the
+    version's terms every rater found working well; no ratings, no names, no comments."""
+
+    completed_at: datetime
+    working_well: int
+    terms: int
+
+
+def health_summary(alliance_id: int) -> list[HealthLine]:
+    """Per completed check-in, oldest first, counted in the database: not one rating,
+    comment or reflection is loaded."""
+    rows = (
+        CheckIn.objects.filter(alliance_id=alliance_id, completed_at__isnull=False)
+        .annotate(
+            rated_terms=Count("ratings__term_id", distinct=True),
+            not_well=Count(
+                "ratings__term_id", filter=~Q(ratings__score=Score.WELL), distinct=True
+            ),
+        )
+        .order_by("completed_at", "id")
+        .values_list("completed_at", "rated_terms", "not_well")
+    )
+    return [
+        HealthLine(completed_at=at, working_well=terms - not_well, terms=terms)
+        for at, terms, not_well in rows
+    ]

@@ -5,8 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alliance.alliances.decorators import party_required
-from alliance.alliances.models import Party
+from alliance.alliances.decorators import observer_allowed, party_required
+from alliance.alliances.models import ObserverGrant, Party
+from alliance.alliances.selectors import observer_may_see
 from alliance.feedback.hold import coach_holds
 from alliance.lib.web import back_to_alliance, flash_errors
 from alliance.terms import selectors, services
@@ -172,8 +173,15 @@ def ratify(request: HttpRequest, party: Party) -> HttpResponse:
     return redirect("version_detail", alliance_id=party.alliance_id, number=version.number)
 
 
-@party_required
+def _versions_visible_or_404(party: Party) -> None:
+    """Observers read the versions only while every designing party allows it."""
+    if not observer_may_see(party, ObserverGrant.VERSIONS):
+        raise Http404("No such alliance.")
+
+
+@observer_allowed
 def version_list(request: HttpRequest, party: Party) -> HttpResponse:
+    _versions_visible_or_404(party)
     return render(
         request,
         "terms/version_list.html",
@@ -181,8 +189,9 @@ def version_list(request: HttpRequest, party: Party) -> HttpResponse:
     )
 
 
-@party_required
+@observer_allowed
 def version_detail(request: HttpRequest, party: Party, number: int) -> HttpResponse:
+    _versions_visible_or_404(party)
     version = selectors.version_get(party.alliance, number)
     if version is None:
         raise Http404("No such version.")
@@ -198,8 +207,9 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
     )
 
 
-@party_required
+@observer_allowed
 def version_compare(request: HttpRequest, party: Party) -> HttpResponse:
+    _versions_visible_or_404(party)
     numbers = [n for n, _ in party.alliance.versions.values_list("number", "ratified_at")]
     comparison = None
     form = CompareForm(request.GET)
