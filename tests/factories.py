@@ -32,10 +32,10 @@ def make_alliance(
     )
 
 
-def join(alliance: Alliance, user: User, role: str = "client") -> Party:
+def join(alliance: Alliance, user: User, role: str = "client", as_observer: bool = False) -> Party:
     inviter = alliance.parties.select_related("user", "alliance").first()
     assert inviter is not None
-    _, raw = alliance_services.invitation_create(party=inviter)
+    _, raw = alliance_services.invitation_create(party=inviter, as_observer=as_observer)
     return alliance_services.invitation_accept(raw_token=raw, user=user, role_label=role)
 
 

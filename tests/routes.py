@@ -26,7 +26,8 @@ def _future(days: int) -> str:
 class Route:
     """`scope` says whom the URL answers:
 
-    - "alliance": the parties of the alliance in the URL, 404 to anyone else;
+    - "alliance": the parties of the alliance in the URL, 404 to anyone else (observers
+      included, unless `observers` says the page has a version for them);
     - "own": any signed-in person, about themselves only;
     - "token": whoever holds the token in the URL (a feed, an unsubscribe link, an
       invitation); a token that matches nothing is 404 (400 for unsubscribe).
@@ -38,6 +39,7 @@ class Route:
     scope: str
     form: Callable[[Scene], dict[str, Any]] = field(default=lambda scene: {})
     public: bool = False  # an "own" page that answers a visitor too (the landing page)
+    observers: bool = False  # an "alliance" page that lets the alliance's observers in
 
 
 ROUTES: dict[str, Route] = {
@@ -60,14 +62,15 @@ ROUTES: dict[str, Route] = {
     "unsubscribe": Route("token"),
     "invitation_accept": Route("token", lambda s: {"role_label": "observer"}),
     # One alliance's.
-    "alliance_detail": Route("alliance"),
+    "alliance_detail": Route("alliance", observers=True),
     "alliance_history": Route("alliance"),
-    "alliance_leave": Route("alliance"),
+    "alliance_leave": Route("alliance", observers=True),
     "alliance_export": Route("alliance"),
     "invitation_create": Route(
         "alliance", lambda s: {"email": "newcomer@scene.example", "role_label": "client"}
     ),
     "invitation_renew": Route("alliance"),
+    "observer_allowance": Route("alliance", lambda s: {"grant": "versions", "agreed": "no"}),
     "invitation_revoke": Route("alliance"),
     "term_new": Route("alliance", lambda s: {"category": "rhythm", "text": "A new term."}),
     "term_edit": Route(
@@ -79,9 +82,9 @@ ROUTES: dict[str, Route] = {
         "alliance", lambda s: {"decision": "change", "comment": "No.", "revision": s.term_revision}
     ),
     "ratify": Route("alliance"),
-    "version_list": Route("alliance"),
-    "version_compare": Route("alliance"),
-    "version_detail": Route("alliance"),
+    "version_list": Route("alliance", observers=True),
+    "version_compare": Route("alliance", observers=True),
+    "version_detail": Route("alliance", observers=True),
     "conversation_list": Route("alliance"),
     "stake_new": Route(
         "alliance",

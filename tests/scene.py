@@ -13,6 +13,9 @@ The people of alliance A ("Wisteria coaching"):
 | former_party   | Fred | joined, signed version 1, shared a reflection, then left       |
 | late_joiner    | Cleo | joined after prompt P1 and check-in C2 were revealed           |
 | invitee        | Ivy  | has an account and a pending invitation, not accepted          |
+| observer       | Sam  | joined as an observer (sponsor) before version 1; every party  |
+|                |      | lets observers see the versions and the health summary; the    |
+|                |      | design conversation includes the observers                     |
 | outsider       | Olga | a party of her own alliance B ("Zephyr team"), not of A        |
 | anonymous      |      | not signed in                                                  |
 
@@ -36,7 +39,14 @@ from django.test.utils import override_settings
 
 from alliance.accounts.models import User
 from alliance.alliances import services as alliance_services
-from alliance.alliances.models import Alliance, Event, Invitation, Party
+from alliance.alliances.models import (
+    Alliance,
+    Event,
+    Invitation,
+    ObserverAllowance,
+    ObserverGrant,
+    Party,
+)
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import (
     AlliancePrompt,
@@ -74,6 +84,7 @@ PERSONAS = [
     "other_party",
     "former_party",
     "late_joiner",
+    "observer",
 ]
 CURRENT_PARTIES = ("party", "other_party", "late_joiner")
 NOT_PARTIES = ("outsider", "invitee", "former_party")
@@ -243,11 +254,17 @@ def build_scene(clock: Any) -> Scene:
     olga = make_user("Olga", "olga@scene.example")
     ivy = make_user("Ivy", "ivy@scene.example")
     pat = make_user("Pat", "pat@scene.example")
+    sam = make_user("Sam", "sam@scene.example")
 
     alliance = make_alliance(ana, title=TITLE)
     join(alliance, ben, role="client")
     join(alliance, fred, role="mentor")
+    # Sam observes from here on: nothing below waits for him.
+    join(alliance, sam, role="sponsor", as_observer=True)
     a, b, f = (_party(alliance, u) for u in (ana, ben, fred))
+    for party in (a, b):
+        for grant in ObserverGrant:
+            alliance_services.observer_allowance_set(party=party, grant=grant, agreed=True)
     term = propose(a, TERM_TEXT)
     propose(a, "I answer messages within two working days.", category=Category.COMMUNICATION)
     ratify_with([a, b, f])
@@ -257,7 +274,7 @@ def build_scene(clock: Any) -> Scene:
         at_time=time(10, 0),
         rule="FREQ=WEEKLY;INTERVAL=6",
     )
-    stake = plant(a)
+    stake = plant(a, includes_observers=True)
     prompts = prompts_of(alliance)
     p1, p2, p3 = prompts[0], prompts[1], prompts[2]
     share(f, stake, p1, FRED_P1.text)
@@ -301,6 +318,8 @@ def build_scene(clock: Any) -> Scene:
 
     join(alliance, cleo, role="client")
     c = _party(alliance, cleo)
+    for grant in ObserverGrant:
+        alliance_services.observer_allowance_set(party=c, grant=grant, agreed=True)
     later()
 
     # A prompt revealed after Cleo joined, to all three: the reflection every current
@@ -329,6 +348,7 @@ def build_scene(clock: Any) -> Scene:
         "late_joiner": cleo,
         "outsider": olga,
         "invitee": ivy,
+        "observer": sam,
     }
     feed_tokens = {
         persona: tending_services.calendar_feed_renew(user=user) for persona, user in users.items()
@@ -423,6 +443,7 @@ def _build_foreign(olga: User, pat: User) -> Foreign:
 ALLIANCE_ROWS: list[tuple[type[models.Model], str]] = [
     (Alliance, "pk"),
     (Party, "alliance"),
+    (ObserverAllowance, "alliance"),
     (Invitation, "alliance"),
     (Event, "alliance"),
     (Term, "alliance"),

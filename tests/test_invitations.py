@@ -173,9 +173,7 @@ def test_one_address_already_in_refuses_the_whole_list(ana_alone):
         {"email": "ben@example.org, ana@example.org", "role_label": ""},
     )
     assert response.status_code == 400
-    assert "Already in this alliance: ana@example.org. Nobody was invited." in page_text(
-        response
-    )
+    assert "Already in this alliance: ana@example.org. Nobody was invited." in page_text(response)
     assert not Invitation.objects.exists()
     assert mail.outbox == []
 

@@ -83,6 +83,17 @@ def persona_urls(scene: Scene, persona: str) -> list[str]:
     return urls
 
 
+def _observers_kept_out(scene: Scene, url: str) -> bool:
+    """Whether `url` is one of the alliance's pages that an observer may not open: all
+    but the alliance page, the versions (which the scene's parties let observers see)
+    and the page to leave."""
+    base = f"/alliances/{scene.alliance.pk}/"
+    if not url.startswith(base):
+        return False
+    rest = url.removeprefix(base)
+    return not (rest == "" or rest == "leave/" or rest.startswith("versions/"))
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_no_page_shows_a_text_to_anyone_outside_its_audience(scene, persona, db, caplog):
     """Every GET URL, the export included, as each persona; and each author does find
@@ -96,6 +107,8 @@ def test_no_page_shows_a_text_to_anyone_outside_its_audience(scene, persona, db,
         SURFACES["pages"] += 1
         assert response.status_code < 500, f"{persona} GET {url}: {response.status_code}"
         if persona in NOT_PARTIES and url.startswith(f"/alliances/{scene.alliance.pk}/"):
+            assert response.status_code == 404, f"{persona} GET {url}: {response.status_code}"
+        if persona == "observer" and _observers_kept_out(scene, url):
             assert response.status_code == 404, f"{persona} GET {url}: {response.status_code}"
         found = markers_in(response.content.decode(errors="replace"))
         seen |= found
@@ -170,7 +183,8 @@ def test_each_calendar_feed_holds_only_its_owners_alliances_and_no_reflection(sc
         assert response.status_code == 200
         feed = response.content.decode().replace("\r\n ", "")
         assert not markers_in(feed), persona
-        assert (TITLE in feed) == (persona in CURRENT_PARTIES), persona
+        # The observer's feed holds the design conversation, which includes them.
+        assert (TITLE in feed) == (persona in (*CURRENT_PARTIES, "observer")), persona
 
 
 def _admin_objects(model) -> list[int]:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from alliance.alliances.models import Alliance, Event, Invitation, Party
@@ -7,9 +8,13 @@ from alliance.alliances.models import Alliance, Event, Invitation, Party
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
-    fields = ("user", "role_label", "joined_at")
+    fields = ("user", "role_label", "is_observer", "joined_at")
     readonly_fields = ("joined_at",)
     raw_id_fields = ("user",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Party]:
+        # Observers are in the alliance too, though the default manager leaves them out.
+        return Party.present.select_related("user")
 
 
 @admin.register(Alliance)

@@ -362,7 +362,7 @@ class ObserverGrants:
 
     @property
     def observer_names(self) -> str:
-        """"Sam, sponsor; Hana, HR partner": who observes, as the page says it."""
+        """ "Sam, sponsor; Hana, HR partner": who observes, as the page says it."""
         return "; ".join(f"{p.user.name}, {p.role_label}" for p in self.observers)
 
     def state(self, grant: str) -> GrantState:
@@ -426,9 +426,7 @@ def observer_page(party: Party) -> ObserverPage:
     grants = observer_grants(alliance, parties)
     versions = None
     if grants.in_effect(ObserverGrant.VERSIONS):
-        versions = list(
-            alliance.versions.order_by("-number").values_list("number", "ratified_at")
-        )
+        versions = list(alliance.versions.order_by("-number").values_list("number", "ratified_at"))
     health = health_summary(alliance.pk) if grants.in_effect(ObserverGrant.HEALTH) else None
     return ObserverPage(
         alliance=alliance,

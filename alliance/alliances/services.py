@@ -234,9 +234,7 @@ def invitations_create(
     _invitation_sender_lock(party)
     invitation_limits_check(party=party, count=len(emails) or 1)
     return [
-        invitation_create(
-            party=party, email=email, role_label=role_label, as_observer=as_observer
-        )
+        invitation_create(party=party, email=email, role_label=role_label, as_observer=as_observer)
         for email in emails or [""]
     ]
 

@@ -49,9 +49,7 @@ def alliance_detail(request: HttpRequest, party: Party) -> HttpResponse:
     if party.is_observer:
         # A page of its own, from a selector that loads nothing an observer may not see.
         page = selectors.observer_page(party)
-        return render(
-            request, "alliances/observer.html", {"page": page, "alliance": page.alliance}
-        )
+        return render(request, "alliances/observer.html", {"page": page, "alliance": page.alliance})
     return _alliance_page(request, party)
 
 
@@ -260,4 +258,6 @@ def observer_allowance(request: HttpRequest, party: Party) -> HttpResponse:
             services.observer_allowance_set(party=party, **form.cleaned_data)
         except ValidationError as error:
             flash_errors(request, error)
-    return redirect(reverse("alliance_detail", kwargs={"alliance_id": party.alliance_id}) + "#observers")
+    return redirect(
+        reverse("alliance_detail", kwargs={"alliance_id": party.alliance_id}) + "#observers"
+    )

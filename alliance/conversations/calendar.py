@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -42,11 +43,20 @@ def _add_times(event: Event, stake: Stake) -> None:
     event.add("dtend", starts_at + timedelta(minutes=stake.duration_minutes))
 
 
-def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -> str:
+def stake_ics(
+    stake: Stake,
+    parties: Sequence[Party],
+    method: str = "REQUEST",
+    *,
+    observers: Sequence[Party] = (),
+    observing: bool = False,
+) -> str:
     """The invitation (REQUEST) or cancellation (CANCEL) of a scheduled stake.
 
     Holds only what a calendar needs: the alliance's title, time, place and note; never a
-    reflection or a term.
+    reflection or a term. The observers a stake includes attend as optional participants;
+    the copy made for them (`observing`) leaves out the proposer's note and links to the
+    alliance page, the one page of it they may open.
     """
     if stake.starts_at is None:
         raise ValueError("Only a scheduled stake has a calendar entry.")
@@ -61,12 +71,21 @@ def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -
     event.add("dtstamp", now())
     _add_times(event, stake)
     event.add("summary", stake_summary(stake))
-    url = settings.BASE_URL + reverse(
-        "conversation_detail", kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk}
-    )
-    description = "\n\n".join(
-        part for part in [stake.note, _("Open the conversation: %(url)s") % {"url": url}] if part
-    )
+    if observing:
+        url = settings.BASE_URL + reverse(
+            "alliance_detail", kwargs={"alliance_id": stake.alliance_id}
+        )
+        description = _("Open the alliance: %(url)s") % {"url": url}
+    else:
+        url = settings.BASE_URL + reverse(
+            "conversation_detail",
+            kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk},
+        )
+        description = "\n\n".join(
+            part
+            for part in [stake.note, _("Open the conversation: %(url)s") % {"url": url}]
+            if part
+        )
     event.add("description", description)
     event.add("url", url)
     if stake.location:
@@ -85,32 +104,49 @@ def stake_ics(stake: Stake, parties: Sequence[Party], method: str = "REQUEST") -
         attendee.params["partstat"] = vText("ACCEPTED")
         attendee.params["rsvp"] = vText("FALSE")
         event.add("attendee", attendee, encode=False)
+    for observer in observers:
+        attendee = _address(observer)
+        attendee.params["role"] = vText("OPT-PARTICIPANT")
+        attendee.params["partstat"] = vText("NEEDS-ACTION")
+        attendee.params["rsvp"] = vText("FALSE")
+        event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     return calendar.to_ical().decode()
 
 
 def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
-    """The person's scheduled conversations from `since` on, for their calendar feed.
+    """The person's scheduled conversations from `since` on, for their calendar feed:
+    those of the alliances they design, and those that include the observers of an
+    alliance they observe (linking to the alliance page, the only one they may open).
 
     Same UID and SEQUENCE as the emailed invitation, so a calendar holding both shows one
     event. Cancelled conversations are left out: a feed removes by omission.
     """
+    designing = Party.objects.filter(alliance_id=OuterRef("alliance_id"), user_id=user_id)
+    observing = Party.present.filter(
+        alliance_id=OuterRef("alliance_id"), user_id=user_id, is_observer=True
+    )
     stakes = (
         Stake.objects.filter(
-            alliance__parties__user_id=user_id,
-            alliance__parties__left_at__isnull=True,
+            Q(Exists(designing)) | Q(Exists(observing), includes_observers=True),
             state=StakeState.SCHEDULED,
             starts_at__gte=since,
         )
+        .annotate(observed=Exists(observing))
         .select_related("alliance")
         .order_by("starts_at", "pk")
     )
     events = []
     for stake in stakes:
-        url = settings.BASE_URL + reverse(
-            "conversation_detail",
-            kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk},
-        )
+        if stake.observed:
+            url = settings.BASE_URL + reverse(
+                "alliance_detail", kwargs={"alliance_id": stake.alliance_id}
+            )
+        else:
+            url = settings.BASE_URL + reverse(
+                "conversation_detail",
+                kwargs={"alliance_id": stake.alliance_id, "stake_id": stake.pk},
+            )
         event = Event()
         event.add("uid", stake.uid)
         event.add("sequence", stake.sequence)
@@ -118,7 +154,10 @@ def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
         _add_times(event, stake)
         event.add("summary", stake_summary(stake))
         event.add("url", url)
-        event.add("description", _("Open the conversation: %(url)s") % {"url": url})
+        if stake.observed:
+            event.add("description", _("Open the alliance: %(url)s") % {"url": url})
+        else:
+            event.add("description", _("Open the conversation: %(url)s") % {"url": url})
         if stake.location:
             event.add("location", stake.location)
         events.append(event)

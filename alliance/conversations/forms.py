@@ -48,6 +48,15 @@ class StakeForm(OfferingForm):
         widget=CoachedTextarea(attrs={"rows": 5}),
         help_text=_("How the conversation opens: why you are having it. Edit it freely."),
     )
+    includes_observers = forms.BooleanField(
+        label=_("Include the observers"),
+        required=False,
+        help_text=_(
+            "They get the calendar invitation and see when, how long and where; never the "
+            "groundwork, the prompts or anyone's reflections. Nobody waits for them to "
+            "choose a time."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -194,7 +194,8 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
     """
     alliance = party.alliance
     everyone = {p.pk: p for p in Party.everyone.filter(alliance=alliance).select_related("user")}
-    parties = [p for p in everyone.values() if p.left_at is None]
+    # Those the conversation waits on: designing parties now here, never an observer.
+    parties = [p for p in everyone.values() if p.left_at is None and not p.is_observer]
     prompts = prompts_of(alliance)
     audiences = reveal_audiences(stake)
     # Only the viewer's own reflections and the others' shared or skipped ones leave the
@@ -447,8 +448,8 @@ def _time_to_schedule() -> QuerySet[CandidateTime]:
     suits = TimeAnswer.objects.filter(
         candidate_id=OuterRef(OuterRef("pk")), party_id=OuterRef("pk"), works=True
     )
-    not_yet_suiting = Party.everyone.filter(
-        ~Exists(suits), alliance_id=OuterRef("stake__alliance_id"), left_at__isnull=True
+    not_yet_suiting = Party.objects.filter(
+        ~Exists(suits), alliance_id=OuterRef("stake__alliance_id")
     )
     proposer_here = Party.everyone.filter(
         pk=OuterRef("stake__proposed_by_id"), left_at__isnull=True

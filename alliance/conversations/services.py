@@ -219,8 +219,11 @@ def stake_plant(
     location: str = "",
     note: str = "",
     groundwork: str = "",
+    includes_observers: bool = False,
 ) -> Stake:
-    """Propose a conversation with candidate times; the others say which suit them."""
+    """Propose a conversation with candidate times; the others say which suit them. With
+    `includes_observers`, the alliance's observers get its calendar entry once it is
+    scheduled; they never choose its time."""
     if kind not in StakeKind.values:
         raise ValidationError({"kind": _("Choose the kind of conversation.")})
     if not 15 <= duration_minutes <= 480:
@@ -236,6 +239,7 @@ def stake_plant(
         location=location.strip()[:300],
         note=note.strip(),
         groundwork=_groundwork_for_kind(party, kind, groundwork),
+        includes_observers=includes_observers,
     )
     candidates = CandidateTime.objects.bulk_create(
         CandidateTime(stake=stake, starts_at=t, proposed_by=party, proposed_at=stake.created_at)
@@ -386,8 +390,19 @@ def _tell_the_others(stake: Stake, party: Party, template: str, **context: Any) 
             )
 
 
+def stake_observers(stake: Stake) -> list[Party]:
+    """The observers a stake includes: those of its alliance now, when it includes them.
+    They get its calendar entry and nothing else of it; nobody waits for them."""
+    if not stake.includes_observers:
+        return []
+    return list(
+        Party.present.filter(alliance_id=stake.alliance_id, is_observer=True).select_related("user")
+    )
+
+
 def _send_calendar(stake: Stake, parties: Sequence[Party], template: str, method: str) -> None:
-    ics = stake_ics(stake, parties, method=method)
+    observers = stake_observers(stake)
+    ics = stake_ics(stake, parties, method=method, observers=observers)
     for p in parties:
         send_templated(
             EmailKind.CONVERSATION,
@@ -396,6 +411,16 @@ def _send_calendar(stake: Stake, parties: Sequence[Party], template: str, method
             context={"stake": stake, "viewer": p.user},
             attachments=[("invite.ics", ics, f"text/calendar; method={method}")],
         )
+    if observers:
+        observer_ics = stake_ics(stake, parties, method=method, observers=observers, observing=True)
+        for observer in observers:
+            send_templated(
+                EmailKind.CONVERSATION,
+                template=template,
+                to=observer.user,
+                context={"stake": stake, "viewer": observer.user, "observing": True},
+                attachments=[("invite.ics", observer_ics, f"text/calendar; method={method}")],
+            )
 
 
 def _schedule(stake: Stake, starts_at: datetime, parties: Sequence[Party], actor: Party) -> None:

@@ -61,6 +61,9 @@ def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
     form.fields["groundwork"].widget.attrs.update(
         {f"data-default-{kind}": text for kind, text in defaults.items()}
     )
+    if not Party.present.filter(alliance=alliance, is_observer=True).exists():
+        # Offered only where there is someone to include.
+        del form.fields["includes_observers"]
     if (
         request.method == "POST"
         and form.is_valid()
@@ -76,6 +79,7 @@ def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
                 location=data["location"],
                 note=data["note"],
                 groundwork=data["groundwork"],
+                includes_observers=data.get("includes_observers", False),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -389,7 +393,8 @@ def stake_invitation(request: HttpRequest, party: Party, stake_id: int) -> HttpR
     method = "CANCEL" if stake.state == StakeState.CANCELLED else "REQUEST"
     parties = list(party.alliance.parties.select_related("user"))
     response = HttpResponse(
-        stake_ics(stake, parties, method=method), content_type="text/calendar; charset=utf-8"
+        stake_ics(stake, parties, method=method, observers=services.stake_observers(stake)),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="conversation-{stake.pk}.ics"'
     return response

@@ -267,7 +267,8 @@ def checkin_page(*, party: Party, checkin_id: int) -> CheckInPage | None:
     if checkin is None:
         return None
     everyone = list(Party.everyone.filter(alliance_id=party.alliance_id).select_related("user"))
-    parties = [p for p in everyone if p.left_at is None]
+    # Those who rate: designing parties now here, never an observer.
+    parties = [p for p in everyone if p.left_at is None and not p.is_observer]
     ratings = list(checkin.ratings.all())
     rated = {r.party_id for r in ratings}
     reflections = list(
@@ -585,7 +586,9 @@ def health_summary(alliance_id: int) -> list[HealthLine]:
         .annotate(
             rated_terms=Count("ratings__term_id", distinct=True),
             not_well=Count(
-                "ratings__term_id", filter=~Q(ratings__score=Score.WELL), distinct=True
+                "ratings__term_id",
+                filter=Q(ratings__score__in=[Score.OKAY, Score.TENDING]),
+                distinct=True,
             ),
         )
         .order_by("completed_at", "id")
@@ -594,4 +597,5 @@ def health_summary(alliance_id: int) -> list[HealthLine]:
     return [
         HealthLine(completed_at=at, working_well=terms - not_well, terms=terms)
         for at, terms, not_well in rows
+        if at is not None
     ]

@@ -18,6 +18,7 @@ def plant(party: Party, times: list[datetime] | None = None, **extra: object) ->
         duration_minutes=int(extra.pop("duration_minutes", 60)),  # type: ignore[call-overload]
         location=str(extra.pop("location", "https://meet.example.org/ana-ben")),
         note=str(extra.pop("note", "")),
+        includes_observers=bool(extra.pop("includes_observers", False)),
     )
 
 
