@@ -86,5 +86,6 @@ class JoinForm(forms.Form):
 class ObserverAllowanceForm(forms.Form):
     grant = forms.ChoiceField(choices=ObserverGrant.choices)
     agreed = forms.TypedChoiceField(
-        choices=[("yes", "yes"), ("no", "no")], coerce=lambda answer: answer == "yes"
+        choices=[("yes", _("I agree")), ("no", _("I no longer agree"))],
+        coerce=lambda answer: answer == "yes",
     )

@@ -61,6 +61,18 @@ def test_every_page_of_an_alliance_passes_axe(live_server, browser, scene, perso
         assert page.goto(live_server.url + url).status == 200, url
 
 
+def test_the_observers_pages_pass_axe(live_server, browser, scene):
+    """Sam's own page of the alliance, and the versions every party lets him read."""
+    urls = html_pages(scene, "observer")
+    alliance = f"/alliances/{scene.alliance.pk}/"
+    assert {alliance, f"{alliance}versions/", f"{alliance}versions/1/"} <= set(urls), urls
+    page = browser.new_context().new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, live_server.url, scene.users["observer"].email)
+    for url in urls:
+        assert page.goto(live_server.url + url).status == 200, url
+
+
 def test_pages_before_signing_in_and_refused_forms_pass_axe(live_server, browser, scene):
     base = live_server.url
     page = browser.new_context(viewport={"width": 414, "height": 860}).new_page()
