@@ -247,3 +247,17 @@ def test_with_two_leads_the_refusal_names_both(led_by_cleo):
     services.lead_set(party=team.party(team.cleo), target_id=team.party(team.ana).pk, is_lead=True)
     with pytest.raises(ValidationError, match=r"Only the leads, Ana and Cleo, may change this\."):
         tending_services.signal_policy_set(party=team.party(team.ben), allow_anonymous=False)
+
+
+def test_an_observer_changes_no_team_setting_and_makes_no_lead(team):
+    Party.everyone.filter(alliance=team.alliance, user=team.cleo).update(is_observer=True)
+    cleo = Party.everyone.select_related("alliance").get(alliance=team.alliance, user=team.cleo)
+    with pytest.raises(ValidationError, match="An observer does not change"):
+        services.lead_set(party=cleo, target_id=team.party(team.ana).pk, is_lead=True)
+    with pytest.raises(ValidationError, match="An observer does not change"):
+        tending_services.signal_policy_set(party=cleo, allow_anonymous=True)
+    with pytest.raises(ValidationError, match="An observer does not rename"):
+        services.alliance_details_change(party=cleo, revision=1, title="Mine", purpose="")
+    assert team.leads() == []
+    assert not SignalPolicy.objects.filter(alliance=team.alliance).exists()
+    assert Alliance.objects.get(pk=team.alliance.pk).title == "Team Blue"

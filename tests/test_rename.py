@@ -219,3 +219,14 @@ def test_a_bad_role_changes_nothing_and_keeps_the_text(cast, as_client):
         services.party_role_change(party=cast.client_party, role_label="men\x00tee")
     assert Party.objects.get(user=cast.client).role_label == "client"
     assert Event.objects.count() == events
+
+
+def test_a_purpose_of_several_lines_saved_unchanged_changes_nothing(cast):
+    services.alliance_details_change(
+        party=cast.coach_party, revision=1, title=TITLE, purpose="Grow.\nLead well."
+    )
+    before = state(cast.alliance)
+    services.alliance_details_change(
+        party=cast.coach_party, revision=2, title=TITLE, purpose="Grow.\nLead well.\n"
+    )
+    assert state(cast.alliance) == before

@@ -67,7 +67,9 @@ def leads_of(alliance: Alliance) -> list[Party]:
 def lead_refusal(party: Party, leads: list[Party]) -> str | None:
     """Why `party` may not add or remove leads, nor change a setting that applies to the
     whole team, or None when they may: anyone may while the alliance has no lead, only a
-    lead once it has one."""
+    lead once it has one. An observer never may: they do not design the alliance."""
+    if party.is_observer:
+        return _("An observer does not change the alliance’s settings.")
     if not leads or party.pk in {lead.pk for lead in leads}:
         return None
     return ngettext(

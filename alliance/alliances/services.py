@@ -408,7 +408,8 @@ class DetailsConflict(Exception):
 def _clean_details(title: str, purpose: str) -> tuple[str, str]:
     errors: dict[str, str] = {}
     title = " ".join(title.split())
-    purpose = " ".join(purpose.split())
+    # As at creation: the purpose keeps its lines, so saving it unchanged changes nothing.
+    purpose = purpose.strip()
     if "\x00" in title:
         errors["title"] = _("The title holds a NUL character; type it again without it.")
     elif not title:
@@ -433,6 +434,8 @@ def alliance_details_change(*, party: Party, revision: int, title: str, purpose:
     Raises DetailsConflict when another party changed either since: the caller shows both
     texts instead of overwriting. One history event names the old and the new texts, and
     everyone else present is told by email. Saving the same texts changes nothing."""
+    if party.is_observer:
+        raise ValidationError(_("An observer does not rename the alliance."))
     alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
     if alliance.revision != revision:
         raise DetailsConflict(alliance)
