@@ -15,7 +15,7 @@ from tests.scene import Scene
 
 # Fields of a posted form that carry the id of an object; the IDOR sweep puts the other
 # alliance's ids into them.
-ID_FIELDS = ("works", "candidate", "term_id", "version_number")
+ID_FIELDS = ("works", "candidate", "term_id", "version_number", "party")
 
 
 def _future(days: int) -> str:
@@ -65,6 +65,14 @@ ROUTES: dict[str, Route] = {
     "alliance_detail": Route("alliance", observers=True),
     "alliance_history": Route("alliance"),
     "alliance_leave": Route("alliance", observers=True),
+    "alliance_edit": Route(
+        "alliance",
+        lambda s: {"title": "Renamed by a post", "purpose": "Another purpose.", "revision": 1},
+    ),
+    "party_role": Route("alliance", lambda s: {"role_label": "mentor"}),
+    "lead_change": Route(
+        "alliance", lambda s: {"party": s.alliance.parties.first().pk, "lead": "yes"}
+    ),
     "alliance_export": Route("alliance"),
     "invitation_create": Route(
         "alliance", lambda s: {"email": "newcomer@scene.example", "role_label": "client"}

@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Kind, ObserverGrant
+from alliance.lib.forms import IdField
 
 
 class AllianceForm(forms.Form):
@@ -88,4 +89,35 @@ class ObserverAllowanceForm(forms.Form):
     agreed = forms.TypedChoiceField(
         choices=[("yes", _("I agree")), ("no", _("I no longer agree"))],
         coerce=lambda answer: answer == "yes",
+    )
+
+
+class AllianceDetailsForm(forms.Form):
+    title = forms.CharField(
+        max_length=120,
+        help_text=_("A name everyone in it recognises."),
+    )
+    purpose = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One sentence on what this relationship is for."),
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+
+class RoleForm(forms.Form):
+    role_label = forms.CharField(
+        label=_("Your role"),
+        max_length=40,
+        help_text=_("How you appear to the others; only you can change yours."),
+        widget=forms.TextInput(attrs={"list": "role-suggestions"}),
+    )
+
+
+class LeadForm(forms.Form):
+    party = IdField()
+    lead = forms.TypedChoiceField(
+        choices=[("yes", _("Make a lead")), ("no", _("No longer a lead"))],
+        coerce=lambda value: value == "yes",
     )

@@ -70,6 +70,13 @@ class Alliance(models.Model):
         blank=True,
         help_text=_("When every party agreed to close it; a closed alliance is read-only."),
     )
+    revision = models.PositiveIntegerField(
+        default=1,
+        help_text=_(
+            "Goes up with every change of title or purpose, so that an edit made against an "
+            "older one is noticed instead of overwriting it."
+        ),
+    )
 
     # Reverse relations from later stages, spelled out for the type checker, which does
     # not always see across apps.
@@ -222,6 +229,11 @@ class EventKind(models.TextChoices):
     AGREED = "agreed", _("agreed to a term")
     CHANGE_REQUESTED = "change_requested", _("asked for a change to a term")
     RATIFIED = "ratified", _("ratified version")
+    RENAMED = "renamed", _("renamed the alliance")
+    PURPOSE_CHANGED = "purpose_changed", _("changed the purpose of the alliance")
+    ROLE_CHANGED = "role_changed", _("changed their role")
+    LEAD_ADDED = "lead_added", _("made someone a lead")
+    LEAD_REMOVED = "lead_removed", _("removed someone as a lead")
 
 
 # How each kind of event reads in a history line ("Ana <verb> ..."). Other apps add their
@@ -241,6 +253,19 @@ for _grant in ObserverGrant:
     EVENT_VERBS[allowance_event_kind(_grant.value, agreed=False)] = format_lazy(
         "{} {}", _("withdrew their agreement that observers see"), _grant.label
     )
+
+# Kinds whose line says more than a verb and a detail or two (a rename names the old and
+# the new title): their template writes the whole line after the actor's name.
+EVENT_LINE_TEMPLATES: dict[str, str] = {
+    str(kind.value): "alliances/_event_line.html"
+    for kind in (
+        EventKind.RENAMED,
+        EventKind.PURPOSE_CHANGED,
+        EventKind.ROLE_CHANGED,
+        EventKind.LEAD_ADDED,
+        EventKind.LEAD_REMOVED,
+    )
+}
 
 
 class AppendOnlyError(Exception):
@@ -275,3 +300,7 @@ class Event(models.Model):
     @property
     def verb(self) -> str:
         return str(EVENT_VERBS.get(self.kind, self.kind.replace("_", " ")))
+
+    @property
+    def line_template(self) -> str | None:
+        return EVENT_LINE_TEMPLATES.get(self.kind)

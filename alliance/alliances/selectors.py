@@ -70,6 +70,31 @@ def party_for(*, user: User, alliance_id: int, observers: bool = False) -> Party
     return party
 
 
+def leads_of(alliance: Alliance) -> list[Party]:
+    """The alliance's leads: designing parties only, so a lead who left no longer counts."""
+    return list(alliance.parties.filter(is_lead=True).select_related("user"))
+
+
+def lead_refusal(party: Party, leads: list[Party]) -> str | None:
+    """Why `party` may not add or remove leads, nor change a setting that applies to the
+    whole team, or None when they may: anyone may while the alliance has no lead, only a
+    lead once it has one. An observer never may: they do not design the alliance."""
+    if party.is_observer:
+        return _("An observer does not change the alliance’s settings.")
+    if not leads or party.pk in {lead.pk for lead in leads}:
+        return None
+    return ngettext(
+        "Only the lead, %(names)s, may change this.",
+        "Only the leads, %(names)s, may change this.",
+        len(leads),
+    ) % {"names": _names(leads)}
+
+
+def team_setting_refusal(party: Party) -> str | None:
+    """`lead_refusal` for `party` in their alliance as it stands."""
+    return lead_refusal(party, leads_of(party.alliance))
+
+
 def pending_invitations(alliance: Alliance) -> QuerySet[Invitation]:
     return alliance.invitations.filter(
         accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
@@ -296,6 +321,15 @@ class Overview:
         """Whether the open check-in waits on, or was completed with, the viewer (one
         completed before they joined is not theirs to rate)."""
         return self.care.takes_part_in_open_checkin(self.party)
+
+    @property
+    def leads(self) -> list[Party]:
+        return [p for p in self.draft.parties if p.is_lead]
+
+    @property
+    def lead_refusal(self) -> str | None:
+        """Why the viewer may not add or remove leads, or None when they may."""
+        return lead_refusal(self.party, self.leads)
 
     @property
     def rows(self) -> list[dict[str, Any]]:

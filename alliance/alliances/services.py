@@ -23,6 +23,7 @@ from alliance.alliances.models import (
     allowance_event_kind,
 )
 from alliance.alliances.reactions import party_left, party_returned
+from alliance.alliances.selectors import lead_refusal, leads_of, team_setting_refusal
 from alliance.lib.clock import now
 from alliance.lib.dates import moment_text, zone_or_utc
 from alliance.lib.mail import send_templated
@@ -418,7 +419,9 @@ def party_leave(*, party: Party) -> Party:
     on they see nothing of it and get none of its mail, reminders or calendar entries."""
     Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
     party.left_at = now()
-    party.save(update_fields=["left_at"])
+    # A lead who leaves no longer leads; should they come back, they join as anyone does.
+    party.is_lead = False
+    party.save(update_fields=["left_at", "is_lead"])
     event_record(alliance=party.alliance, actor=party.user, kind=EventKind.LEFT)
     if not party.is_observer:
         # What waited only on them is settled now, by the stages it belongs to.
@@ -454,3 +457,142 @@ def observer_allowance_set(*, party: Party, grant: str, agreed: bool) -> bool:
             kind=allowance_event_kind(grant, agreed=agreed),
         )
     return changed
+
+
+# Title, purpose and roles
+
+TITLE_LIMIT = Alliance._meta.get_field("title").max_length or 120
+PURPOSE_LIMIT = Alliance._meta.get_field("purpose").max_length or 300
+
+
+class DetailsConflict(Exception):
+    """Someone changed the title or purpose after the editor opened the form. Nothing was
+    written; `current` is the alliance as it stands now."""
+
+    def __init__(self, current: Alliance) -> None:
+        super().__init__("The alliance changed while you were editing it.")
+        self.current = current
+
+
+def _clean_details(title: str, purpose: str) -> tuple[str, str]:
+    errors: dict[str, str] = {}
+    title = " ".join(title.split())
+    # As at creation: the purpose keeps its lines, so saving it unchanged changes nothing.
+    purpose = purpose.strip()
+    if "\x00" in title:
+        errors["title"] = _("The title holds a NUL character; type it again without it.")
+    elif not title:
+        errors["title"] = _("Give the alliance a title.")
+    elif len(title) > TITLE_LIMIT:
+        errors["title"] = _("Keep the title to %(limit)d characters.") % {"limit": TITLE_LIMIT}
+    if "\x00" in purpose:
+        errors["purpose"] = _("The purpose holds a NUL character; type it again without it.")
+    elif len(purpose) > PURPOSE_LIMIT:
+        errors["purpose"] = _("Keep the purpose to %(limit)d characters.") % {
+            "limit": PURPOSE_LIMIT
+        }
+    if errors:
+        raise ValidationError(errors)
+    return title, purpose
+
+
+@transaction.atomic
+def alliance_details_change(*, party: Party, revision: int, title: str, purpose: str) -> Alliance:
+    """Rename the alliance and/or change its purpose, as `party`, who saw it at `revision`.
+
+    Raises DetailsConflict when another party changed either since: the caller shows both
+    texts instead of overwriting. One history event names the old and the new texts, and
+    everyone else present is told by email. Saving the same texts changes nothing."""
+    if party.is_observer:
+        raise ValidationError(_("An observer does not rename the alliance."))
+    alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
+    if alliance.revision != revision:
+        raise DetailsConflict(alliance)
+    title, purpose = _clean_details(title, purpose)
+    changes: dict[str, str] = {}
+    if title != alliance.title:
+        changes |= {"old_title": alliance.title, "new_title": title}
+    if purpose != alliance.purpose:
+        changes |= {"old_purpose": alliance.purpose, "new_purpose": purpose}
+    if not changes:
+        return alliance
+    alliance.title, alliance.purpose, alliance.revision = title, purpose, revision + 1
+    alliance.save(update_fields=["title", "purpose", "revision"])
+    kind = EventKind.RENAMED if "new_title" in changes else EventKind.PURPOSE_CHANGED
+    event_record(alliance=alliance, actor=party.user, kind=kind, **changes)
+    for other in (
+        Party.present.filter(alliance=alliance).exclude(pk=party.pk).select_related("user")
+    ):
+        send_templated(
+            "alliance_changed",
+            to=other.user,
+            context={"changer": party.user.name, "alliance": alliance, **changes},
+        )
+    return alliance
+
+
+@transaction.atomic
+def party_role_change(*, party: Party, role_label: str) -> Party:
+    """Change the role `party` holds (their own; nobody sets another's role)."""
+    role = _clean_role(role_label)
+    if "\x00" in role:
+        raise ValidationError({"role_label": _("The role holds a NUL character.")})
+    before = party.role_label
+    if role == before:
+        return party
+    Party.everyone.filter(pk=party.pk).update(role_label=role)
+    party.role_label = role
+    event_record(
+        alliance=party.alliance,
+        actor=party.user,
+        kind=EventKind.ROLE_CHANGED,
+        old_role=before,
+        new_role=role,
+    )
+    return party
+
+
+# Leads
+
+
+def team_setting_check(*, party: Party) -> None:
+    """Refuse a change to a setting that applies to the whole team unless `party` may make
+    it: anyone while the alliance has no lead, only a lead once it has one. Services that
+    change such a setting (anonymous signals, the check-in rhythm) call this first, so
+    pages, commands and the API follow one rule."""
+    refusal = team_setting_refusal(party)
+    if refusal is not None:
+        raise ValidationError(refusal)
+
+
+@transaction.atomic
+def lead_set(*, party: Party, target_id: int, is_lead: bool) -> Party:
+    """Make the designing party `target_id` a lead of a team alliance, or no longer one.
+
+    While the alliance has no lead, any designing party may make any designing party a
+    lead, themselves included; once it has one, only a lead may add or remove leads. The
+    last lead may step down, and then anyone may again."""
+    alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
+    if alliance.kind != Kind.TEAM:
+        raise ValidationError(
+            _("Only a team alliance has leads: here every party has the same say.")
+        )
+    target = alliance.parties.select_related("user").filter(pk=target_id).first()
+    if target is None:
+        raise ValidationError(_("That person is not a party of this alliance."))
+    refusal = lead_refusal(party, leads_of(alliance))
+    if refusal is not None:
+        raise ValidationError(refusal)
+    if target.is_lead == is_lead:
+        return target
+    target.is_lead = is_lead
+    target.save(update_fields=["is_lead"])
+    event_record(
+        alliance=alliance,
+        actor=party.user,
+        kind=EventKind.LEAD_ADDED if is_lead else EventKind.LEAD_REMOVED,
+        party=target.pk,
+        name=target.user.name,
+        own=target.pk == party.pk,
+    )
+    return target

@@ -5,6 +5,9 @@ from alliance.alliances import views
 urlpatterns = [
     path("new/", views.alliance_new, name="alliance_new"),
     path("<id:alliance_id>/", views.alliance_detail, name="alliance_detail"),
+    path("<id:alliance_id>/edit/", views.alliance_edit, name="alliance_edit"),
+    path("<id:alliance_id>/role/", views.party_role, name="party_role"),
+    path("<id:alliance_id>/leads/", views.lead_change, name="lead_change"),
     path("<id:alliance_id>/history/", views.history, name="alliance_history"),
     path("<id:alliance_id>/leave/", views.leave, name="alliance_leave"),
     path("<id:alliance_id>/export.json", views.export, name="alliance_export"),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,15 +18,24 @@ from alliance.alliances import selectors, services
 from alliance.alliances.decorators import observer_allowed, party_required
 from alliance.alliances.export import alliance_export
 from alliance.alliances.forms import (
+    AllianceDetailsForm,
     AllianceForm,
     InvitationForm,
     JoinForm,
+    LeadForm,
     ObserverAllowanceForm,
+    RoleForm,
 )
-from alliance.alliances.models import OBSERVER_ROLE_SUGGESTIONS, ROLE_SUGGESTIONS, Kind, Party
+from alliance.alliances.models import (
+    OBSERVER_ROLE_SUGGESTIONS,
+    ROLE_SUGGESTIONS,
+    Alliance,
+    Kind,
+    Party,
+)
 from alliance.lib.clock import now
 from alliance.lib.forms import id_param
-from alliance.lib.web import flash_errors
+from alliance.lib.web import back_to_alliance, flash_errors
 from alliance.terms.forms import TermForm
 
 
@@ -72,11 +83,106 @@ def _alliance_page(
                 *ROLE_SUGGESTIONS.get(overview.alliance.kind, []),
                 *OBSERVER_ROLE_SUGGESTIONS,
             ],
+            # Their own ids: the term and invitation forms on the page have fields of
+            # the same names.
+            "details_form": _details_form(overview.alliance, auto_id="details_%s"),
+            "role_form": RoleForm(initial={"role_label": party.role_label}, auto_id="role_%s"),
             # The agreed term whose answer the viewer asked to change, its form open.
             "answering": id_param(request.GET, "answer"),
         },
         status=status,
     )
+
+
+def _details_form(alliance: Alliance, data: Any = None, **kwargs: Any) -> AllianceDetailsForm:
+    initial = {"title": alliance.title, "purpose": alliance.purpose, "revision": alliance.revision}
+    return AllianceDetailsForm(data, initial=initial, **kwargs)
+
+
+@party_required
+def alliance_edit(request: HttpRequest, party: Party) -> HttpResponse:
+    """Rename the alliance or change its purpose. Two people editing at once: the second
+    to save sees both texts and keeps theirs, to save again or drop."""
+    alliance = party.alliance
+    form = _details_form(alliance, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.alliance_details_change(
+                party=party, revision=data["revision"], title=data["title"], purpose=data["purpose"]
+            )
+        except services.DetailsConflict as conflict:
+            mine = {**data, "revision": conflict.current.revision}
+            return render(
+                request,
+                "alliances/edit.html",
+                {
+                    "alliance": conflict.current,
+                    "form": AllianceDetailsForm(initial=mine),
+                    "current": conflict.current,
+                },
+                status=409,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved. The others were told by email."))
+            return back_to_alliance(party)
+    return render(
+        request,
+        "alliances/edit.html",
+        {"alliance": alliance, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@party_required
+def party_role(request: HttpRequest, party: Party) -> HttpResponse:
+    """Change one's own role label."""
+    form = RoleForm(request.POST or None, initial={"role_label": party.role_label})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_role_change(party=party, role_label=form.cleaned_data["role_label"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Your role is now “%(role)s”.") % {"role": party.role_label}
+            )
+            return back_to_alliance(party, "parties")
+    return render(
+        request,
+        "alliances/role.html",
+        {
+            "alliance": party.alliance,
+            "form": form,
+            "role_suggestions": ROLE_SUGGESTIONS.get(party.alliance.kind, []),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@party_required
+@require_POST
+def lead_change(request: HttpRequest, party: Party) -> HttpResponse:
+    """Make a party a lead of a team alliance, or no longer one."""
+    form = LeadForm(request.POST)
+    if not form.is_valid():
+        flash_errors(request, form)
+        return back_to_alliance(party, "parties")
+    try:
+        target = services.lead_set(
+            party=party, target_id=form.cleaned_data["party"], is_lead=form.cleaned_data["lead"]
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        if target.is_lead:
+            text = _("%(name)s is a lead now.")
+        else:
+            text = _("%(name)s is no longer a lead.")
+        messages.success(request, text % {"name": target.user.name})
+    return back_to_alliance(party, "parties")
 
 
 @party_required

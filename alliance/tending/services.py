@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
-from alliance.alliances.services import event_record
+from alliance.alliances.services import event_record, team_setting_check
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
 from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
@@ -83,11 +83,14 @@ def rhythm_next(rhythm: Rhythm, after: datetime) -> datetime | None:
 
 @transaction.atomic
 def rhythm_set(*, party: Party, starts_on: date, at_time: time, rule: str) -> Rhythm:
-    """Set when the alliance next checks in and how often, in `party`'s own time zone."""
+    """Set when the alliance next checks in and how often, in `party`'s own time zone.
+
+    The rhythm applies to the whole team: once the alliance has leads, only they set it."""
     user = party.user
     zone = zone_or_utc(user.time_zone)
     _check_window(starts_on, zone)
     alliance = _lock_alliance(party)
+    team_setting_check(party=party)
     time_zone = str(zone)
     starts_on = first_occurrence(
         rule=rule, starts_on=starts_on, at_time=at_time, time_zone=time_zone
@@ -387,7 +390,10 @@ def anonymous_signals_allowed(alliance: Alliance) -> bool:
 
 @transaction.atomic
 def signal_policy_set(*, party: Party, allow_anonymous: bool) -> SignalPolicy:
+    """Allow signals without a name, or not. A setting of the whole team: once the
+    alliance has leads, only they change it."""
     alliance = _lock_alliance(party)
+    team_setting_check(party=party)
     if allow_anonymous and alliance.kind != Kind.TEAM:
         raise ValidationError(_("Only a team alliance can take signals without a name."))
     policy, _created = SignalPolicy.objects.update_or_create(

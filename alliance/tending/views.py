@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Kind, Party
+from alliance.alliances.selectors import team_setting_refusal
 from alliance.feedback.hold import coach_holds
 from alliance.lib.dates import zone_or_utc
 from alliance.lib.web import attempt, back_to_alliance, flash_errors
@@ -56,6 +57,8 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
             **rule_fields(rhythm.rule),
         }
     form = RhythmForm(request.POST or None, initial=initial)
+    # Whoever may not change it sees the rhythm and who may; the service has the rule.
+    refusal = team_setting_refusal(party)
     if request.method == "POST" and form.is_valid():
         try:
             services.rhythm_set(
@@ -76,6 +79,7 @@ def rhythm_edit(request: HttpRequest, party: Party) -> HttpResponse:
             "alliance": party.alliance,
             "form": form,
             "rhythm": rhythm,
+            "refusal": refusal,
             "suggested": suggested,
             "other": other,
         },
@@ -260,6 +264,9 @@ def _signals_page(
             "failed_form": failed[1] if failed else None,
             "is_team": party.alliance.kind == Kind.TEAM,
             "anonymous_allowed": selectors.anonymous_allowed(party.alliance),
+            "policy_refusal": team_setting_refusal(party)
+            if party.alliance.kind == Kind.TEAM
+            else None,
         },
         status=status,
     )

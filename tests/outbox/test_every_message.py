@@ -77,6 +77,7 @@ MESSAGES = {
     "ratified": "ratified",
     "checkin_reminder": "checkin_reminder",
     "tending_signal": "tending_signal",
+    "alliance_changed": "alliance_changed",
     "stake_proposed": "conversation",
     "stake_answered": "conversation",
     "stake_countered": "conversation",
@@ -200,6 +201,14 @@ def alliance_mails(bag: Mailbag, clock: time_machine.Traveller) -> None:
 
     tending_services.signal_raise(party=client, note="The Tuesday slot no longer works for me.")
     bag.take("tending_signal")
+
+    alliance_services.alliance_details_change(
+        party=coach,
+        revision=alliance.revision,
+        title="Coaching för Zoë: the autumn",
+        purpose="Zoë leads her team through the autumn with calm.",
+    )
+    bag.take("alliance_changed")
 
     tending_services.rhythm_set(
         party=coach, starts_on=date(2026, 5, 29), at_time=time(10), rule="FREQ=WEEKLY;INTERVAL=6"
