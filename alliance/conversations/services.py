@@ -390,7 +390,7 @@ def _send_calendar(stake: Stake, parties: Sequence[Party], template: str, method
     ics = stake_ics(stake, parties, method=method)
     for p in parties:
         send_templated(
-            EmailKind.CONVERSATION,
+            EmailKind.CALENDAR,
             template=template,
             to=p.user,
             context={"stake": stake, "viewer": p.user},
