@@ -26,7 +26,13 @@ from alliance.alliances.models import Alliance, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
 from alliance.lib.dates import zone_or_utc
-from alliance.outbox.models import DigestItem, EmailKind
+from alliance.outbox.models import (
+    Delivery,
+    DigestItem,
+    EmailKind,
+    NotificationPreferences,
+    delivery_in,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +131,24 @@ def _digests_of_chunk(recipient_ids: list[int], at: datetime) -> int:
     present = set(
         Party.present.filter(user_id__in=recipient_ids).values_list("user_id", "alliance_id")
     )
+    deliveries = dict(
+        NotificationPreferences.objects.filter(user_id__in=recipient_ids).values_list(
+            "user_id", "deliveries"
+        )
+    )
     queued = 0
     for user_id, held in pending.items():
+        # Someone who left an alliance gets none of its mail any more, held or not; a
+        # kind turned off since it was held is not shown: the person's latest word counts.
+        shown = [
+            item
+            for item in held
+            if (user_id, item.alliance_id) in present
+            and delivery_in(deliveries.get(user_id), item.kind) != Delivery.OFF
+        ]
         try:
             with transaction.atomic():
-                queued += _digest_send(users[user_id], held, present, at)
+                queued += _digest_send(users[user_id], held, shown, at)
         except ClaimedElsewhere:
             continue
         except Exception:
@@ -141,9 +160,8 @@ class ClaimedElsewhere(Exception):
     """Another worker claimed some of these items first: roll back, it sends them."""
 
 
-def _digest_send(
-    user: User, held: list[DigestItem], present: set[tuple[int, int]], at: datetime
-) -> int:
+def _digest_send(user: User, held: list[DigestItem], shown: list[DigestItem], at: datetime) -> int:
+    """Claim every item `held` for `user` and queue one digest listing those `shown`."""
     from alliance.lib.mail import send_templated
 
     claimed = DigestItem.objects.filter(
@@ -151,8 +169,6 @@ def _digest_send(
     ).update(digested_at=at)
     if claimed != len(held):
         raise ClaimedElsewhere(user.pk)
-    # Someone who left an alliance gets none of its mail any more, held or not.
-    shown = [item for item in held if (user.pk, item.alliance_id) in present]
     if not shown:
         return 0
     groups: dict[int, DigestGroup] = {}
