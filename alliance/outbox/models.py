@@ -177,8 +177,9 @@ class DigestItem(models.Model):
     never more than that email would have shown), a link, and the alliance it belongs
     to.
 
-    `due_at` is the recipient's first digest morning after the item was held; the digest
-    job looks for due items through the `digest_item_pending` index. `digested_at` is set
+    `due_at` is the recipient's first digest morning after the item was held (in the time
+    zone they had then; a move takes effect from the next item); the digest job looks for
+    due items through the `digest_item_pending` index. `digested_at` is set
     in the transaction that queues the digest carrying the item, so an item is in one
     digest at most.
     """

@@ -26,7 +26,7 @@ from alliance.outbox.models import (
 from alliance.outbox.nudges import nudges_queue
 from alliance.tending import services as tending_services
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
-from tests.helpers import path_of
+from tests.helpers import page_text, path_of
 from tests.test_races import at_once
 
 pytestmark = pytest.mark.django_db
@@ -282,8 +282,11 @@ def test_the_digests_unsubscribe_link_turns_off_what_went_into_it(cast, clock):
     digests_queue()
     [digest] = digests_to(cast.client)
     link = digest.extra_headers["List-Unsubscribe"][1:-1]
+    asked = Client().get(path_of(link))
+    assert "will no longer get the daily digest" in page_text(asked)
     response = Client(enforce_csrf_checks=True).post(path_of(link))
     assert response.status_code == 200
+    assert "gets no daily digest any more" in page_text(response)
     chosen = NotificationPreferences.objects.get(user=cast.client).deliveries
     assert chosen == {"term_change": "off", "joined": "off"}
 
