@@ -2,6 +2,7 @@
 one email a morning, in the person's own time zone, with everything since the last one,
 grouped by alliance, never an item twice, nothing on a quiet day."""
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -328,3 +329,22 @@ def test_two_workers_at_once_send_one_digest():
     assert digest.body.count("proposes a term") == 2
     assert OutboxMessage.objects.filter(kind="digest").count() == 1
     assert not DigestItem.objects.filter(digested_at__isnull=True).exists()
+
+
+def test_a_digest_that_fails_keeps_its_items_and_stops_no_one_elses(cast, clock, caplog):
+    """Ben's time zone, hand-edited into one that does not exist, breaks his digest as
+    it is written: his items stay waiting, unclaimed, and Cleo still gets hers."""
+    cleo = make_user("Cleo", "cleo@example.org")
+    join(cast.alliance, cleo)
+    for person in (cast.client, cleo):
+        choose(person, term_change="digest")
+    propose(cast.coach_party, "We meet weekly.")
+    type(cast.client).objects.filter(pk=cast.client.pk).update(time_zone="Mars/Olympus")
+    clock.shift(timedelta(days=1))
+    with caplog.at_level(logging.ERROR):
+        assert digests_queue() == 1
+    assert len(digests_to(cleo)) == 1
+    assert digests_to(cast.client) == []
+    assert DigestItem.objects.get(recipient=cast.client).digested_at is None
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert f"user {cast.client.pk}" in record.getMessage()
