@@ -256,6 +256,13 @@ OUTBOX_SEND_IMMEDIATELY = False
 # Days before a party who has not answered gets a gentle reminder (and as many again
 # before the second and last one).
 NUDGE_DAYS = envint("ALLIANCE_NUDGE_DAYS", 2)
+# The hour of the morning, in each person's own time zone, when their daily digest goes
+# out (0 to 23).
+DIGEST_HOUR = envint("ALLIANCE_DIGEST_HOUR", 7)
+if not 0 <= DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(
+        f"ALLIANCE_DIGEST_HOUR must be an hour from 0 to 23, not {DIGEST_HOUR}"
+    )
 # Rows a periodic job (reminders, nudges) handles per step; the worker sends mail and
 # notices a stop signal between steps.
 PERIODIC_CHUNK_SIZE = envint("ALLIANCE_PERIODIC_CHUNK_SIZE", 500)

@@ -11,6 +11,7 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliance.lib.clock import now
+from alliance.outbox.models import OPTIONAL_KINDS
 from tests.scene import Scene
 
 # Fields of a posted form that carry the id of an object; the IDOR sweep puts the other
@@ -52,7 +53,11 @@ ROUTES: dict[str, Route] = {
         lambda s: {"title": "Another", "kind": "coaching", "purpose": "", "role_label": "coach"},
     ),
     "notification_preferences": Route(
-        "own", lambda s: {"wanted_kinds": ["nudge"], "checkin_reminder_days": "5"}
+        "own",
+        lambda s: {
+            **{f"delivery_{kind}": "digest" for kind in OPTIONAL_KINDS},
+            "checkin_reminder_days": "5",
+        },
     ),
     "calendar_settings": Route("own", lambda s: {"action": "renew"}),
     "invitation_continue": Route("own"),

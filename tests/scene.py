@@ -59,7 +59,9 @@ from alliance.conversations.models import (
 )
 from alliance.conversations.selectors import prompts_of
 from alliance.lib.clock import now
-from alliance.outbox.models import OutboxMessage
+from alliance.outbox import services as outbox_services
+from alliance.outbox.digests import digests_queue
+from alliance.outbox.models import OPTIONAL_KINDS, OutboxMessage
 from alliance.outbox.nudges import nudges_queue
 from alliance.outbox.services import unsubscribe_token
 from alliance.tending import services as tending_services
@@ -72,6 +74,7 @@ from alliance.tending.models import (
     Signal,
     SignalPolicy,
 )
+from alliance.terms import services as term_services
 from alliance.terms.models import Category, Consent, Term, Version
 from tests.conversations.factories import plant, share
 from tests.factories import join, make_alliance, make_user, propose, ratify_with
@@ -320,7 +323,20 @@ def build_scene(clock: Any) -> Scene:
     c = _party(alliance, cleo)
     for grant in ObserverGrant:
         alliance_services.observer_allowance_set(party=c, grant=grant, agreed=True)
+    # Cleo takes everything she may in her daily digest, which the sweep reads too.
+    outbox_services.preferences_update(
+        user=cleo,
+        deliveries={kind: "digest" for kind in OPTIONAL_KINDS},
+        checkin_reminder_days=3,
+    )
     later()
+
+    # What the others hear about: a term proposed and withdrawn, a signal moved on.
+    passing = propose(a, "We keep Fridays free of meetings.")
+    term_services.term_withdraw(party=a, term_id=passing.pk, revision=passing.revision)
+    second = tending_services.signal_raise(party=b, note="The Friday rule slipped already.")
+    tending_services.signal_acknowledge(party=a, signal_id=second.pk)
+    tending_services.signal_resolve(party=a, signal_id=second.pk, resolution="We talked.")
 
     # A prompt revealed after Cleo joined, to all three: the reflection every current
     # party may read.
@@ -341,6 +357,7 @@ def build_scene(clock: Any) -> Scene:
     foreign = _build_foreign(olga, pat)
     # Late enough for every first nudge, within the horizon nudges look back over.
     nudges_queue(now() + timedelta(days=3))
+    digests_queue(now() + timedelta(days=2))
     users = {
         "party": ana,
         "other_party": ben,

@@ -23,6 +23,7 @@ from alliance.alliances.models import Invitation
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import Stake, StakeState
 from alliance.lib.clock import now
+from alliance.outbox.models import OPTIONAL_KINDS
 from alliance.tending import services as tending_services
 from alliance.tending.models import Rating
 from tests.conftest import login
@@ -92,6 +93,8 @@ def field_names() -> dict[str, set[str]]:
                     found[_category(field)].add(name)
     # Fields made per instance: the candidate times of a stake.
     found["date"] |= {f"time_{n}" for n in range(1, conversation_services.MAX_CANDIDATES + 1)}
+    # and how each kind of email comes.
+    found["choice"] |= {f"delivery_{kind}" for kind in OPTIONAL_KINDS}
     found["text"] |= set(PLAUSIBLE) - set().union(*found.values())
     return found
 
@@ -201,8 +204,8 @@ def world(cast) -> dict[str, Any]:
         "from": "1",
         "to": "1",
         "prompt": str(prompt.pk),
-        "wanted_kinds": "nudge",
         "checkin_reminder_days": "3",
+        **{f"delivery_{kind}": "digest" for kind in OPTIONAL_KINDS},
     }
     names = field_names()
     for term_id in terms:

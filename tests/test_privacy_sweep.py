@@ -170,7 +170,15 @@ def test_no_email_carries_a_text_to_anyone_outside_its_audience(scene, db):
         "tending_signal",
         "checkin_reminder",
         "nudge",
+        "term_change",
+        "signal_progress",
+        "calendar",
+        "digest",
     } <= kinds, kinds
+    # Cleo's digest held what she would otherwise have been mailed after she joined.
+    digest = OutboxMessage.objects.get(kind="digest")
+    assert digest.to_email == scene.users["late_joiner"].email
+    assert "proposes a term" in digest.text
     assert any(message.attachments for message in scene.mails)
     assert all(row.html for row in rows if row.kind != "account")
 

@@ -73,7 +73,7 @@ def test_the_others_are_told_by_email_and_the_changer_is_not(cast):
 
 
 def test_someone_who_turned_these_mails_off_gets_none(cast):
-    NotificationPreferences.objects.create(user=cast.client, muted_kinds=["alliance_changed"])
+    NotificationPreferences.objects.create(user=cast.client, deliveries={"alliance_changed": "off"})
     mail.outbox.clear()
     services.alliance_details_change(
         party=cast.coach_party, revision=1, title="Renamed", purpose="Grow as a leader."

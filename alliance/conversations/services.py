@@ -405,7 +405,7 @@ def _send_calendar(stake: Stake, parties: Sequence[Party], template: str, method
     ics = stake_ics(stake, parties, method=method, observers=observers)
     for p in parties:
         send_templated(
-            EmailKind.CONVERSATION,
+            EmailKind.CALENDAR,
             template=template,
             to=p.user,
             context={"stake": stake, "viewer": p.user},

@@ -35,5 +35,5 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPreferences)
 class NotificationPreferencesAdmin(admin.ModelAdmin):
-    list_display = ("user", "muted_kinds", "checkin_reminder_days", "updated_at")
+    list_display = ("user", "deliveries", "checkin_reminder_days", "updated_at")
     raw_id_fields = ("user",)

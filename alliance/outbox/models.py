@@ -1,6 +1,7 @@
 """Every email Alliance sends is an `OutboxMessage` row first; workers send the rows."""
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,14 +21,35 @@ class EmailKind(models.TextChoices):
     NUDGE = "nudge", _("Gentle reminders when something waits on you")
     CHECKIN_REMINDER = "checkin_reminder", _("Reminders of coming check-ins")
     TENDING_SIGNAL = "tending_signal", _("Tending signals from the other parties")
-    CONVERSATION = "conversation", _("Conversations: invitations and updates")
+    SIGNAL_PROGRESS = "signal_progress", _("Tending signals acknowledged or resolved")
+    TERM_CHANGE = "term_change", _("Terms proposed or changed by the others")
     ALLIANCE_CHANGED = "alliance_changed", _("An alliance was renamed or its purpose changed")
+    CONVERSATION = "conversation", _("Conversations: proposed times and answers")
+    CALENDAR = "calendar", _("Calendar invitations to scheduled conversations")
+    DIGEST = "digest", _("The daily digest")
 
 
-# Account mail (sign-in, password reset) and invitations (to people without an account)
-# must always arrive; everything else a person may turn off.
-REQUIRED_KINDS = frozenset({EmailKind.ACCOUNT, EmailKind.INVITATION})
-OPTIONAL_KINDS = [kind for kind in EmailKind if kind not in REQUIRED_KINDS]
+# Why these kinds always come as they happen: shown beside them on the preferences page.
+REQUIRED_KINDS: dict[str, Any] = {
+    EmailKind.ACCOUNT: _("Sign-in links and password resets are needed the moment you ask."),
+    EmailKind.INVITATION: _(
+        "An invitation goes to an address that may have no account yet, so no choice applies."
+    ),
+    EmailKind.CALENDAR: _(
+        "They carry the event your calendar adds or moves; a digest could not carry it."
+    ),
+}
+# The kinds a person chooses for. The digest is what some of those choices produce: it
+# has no choice of its own, only its unsubscribe link.
+OPTIONAL_KINDS = [kind for kind in EmailKind if kind not in REQUIRED_KINDS and kind != "digest"]
+
+
+class Delivery(models.TextChoices):
+    """How a person gets one kind of email."""
+
+    IMMEDIATE = "immediate", _("As it happens")
+    DIGEST = "digest", _("In the daily digest")
+    OFF = "off", _("Off")
 
 
 class State(models.TextChoices):
@@ -113,16 +135,17 @@ DEFAULT_REMINDER_DAYS = 3
 
 
 class NotificationPreferences(models.Model):
-    """Which optional kinds of email a person gets, and how early check-in reminders come.
+    """How a person gets each optional kind of email, and how early check-in reminders
+    come.
 
-    Kinds are stored as a list of the ones turned off, so a kind added later is on for
-    everyone without a migration.
+    `deliveries` maps a kind to its `Delivery` for the kinds not sent as they happen, so
+    a kind added later comes as it happens for everyone without a migration.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    muted_kinds = models.JSONField(default=list, blank=True)
+    deliveries = models.JSONField(default=dict, blank=True)
     checkin_reminder_days = models.PositiveSmallIntegerField(
         default=DEFAULT_REMINDER_DAYS,
         help_text=_("How many days before a check-in the reminder comes."),
@@ -135,5 +158,61 @@ class NotificationPreferences(models.Model):
     def __str__(self) -> str:
         return f"Notification preferences of {self.user}"
 
-    def wants(self, kind: str) -> bool:
-        return kind in REQUIRED_KINDS or kind not in self.muted_kinds
+    def delivery_of(self, kind: str) -> Delivery:
+        return delivery_in(self.deliveries, kind)
+
+
+def delivery_in(deliveries: Any, kind: str) -> Delivery:
+    """The delivery of `kind` in a stored `deliveries` value; as it happens for a kind
+    nobody can choose for and for whatever the column holds that is not a choice (a
+    hand-edited row must not stop anyone's mail)."""
+    if kind not in OPTIONAL_KINDS or not isinstance(deliveries, dict):
+        return Delivery.IMMEDIATE
+    chosen = deliveries.get(kind)
+    return Delivery(chosen) if chosen in Delivery.values else Delivery.IMMEDIATE
+
+
+class DigestItem(models.Model):
+    """One email held for its recipient's next daily digest instead of sent as it
+    happened: a line that says what happened (the subject the email would have had, so
+    never more than that email would have shown), a link, and the alliance it belongs
+    to.
+
+    `due_at` is the recipient's first digest morning after the item was held (in the time
+    zone they had then; a move takes effect from the next item); the digest job looks for
+    due items through the `digest_item_pending` index. `digested_at` is set
+    in the transaction that queues the digest carrying the item, so an item is in one
+    digest at most.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    alliance = models.ForeignKey("alliances.Alliance", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=EmailKind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=now)
+    due_at = models.DateTimeField()
+    digested_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The dedupe key of the email it stands for, when that had one."),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(digested_at__isnull=True),
+                name="digest_item_pending",
+            ),
+            models.Index(fields=["recipient", "digested_at"], name="digest_item_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -40,7 +40,7 @@ from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
-from alliance.outbox.models import EmailKind, OutboxMessage
+from alliance.outbox.models import DigestItem, EmailKind, OutboxMessage
 
 if TYPE_CHECKING:
     from alliance.terms.selectors import Draft
@@ -152,6 +152,10 @@ def _due_among(items: list[WaitingItem], now: datetime) -> list[tuple[WaitingIte
     keys = [item.dedupe_key(n) for item in items for n in range(1, NUDGES_PER_ITEM + 1)]
     queued = dict(
         OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "created_at")
+    )
+    # A nudge held for someone's daily digest counts as sent when it was held.
+    queued.update(
+        DigestItem.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "created_at")
     )
     due = []
     for item in items:

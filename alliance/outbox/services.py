@@ -37,10 +37,12 @@ from alliance.lib.clock import now as clock_now
 from alliance.outbox.models import (
     OPTIONAL_KINDS,
     REQUIRED_KINDS,
+    Delivery,
     EmailKind,
     NotificationPreferences,
     OutboxMessage,
     State,
+    delivery_in,
     list_id,
 )
 
@@ -220,7 +222,7 @@ def send_due(
     if not won:
         return report
     messages = list(OutboxMessage.objects.filter(pk__in=won).order_by("due_at", "id"))
-    muted = _muted_kinds({m.recipient_id for m in messages if m.recipient_id})
+    deliveries = _deliveries({m.recipient_id for m in messages if m.recipient_id})
     mine = OutboxMessage.objects.filter(state=State.SENDING, claimed_by=worker_id)
     smtp = get_connection()
     try:
@@ -230,8 +232,9 @@ def send_due(
             if mine.filter(pk=message.pk).update(claimed_at=clock_now()) != 1:
                 report.lost += 1
                 continue
-            if message.kind in muted.get(message.recipient_id or 0, ()):
-                # Unsubscribed after this was queued: the person's latest word counts.
+            chosen = deliveries.get(message.recipient_id or 0)
+            if delivery_in(chosen, message.kind) == Delivery.OFF:
+                # Turned off after this was queued: the person's latest word counts.
                 mine.filter(pk=message.pk).update(state=State.CANCELLED)
                 report.cancelled += 1
                 continue
@@ -265,13 +268,13 @@ def _record_failure(
         logger.warning("Email %s to %s will be retried: %s", message.pk, message.to_email, reason)
 
 
-def _muted_kinds(user_ids: set[int]) -> dict[int, list[str]]:
+def _deliveries(user_ids: set[int]) -> dict[int, Any]:
     if not user_ids:
         return {}
     rows = NotificationPreferences.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "muted_kinds"
+        "user_id", "deliveries"
     )
-    return {user_id: list(kinds) for user_id, kinds in rows}
+    return dict(rows)
 
 
 # Preferences and unsubscribe ---------------------------------------------------------
@@ -290,18 +293,25 @@ def reminder_days_of(user_ids: Iterable[int]) -> dict[int, int]:
     return dict(rows.values_list("user_id", "checkin_reminder_days"))
 
 
-def wants_email(user: User, kind: str) -> bool:
-    if kind in REQUIRED_KINDS:
-        return True
-    muted = NotificationPreferences.objects.filter(user=user).values_list("muted_kinds", flat=True)
-    return not any(kind in kinds for kinds in muted)
+def delivery_for(user: User, kind: str) -> Delivery:
+    """How `user` gets email of `kind`: as it happens, in the daily digest, or not at all."""
+    if kind not in OPTIONAL_KINDS:
+        return Delivery.IMMEDIATE
+    chosen = NotificationPreferences.objects.filter(user=user).values_list("deliveries", flat=True)
+    return delivery_in(chosen.first(), kind)
 
 
 @transaction.atomic
 def preferences_update(
-    *, user: User, muted_kinds: Iterable[str], checkin_reminder_days: int
+    *, user: User, deliveries: Mapping[str, str], checkin_reminder_days: int
 ) -> NotificationPreferences:
-    muted = sorted({str(kind) for kind in muted_kinds} & set(OPTIONAL_KINDS))
+    """Save how `user` gets each optional kind (kinds left out come as they happen)."""
+    unknown = set(deliveries) - set(OPTIONAL_KINDS)
+    if unknown or not set(deliveries.values()) <= set(Delivery.values):
+        raise ValidationError(_("Choose as it happens, in the daily digest, or off."))
+    stored = {
+        kind: delivery for kind, delivery in sorted(deliveries.items()) if delivery != "immediate"
+    }
     if not 0 <= checkin_reminder_days <= 60:
         raise ValidationError(
             {"checkin_reminder_days": _("Choose between 0 and 60 days before the check-in.")}
@@ -309,7 +319,7 @@ def preferences_update(
     preferences, _created = NotificationPreferences.objects.update_or_create(
         user=user,
         defaults={
-            "muted_kinds": muted,
+            "deliveries": stored,
             "checkin_reminder_days": checkin_reminder_days,
             "updated_at": clock_now(),
         },
@@ -319,16 +329,25 @@ def preferences_update(
 
 @transaction.atomic
 def unsubscribe(*, user: User, kind: str) -> NotificationPreferences:
-    """Turn off one optional kind of email for `user`. Doing it twice changes nothing."""
+    """Turn off one optional kind of email for `user`; for the digest, every kind that
+    went into it. Doing it twice changes nothing."""
     if kind in REQUIRED_KINDS:
         raise ValueError(f"{kind} email cannot be turned off")
     preferences, _created = NotificationPreferences.objects.select_for_update().get_or_create(
         user=user
     )
-    if kind not in preferences.muted_kinds:
-        preferences.muted_kinds = sorted([*preferences.muted_kinds, kind])
+    if kind == EmailKind.DIGEST:
+        turned_off = [
+            str(k) for k in OPTIONAL_KINDS if preferences.delivery_of(k) == Delivery.DIGEST
+        ]
+    else:
+        turned_off = [kind]
+    deliveries = dict(preferences.deliveries) if isinstance(preferences.deliveries, dict) else {}
+    deliveries.update({k: Delivery.OFF.value for k in turned_off})
+    if deliveries != preferences.deliveries:
+        preferences.deliveries = deliveries
         preferences.updated_at = clock_now()
-        preferences.save(update_fields=["muted_kinds", "updated_at"])
+        preferences.save(update_fields=["deliveries", "updated_at"])
     return preferences
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -7,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from alliance.outbox import services
 from alliance.outbox.forms import NotificationPreferencesForm
+from alliance.outbox.models import REQUIRED_KINDS, EmailKind
 
 
 @login_required
@@ -16,12 +18,23 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.preferences_update(
             user=request.user,  # type: ignore[arg-type]
-            muted_kinds=form.muted_kinds(),
+            deliveries=form.deliveries(),
             checkin_reminder_days=form.cleaned_data["checkin_reminder_days"],
         )
         messages.success(request, _("Your email choices are saved."))
         return redirect("notification_preferences")
-    return render(request, "outbox/notification_preferences.html", {"form": form})
+    return render(
+        request,
+        "outbox/notification_preferences.html",
+        {
+            "form": form,
+            "required_kinds": [
+                (EmailKind(kind).label, why) for kind, why in REQUIRED_KINDS.items()
+            ],
+            "digest_hour": settings.DIGEST_HOUR,
+            "time_zone": request.user.time_zone,  # type: ignore[union-attr]
+        },
+    )
 
 
 # The signed token is the authority here, not a session: mail clients send the RFC 8058

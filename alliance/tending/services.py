@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from alliance.lib.clock import now
 from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
-from alliance.outbox.models import DEFAULT_REMINDER_DAYS
+from alliance.outbox.models import DEFAULT_REMINDER_DAYS, EmailKind
 from alliance.outbox.services import reminder_days_of
 from alliance.tending.models import (
     CalendarFeed,
@@ -492,6 +493,7 @@ def signal_acknowledge(*, party: Party, signal_id: int) -> Signal:
         signal=signal.pk,
         text=signal.note,
     )
+    _signal_progress_tell(alliance, party, signal, "signal_acknowledged")
     return signal
 
 
@@ -537,7 +539,35 @@ def signal_resolve(
         signal=signal.pk,
         text=resolution,
     )
+    _signal_progress_tell(
+        alliance,
+        party,
+        signal,
+        "signal_resolved",
+        resolution=resolution,
+        version_number=version.number if version else None,
+    )
     return signal
+
+
+def _signal_progress_tell(
+    alliance: Alliance, party: Party, signal: Signal, template: str, **context: Any
+) -> None:
+    """Mail every other designing party that `party` moved the signal on."""
+    url = settings.BASE_URL + reverse("signal_list", kwargs={"alliance_id": alliance.pk})
+    for other in alliance.parties.exclude(pk=party.pk).select_related("user"):
+        send_templated(
+            EmailKind.SIGNAL_PROGRESS,
+            template=template,
+            to=other.user,
+            context={
+                "alliance": alliance,
+                "actor": party.user.name,
+                "note": signal.note,
+                "url": url,
+                **context,
+            },
+        )
 
 
 # Reminders

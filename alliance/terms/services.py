@@ -6,8 +6,10 @@ one alliance's draft happen one after another and ratification sees a settled dr
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Alliance, EventKind, Party
@@ -15,6 +17,7 @@ from alliance.alliances.reactions import on_party_return
 from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
+from alliance.outbox.models import EmailKind
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
 from alliance.terms.selectors import (
     DRAFT_STATUSES,
@@ -67,6 +70,19 @@ def _clean_term(category: str, text: str, note: str) -> tuple[str, str, str]:
     return category, text, note
 
 
+def _tell_the_others(alliance: Alliance, party: Party, template: str, **context: Any) -> None:
+    """Mail every other designing party (never observers, never the author) about a
+    change `party` made to the draft."""
+    url = settings.BASE_URL + reverse("alliance_detail", kwargs={"alliance_id": alliance.pk})
+    for other in alliance.parties.exclude(pk=party.pk).select_related("user"):
+        send_templated(
+            EmailKind.TERM_CHANGE,
+            template=template,
+            to=other.user,
+            context={"alliance": alliance, "author": party.user.name, "url": url, **context},
+        )
+
+
 def _draft_term(alliance: Alliance, term_id: int, statuses: Any = DRAFT_STATUSES) -> Term:
     term = Term.objects.filter(pk=term_id, alliance=alliance, status__in=statuses).first()
     if term is None:
@@ -111,6 +127,7 @@ def term_propose(*, party: Party, category: str, text: str, note: str = "") -> T
     event_record(
         alliance=alliance, actor=party.user, kind=EventKind.TERM_PROPOSED, term=term.pk, text=text
     )
+    _tell_the_others(alliance, party, "term_proposed", text=text, note=note)
     return term
 
 
@@ -149,6 +166,7 @@ def term_edit(
         before=before,
         text=text,
     )
+    _tell_the_others(alliance, party, "term_edited", before=before, text=text)
     return term
 
 

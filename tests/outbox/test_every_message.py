@@ -43,8 +43,11 @@ from icalendar import Calendar
 from alliance.accounts.models import User
 from alliance.alliances import services as alliance_services
 from alliance.conversations import services as conversation_services
+from alliance.outbox import services as outbox_services
+from alliance.outbox.digests import digests_queue
 from alliance.outbox.nudges import nudges_queue
 from alliance.tending import services as tending_services
+from alliance.terms import services as terms_services
 from tests.conversations.factories import first_prompt, share
 from tests.factories import PASSWORD, make_alliance, make_user, party_of, propose, ratify_with
 from tests.helpers import LINK, path_of
@@ -78,17 +81,22 @@ MESSAGES = {
     "checkin_reminder": "checkin_reminder",
     "tending_signal": "tending_signal",
     "alliance_changed": "alliance_changed",
+    "signal_acknowledged": "signal_progress",
+    "signal_resolved": "signal_progress",
+    "term_proposed": "term_change",
+    "term_edited": "term_change",
     "stake_proposed": "conversation",
     "stake_answered": "conversation",
     "stake_countered": "conversation",
-    "stake_scheduled": "conversation",
-    "stake_updated": "conversation",
-    "stake_cancelled": "conversation",
+    "stake_scheduled": "calendar",
+    "stake_updated": "calendar",
+    "stake_cancelled": "calendar",
     "stake_withdrawn": "conversation",
     "nudge_times": "nudge",
     "nudge_terms": "nudge",
     "nudge_reflections": "nudge",
     "nudge_checkin": "nudge",
+    "digest": "digest",
 }
 CALENDAR_METHODS = {"stake_scheduled": "REQUEST", "stake_updated": "REQUEST"}
 CALENDAR_METHODS["stake_cancelled"] = "CANCEL"
@@ -195,12 +203,33 @@ def alliance_mails(bag: Mailbag, clock: time_machine.Traveller) -> None:
     bag.take("joined")
     client, other = party_of(alliance, ben), party_of(alliance, cleo)
 
-    propose(coach, "We meet every other Tuesday at nine.")
+    term = propose(coach, "We meet every other Tuesday at nine.")
+    bag.take("term_proposed")
+    terms_services.term_edit(
+        party=coach,
+        term_id=term.pk,
+        revision=term.revision,
+        category=term.category,
+        text="We meet every other Tuesday at half past nine.",
+    )
+    bag.take("term_edited")
     ratify_with([coach, client, other])
     bag.take("ratified")
 
-    tending_services.signal_raise(party=client, note="The Tuesday slot no longer works for me.")
+    signal = tending_services.signal_raise(
+        party=client, note="The Tuesday slot no longer works for me."
+    )
     bag.take("tending_signal")
+    # Cleo has the news of signals in her daily digest.
+    outbox_services.preferences_update(
+        user=cleo, deliveries={"signal_progress": "digest"}, checkin_reminder_days=3
+    )
+    tending_services.signal_acknowledge(party=coach, signal_id=signal.pk)
+    bag.take("signal_acknowledged")
+    tending_services.signal_resolve(party=coach, signal_id=signal.pk, resolution="Thursdays now.")
+    bag.take("signal_resolved")
+    digests_queue(START + timedelta(days=1, hours=9))
+    bag.take("digest")
 
     alliance_services.alliance_details_change(
         party=coach,
@@ -264,6 +293,7 @@ def alliance_mails(bag: Mailbag, clock: time_machine.Traveller) -> None:
     bag.take("stake_withdrawn")
 
     propose(coach, "I answer messages within two working days.", category="communication")
+    bag.take("term_proposed")
     clock.shift(timedelta(days=2, minutes=1))
     nudges_queue()
     bag.take("nudge_terms")

@@ -7,9 +7,10 @@ from django.core import mail
 from django.test import Client
 
 from alliance.alliances.services import invitation_create
-from alliance.outbox.models import NotificationPreferences
+from alliance.outbox.models import OPTIONAL_KINDS, NotificationPreferences
 from tests.conftest import login
 from tests.factories import join, make_user, propose, ratify_with
+from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -87,40 +88,63 @@ def test_account_mail_and_invitations_cannot_be_unsubscribed(cast):
     assert "/unsubscribe/" not in message.body
 
 
+def choices(**chosen: str) -> dict[str, str]:
+    """The preferences form as posted: every kind as it happens but those in `chosen`."""
+    return {
+        **{f"delivery_{kind}": chosen.get(kind, "immediate") for kind in OPTIONAL_KINDS},
+        "checkin_reminder_days": chosen.get("days", "5"),
+    }
+
+
 def test_the_preferences_page_turns_kinds_off_and_on(cast):
     client = login(cast.client)
     page = client.get("/profile/notifications/")
     assert page.status_code == 200
-    assert b"Tending signals" in page.content
-    assert b"Invitations" not in page.content, "invitations cannot be turned off"
+    text = page_text(page)
+    assert "Tending signals from the other parties" in text
+    assert "In the daily digest" in text
+    # Invitations always come, and the page says why, without a choice to make.
+    assert "Invitations to an alliance" in text
+    assert 'name="delivery_invitation"' not in page.content.decode()
+    assert 'name="delivery_calendar"' not in page.content.decode()
 
-    wanted = [
-        "joined",
-        "nudge",
-        "checkin_reminder",
-        "tending_signal",
-        "conversation",
-        "alliance_changed",
-    ]
-    response = client.post(
-        "/profile/notifications/", {"wanted_kinds": wanted, "checkin_reminder_days": 5}
-    )
+    response = client.post("/profile/notifications/", choices(ratified="off", joined="digest"))
     assert response.status_code == 302
     preferences = NotificationPreferences.objects.get(user=cast.client)
-    assert (preferences.muted_kinds, preferences.checkin_reminder_days) == (["ratified"], 5)
+    assert preferences.deliveries == {"joined": "digest", "ratified": "off"}
+    assert preferences.checkin_reminder_days == 5
+    again = page_text(client.get("/profile/notifications/"))
+    assert "Your email choices are saved." in again
 
     propose(cast.coach_party, "We meet weekly.")
     ratify_with([cast.coach_party, cast.client_party])
     assert not [m for m in mail.outbox if m.to == [cast.client.email] and "Version" in m.subject]
 
 
+def test_the_page_shows_each_kind_as_chosen(cast):
+    client = login(cast.client)
+    client.post("/profile/notifications/", choices(nudge="off", tending_signal="digest"))
+    page = client.get("/profile/notifications/").content.decode()
+    assert re.search(r'name="delivery_nudge" value="off"[^>]*checked', page)
+    assert re.search(r'name="delivery_tending_signal" value="digest"[^>]*checked', page)
+    assert re.search(r'name="delivery_joined" value="immediate"[^>]*checked', page)
+
+
 def test_the_preferences_page_refuses_a_bad_number_and_keeps_the_old_choice(cast):
     client = login(cast.client)
-    response = client.post(
-        "/profile/notifications/", {"wanted_kinds": [], "checkin_reminder_days": -1}
-    )
+    response = client.post("/profile/notifications/", choices(joined="off", days="-1"))
     assert response.status_code == 200
     assert b"greater than or equal to 0" in response.content
+    # What they chose stays on the page for them to send again.
+    assert re.search(r'name="delivery_joined" value="off"[^>]*checked', response.content.decode())
+    assert not NotificationPreferences.objects.filter(user=cast.client).exists()
+
+
+def test_the_preferences_page_refuses_an_unknown_choice(cast):
+    client = login(cast.client)
+    response = client.post("/profile/notifications/", choices(joined="weekly"))
+    assert response.status_code == 200
+    assert "Choose as it happens, in the daily digest, or off." in page_text(response)
     assert not NotificationPreferences.objects.filter(user=cast.client).exists()
 
 

@@ -38,6 +38,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from alliance.core.database import migrations_pending, not_set_up_message
 from alliance.lib.env import envint
+from alliance.outbox.digests import digests_queue_in_chunks
 from alliance.outbox.nudges import nudges_queue_in_chunks
 from alliance.outbox.services import send_due
 from alliance.tending.services import checkin_reminders_in_chunks
@@ -50,6 +51,7 @@ logger = logging.getLogger("alliance.worker")
 PERIODIC_JOBS: list[tuple[str, Callable[[], Iterable[object]]]] = [
     ("nudges", nudges_queue_in_chunks),
     ("check-in reminders", checkin_reminders_in_chunks),
+    ("daily digests", digests_queue_in_chunks),
 ]
 # The longest a worker sleeps at once, so that a stop signal ends it quickly.
 NAP = 0.25
@@ -167,7 +169,7 @@ class AllianceWorker(Worker):
 
 class Command(DBWorkerCommand):
     help = gettext_noop(
-        "Run a background worker: send the outbox, queue reminders and nudges. Run one or "
+        "Run a background worker: send the outbox, queue reminders, nudges and digests. Run one or "
         "more beside the web processes; workers never take the same email or task."
     )
 
