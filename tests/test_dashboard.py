@@ -138,7 +138,7 @@ def test_a_bad_filter_says_so_and_lists_everything(db):
     ana = make_user("Ana")
     alliance_with(ana, make_user("Ben"), "One")
     alliance_with(ana, make_user("Chloe"), "Two", ratified=True)
-    response = login(ana).get("/", {"status": "closed", "q": "x" * 101})
+    response = login(ana).get("/", {"status": "archived", "q": "x" * 101})
     assert response.status_code == 400
     text = page_text(response)
     assert "Select a valid choice" in text

@@ -4,6 +4,7 @@ never leaves these functions for anyone but its author."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -458,4 +459,21 @@ def _time_to_schedule() -> QuerySet[CandidateTime]:
         ~Exists(not_yet_suiting),
         stake__alliance_id=OuterRef("alliance_id"),
         stake__state=StakeState.PROPOSED,
+    )
+
+
+def stakes_scheduled_between(
+    alliance_ids: QuerySet[Any], start: datetime, end: datetime, limit: int
+) -> list[Stake]:
+    """The scheduled conversations of `alliance_ids` from `start` to before `end`,
+    soonest first, at most `limit` of them."""
+    return list(
+        Stake.objects.filter(
+            alliance_id__in=alliance_ids,
+            state=StakeState.SCHEDULED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("alliance")
+        .order_by("starts_at", "pk")[:limit]
     )

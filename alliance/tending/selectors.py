@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -565,3 +565,59 @@ def rhythms_owing_reminder(
         ~Exists(sent)
     )
     return rhythms.filter(Exists(owed)).values_list("pk", flat=True)
+
+
+# The dashboard: health at a glance, and the check-ins of the weeks ahead
+
+
+def last_rated_checkin(at: str = "pk") -> Subquery:
+    """For a query over parties (`at` is the path to the party's id): the latest
+    completed check-in of the party's alliance in which the party rated, so nobody reads
+    how a check-in went before they rated, nor one completed before they joined."""
+    rated = Rating.objects.filter(checkin_id=OuterRef("pk"), party_id=OuterRef(OuterRef(at)))
+    return Subquery(
+        CheckIn.objects.filter(
+            Exists(rated), alliance_id=OuterRef("alliance_id"), completed_at__isnull=False
+        )
+        .order_by("-completed_at", "-id")
+        .values("pk")[:1]
+    )
+
+
+@dataclass(frozen=True)
+class Health:
+    """How the last completed check-in went: when, and how many of the terms rated came
+    out working well for everyone who rated them."""
+
+    completed_at: datetime
+    terms: int
+    working_well: int
+
+
+def health_of_checkins(checkin_ids: list[int]) -> dict[int, Health]:
+    """Each check-in's health by its id, in one query however many there are."""
+    rows = (
+        CheckIn.objects.filter(pk__in=checkin_ids)
+        .annotate(
+            terms=Count("ratings__term_id", distinct=True),
+            # A term works well only when nobody rated it lower.
+            not_well=Count("ratings__term_id", distinct=True, filter=~Q(ratings__score=Score.WELL)),
+        )
+        .values_list("pk", "completed_at", "terms", "not_well")
+    )
+    return {
+        pk: Health(completed_at=completed_at, terms=terms, working_well=terms - not_well)
+        for pk, completed_at, terms, not_well in rows
+    }
+
+
+def rhythms_due_between(
+    alliance_ids: QuerySet[Any], start: datetime, end: datetime, limit: int
+) -> list[Rhythm]:
+    """The planned check-ins of `alliance_ids` from `start` to before `end`, soonest
+    first, at most `limit` of them (through the `next_at` index)."""
+    return list(
+        Rhythm.objects.filter(alliance_id__in=alliance_ids, next_at__gte=start, next_at__lt=end)
+        .select_related("alliance")
+        .order_by("next_at", "pk")[:limit]
+    )
