@@ -43,8 +43,7 @@ from alliance.tending.selectors import (
     care_prefetches,
     checkin_awaits_party,
     checkin_due_condition,
-    health_of_checkins,
-    last_rated_checkin,
+    health_by_alliance,
     needs_tending_condition,
     rhythms_due_between,
 )
@@ -295,12 +294,7 @@ def dashboard_for(
     parties = dashboard_parties(
         user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
     )
-    shown = Paginator(
-        parties.select_related("alliance__current_version").annotate(
-            last_checkin_id=last_rated_checkin()
-        ),
-        per_page,
-    ).get_page(page)
+    shown = Paginator(parties.select_related("alliance__current_version"), per_page).get_page(page)
     rows = list(shown.object_list)
     prefetch_related_objects(
         rows,
@@ -319,7 +313,7 @@ def dashboard_for(
         *care_prefetches("alliance__"),
         open_stakes_prefetch("alliance__"),
     )
-    health = health_of_checkins([p.last_checkin_id for p in rows if p.last_checkin_id])  # type: ignore[attr-defined]
+    health = health_by_alliance(Party.present.filter(pk__in=[p.pk for p in rows]))
     filtered = bool(search or status or kind or waiting_on_me)
     return Dashboard(
         entries=[_dashboard_entry(party, health) for party in rows],
@@ -354,7 +348,7 @@ def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
                 at=care.at,
             ),
             conversations=[],
-            health=None if observing else health.get(party.last_checkin_id),  # type: ignore[attr-defined]
+            health=None if observing else health.get(alliance.pk),
         )
     invitations = alliance.pending_invitations  # type: ignore[attr-defined]
     return DashboardEntry(
@@ -366,7 +360,7 @@ def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
         others=others,
         care=care,
         conversations=conversation_waits(party, members, alliance.open_stakes),  # type: ignore[attr-defined]
-        health=health.get(party.last_checkin_id),  # type: ignore[attr-defined]
+        health=health.get(alliance.pk),
     )
 
 

@@ -570,11 +570,11 @@ def rhythms_owing_reminder(
 # The dashboard: health at a glance, and the check-ins of the weeks ahead
 
 
-def last_rated_checkin(at: str = "pk") -> Subquery:
-    """For a query over parties (`at` is the path to the party's id): the latest
+def last_rated_checkin() -> Subquery:
+    """For a query over parties: the latest
     completed check-in of the party's alliance in which the party rated, so nobody reads
     how a check-in went before they rated, nor one completed before they joined."""
-    rated = Rating.objects.filter(checkin_id=OuterRef("pk"), party_id=OuterRef(OuterRef(at)))
+    rated = Rating.objects.filter(checkin_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk")))
     return Subquery(
         CheckIn.objects.filter(
             Exists(rated), alliance_id=OuterRef("alliance_id"), completed_at__isnull=False
@@ -594,20 +594,22 @@ class Health:
     working_well: int
 
 
-def health_of_checkins(checkin_ids: list[int]) -> dict[int, Health]:
-    """Each check-in's health by its id, in one query however many there are."""
+def health_by_alliance(parties: QuerySet[Party]) -> dict[int, Health]:
+    """How the last check-in each of `parties` rated in went, by alliance id: one query
+    however many there are."""
+    last = parties.annotate(checkin=last_rated_checkin()).values("checkin")
     rows = (
-        CheckIn.objects.filter(pk__in=checkin_ids)
+        CheckIn.objects.filter(pk__in=last)
         .annotate(
             terms=Count("ratings__term_id", distinct=True),
             # A term works well only when nobody rated it lower.
             not_well=Count("ratings__term_id", distinct=True, filter=~Q(ratings__score=Score.WELL)),
         )
-        .values_list("pk", "completed_at", "terms", "not_well")
+        .values_list("alliance_id", "completed_at", "terms", "not_well")
     )
     return {
-        pk: Health(completed_at=completed_at, terms=terms, working_well=terms - not_well)
-        for pk, completed_at, terms, not_well in rows
+        alliance_id: Health(completed_at=completed_at, terms=terms, working_well=terms - not_well)
+        for alliance_id, completed_at, terms, not_well in rows
     }
 
 
