@@ -411,7 +411,7 @@ def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT
     rhythms = rhythms_due_between(alliance_ids, start, end, limit + 1)
     items = [
         AgendaItem(
-            at=stake.starts_at.astimezone(zone),  # type: ignore[union-attr]
+            at=stake.starts_at.astimezone(zone),
             alliance=stake.alliance,
             kind="conversation",
             label=stake.get_kind_display(),
@@ -420,7 +420,7 @@ def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT
         for stake in stakes
     ] + [
         AgendaItem(
-            at=rhythm.next_at.astimezone(zone),  # type: ignore[union-attr]
+            at=rhythm.next_at.astimezone(zone),
             alliance=rhythm.alliance,
             kind="checkin",
             label=_("Check-in"),

@@ -13,7 +13,7 @@ def home(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
     dashboard = dashboard_for(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         page=request.GET.get("page"),
         sort=form.order(),
         **filters,  # type: ignore[arg-type]
@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "dashboard": dashboard,
             "entries": dashboard.entries,
-            "agenda": agenda_for(request.user) if dashboard.has_alliances else None,  # type: ignore[arg-type]
+            "agenda": agenda_for(request.user) if dashboard.has_alliances else None,
             "form": form,
             "filtered": any(filters.values()),
             "pending_invitation": bool(request.session.get(PENDING_INVITATION_KEY)),

@@ -599,7 +599,7 @@ def health_by_alliance(parties: QuerySet[Party]) -> dict[int, Health]:
     however many there are."""
     last = parties.annotate(checkin=last_rated_checkin()).values("checkin")
     rows = (
-        CheckIn.objects.filter(pk__in=last)
+        CheckIn.objects.filter(pk__in=last, completed_at__isnull=False)
         .annotate(
             terms=Count("ratings__term_id", distinct=True),
             # A term works well only when nobody rated it lower.
@@ -610,6 +610,7 @@ def health_by_alliance(parties: QuerySet[Party]) -> dict[int, Health]:
     return {
         alliance_id: Health(completed_at=completed_at, terms=terms, working_well=terms - not_well)
         for alliance_id, completed_at, terms, not_well in rows
+        if completed_at is not None  # always so; the filter above is lost on the type checker
     }
 
 
