@@ -263,7 +263,8 @@ def dashboard_parties(
     if waiting_on_me:
         parties = parties.filter(_waits_on_party())
     newest = ["-alliance__created_at", "-alliance_id"]
-    if sort == DashboardSort.NEWEST:
+    # Everything "waiting on me" lists needs attention first: newest first is that order.
+    if sort == DashboardSort.NEWEST or (waiting_on_me and sort != DashboardSort.NAME):
         return parties.order_by(*newest)
     if sort == DashboardSort.NAME:
         return parties.order_by(Lower("alliance__title"), "alliance_id")
