@@ -115,7 +115,11 @@ def build_alliance_page(terms: int, versions: int) -> Page:
 def build_dashboard(alliances: int) -> Page:
     """A coach with `alliances` clients, in every state the dashboard tells apart: some
     still designing, some ratified with a check-in due, some signalled, some with a
-    conversation waiting on the coach."""
+    conversation waiting on the coach, some kept with a check-in done and the next one
+    planned within the agenda's 30 days."""
+    from datetime import time, timedelta
+
+    from alliance.lib.clock import now
     from tests.conversations.factories import plant
 
     coach = make_user("Coach")
@@ -128,6 +132,16 @@ def build_dashboard(alliances: int) -> Page:
         if n % 3 == 0:
             ratify_with(parties)
             tending.checkin_start(party=parties[0])
+        elif n % 3 == 1:
+            ratify_with(parties)
+            checkin = tending.checkin_start(party=parties[0])
+            [term] = checkin.version.snapshot["terms"]
+            for party in parties:
+                tending.checkin_answer(
+                    party=party, checkin_id=checkin.pk, ratings={term["id"]: ("well", "")}
+                )
+            starts_on = now().date() + timedelta(days=1 + n % 28)
+            tending.rhythm_set(party=parties[0], starts_on=starts_on, at_time=time(9), rule="")
         if n % 5 == 0:
             tending.signal_raise(party=parties[1], note="This needs a look.")
         if n % 4 == 0:

@@ -2,10 +2,12 @@
 
 import re
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import time_machine
 
-from alliance.alliances.selectors import DASHBOARD_PAGE_SIZE
+from alliance.alliances.models import Alliance, Kind, Party
+from alliance.alliances.selectors import AGENDA_LIMIT, DASHBOARD_PAGE_SIZE
 from alliance.conversations import services as conversations
 from alliance.lib.clock import now
 from alliance.tending import services as tending
@@ -138,7 +140,7 @@ def test_a_bad_filter_says_so_and_lists_everything(db):
     ana = make_user("Ana")
     alliance_with(ana, make_user("Ben"), "One")
     alliance_with(ana, make_user("Chloe"), "Two", ratified=True)
-    response = login(ana).get("/", {"status": "closed", "q": "x" * 101})
+    response = login(ana).get("/", {"status": "archived", "q": "x" * 101})
     assert response.status_code == 400
     text = page_text(response)
     assert "Select a valid choice" in text
@@ -177,3 +179,253 @@ def test_a_time_that_suits_everyone_waits_on_the_proposer_in_the_filter_as_on_th
     assert "schedule" in page_text(as_ana.get("/")).lower()
     assert titles(as_ana.get("/", {"waiting": "on"})) == ["Three of us"]
     assert titles(login(ben).get("/", {"waiting": "on"})) == []
+
+
+def card_of(response, title: str) -> str:
+    """The text of the card of the alliance called `title`."""
+    cards = re.findall(r'<li class="card">(.*?)\n  </li>', response.content.decode(), re.S)
+    [card] = [c for c in cards if f">{title}</a>" in c]
+    return " ".join(re.sub(r"<[^>]+>", "", card).split())
+
+
+def agenda_of(response) -> list[tuple[str, list[str]]]:
+    """The agenda as a person reads it: each day's heading with its lines."""
+    html = response.content.decode()
+    found = re.search(r"<section class=\"agenda.*?</section>", html, re.S)
+    if found is None:
+        return []
+    days = []
+    for block in found.group(0).split("<h3>")[1:]:
+        heading, rest = block.split("</h3>", 1)
+        lines = [
+            " ".join(re.sub(r"<[^>]+>", " ", li).split())
+            for li in re.findall(r"<li[^>]*>(.*?)</li>", rest, re.S)
+        ]
+        days.append((heading.strip(), lines))
+    return days
+
+
+def close(alliance) -> None:  # type: ignore[no-untyped-def]
+    """The alliance as the closing ritual leaves it (that ritual is built elsewhere)."""
+    Alliance.objects.filter(pk=alliance.pk).update(closed_at=now())
+
+
+def observe(alliance, user, role: str = "sponsor") -> Party:  # type: ignore[no-untyped-def]
+    """`user` joins `alliance` as an observer (joining as one is built elsewhere)."""
+    return Party.everyone.create(alliance=alliance, user=user, role_label=role, is_observer=True)
+
+
+def test_kind_filter_and_closed_alliances_apart_from_the_rest(db):
+    ana = make_user("Ana")
+    alliance_with(ana, make_user("Ben"), "Coaching Ben")
+    team = make_alliance(ana, title="Our team", kind=Kind.TEAM, role="team lead")
+    join(team, make_user("Tom"), role="team member")
+    ended = alliance_with(ana, make_user("Chloe"), "Coaching Chloe, ended", ratified=True)
+    close(ended)
+    browser = login(ana)
+
+    assert set(titles(browser.get("/"))) == {"Coaching Ben", "Our team"}
+    assert titles(browser.get("/", {"kind": "team"})) == ["Our team"]
+    assert titles(browser.get("/", {"kind": "coaching"})) == ["Coaching Ben"]
+    assert titles(browser.get("/", {"status": "active"})) == []
+    closed = browser.get("/", {"status": "closed"})
+    assert titles(closed) == ["Coaching Chloe, ended"]
+    card = card_of(closed, "Coaching Chloe, ended")
+    assert "Closed" in card
+    assert "data-next-step" not in closed.content.decode()
+    assert titles(browser.get("/", {"status": "closed", "kind": "team"})) == []
+    assert titles(browser.get("/", {"q": "chloe"})) == []
+    assert titles(browser.get("/", {"q": "chloe", "status": "closed"})) == ["Coaching Chloe, ended"]
+
+
+def test_an_observed_alliance_is_listed_as_observing_and_shows_only_who_and_when(db):
+    ana, ben, sam = make_user("Ana"), make_user("Ben"), make_user("Sam")
+    alliance = alliance_with(ana, ben, "Leadership coaching", ratified=True)
+    observe(alliance, sam)
+    tending.signal_raise(party=party_of(alliance, ben), note="I feel rushed in our sessions.")
+    propose(party_of(alliance, ben), "We end on time, always.")
+    stake = plant(party_of(alliance, ana))
+    conversations.stake_answer(
+        party=party_of(alliance, ben), stake_id=stake.pk, works=[stake.candidates.first().pk]
+    )
+    as_ana = login(ana).get("/")
+    # What the parties see, and the observer must not.
+    assert "I feel rushed" in page_text(as_ana)
+    assert agenda_of(as_ana) != []
+
+    as_sam = login(sam).get("/")
+    assert titles(as_sam) == ["Leadership coaching"]
+    card = card_of(as_sam, "Leadership coaching")
+    assert "Observing" in card
+    assert "you observe as sponsor" in card
+    assert "with Ana (coach), Ben (client)" in card
+    text = page_text(as_sam)
+    assert "I feel rushed" not in text
+    assert "We end on time" not in text
+    assert "data-next-step" not in as_sam.content.decode()
+    assert "data-conversation-wait" not in as_sam.content.decode()
+    assert [line for _, lines in agenda_of(as_sam) for line in lines] == []
+    assert titles(login(sam).get("/", {"waiting": "on"})) == []
+    assert titles(login(sam).get("/", {"q": "ben"})) == ["Leadership coaching"]
+    # The sponsor's name finds the alliance for its parties.
+    assert titles(login(ana).get("/", {"q": "sam"})) == ["Leadership coaching"]
+
+
+def test_what_needs_attention_comes_first_and_other_orders_are_offered(db):
+    ana = make_user("Ana")
+    alliance_with(ana, make_user("Yara"), "Waits on Ana")
+    calm = alliance_with(ana, make_user("Ma"), "Calm and kept", ratified=True)
+    signalled = alliance_with(ana, make_user("Bo"), "Needs tending", ratified=True)
+    tending.signal_raise(party=party_of(signalled, signalled.parties.last().user), note="Hm.")
+    designing = make_alliance(ana, title="Designing")
+    join(designing, make_user("Al"))
+    propose(party_of(designing, ana), "Ana's own term waits on Al")
+    browser = login(ana)
+
+    attention = ["Waits on Ana", "Needs tending", "Designing", "Calm and kept"]
+    assert titles(browser.get("/")) == attention
+    assert titles(browser.get("/", {"sort": "attention"})) == attention
+    newest = ["Designing", "Needs tending", "Calm and kept", "Waits on Ana"]
+    assert titles(browser.get("/", {"sort": "newest"})) == newest
+    assert titles(browser.get("/", {"sort": "name"})) == sorted(attention)
+    assert titles(browser.get("/", {"sort": "loudest"})) == attention
+    # Once its planned check-in comes, the calm one joins the one that needs tending.
+    tomorrow = now().date() + timedelta(days=1)
+    tending.rhythm_set(party=party_of(calm, ana), starts_on=tomorrow, at_time=time(9), rule="")
+    with time_machine.travel(now() + timedelta(days=2)):
+        assert titles(login(ana).get("/")) == [
+            "Waits on Ana",
+            "Needs tending",
+            "Calm and kept",
+            "Designing",
+        ]
+
+
+def rate(party, checkin, scores: list[str]) -> None:  # type: ignore[no-untyped-def]
+    ids = [t["id"] for t in checkin.version.snapshot["terms"]]
+    tending.checkin_answer(
+        party=party,
+        checkin_id=checkin.pk,
+        ratings={i: (s, "") for i, s in zip(ids, scores, strict=True)},
+    )
+
+
+def test_each_card_tells_how_the_last_check_in_went(db):
+    ana, ben, chloe = make_user("Ana"), make_user("Ben"), make_user("Chloe")
+    kept = make_alliance(ana, title="Kept")
+    join(kept, ben)
+    propose(party_of(kept, ben), "We meet every second Monday.")
+    propose(party_of(kept, ben), "We say what bothers us within a week.")
+    ratify_with([party_of(kept, ana), party_of(kept, ben)])
+    checkin = tending.checkin_start(party=party_of(kept, ana))
+    rate(party_of(kept, ana), checkin, ["well", "well"])
+    assert "working well" not in page_text(login(ana).get("/"))  # not complete yet
+    rate(party_of(kept, ben), checkin, ["well", "tending"])
+    alliance_with(ana, make_user("Dan"), "Never checked in", ratified=True)
+    alliance_with(ana, make_user("Eve"), "Still designing")
+    join(kept, chloe)
+
+    page = login(ana).get("/")
+    day = checkin.opened_at.strftime("%-d %b %Y")
+    assert f"Last check-in {day}: 1 of 2 terms working well" in card_of(page, "Kept")
+    assert "No check-in yet" in card_of(page, "Never checked in")
+    assert "check-in" not in card_of(page, "Still designing").lower()
+    # Chloe joined after it: how it went stays with those who rated.
+    assert "working well" not in card_of(login(chloe).get("/"), "Kept")
+
+
+def test_the_agenda_lists_the_next_thirty_days_by_day_in_my_time_zone(db):
+    ana = make_user("Ana", time_zone="Pacific/Auckland")
+    ben = make_user("Ben")
+    zone = ZoneInfo("Pacific/Auckland")
+    talks = alliance_with(ana, ben, "Talks with Ben", ratified=True)
+    # 22:00 UTC is the next morning in Auckland.
+    evening = (now() + timedelta(days=3)).replace(hour=22, minute=0, second=0, microsecond=0)
+    stake = plant(party_of(talks, ben), times=[evening], kind="checkin")
+    conversations.stake_answer(
+        party=party_of(talks, ana), stake_id=stake.pk, works=[stake.candidates.get().pk]
+    )
+    planned = alliance_with(ana, make_user("Chloe"), "Planned with Chloe", ratified=True)
+    today = now().astimezone(zone).date()
+    tending.rhythm_set(
+        party=party_of(planned, ana), starts_on=today + timedelta(days=10), at_time=time(9), rule=""
+    )
+    far = alliance_with(ana, make_user("Dan"), "Far off with Dan", ratified=True)
+    tending.rhythm_set(
+        party=party_of(far, ana), starts_on=today + timedelta(days=40), at_time=time(9), rule=""
+    )
+    ended = alliance_with(ana, make_user("Fay"), "Ended with Fay", ratified=True)
+    tending.rhythm_set(
+        party=party_of(ended, ana), starts_on=today + timedelta(days=5), at_time=time(9), rule=""
+    )
+    close(ended)
+    others = alliance_with(make_user("Olga"), make_user("Oscar"), "Not Ana's", ratified=True)
+    tending.rhythm_set(
+        party=others.parties.first(), starts_on=today + timedelta(days=2), at_time=time(9), rule=""
+    )
+
+    page = login(ana).get("/")
+    local = evening.astimezone(zone)
+    assert agenda_of(page) == [
+        (
+            local.strftime("%A %-d %B"),
+            [f"{local:%H:%M} Check-in: Talks with Ben"],
+        ),
+        (
+            (today + timedelta(days=10)).strftime("%A %-d %B"),
+            ["09:00 Check-in: Planned with Chloe"],
+        ),
+    ]
+    html = page.content.decode()
+    assert f'href="/alliances/{talks.pk}/conversations/{stake.pk}/"' in html
+    assert f'href="/alliances/{planned.pk}/"' in html
+    # Ben, in UTC, reads the same conversation on the evening before.
+    [(day, lines)] = agenda_of(login(ben).get("/"))
+    assert day == evening.strftime("%A %-d %B")
+    assert lines == ["22:00 Check-in: Talks with Ben"]
+
+
+def test_the_agenda_lists_the_nearest_when_much_is_planned(db, settings):
+    settings.INVITATIONS_PER_HOUR = 1000
+    ana = make_user("Ana")
+    today = now().date()
+    for n in range(AGENDA_LIMIT + 2):
+        alliance = alliance_with(ana, make_user(f"Client {n}"), f"Client {n}", ratified=True)
+        tending.rhythm_set(
+            party=party_of(alliance, ana),
+            starts_on=today + timedelta(days=1 + n % 28),
+            at_time=time(9),
+            rule="",
+        )
+    page = login(ana).get("/")
+    lines = [line for _, day_lines in agenda_of(page) for line in day_lines]
+    assert len(lines) == AGENDA_LIMIT
+    assert "nearest are shown" in page_text(page)
+    assert agenda_of(page)[0][0] == (today + timedelta(days=1)).strftime("%A %-d %B")
+
+
+def test_an_observer_s_agenda_holds_only_the_conversations_that_include_them(db):
+    ana, ben, sam = make_user("Ana"), make_user("Ben"), make_user("Sam")
+    coaching = alliance_with(ana, ben, "Coaching Ben", ratified=True)
+    observe(coaching, sam)
+    soon = (now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    for kind, included in (("checkin", True), ("redesign", False)):
+        stake = conversations.stake_plant(
+            party=party_of(coaching, ana),
+            kind=kind,
+            times=[soon if included else soon + timedelta(days=1)],
+            duration_minutes=60,
+            includes_observers=included,
+        )
+        conversations.stake_answer(
+            party=party_of(coaching, ben), stake_id=stake.pk, works=[stake.candidates.get().pk]
+        )
+
+    page = login(sam).get("/")
+    lines = [line for _, day_lines in agenda_of(page) for line in day_lines]
+    assert lines == ["10:00 Check-in: Coaching Ben"]
+    html = page.content.decode()
+    assert f'href="/alliances/{coaching.pk}/"' in html
+    assert "/conversations/" not in html, "an observer's link goes to the alliance page"
+    # The parties' agenda has both, each linking to its conversation.
+    assert len([line for _, day in agenda_of(login(ben).get("/")) for line in day]) == 2

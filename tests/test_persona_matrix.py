@@ -110,8 +110,10 @@ def _observer_may_read(name: str) -> frozenset[str]:
     """What of the alliance the scene's observer may read on the page `name`: its title
     on the pages made for observers, and its terms on the versions, which every party
     lets observers see. Never a signal, a reflection, a draft or a comment."""
-    if name == "calendar_feed":
-        return frozenset({"Wisteria"})  # the conversation that includes the observers
+    if name in ("calendar_feed", "home"):
+        # The conversation that includes the observers, in their feed and on the
+        # dashboard's agenda and "observing" card.
+        return frozenset({"Wisteria"})
     if not ROUTES[name].observers:
         return frozenset()
     if name.startswith("version_"):

@@ -163,7 +163,18 @@ def test_dashboard_queries_stay_fixed_at_two_hundred_alliances_and_with_filters(
     first = make_alliance(ana, title="Alliance 0")
     talk(propose_as(join(first, make_user("Client 0"))), party_of(first, ana))
     client = login(ana)
-    pages = ["/", "/?q=alliance", "/?status=designing", "/?waiting=on", "/?page=2"]
+    pages = [
+        "/",
+        "/?q=alliance",
+        "/?status=designing",
+        "/?waiting=on",
+        "/?page=2",
+        "/?kind=coaching",
+        "/?status=closed",
+        "/?sort=newest",
+        "/?sort=name",
+        "/?sort=name&page=3",
+    ]
     one = {url: count_queries(client, url) for url in pages}
     for n in range(1, 200):
         alliance = make_alliance(ana, title=f"Alliance {n}")
@@ -179,3 +190,96 @@ def propose_as(party):  # type: ignore[no-untyped-def]
     """`party` proposes a term that waits on the others' answer; the party, for chaining."""
     propose(party, f"A term {party.user.name} proposes")
     return party
+
+
+# Every filter and order of the dashboard, each on the first and a later page.
+DASHBOARD_URLS = [
+    f"/?{query}{page}"
+    for query in [
+        "",
+        "q=alliance&",
+        "kind=team&",
+        "status=designing&",
+        "status=active&",
+        "status=checkin_due&",
+        "status=needs_tending&",
+        "status=closed&",
+        "waiting=on&",
+        "sort=newest&",
+        "sort=name&",
+    ]
+    for page in ["page=1", "page=2"]
+]
+
+
+def test_dashboard_and_agenda_queries_stay_fixed_with_every_shape_of_alliance(db, settings):
+    """One alliance of each shape the dashboard tells apart (designing with a
+    conversation, kept with a check-in done and more planned, closed, observed), then
+    two hundred of them all: every filter, order and page, with the agenda and the
+    health of each card, runs the queries it ran for the first four."""
+    from datetime import time, timedelta
+
+    from alliance.alliances.models import Alliance, Kind, Party
+    from alliance.alliances.selectors import AGENDA_LIMIT
+    from alliance.conversations import services as conversations
+    from alliance.lib.clock import now
+    from tests.conversations.factories import plant
+    from tests.factories import join, party_of
+
+    settings.INVITATIONS_PER_HOUR = 1000
+    ana = make_user("Ana")
+    tomorrow = now().date() + timedelta(days=1)
+
+    def designing(n: int) -> None:
+        alliance = make_alliance(ana, title=f"Alliance {n}")
+        propose_as(join(alliance, make_user(f"Client {n}")))
+
+    def talking(n: int) -> None:
+        alliance = make_alliance(ana, title=f"Alliance {n}")
+        talk(propose_as(join(alliance, make_user(f"Client {n}"))), party_of(alliance, ana))
+
+    def kept(n: int) -> None:
+        alliance = make_alliance(ana, title=f"Alliance {n}", kind=Kind.TEAM)
+        mine, theirs = party_of(alliance, ana), propose_as(join(alliance, make_user(f"T{n}")))
+        ratify_with([mine, theirs])
+        checkin = tending.checkin_start(party=mine)
+        for party in (mine, theirs):
+            [term] = checkin.version.snapshot["terms"]
+            tending.checkin_answer(
+                party=party, checkin_id=checkin.pk, ratings={term["id"]: ("well", "")}
+            )
+        tending.rhythm_set(party=mine, starts_on=tomorrow, at_time=time(9), rule="")
+        tending.signal_raise(party=theirs, note="Needs a look")
+        stake = plant(theirs)
+        conversations.stake_answer(
+            party=mine, stake_id=stake.pk, works=[stake.candidates.first().pk]
+        )
+        propose(theirs, "One more term to agree")
+
+    def closed(n: int) -> None:
+        alliance = make_alliance(ana, title=f"Alliance {n}")
+        propose_as(join(alliance, make_user(f"Former {n}")))
+        Alliance.objects.filter(pk=alliance.pk).update(closed_at=now())
+
+    def observed(n: int) -> None:
+        alliance = make_alliance(make_user(f"Coach {n}"), title=f"Alliance {n}")
+        propose_as(join(alliance, make_user(f"Coachee {n}")))
+        Party.everyone.create(alliance=alliance, user=ana, role_label="sponsor", is_observer=True)
+
+    # The costly shapes are one in eight: two hundred alliances built in seconds.
+    shapes = [talking, kept, closed, observed, designing, designing, designing, designing]
+    for n, shape in enumerate(shapes[:4]):
+        shape(n)
+    client = login(ana)
+    few = {url: count_queries(client, url) for url in DASHBOARD_URLS}
+    for n in range(4, 200):
+        shapes[n % len(shapes)](n)
+    many = {url: count_queries(client, url) for url in DASHBOARD_URLS}
+    assert many == few
+    page = client.get("/").content.decode()
+    assert page.count('class="title"') == 25
+    # Twenty-five conversations and twenty-five check-ins ahead: the nearest, as many as
+    # it lists.
+    assert page.count("data-agenda-item") == AGENDA_LIMIT
+    assert "1 of 1 term working well" in page
+    assert client.get("/?status=closed").content.decode().count('class="title"') == 25

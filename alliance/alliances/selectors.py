@@ -2,11 +2,23 @@
 `party_for`, which answers 404 to anyone who is not a party of it."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -27,18 +39,22 @@ from alliance.conversations.selectors import (
     conversation_waits,
     observed_stakes,
     open_stakes_prefetch,
+    stakes_scheduled_between,
 )
 from alliance.lib.clock import now
+from alliance.lib.dates import zone_or_utc
 from alliance.lib.tokens import hash_token
 from alliance.tending.selectors import (
     Care,
-    HealthLine,
+    Health,
     care_of,
     care_prefetches,
     checkin_awaits_party,
     checkin_due_condition,
+    health_by_alliance,
     health_summary,
     needs_tending_condition,
+    rhythms_due_between,
 )
 from alliance.terms.selectors import (
     Draft,
@@ -189,32 +205,87 @@ class DashboardEntry:
     others: list[Party]
     care: Care
     conversations: list[Waiting]
+    # The last completed check-in the person rated in; None before any.
+    health: Health | None = None
+
+    @property
+    def observing(self) -> bool:
+        return self.party.is_observer
 
 
 class DashboardStatus(models.TextChoices):
     """What the dashboard filters on. Each is a fact about an alliance, so one can be in
     several (a ratified alliance with a check-in due is "active" too); the badge shows the
-    most pressing."""
+    most pressing. Closed alliances are listed only under "closed"."""
 
     DESIGNING = "designing", gettext_lazy("Designing")
     ACTIVE = "active", gettext_lazy("Active")
     CHECKIN_DUE = "checkin_due", gettext_lazy("Check-in due")
     NEEDS_TENDING = "needs_tending", gettext_lazy("Needs tending")
+    CLOSED = "closed", gettext_lazy("Closed")
+
+
+class DashboardSort(models.TextChoices):
+    ATTENTION = "attention", gettext_lazy("Needs attention first")
+    NEWEST = "newest", gettext_lazy("Newest first")
+    NAME = "name", gettext_lazy("Name")
+
+
+def _waits_on_party() -> Q:
+    """For a query over parties: a term, a check-in or a conversation waits on the
+    party's answer. Observers are never waited on."""
+    together = Party.objects.filter(alliance_id=OuterRef("alliance_id")).exclude(pk=OuterRef("pk"))
+    return Q(is_observer=False) & (
+        (Q(consent_awaited_from_party()) & Q(Exists(together)))
+        | Q(checkin_awaits_party())
+        | conversation_awaits_party()
+    )
+
+
+def _attention() -> Case:
+    """For a query over parties: how soon the alliance wants the person, 0 first: what
+    waits on them, then a check-in due or tending needed, then designing, then the rest.
+    Nothing of a closed alliance, nor of one the person observes, waits on them."""
+    return Case(
+        When(Q(alliance__closed_at__isnull=False) | Q(is_observer=True), then=Value(3)),
+        When(_waits_on_party(), then=Value(0)),
+        When(
+            (checkin_due_condition() & Q(alliance__current_version__isnull=False))
+            | needs_tending_condition(),
+            then=Value(1),
+        ),
+        When(alliance__current_version__isnull=True, then=Value(2)),
+        default=Value(3),
+        output_field=models.IntegerField(),
+    )
 
 
 def dashboard_parties(
-    user: User, *, search: str = "", status: str = "", waiting_on_me: bool = False
+    user: User,
+    *,
+    search: str = "",
+    status: str = "",
+    kind: str = "",
+    waiting_on_me: bool = False,
+    sort: str = "",
 ) -> QuerySet[Party]:
-    """The user's parties in the alliances the dashboard lists, newest alliance first,
-    filtered in the database so that only the ones shown are ever loaded."""
-    parties = Party.objects.filter(user=user)
+    """The user's parties in the alliances the dashboard lists (observing ones too),
+    filtered and ordered in the database so that only the ones shown are ever loaded.
+    By default what needs attention comes first, newest first within each rank."""
+    parties = Party.present.filter(user=user)
     if search:
-        others = Party.objects.exclude(user=user).filter(
+        others = Party.present.exclude(user=user).filter(
             Q(user__display_name__icontains=search) | Q(user__email__icontains=search)
         )
         parties = parties.filter(
             Q(alliance__title__icontains=search) | Q(alliance_id__in=others.values("alliance_id"))
         )
+    if kind:
+        parties = parties.filter(alliance__kind=kind)
+    if status == DashboardStatus.CLOSED:
+        parties = parties.filter(alliance__closed_at__isnull=False)
+    else:
+        parties = parties.filter(alliance__closed_at__isnull=True)
     if status == DashboardStatus.DESIGNING:
         parties = parties.filter(alliance__current_version__isnull=True)
     elif status == DashboardStatus.ACTIVE:
@@ -224,15 +295,14 @@ def dashboard_parties(
     elif status == DashboardStatus.NEEDS_TENDING:
         parties = parties.filter(needs_tending_condition())
     if waiting_on_me:
-        together = Party.objects.filter(alliance_id=OuterRef("alliance_id")).exclude(
-            pk=OuterRef("pk")
-        )
-        parties = parties.filter(
-            (Q(consent_awaited_from_party()) & Q(Exists(together)))
-            | Q(checkin_awaits_party())
-            | conversation_awaits_party()
-        )
-    return parties.order_by("-alliance__created_at", "-alliance_id")
+        parties = parties.filter(_waits_on_party())
+    newest = ["-alliance__created_at", "-alliance_id"]
+    # Everything "waiting on me" lists needs attention first: newest first is that order.
+    if sort == DashboardSort.NEWEST or (waiting_on_me and sort != DashboardSort.NAME):
+        return parties.order_by(*newest)
+    if sort == DashboardSort.NAME:
+        return parties.order_by(Lower("alliance__title"), "alliance_id")
+    return parties.annotate(attention=_attention()).order_by("attention", *newest)
 
 
 @dataclass
@@ -248,13 +318,17 @@ def dashboard_for(
     *,
     search: str = "",
     status: str = "",
+    kind: str = "",
     waiting_on_me: bool = False,
+    sort: str = "",
     page: int | str | None = 1,
     per_page: int = DASHBOARD_PAGE_SIZE,
 ) -> Dashboard:
-    """One page of the user's alliances with their status and next step, in a fixed
-    number of queries however many alliances the person is in."""
-    parties = dashboard_parties(user, search=search, status=status, waiting_on_me=waiting_on_me)
+    """One page of the user's alliances with their status, next step and health, in a
+    fixed number of queries however many alliances the person is in."""
+    parties = dashboard_parties(
+        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
+    )
     shown = Paginator(parties.select_related("alliance__current_version"), per_page).get_page(page)
     rows = list(shown.object_list)
     prefetch_related_objects(
@@ -274,29 +348,132 @@ def dashboard_for(
         *care_prefetches("alliance__"),
         open_stakes_prefetch("alliance__"),
     )
-    filtered = bool(search or status or waiting_on_me)
+    health = health_by_alliance(Party.present.filter(pk__in=[p.pk for p in rows]))
+    filtered = bool(search or status or kind or waiting_on_me)
     return Dashboard(
-        entries=[_dashboard_entry(party) for party in rows],
+        entries=[_dashboard_entry(party, health) for party in rows],
         page=shown,
-        has_alliances=bool(rows) or (filtered and Party.objects.filter(user=user).exists()),
+        has_alliances=bool(rows) or (filtered and Party.present.filter(user=user).exists()),
     )
 
 
-def _dashboard_entry(party: Party) -> DashboardEntry:
+def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
     alliance = party.alliance
     members = list(alliance.parties.all())
     draft = draft_build(alliance=alliance, parties=members, terms=alliance.draft_terms)  # type: ignore[attr-defined]
-    invitations = alliance.pending_invitations  # type: ignore[attr-defined]
     care = care_of(alliance)
+    others = [p for p in members if p.pk != party.pk]
+    if party.is_observer or alliance.closed_at is not None:
+        # Who and when only: an observer sees nothing the parties did not open to them,
+        # and a closed alliance waits on nobody.
+        observing = party.is_observer
+        return DashboardEntry(
+            alliance=alliance,
+            party=party,
+            draft=draft,
+            status=AllianceStatus("observing", _("Observing"))
+            if observing and alliance.closed_at is None
+            else AllianceStatus("closed", _("Closed")),
+            next_step="",
+            others=others,
+            care=Care(
+                rhythm=None if alliance.closed_at else care.rhythm,
+                signals=[],
+                checkins=[],
+                at=care.at,
+            ),
+            conversations=[],
+            health=None if observing else health.get(alliance.pk),
+        )
+    invitations = alliance.pending_invitations  # type: ignore[attr-defined]
     return DashboardEntry(
         alliance=alliance,
         party=party,
         draft=draft,
         status=alliance_status(draft, care),
         next_step=next_step(draft=draft, party=party, invitations=invitations),
-        others=[p for p in members if p.pk != party.pk],
+        others=others,
         care=care,
         conversations=conversation_waits(party, members, alliance.open_stakes),  # type: ignore[attr-defined]
+        health=health.get(alliance.pk),
+    )
+
+
+# The agenda: what is planned across all of a person's alliances in the weeks ahead.
+AGENDA_DAYS = 30
+# The most events the agenda lists; a coach with many clients sees the nearest ones.
+AGENDA_LIMIT = 50
+
+
+@dataclass
+class AgendaItem:
+    at: datetime
+    alliance: Alliance
+    # "conversation" (with its stake) or "checkin".
+    kind: str
+    label: str
+    stake: Stake | None = None
+
+
+@dataclass
+class AgendaDay:
+    day: date
+    items: list[AgendaItem]
+
+
+@dataclass
+class Agenda:
+    days: list[AgendaDay]
+    # Whether more was planned than the agenda lists.
+    more: bool
+
+
+def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT) -> Agenda:
+    """Scheduled conversations and planned check-ins of the user's open alliances from
+    the start of today to `days` ahead, grouped by day in the user's time zone: two
+    queries, at most `limit` events.
+
+    An observer's agenda holds only the conversations that include the observers, each
+    linking to the alliance page (the conversation page is the designing parties' own);
+    check-ins are the designing parties' own."""
+    zone = zone_or_utc(user.time_zone)
+    at = now()
+    start = datetime.combine(at.astimezone(zone).date(), time(), tzinfo=zone)
+    end = at + timedelta(days=days)
+    alliance_ids = Party.objects.filter(user=user, alliance__closed_at__isnull=True).values(
+        "alliance_id"
+    )
+    observed_ids = Party.present.filter(
+        user=user, is_observer=True, alliance__closed_at__isnull=True
+    ).values("alliance_id")
+    stakes = stakes_scheduled_between(alliance_ids, start, end, limit + 1, observed_ids)
+    rhythms = rhythms_due_between(alliance_ids, start, end, limit + 1)
+    items = [
+        AgendaItem(
+            at=stake.starts_at.astimezone(zone),
+            alliance=stake.alliance,
+            kind="conversation",
+            label=stake.get_kind_display(),
+            # An observer's entry links to the alliance page, the one page they may open.
+            stake=None if stake.observed_by_user else stake,  # type: ignore[attr-defined]
+        )
+        for stake in stakes
+    ] + [
+        AgendaItem(
+            at=rhythm.next_at.astimezone(zone),
+            alliance=rhythm.alliance,
+            kind="checkin",
+            label=_("Check-in"),
+        )
+        for rhythm in rhythms
+    ]
+    items.sort(key=lambda item: (item.at, item.alliance.title))
+    grouped: dict[date, list[AgendaItem]] = {}
+    for item in items[:limit]:
+        grouped.setdefault(item.at.date(), []).append(item)
+    return Agenda(
+        days=[AgendaDay(day, day_items) for day, day_items in grouped.items()],
+        more=len(items) > limit,
     )
 
 
@@ -451,7 +628,7 @@ class ObserverPage:
     grants: ObserverGrants
     stakes: list[Stake]
     versions: list[tuple[int, Any]] | None  # None: not granted
-    health: list[HealthLine] | None  # None: not granted
+    health: list[Health] | None  # None: not granted
 
 
 def observer_page(party: Party) -> ObserverPage:

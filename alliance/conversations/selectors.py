@@ -4,8 +4,19 @@ never leaves these functions for anyone but its author."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from alliance.alliances.models import Alliance, Party
@@ -474,4 +485,33 @@ def observed_stakes(alliance_id: int) -> list[Stake]:
         )
         .only("alliance_id", "kind", "starts_at", "duration_minutes", "location", "state")
         .order_by("starts_at", "id")
+    )
+
+
+def stakes_scheduled_between(
+    alliance_ids: QuerySet[Any],
+    start: datetime,
+    end: datetime,
+    limit: int,
+    observed_ids: QuerySet[Any],
+) -> list[Stake]:
+    """The scheduled conversations of `alliance_ids`, and those of `observed_ids` that
+    include the observers, from `start` to before `end`, soonest first, at most `limit`
+    of them. Each carries `observed_by_user`: whether it is listed as observed."""
+    observed = Q(alliance_id__in=observed_ids, includes_observers=True)
+    mine = Q(alliance_id__in=alliance_ids)
+    return list(
+        Stake.objects.filter(
+            mine | observed,
+            state=StakeState.SCHEDULED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .annotate(
+            observed_by_user=Case(
+                When(mine, then=Value(False)), default=Value(True), output_field=BooleanField()
+            )
+        )
+        .select_related("alliance")
+        .order_by("starts_at", "pk")[:limit]
     )

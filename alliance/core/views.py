@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from alliance.accounts.adapter import PENDING_INVITATION_KEY
-from alliance.alliances.selectors import dashboard_for
+from alliance.alliances.selectors import agenda_for, dashboard_for
 from alliance.core.forms import DashboardFilterForm
 
 
@@ -12,13 +12,19 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/landing.html")
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    dashboard = dashboard_for(request.user, page=request.GET.get("page"), **filters)  # type: ignore[arg-type]
+    dashboard = dashboard_for(
+        request.user,
+        page=request.GET.get("page"),
+        sort=form.order(),
+        **filters,  # type: ignore[arg-type]
+    )
     return render(
         request,
         "core/dashboard.html",
         {
             "dashboard": dashboard,
             "entries": dashboard.entries,
+            "agenda": agenda_for(request.user) if dashboard.has_alliances else None,
             "form": form,
             "filtered": any(filters.values()),
             "pending_invitation": bool(request.session.get(PENDING_INVITATION_KEY)),

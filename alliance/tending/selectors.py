@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -568,17 +568,66 @@ def rhythms_owing_reminder(
     return rhythms.filter(Exists(owed)).values_list("pk", flat=True)
 
 
+# The dashboard: health at a glance, and the check-ins of the weeks ahead
+
+
+def last_rated_checkin() -> Subquery:
+    """For a query over parties: the latest
+    completed check-in of the party's alliance in which the party rated, so nobody reads
+    how a check-in went before they rated, nor one completed before they joined."""
+    rated = Rating.objects.filter(checkin_id=OuterRef("pk"), party_id=OuterRef(OuterRef("pk")))
+    return Subquery(
+        CheckIn.objects.filter(
+            Exists(rated), alliance_id=OuterRef("alliance_id"), completed_at__isnull=False
+        )
+        .order_by("-completed_at", "-id")
+        .values("pk")[:1]
+    )
+
+
 @dataclass(frozen=True)
-class HealthLine:
-    """One completed check-in as an observer may see it: when, and how many of the
-    version's terms every rater found working well; no ratings, no names, no comments."""
+class Health:
+    """How the last completed check-in went: when, and how many of the terms rated came
+    out working well for everyone who rated them."""
 
     completed_at: datetime
-    working_well: int
     terms: int
+    working_well: int
 
 
-def health_summary(alliance_id: int) -> list[HealthLine]:
+def health_by_alliance(parties: QuerySet[Party]) -> dict[int, Health]:
+    """How the last check-in each of `parties` rated in went, by alliance id: one query
+    however many there are."""
+    last = parties.annotate(checkin=last_rated_checkin()).values("checkin")
+    rows = (
+        CheckIn.objects.filter(pk__in=last, completed_at__isnull=False)
+        .annotate(
+            terms=Count("ratings__term_id", distinct=True),
+            # A term works well only when nobody rated it lower.
+            not_well=Count("ratings__term_id", distinct=True, filter=~Q(ratings__score=Score.WELL)),
+        )
+        .values_list("alliance_id", "completed_at", "terms", "not_well")
+    )
+    return {
+        alliance_id: Health(completed_at=completed_at, terms=terms, working_well=terms - not_well)
+        for alliance_id, completed_at, terms, not_well in rows
+        if completed_at is not None  # always so; the filter above is lost on the type checker
+    }
+
+
+def rhythms_due_between(
+    alliance_ids: QuerySet[Any], start: datetime, end: datetime, limit: int
+) -> list[Rhythm]:
+    """The planned check-ins of `alliance_ids` from `start` to before `end`, soonest
+    first, at most `limit` of them (through the `next_at` index)."""
+    return list(
+        Rhythm.objects.filter(alliance_id__in=alliance_ids, next_at__gte=start, next_at__lt=end)
+        .select_related("alliance")
+        .order_by("next_at", "pk")[:limit]
+    )
+
+
+def health_summary(alliance_id: int) -> list[Health]:
     """Per completed check-in, oldest first, counted in the database: not one rating,
     comment or reflection is loaded."""
     rows = (
@@ -595,7 +644,7 @@ def health_summary(alliance_id: int) -> list[HealthLine]:
         .values_list("completed_at", "rated_terms", "not_well")
     )
     return [
-        HealthLine(completed_at=at, working_well=terms - not_well, terms=terms)
+        Health(completed_at=at, working_well=terms - not_well, terms=terms)
         for at, terms, not_well in rows
         if at is not None
     ]
