@@ -5,8 +5,8 @@ from django.urls import include, path, register_converter
 from alliance.accounts.views import profile, time_zone_answer_view
 from alliance.alliances.views import invitation_accept, invitation_continue
 from alliance.core.views import home
-from alliance.starting.views import template_save
 from alliance.lib.converters import IdConverter
+from alliance.starting.views import template_save
 from alliance.tending.views import calendar_feed, calendar_settings
 
 # Staff sign in to the admin like everyone else, through allauth: the same rate limits and

@@ -52,6 +52,7 @@ from alliance.lib.clock import now
 from alliance.outbox.models import OutboxMessage
 from alliance.outbox.nudges import nudges_queue
 from alliance.outbox.services import unsubscribe_token
+from alliance.starting import services as starting_services
 from alliance.tending import services as tending_services
 from alliance.tending.models import (
     CheckIn,
@@ -76,6 +77,8 @@ PERSONAS = [
     "late_joiner",
 ]
 CURRENT_PARTIES = ("party", "other_party", "late_joiner")
+# Whose own template is in the URLs of the "template" scope (tests/routes.py).
+TEMPLATE_OWNER = "party"
 NOT_PARTIES = ("outsider", "invitee", "former_party")
 
 TITLE = "Wisteria coaching"
@@ -181,7 +184,7 @@ class Foreign:
 class Scene:
     alliance: Alliance
     users: dict[str, User]  # persona -> user
-    values: dict[str, int]  # URL values of alliance A
+    values: dict[str, int | str]  # URL values of alliance A, and of Ana's own template
     written_prompt_ids: list[int]  # the prompts with a reflection of anyone's
     p1: int
     p2: int
@@ -334,6 +337,9 @@ def build_scene(clock: Any) -> Scene:
         persona: tending_services.calendar_feed_renew(user=user) for persona, user in users.items()
     }
     term.refresh_from_db()
+    # Ana keeps the alliance as a template of her own: its terms carry A's markers, so a
+    # template page shown to anyone else would be caught showing them.
+    template = starting_services.template_save(party=a, name=f"{TITLE} as a template")
     return Scene(
         alliance=alliance,
         users=users,
@@ -347,6 +353,8 @@ def build_scene(clock: Any) -> Scene:
             "reflection_id": shared_by_all.pk,
             "checkin_id": c2.pk,
             "signal_id": signal.pk,
+            "template_id": template.pk,
+            "key": "coaching",
         },
         written_prompt_ids=sorted(
             set(Reflection.objects.filter(stake=stake).values_list("prompt_id", flat=True))

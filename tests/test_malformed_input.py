@@ -23,6 +23,7 @@ from alliance.alliances.models import Invitation
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import Stake, StakeState
 from alliance.lib.clock import now
+from alliance.starting.models import Template
 from alliance.tending import services as tending_services
 from alliance.tending.models import Rating
 from tests.conftest import login
@@ -67,6 +68,7 @@ FORM_MODULES = [
     "alliance.conversations.forms",
     "alliance.feedback.forms",
     "alliance.outbox.forms",
+    "alliance.starting.forms",
     "alliance.tending.forms",
     "alliance.terms.forms",
 ]
@@ -164,6 +166,8 @@ def world(cast) -> dict[str, Any]:
         "prompt_id": prompt.pk,
         "reflection_id": stake.reflections.first().pk,
         "token": "not-a-token",
+        "template_id": Template.objects.create(owner=cast.coach, name="Mine", kind="team").pk,
+        "key": "coaching",
     }
     later = (now() + timedelta(days=9)).strftime("%Y-%m-%dT10:00")
     valid = {
@@ -203,6 +207,8 @@ def world(cast) -> dict[str, Any]:
         "prompt": str(prompt.pk),
         "wanted_kinds": "nudge",
         "checkin_reminder_days": "3",
+        "template": "coaching",
+        "name": "A template",
     }
     names = field_names()
     for term_id in terms:

@@ -99,9 +99,7 @@ def test_an_alliance_saved_exported_imported_and_started_again_brings_its_terms_
     ]
     for private in ("Ana's private doubts", "Ben's reflection", "Ana", "Ben"):
         assert private not in exported.content.decode().replace("Ben's coaching", "")
-    assert data["prompts"] == [
-        {"theme": "values", "category": "other", "text": custom.text}
-    ]
+    assert data["prompts"] == [{"theme": "values", "category": "other", "text": custom.text}]
     assert data["hidden_prompts"] == ["feel-4"]
     assert data["groundwork"] == GROUNDWORK
     assert data["rhythm"] == "FREQ=WEEKLY;INTERVAL=4"
@@ -176,7 +174,10 @@ BAD_FILES = [
     (json.dumps({**_valid(), "format": "other"}).encode(), "not an Alliance template"),
     (json.dumps({**_valid(), "version": 2}).encode(), "of version 2; this site reads version 1"),
     (json.dumps({**_valid(), "colour": "red"}).encode(), "does not know: colour"),
-    (json.dumps({k: v for k, v in _valid().items() if k != "kind"}).encode(), "lacks the fields kind"),
+    (
+        json.dumps({k: v for k, v in _valid().items() if k != "kind"}).encode(),
+        "lacks the fields kind",
+    ),
     (json.dumps({**_valid(), "kind": "pirates"}).encode(), "kind must be one of"),
     (json.dumps({**_valid(), "name": "x" * 121}).encode(), "name is longer than 120"),
     (
@@ -192,7 +193,9 @@ BAD_FILES = [
         "terms has more than 40 entries",
     ),
     (
-        json.dumps({**_valid(), "prompts": [{"theme": "moon", "category": "other", "text": "?"}]}).encode(),
+        json.dumps(
+            {**_valid(), "prompts": [{"theme": "moon", "category": "other", "text": "?"}]}
+        ).encode(),
         "prompts[0].theme must be one of",
     ),
     (json.dumps({**_valid(), "hidden_prompts": ["feel-99"]}).encode(), "hidden_prompts[0]"),

@@ -372,9 +372,7 @@ COUPLE = TemplateContent(
         ),
         TemplateTerm(
             C.COMMUNICATION,
-            _(
-                "We speak for ourselves: “I felt…”, “I need…”, rather than “you always…”."
-            ),
+            _("We speak for ourselves: “I felt…”, “I need…”, rather than “you always…”."),
         ),
         TemplateTerm(
             C.CONFLICT,

@@ -108,8 +108,7 @@ def content_fields(content: TemplateContent) -> dict[str, Any]:
         "roles": [{"label": str(r.label), "observer": r.observer} for r in content.roles],
         "terms": [{"category": t.category, "text": str(t.text)} for t in content.terms],
         "prompts": [
-            {"theme": p.theme, "category": p.category, "text": str(p.text)}
-            for p in content.prompts
+            {"theme": p.theme, "category": p.category, "text": str(p.text)} for p in content.prompts
         ],
         "hidden_prompts": list(content.hidden_prompts),
         "groundwork": str(content.groundwork),
@@ -187,10 +186,11 @@ def content_from_data(data: Any) -> TemplateContent:
             _("This is not an Alliance template: “format” must be “%(format)s”.")
             % {"format": FORMAT}
         )
-    if data.get("version") != FORMAT_VERSION:
+    version = data.get("version")
+    if version != FORMAT_VERSION:
         raise ValidationError(
             _("This template file is of version %(version)s; this site reads version %(ours)d.")
-            % {"version": data.get("version"), "ours": FORMAT_VERSION}
+            % {"version": version, "ours": FORMAT_VERSION}
         )
     read = _Reader(data)
     known = {
@@ -209,10 +209,12 @@ def content_from_data(data: Any) -> TemplateContent:
     read.keys(_("The template"), data, {"format", "version", "name", "kind", "terms"}, known)
     roles = tuple(
         Role(
-            label=read.text(f"roles[{i}].label", r["label"], ROLE_LIMIT, required=True),
-            observer=_boolean(f"roles[{i}].observer", r["observer"]),
+            read.text(f"roles[{i}].label", r["label"], ROLE_LIMIT, required=True),
+            _boolean(f"roles[{i}].observer", r["observer"]),
         )
-        for i, r in enumerate(read.items("roles", data.get("roles", []), MAX_ROLES, {"label", "observer"}))
+        for i, r in enumerate(
+            read.items("roles", data.get("roles", []), MAX_ROLES, {"label", "observer"})
+        )
     )
     terms = tuple(
         TemplateTerm(
@@ -228,14 +230,18 @@ def content_from_data(data: Any) -> TemplateContent:
             text=read.text(f"prompts[{i}].text", p["text"], PROMPT_LIMIT, required=True),
         )
         for i, p in enumerate(
-            read.items("prompts", data.get("prompts", []), MAX_PROMPTS, {"theme", "category", "text"})
+            read.items(
+                "prompts", data.get("prompts", []), MAX_PROMPTS, {"theme", "category", "text"}
+            )
         )
     )
-    hidden = data.get("hidden_prompts", [])
+    hidden_where = "hidden_prompts"
+    hidden = data.get(hidden_where, [])
     if not isinstance(hidden, list):
-        raise ValidationError(_("%(where)s must be a list.") % {"where": "hidden_prompts"})
+        raise ValidationError(_("%(where)s must be a list.") % {"where": hidden_where})
     hidden_prompts = tuple(
-        read.choice(f"hidden_prompts[{i}]", key, list(PROMPTS_BY_KEY)) for i, key in enumerate(hidden)
+        read.choice(f"hidden_prompts[{i}]", key, list(PROMPTS_BY_KEY))
+        for i, key in enumerate(hidden)
     )
     rhythm = read.text("rhythm", data.get("rhythm", ""), RULE_LIMIT)
     if rhythm and not rhythm_is_offered(rhythm):

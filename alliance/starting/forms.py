@@ -14,9 +14,9 @@ class StartForm(AllianceForm):
 
     def __init__(self, *args: object, choices: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["template"].choices = [
-            (group, options) for group, options in choices if options
-        ]
+        template = self.fields["template"]
+        assert isinstance(template, forms.ChoiceField)
+        template.choices = [(group, options) for group, options in choices if options]
 
 
 class TemplateNameForm(forms.Form):

@@ -58,7 +58,9 @@ class Template(models.Model):
             purpose=self.purpose,
             roles=tuple(Role(r["label"], r["observer"]) for r in self.roles),
             terms=tuple(TemplateTerm(t["category"], t["text"]) for t in self.terms),
-            prompts=tuple(TemplatePrompt(p["theme"], p["category"], p["text"]) for p in self.prompts),
+            prompts=tuple(
+                TemplatePrompt(p["theme"], p["category"], p["text"]) for p in self.prompts
+            ),
             hidden_prompts=tuple(self.hidden_prompts),
             groundwork=self.groundwork,
             rhythm=self.rhythm,

@@ -106,13 +106,9 @@ def template_import(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            messages.success(
-                request, _("Template “%(name)s” imported.") % {"name": template.name}
-            )
+            messages.success(request, _("Template “%(name)s” imported.") % {"name": template.name})
             return redirect("template_list")
-    return render(
-        request, "starting/import.html", {"form": form}
-    )
+    return render(request, "starting/import.html", {"form": form})
 
 
 @login_required
