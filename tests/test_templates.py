@@ -205,6 +205,11 @@ BAD_FILES = [
     ),
     (json.dumps({**_valid(), "rhythm": "FREQ=DAILY"}).encode(), "not a rhythm this site can set"),
     (json.dumps({**_valid(), "rhythm": "FREQ=WEEKLY;INTERVAL=99"}).encode(), "not a rhythm"),
+    (json.dumps({**_valid(), "name": "Nul\x00"}).encode(), "name holds a character that is not"),
+    (
+        json.dumps({**_valid(), "groundwork": "Half \ud800 a pair"}).encode(),
+        "groundwork holds a character that is not text",
+    ),
     (b" " * (256 * 1024 + 1), "larger than 256 KB"),
 ]
 
@@ -292,3 +297,14 @@ def test_the_template_list_runs_the_same_queries_however_many_templates(cast):
         )
     assert count() == few
     assert "Template 19" in page_text(ana.get("/templates/"))
+
+
+def test_an_alliance_beyond_a_templates_limits_is_refused_not_cut(cast, as_coach):
+    for n in range(41):
+        propose(cast.coach_party, f"Term number {n}.")
+    response = as_coach.post(
+        f"/alliances/{cast.alliance.pk}/save-as-template/", {"name": "Too much"}
+    )
+    assert "terms has more than 40 entries." in page_text(response)
+    assert 'value="Too much"' in response.content.decode()
+    assert not Template.objects.exists()

@@ -130,6 +130,11 @@ class _Reader:
         if not isinstance(value, str):
             raise ValidationError(_("%(where)s must be text.") % {"where": where})
         value = value.strip()
+        # JSON may spell characters no database column takes: NUL, and halves of a pair.
+        if "\x00" in value or _unencodable(value):
+            raise ValidationError(
+                _("%(where)s holds a character that is not text.") % {"where": where}
+            )
         if required and not value:
             raise ValidationError(_("%(where)s is empty.") % {"where": where})
         if len(value) > limit:
@@ -275,6 +280,14 @@ def rhythm_is_offered(rule: str) -> bool:
         and fields.get("weekday", "MO") in WEEKDAYS
     )
     return bounded and rule_build(**fields) == rule  # type: ignore[arg-type]
+
+
+def _unencodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _boolean(where: str, value: Any) -> bool:

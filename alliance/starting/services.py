@@ -23,11 +23,13 @@ from alliance.lib.clock import now
 from alliance.lib.dates import zone_or_utc
 from alliance.starting.content import (
     FILE_SIZE_LIMIT,
+    MAX_ROLES,
     NAME_LIMIT,
     Role,
     TemplateContent,
     TemplatePrompt,
     TemplateTerm,
+    content_as_file,
     content_fields,
     content_from_data,
     rhythm_is_offered,
@@ -108,20 +110,24 @@ def template_save(*, party: Party, name: str) -> Template:
         name=name,
         kind=alliance.kind,
         purpose=alliance.purpose,
-        roles=tuple(Role(label, observer) for label, observer in roles)[:8],
-        terms=_terms_to_keep(alliance)[:40],
+        # Roles are only suggestions: a large team's first few are enough.
+        roles=tuple(Role(label, observer) for label, observer in roles)[:MAX_ROLES],
+        terms=_terms_to_keep(alliance),
         prompts=tuple(
             TemplatePrompt(p.theme, p.category, p.text)
             for p in prompts
             if not p.builtin_key and not p.hidden
-        )[:30],
+        ),
         hidden_prompts=tuple(
             p.builtin_key for p in prompts if p.builtin_key in PROMPTS_BY_KEY and p.hidden
         ),
         groundwork=_groundwork_to_keep(party),
         rhythm=rhythm.rule if rhythm and rhythm_is_offered(rhythm.rule) else "",
     )
-    return Template.objects.create(owner=party.user, **content_fields(content))
+    # Read back as an imported file would be: what is saved can always be exported and
+    # imported again, and an alliance beyond a template's limits is refused, not cut.
+    checked = content_from_data(content_as_file(content))
+    return Template.objects.create(owner=party.user, **content_fields(checked))
 
 
 # Starting ------------------------------------------------------------------------------
