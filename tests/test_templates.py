@@ -145,6 +145,7 @@ def test_each_builtin_template_starts_an_alliance_with_its_terms_awaiting_consen
     olga = login(cast.outsider)
     page = olga.get(f"/templates/start/?template={template.key}")
     assert str(template.terms[0].text) in page_text(page)
+    assert f"Check-ins of the alliance itself: {template.rhythm_text}." in page_text(page)
     _start(olga, template.key, kind=template.kind, role_label=template.designing_role)
     alliance = Alliance.objects.get(created_by=cast.outsider)
     terms = Term.objects.filter(alliance=alliance)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from alliance.alliances.models import Kind
 from alliance.conversations.library import PROMPTS_BY_KEY, THEME_LABELS
-from alliance.tending.rhythms import ORDINALS, WEEKDAYS, rule_build, rule_fields
+from alliance.tending.rhythms import ORDINALS, WEEKDAYS, rule_build, rule_describe, rule_fields
 from alliance.terms.models import Category
 
 FORMAT = "alliance-template"
@@ -91,6 +91,10 @@ class TemplateContent:
             grouped.setdefault(term.category, []).append(str(term.text))
         labels = dict(Category.choices)
         return [(str(labels[c]), grouped[c]) for c in Category.values if c in grouped]
+
+    @property
+    def rhythm_text(self) -> str:
+        return rule_describe(self.rhythm) if self.rhythm else ""
 
     @property
     def designing_role(self) -> str:

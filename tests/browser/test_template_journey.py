@@ -12,9 +12,7 @@ from tests.factories import make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_team_lead_starts_from_the_team_template_and_keeps_it_as_her_own(
-    live_server, browser
-):
+def test_a_team_lead_starts_from_the_team_template_and_keeps_it_as_her_own(live_server, browser):
     make_user("Ana", "ana@example.org")
     page = browser.new_context().new_page()
     page.set_default_timeout(10_000)
