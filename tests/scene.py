@@ -53,6 +53,7 @@ from alliance.outbox.models import OutboxMessage
 from alliance.outbox.nudges import nudges_queue
 from alliance.outbox.services import unsubscribe_token
 from alliance.starting import services as starting_services
+from alliance.starting.models import AllianceStart
 from alliance.tending import services as tending_services
 from alliance.tending.models import (
     CheckIn,
@@ -450,6 +451,7 @@ ALLIANCE_ROWS: list[tuple[type[models.Model], str]] = [
     (Signal, "alliance"),
     (SignalPolicy, "alliance"),
     (ReminderSent, "alliance"),
+    (AllianceStart, "alliance"),
 ]
 
 

@@ -12,7 +12,7 @@ from alliance.alliances.models import Alliance
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import AlliancePrompt
 from alliance.lib.clock import now
-from alliance.starting.builtins import BUILTINS
+from alliance.starting.builtins import BUILTINS, MENTORING
 from alliance.starting.models import Template
 from alliance.tending import services as tending_services
 from alliance.tending.models import Rhythm
@@ -308,4 +308,27 @@ def test_an_alliance_beyond_a_templates_limits_is_refused_not_cut(cast, as_coach
     )
     assert "terms has more than 40 entries." in page_text(response)
     assert 'value="Too much"' in response.content.decode()
+    assert not Template.objects.exists()
+
+
+def test_the_templates_groundwork_opens_only_the_creators_design_conversations(cast):
+    olga = login(cast.outsider)
+    _start(olga, "mentoring", kind="mentoring", role_label="mentor")
+    alliance = Alliance.objects.get(created_by=cast.outsider)
+    join(alliance, cast.client, role="mentee")
+    opening = str(MENTORING.groundwork)
+    assert opening in page_text(olga.get(f"/alliances/{alliance.pk}/conversations/new/"))
+    # Ben, the mentee, would not open with the mentor's words.
+    ben_page = page_text(login(cast.client).get(f"/alliances/{alliance.pk}/conversations/new/"))
+    assert opening not in ben_page
+
+
+def test_an_observer_cannot_save_the_alliance_as_a_template(cast):
+    from alliance.alliances.models import Party
+
+    Party.everyone.filter(alliance=cast.alliance, user=cast.client).update(is_observer=True)
+    response = login(cast.client).post(
+        f"/alliances/{cast.alliance.pk}/save-as-template/", {"name": "Copied"}
+    )
+    assert response.status_code == 404
     assert not Template.objects.exists()
