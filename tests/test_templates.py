@@ -332,3 +332,21 @@ def test_an_observer_cannot_save_the_alliance_as_a_template(cast):
     )
     assert response.status_code == 404
     assert not Template.objects.exists()
+
+
+def test_a_saved_template_says_roles_where_the_alliance_said_names(cast, as_coach):
+    propose(cast.coach_party, "Ben sends the agenda the day before; Ana reads it.")
+    propose(cast.client_party, "Bentley Street is where we meet.")
+    as_coach.post(f"/alliances/{cast.alliance.pk}/save-as-template/", {"name": "Agendas"})
+    template = Template.objects.get(owner=cast.coach)
+    assert [t["text"] for t in template.terms] == [
+        "client sends the agenda the day before; coach reads it.",
+        "Bentley Street is where we meet.",
+    ]
+
+
+def test_the_save_form_does_not_offer_the_title_which_names_people(cast, as_coach):
+    page = as_coach.get(f"/alliances/{cast.alliance.pk}/").content.decode()
+    assert 'id="template-name" name="name" maxlength="120" required value="Coaching"' in page
+    form = as_coach.get(f"/alliances/{cast.alliance.pk}/save-as-template/").content.decode()
+    assert "Ana and Ben" not in form.split("</h1>", 1)[1].split("</form>")[0]

@@ -7,6 +7,7 @@ by hand, history included.
 """
 
 import json
+import re
 from datetime import date, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -92,13 +93,35 @@ def _groundwork_to_keep(party: Party) -> str:
     return "" if stake.groundwork in defaults else stake.groundwork
 
 
+class _NameRemover:
+    """Puts each person's role in place of their name, so that a template made from an
+    alliance carries no names even where someone wrote one into a term ("Ben sends the
+    agenda") or into the purpose. Everyone who was ever a party counts."""
+
+    def __init__(self, alliance: Alliance) -> None:
+        people = Party.everyone.filter(alliance=alliance).select_related("user")
+        names = {p.user.name: p.role_label for p in people if p.user.name.strip()}
+        # Longer names first, so "Ana Lucia" goes before "Ana".
+        self.roles = dict(sorted(names.items(), key=lambda item: -len(item[0])))
+        self.pattern = (
+            re.compile(r"\b(" + "|".join(re.escape(n) for n in self.roles) + r")\b")
+            if self.roles
+            else None
+        )
+
+    def __call__(self, text: str) -> str:
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda match: self.roles[match.group(1)], text)
+
+
 @transaction.atomic
 def template_save(*, party: Party, name: str) -> Template:
     """Save `party`'s alliance as a template of their own: its terms, its own prompts and
     the built-in ones it left out, its groundwork and rhythm, the roles it uses.
 
     Nothing anyone wrote about themselves comes along: no reflections, ratings, comments
-    or notes, and no names of people."""
+    or notes; and no names of people, the parties' names in texts turned into their roles."""
     name = _clean_name(name)
     alliance = party.alliance
     prompts = AlliancePrompt.objects.filter(alliance=alliance).order_by("position", "id")
@@ -106,22 +129,25 @@ def template_save(*, party: Party, name: str) -> Template:
     roles = dict.fromkeys(
         (p.role_label, p.is_observer) for p in Party.present.filter(alliance=alliance)
     )
+    unnamed = _NameRemover(alliance)
     content = TemplateContent(
         name=name,
         kind=alliance.kind,
-        purpose=alliance.purpose,
+        purpose=unnamed(alliance.purpose),
         # Roles are only suggestions: a large team's first few are enough.
         roles=tuple(Role(label, observer) for label, observer in roles)[:MAX_ROLES],
-        terms=_terms_to_keep(alliance),
+        terms=tuple(
+            TemplateTerm(t.category, unnamed(str(t.text))) for t in _terms_to_keep(alliance)
+        ),
         prompts=tuple(
-            TemplatePrompt(p.theme, p.category, p.text)
+            TemplatePrompt(p.theme, p.category, unnamed(p.text))
             for p in prompts
             if not p.builtin_key and not p.hidden
         ),
         hidden_prompts=tuple(
             p.builtin_key for p in prompts if p.builtin_key in PROMPTS_BY_KEY and p.hidden
         ),
-        groundwork=_groundwork_to_keep(party),
+        groundwork=unnamed(_groundwork_to_keep(party)),
         rhythm=rhythm.rule if rhythm and rhythm_is_offered(rhythm.rule) else "",
     )
     # Read back as an imported file would be: what is saved can always be exported and

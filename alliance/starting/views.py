@@ -166,7 +166,9 @@ def template_builtin_export(request: HttpRequest, key: str) -> HttpResponse:
 @party_required
 def template_save(request: HttpRequest, party: Party) -> HttpResponse:
     """Save the alliance as a template of the person's own."""
-    form = TemplateNameForm(request.POST or None, initial={"name": party.alliance.title})
+    # The kind, not the title, which often names the people.
+    kind = party.alliance.get_kind_display()
+    form = TemplateNameForm(request.POST or None, initial={"name": kind})
     if request.method == "POST" and form.is_valid():
         try:
             template = services.template_save(party=party, name=form.cleaned_data["name"])
