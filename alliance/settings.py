@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "alliance.core",
     "alliance.accounts",
     "alliance.alliances",
+    "alliance.starting",
     "alliance.terms",
     "alliance.conversations",
     "alliance.feedback",

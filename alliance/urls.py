@@ -6,6 +6,7 @@ from alliance.accounts.views import profile, time_zone_answer_view
 from alliance.alliances.views import invitation_accept, invitation_continue
 from alliance.core.views import home
 from alliance.lib.converters import IdConverter
+from alliance.starting.views import template_save
 from alliance.tending.views import calendar_feed, calendar_settings
 
 # Staff sign in to the admin like everyone else, through allauth: the same rate limits and
@@ -27,6 +28,8 @@ urlpatterns = [
     path("profile/calendar/", calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("alliances/<id:alliance_id>/", include("alliance.tending.urls")),
+    path("alliances/<id:alliance_id>/save-as-template/", template_save, name="template_save"),
+    path("templates/", include("alliance.starting.urls")),
     path("invitations/continue/", invitation_continue, name="invitation_continue"),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),

@@ -30,6 +30,7 @@ class Route:
     - "alliance": the parties of the alliance in the URL, 404 to anyone else (observers
       included, unless `observers` says the page has a version for them);
     - "own": any signed-in person, about themselves only;
+    - "template": the owner of the template in the URL (Ana), 404 to anyone else;
     - "token": whoever holds the token in the URL (a feed, an unsubscribe link, an
       invitation); a token that matches nothing is 404 (400 for unsubscribe).
 
@@ -41,6 +42,7 @@ class Route:
     form: Callable[[Scene], dict[str, Any]] = field(default=lambda scene: {})
     public: bool = False  # an "own" page that answers a visitor too (the landing page)
     observers: bool = False  # an "alliance" page that lets the alliance's observers in
+    read_only: bool = False  # an "own" page or file that only answers GET (405 otherwise)
 
 
 ROUTES: dict[str, Route] = {
@@ -62,6 +64,23 @@ ROUTES: dict[str, Route] = {
     "calendar_settings": Route("own", lambda s: {"action": "renew"}),
     "invitation_continue": Route("own"),
     "feedback_review": Route("own", lambda s: {"text": "You always cancel."}),
+    "template_list": Route("own", read_only=True),
+    "template_start": Route(
+        "own",
+        lambda s: {
+            "template": "coaching",
+            "title": "From a template",
+            "kind": "coaching",
+            "purpose": "",
+            "role_label": "coach",
+        },
+    ),
+    "template_import": Route("own"),
+    "template_builtin_export": Route("own", read_only=True),
+    # Ana's own template: hers alone.
+    "template_rename": Route("template", lambda s: {"name": "Renamed template"}),
+    "template_delete": Route("template"),
+    "template_export": Route("template"),
     # A token is the permission.
     "calendar_feed": Route("token"),
     "unsubscribe": Route("token"),
@@ -144,6 +163,7 @@ ROUTES: dict[str, Route] = {
         "alliance", lambda s: {"resolution": "We talked.", "version_number": 1}
     ),
     "alliance_health": Route("alliance"),
+    "template_save": Route("alliance", lambda s: {"name": "Wisteria as a template"}),
 }
 
 

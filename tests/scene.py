@@ -64,6 +64,8 @@ from alliance.outbox.digests import digests_queue
 from alliance.outbox.models import OPTIONAL_KINDS, OutboxMessage
 from alliance.outbox.nudges import nudges_queue
 from alliance.outbox.services import unsubscribe_token
+from alliance.starting import services as starting_services
+from alliance.starting.models import AllianceStart
 from alliance.tending import services as tending_services
 from alliance.tending.models import (
     CheckIn,
@@ -90,6 +92,8 @@ PERSONAS = [
     "observer",
 ]
 CURRENT_PARTIES = ("party", "other_party", "late_joiner")
+# Whose own template is in the URLs of the "template" scope (tests/routes.py).
+TEMPLATE_OWNER = "party"
 NOT_PARTIES = ("outsider", "invitee", "former_party")
 
 TITLE = "Wisteria coaching"
@@ -195,7 +199,7 @@ class Foreign:
 class Scene:
     alliance: Alliance
     users: dict[str, User]  # persona -> user
-    values: dict[str, int]  # URL values of alliance A
+    values: dict[str, int | str]  # URL values of alliance A, and of Ana's own template
     written_prompt_ids: list[int]  # the prompts with a reflection of anyone's
     p1: int
     p2: int
@@ -371,6 +375,9 @@ def build_scene(clock: Any) -> Scene:
         persona: tending_services.calendar_feed_renew(user=user) for persona, user in users.items()
     }
     term.refresh_from_db()
+    # Ana keeps the alliance as a template of her own: its terms carry A's markers, so a
+    # template page shown to anyone else would be caught showing them.
+    template = starting_services.template_save(party=a, name=f"{TITLE} as a template")
     return Scene(
         alliance=alliance,
         users=users,
@@ -384,6 +391,8 @@ def build_scene(clock: Any) -> Scene:
             "reflection_id": shared_by_all.pk,
             "checkin_id": c2.pk,
             "signal_id": signal.pk,
+            "template_id": template.pk,
+            "key": "coaching",
         },
         written_prompt_ids=sorted(
             set(Reflection.objects.filter(stake=stake).values_list("prompt_id", flat=True))
@@ -480,6 +489,7 @@ ALLIANCE_ROWS: list[tuple[type[models.Model], str]] = [
     (Signal, "alliance"),
     (SignalPolicy, "alliance"),
     (ReminderSent, "alliance"),
+    (AllianceStart, "alliance"),
 ]
 
 

@@ -24,6 +24,7 @@ from alliance.conversations import services as conversation_services
 from alliance.conversations.models import Stake, StakeState
 from alliance.lib.clock import now
 from alliance.outbox.models import OPTIONAL_KINDS
+from alliance.starting.models import Template
 from alliance.tending import services as tending_services
 from alliance.tending.models import Rating
 from tests.conftest import login
@@ -68,6 +69,7 @@ FORM_MODULES = [
     "alliance.conversations.forms",
     "alliance.feedback.forms",
     "alliance.outbox.forms",
+    "alliance.starting.forms",
     "alliance.tending.forms",
     "alliance.terms.forms",
 ]
@@ -167,6 +169,8 @@ def world(cast) -> dict[str, Any]:
         "prompt_id": prompt.pk,
         "reflection_id": stake.reflections.first().pk,
         "token": "not-a-token",
+        "template_id": Template.objects.create(owner=cast.coach, name="Mine", kind="team").pk,
+        "key": "coaching",
     }
     later = (now() + timedelta(days=9)).strftime("%Y-%m-%dT10:00")
     valid = {
@@ -206,6 +210,8 @@ def world(cast) -> dict[str, Any]:
         "prompt": str(prompt.pk),
         "checkin_reminder_days": "3",
         **{f"delivery_{kind}": "digest" for kind in OPTIONAL_KINDS},
+        "template": "coaching",
+        "name": "A template",
     }
     names = field_names()
     for term_id in terms:

@@ -29,6 +29,7 @@ from tests.scene import (
     FOREIGN_MARKERS,
     NOT_PARTIES,
     PERSONAS,
+    TEMPLATE_OWNER,
     TITLE,
     Scene,
     csrf_token,
@@ -75,10 +76,18 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
             # A page that only shows answers a POST as a GET; leaving is their own to do.
             return {302} if name == "alliance_leave" else {200, 405}
         return {200, 302, 400, 405, 409} if method.startswith("POST") else {200, 302, 405}
+    if scope == "template":
+        if not signed_in:
+            return {302}
+        if persona != TEMPLATE_OWNER:
+            return {404} if method == "GET" else {404, 405}
+        return {200} if method == "GET" else {200, 302, 405}
     if scope == "own":
         if not signed_in:
             return {200} if ROUTES[name].public else {302}
         if name in ("feedback_review", "time_zone_answer") and method == "GET":
+            return {405}
+        if ROUTES[name].read_only and method != "GET":
             return {405}
         if name == "invitation_continue":
             return {302}  # on to the invitation on the way, or home

@@ -1,6 +1,6 @@
 """Writes for the design conversation: stakes, prompts, reflections, terms from reflections."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -64,8 +64,25 @@ class ReflectionConflict(Exception):
         self.current = current
 
 
+# Where an alliance brought an opening of its own (the template it was started from), a
+# later app registers a source for it here, so that this app never imports that one. A
+# source answers "" when it has nothing for this party and kind of conversation.
+GroundworkSource = Callable[[Party, str], str]
+_groundwork_sources: list[GroundworkSource] = []
+
+
+def groundwork_source(source: GroundworkSource) -> GroundworkSource:
+    """Register `source(party, stake_kind)` as a provider of default groundwork."""
+    _groundwork_sources.append(source)
+    return source
+
+
 def default_groundwork(party: Party, stake_kind: str = StakeKind.DESIGN) -> str:
     """How a conversation `party` proposes opens by default, in their own voice."""
+    for source in _groundwork_sources:
+        text = source(party, stake_kind)
+        if text:
+            return text
     return groundwork_for(
         alliance_kind=party.alliance.kind, stake_kind=stake_kind, role=party.role_label
     )
