@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "alliance.feedback",
     "alliance.outbox",
     "alliance.tending",
+    "alliance.closing",
 ]
 
 MIDDLEWARE = [

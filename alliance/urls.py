@@ -27,6 +27,7 @@ urlpatterns = [
     path("profile/calendar/", calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("alliances/<id:alliance_id>/", include("alliance.tending.urls")),
+    path("alliances/<id:alliance_id>/", include("alliance.closing.urls")),
     path("invitations/continue/", invitation_continue, name="invitation_continue"),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),

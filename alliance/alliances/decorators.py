@@ -3,10 +3,15 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from alliance.alliances.models import Party
 from alliance.alliances.selectors import party_for
+from alliance.alliances.services import AllianceClosed
+from alliance.lib.web import back_to_alliance, flash_errors
+from alliance.terms.selectors import former_signer_for
+
+READING = ("GET", "HEAD", "OPTIONS")
 
 PartyView = Callable[..., HttpResponse]
 
@@ -20,6 +25,10 @@ def _party_view(view: PartyView, *, observers: bool) -> Callable[..., HttpRespon
             alliance_id=alliance_id,
             observers=observers,
         )
+        closed = party.alliance.closed_at is not None
+        if closed and request.method not in READING and not getattr(view, "when_closed", False):
+            flash_errors(request, AllianceClosed())
+            return back_to_alliance(party)
         return view(request, party, *args, **kwargs)
 
     return wrapper
@@ -31,6 +40,9 @@ def party_required(view: PartyView) -> Callable[..., HttpResponse]:
 
     Every view under /alliances/<alliance_id>/ is wrapped in this or in
     `observer_allowed`; a test walks the URL patterns to make sure none is left out.
+    On a closed alliance only reading gets through: anything else goes back to the
+    alliance page with the reason, unless the view says it acts on a closed alliance
+    (`open_when_closed`).
     """
     return _party_view(view, observers=False)
 
@@ -39,3 +51,31 @@ def observer_allowed(view: PartyView) -> Callable[..., HttpResponse]:
     """Like `party_required`, but an observer gets in too, as a party with
     `is_observer` set: the view must show them only what the other parties allow."""
     return _party_view(view, observers=True)
+
+
+def open_when_closed(view: PartyView) -> PartyView:
+    """Let this view's writes through on a closed alliance (the steps of reopening it);
+    put it under `party_required`, next to the view."""
+    view.when_closed = True  # type: ignore[attr-defined]
+    return view
+
+
+def signer_allowed(view: PartyView) -> Callable[..., HttpResponse]:
+    """Like `party_required`, but someone who left the alliance gets in too, as their
+    former party row (`left_at` set), if they signed one of its versions: the view must
+    then show them only the versions they signed (`terms.selectors.signed_versions_for`).
+    Reading only: whatever else is asked of such a view is for present parties."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, alliance_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        try:
+            party = party_for(user=user, alliance_id=alliance_id)  # type: ignore[arg-type]
+        except Http404:
+            if request.method not in READING:
+                raise
+            party = former_signer_for(user=user, alliance_id=alliance_id)  # type: ignore[arg-type]
+        return view(request, party, *args, **kwargs)
+
+    return wrapper

@@ -83,13 +83,16 @@ def event_history(alliance: Alliance) -> QuerySet[Event]:
 
 @dataclass
 class AllianceStatus:
-    # "forming", "designing", "needs_tending", "redesigning", "checkin_due" or "ratified"
+    # "forming", "designing", "needs_tending", "redesigning", "checkin_due", "ratified" or
+    # "closed"
     key: str
     label: str
 
 
 def alliance_status(draft: Draft, care: Care | None = None) -> AllianceStatus:
     """Where the alliance stands, from its draft and, once ratified, how it is kept alive."""
+    if draft.alliance.closed_at is not None:
+        return AllianceStatus("closed", _("Closed"))
     if len(draft.parties) < 2:
         return AllianceStatus("forming", _("Waiting for parties"))
     if draft.version is None:

@@ -99,6 +99,7 @@ def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
         Stake.objects.filter(
             alliance__parties__user_id=user_id,
             alliance__parties__left_at__isnull=True,
+            alliance__closed_at__isnull=True,
             state=StakeState.SCHEDULED,
             starts_at__gte=since,
         )

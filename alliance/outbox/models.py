@@ -21,6 +21,7 @@ class EmailKind(models.TextChoices):
     CHECKIN_REMINDER = "checkin_reminder", _("Reminders of coming check-ins")
     TENDING_SIGNAL = "tending_signal", _("Tending signals from the other parties")
     CONVERSATION = "conversation", _("Conversations: invitations and updates")
+    CLOSING = "closing", _("Closing or reopening an alliance")
 
 
 # Account mail (sign-in, password reset) and invitations (to people without an account)
