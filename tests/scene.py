@@ -37,6 +37,7 @@ from django.test.utils import override_settings
 from alliance.accounts.models import User
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance, Event, Invitation, Party
+from alliance.closing.models import ClosingAgreement, ClosingProposal
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import (
     AlliancePrompt,
@@ -442,6 +443,8 @@ ALLIANCE_ROWS: list[tuple[type[models.Model], str]] = [
     (Signal, "alliance"),
     (SignalPolicy, "alliance"),
     (ReminderSent, "alliance"),
+    (ClosingProposal, "alliance"),
+    (ClosingAgreement, "proposal__alliance"),
 ]
 
 

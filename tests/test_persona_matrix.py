@@ -20,13 +20,23 @@ import pytest
 from django.db import transaction
 from django.http import HttpResponse
 
-from tests.routes import ID_FIELDS, ROUTES, fill, project_patterns, route_of, slots, url_for
+from tests.routes import (
+    ID_FIELDS,
+    ROUTES,
+    SIGNED_READS,
+    fill,
+    project_patterns,
+    route_of,
+    slots,
+    url_for,
+)
 from tests.scene import (
     ALLIANCE_MARKERS,
     CURRENT_PARTIES,
     FOREIGN_MARKERS,
     NOT_PARTIES,
     PERSONAS,
+    SECRETS,
     TITLE,
     Scene,
     csrf_token,
@@ -63,6 +73,8 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
     if scope == "alliance":
         if not signed_in:
             return {302}
+        if _signed_read(persona, method, name):
+            return {200}
         if persona in NOT_PARTIES:
             return {404}
         return {200, 302, 400, 405, 409} if method.startswith("POST") else {200, 302, 405}
@@ -82,6 +94,11 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
     if name == "invitation_accept" and valid:
         return {200} if method == "GET" else {302}
     return {200} if valid else {404}
+
+
+def _signed_read(persona: str, method: str, name: str) -> bool:
+    """The former party reading the versions they signed: the one way back in."""
+    return persona == "former_party" and method == "GET" and name in SIGNED_READS
 
 
 def _send(browser, method: str, url: str, form: dict, token: str) -> HttpResponse:
@@ -140,7 +157,13 @@ def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> 
             dashboard = name == "home" and method == "GET" and persona in CURRENT_PARTIES
             if dashboard and TITLE not in response.content.decode():
                 tally.failures.append(f"{cell}: the dashboard does not list {TITLE}")
-            if persona not in CURRENT_PARTIES and not joins:
+            if _signed_read(persona, method, name):
+                # The title and terms they signed, but nothing anyone wrote besides.
+                text = response.content.decode(errors="replace")
+                shown = [s.marker for s in SECRETS if s.marker in text]
+                if shown:
+                    tally.failures.append(f"{cell}: shows {shown}")
+            elif persona not in CURRENT_PARTIES and not joins:
                 shown = _shows_the_alliance(response)
                 if shown:
                     tally.failures.append(f"{cell}: shows {shown}")
@@ -149,7 +172,7 @@ def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_url_answers_each_persona_as_promised(scene, persona, db):
     """Anonymous → sign in; outsider, invitee, former party → 404 and nothing of the
-    alliance; parties → never 404 or 5xx; a POST without a CSRF token → 403; and no
+    alliance (but the former party reads the versions they signed); parties → never 404 or 5xx; a POST without a CSRF token → 403; and no
     refused request changes anything."""
     tally = TALLY.setdefault(persona, Tally())
     before = snapshot(scene.alliance.pk)
