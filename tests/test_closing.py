@@ -16,16 +16,8 @@ from alliance.conversations.models import StakeKind
 from alliance.terms.models import Term
 from tests.conftest import login
 from tests.conversations.factories import plant, share
-from tests.factories import join, make_user, party_of, propose, ratify_with
+from tests.factories import close_with, join, make_user, party_of, propose, ratify_with
 from tests.helpers import page_text
-
-
-def close_with(*parties: Party) -> ClosingProposal:
-    """The first party proposes to close; every one of `parties` agrees."""
-    proposal = services.closing_propose(party=parties[0])
-    for party in parties:
-        services.proposal_agree(party=party, proposal_id=proposal.pk)
-    return proposal
 
 
 def closed(cast) -> bool:
@@ -43,7 +35,8 @@ def test_the_closing_journey_from_proposal_to_closed(cast):
     response = ana.post(url + "propose/", {"note": "We have reached what we set out to do."})
     assert response.status_code == 302
     told = [m for m in mail.outbox if m.to == ["ben@example.org"]]
-    assert len(told) == 1 and "Ana proposes to close" in told[0].subject
+    assert len(told) == 1
+    assert "Ana proposes to close" in told[0].subject
     assert "We have reached what we set out to do." in told[0].body
     assert not [m for m in mail.outbox if m.to == ["ana@example.org"]]
     page = page_text(ben.get(url))
@@ -89,7 +82,8 @@ def test_the_closing_journey_from_proposal_to_closed(cast):
     assert kinds[-3:] == ["closing_agreed", "closing_agreed", "closed"]
     page = page_text(ana.get(f"/alliances/{cast.alliance.pk}/"))
     assert "Closed on" in page
-    assert "Propose a term" not in page and "Invite someone" not in page
+    assert "Propose a term" not in page
+    assert "Invite someone" not in page
     # The record stays: versions, history and export.
     assert ana.get(f"/alliances/{cast.alliance.pk}/versions/1/").status_code == 200
     assert "every party agreed, and the alliance is closed" in page_text(
@@ -220,7 +214,8 @@ def test_reopening_needs_everyone_and_then_the_alliance_changes_again(cast):
     response = ana.post(
         f"/alliances/{cast.alliance.pk}/terms/new/", {"category": "rhythm", "text": "Too early."}
     )
-    assert response.status_code == 302 and not Term.objects.exists()
+    assert response.status_code == 302
+    assert not Term.objects.exists()
     ben.post(url + "agree/", {"proposal": proposal.pk})
     assert not closed(cast)
     assert Event.objects.filter(alliance=cast.alliance, kind="reopened").exists()

@@ -172,8 +172,8 @@ def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_url_answers_each_persona_as_promised(scene, persona, db):
     """Anonymous → sign in; outsider, invitee, former party → 404 and nothing of the
-    alliance (but the former party reads the versions they signed); parties → never 404 or 5xx; a POST without a CSRF token → 403; and no
-    refused request changes anything."""
+    alliance (but the former party reads the versions they signed); parties → never 404
+    or 5xx; a POST without a CSRF token → 403; and no refused request changes anything."""
     tally = TALLY.setdefault(persona, Tally())
     before = snapshot(scene.alliance.pk)
     with transaction.atomic():

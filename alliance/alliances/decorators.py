@@ -1,11 +1,11 @@
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from alliance.alliances.models import Party
+from alliance.accounts.models import User
 from alliance.alliances.selectors import party_for
 from alliance.alliances.services import AllianceClosed
 from alliance.lib.web import back_to_alliance, flash_errors
@@ -16,15 +16,20 @@ READING = ("GET", "HEAD", "OPTIONS")
 PartyView = Callable[..., HttpResponse]
 
 
-def _party_view(view: PartyView, *, observers: bool) -> Callable[..., HttpResponse]:
+def _party_view(
+    view: PartyView, *, observers: bool, former_signers: bool = False
+) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, alliance_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        party: Party = party_for(
-            user=request.user,  # type: ignore[arg-type]
-            alliance_id=alliance_id,
-            observers=observers,
-        )
+        user = cast(User, request.user)  # signed in: login_required saw to it
+        try:
+            party = party_for(user=user, alliance_id=alliance_id, observers=observers)
+        except Http404:
+            if not former_signers or request.method not in READING:
+                raise
+            former = former_signer_for(user=user, alliance_id=alliance_id)
+            return view(request, former, *args, **kwargs)
         closed = party.alliance.closed_at is not None
         if closed and request.method not in READING and not getattr(view, "when_closed", False):
             flash_errors(request, AllianceClosed())
@@ -65,17 +70,4 @@ def signer_allowed(view: PartyView) -> Callable[..., HttpResponse]:
     former party row (`left_at` set), if they signed one of its versions: the view must
     then show them only the versions they signed (`terms.selectors.signed_versions_for`).
     Reading only: whatever else is asked of such a view is for present parties."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, alliance_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        try:
-            party = party_for(user=user, alliance_id=alliance_id)  # type: ignore[arg-type]
-        except Http404:
-            if request.method not in READING:
-                raise
-            party = former_signer_for(user=user, alliance_id=alliance_id)  # type: ignore[arg-type]
-        return view(request, party, *args, **kwargs)
-
-    return wrapper
+    return _party_view(view, observers=False, former_signers=True)

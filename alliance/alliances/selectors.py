@@ -8,6 +8,8 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -122,6 +124,10 @@ def _names(parties: list[Party]) -> str:
 
 def next_step(*, draft: Draft, party: Party, invitations: list[Invitation]) -> str:
     """In one sentence, the next thing this alliance waits on, from `party`'s side."""
+    if draft.alliance.closed_at is not None:
+        return _("Closed on %(date)s: nothing waits on anyone") % {
+            "date": date_format(localtime(draft.alliance.closed_at), "j F Y")
+        }
     if len(draft.parties) < 2:
         if invitations:
             return _("Waiting for %(name)s to join") % {"name": invitations[0].addressee}
@@ -263,7 +269,10 @@ def _dashboard_entry(party: Party) -> DashboardEntry:
         next_step=next_step(draft=draft, party=party, invitations=invitations),
         others=[p for p in members if p.pk != party.pk],
         care=care,
-        conversations=conversation_waits(party, members, alliance.open_stakes),  # type: ignore[attr-defined]
+        # A closed alliance's conversations wait on nobody.
+        conversations=(
+            [] if alliance.closed_at else conversation_waits(party, members, alliance.open_stakes)  # type: ignore[attr-defined]
+        ),
     )
 
 
