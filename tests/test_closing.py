@@ -89,7 +89,9 @@ def test_the_closing_journey_from_proposal_to_closed(cast):
     assert "every party agreed, and the alliance is closed" in page_text(
         ben.get(f"/alliances/{cast.alliance.pk}/history/")
     )
-    assert ben.get(f"/alliances/{cast.alliance.pk}/export.json").status_code == 200
+    export = ben.get(f"/alliances/{cast.alliance.pk}/export.json")
+    assert export.status_code == 200
+    assert export.json()["alliance"]["closed_at"] is not None
 
 
 def test_nothing_closes_before_every_party_agreed(cast):
