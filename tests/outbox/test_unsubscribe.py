@@ -94,7 +94,7 @@ def test_the_preferences_page_turns_kinds_off_and_on(cast):
     assert b"Tending signals" in page.content
     assert b"Invitations" not in page.content, "invitations cannot be turned off"
 
-    wanted = ["joined", "nudge", "checkin_reminder", "tending_signal", "conversation"]
+    wanted = ["joined", "nudge", "checkin_reminder", "tending_signal", "conversation", "closing"]
     response = client.post(
         "/profile/notifications/", {"wanted_kinds": wanted, "checkin_reminder_days": 5}
     )
