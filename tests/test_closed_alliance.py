@@ -2,6 +2,7 @@
 with a reason and changes nothing, every page that reads still opens, and the periodic
 work (nudges of every provider, check-in reminders, calendar feeds) leaves it alone."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -98,6 +99,16 @@ def test_every_page_of_a_closed_alliance_still_reads(closed_scene):
             assert response.status_code == 200, f"{persona} {name}: {response.status_code}"
     page = page_text(scene.client("party").get(f"/alliances/{scene.alliance.pk}/"))
     assert "Closed on" in page
+
+
+@pytest.mark.parametrize("name", ["alliance_detail", "signal_list", "prompt_library"])
+def test_a_closed_alliance_offers_no_form_that_would_change_it(closed_scene, name):
+    scene = closed_scene
+    route = dict((n, r) for r, n in project_patterns())[name]
+    html = scene.client("party").get(url_for(scene, "party", route, name)).content.decode()
+    forms = re.findall(r"<form[^>]*>", html)
+    # Only signing out, and on the alliance's page the way to reopen it (a link).
+    assert [f for f in forms if "logout" not in f] == []
 
 
 START = datetime(2025, 3, 20, 9, 0, tzinfo=UTC)
