@@ -146,6 +146,17 @@ def test_when_the_only_one_not_yet_agreed_leaves_it_closes(cast):
     assert closed(cast)
 
 
+def test_a_proposal_lapses_when_its_proposer_leaves(cast):
+    cleo = join(cast.alliance, make_user("Cleo"), role="supervisor")
+    proposal = services.closing_propose(party=cleo)
+    services.proposal_agree(party=cast.coach_party, proposal_id=proposal.pk)
+    alliance_services.party_leave(party=cleo)
+    proposal.refresh_from_db()
+    assert proposal.outcome == ProposalOutcome.WITHDRAWN
+    assert not closed(cast), "Ben never agreed"
+    services.closing_propose(party=cast.client_party)
+
+
 def test_someone_who_comes_back_answers_afresh(cast):
     cleo_user = make_user("Cleo")
     cleo = join(cast.alliance, cleo_user, role="supervisor")
@@ -169,11 +180,13 @@ def test_observers_are_never_waited_for_and_never_agree(cast):
         services.proposal_agree(party=sponsor, proposal_id=proposal.pk)
     with pytest.raises(ValidationError):
         services.closing_propose(party=sponsor)
-    mail.outbox.clear()
+    assert not any(m.to == [sponsor.user.email] for m in mail.outbox), "asked, never"
     services.proposal_agree(party=cast.coach_party, proposal_id=proposal.pk)
     services.proposal_agree(party=cast.client_party, proposal_id=proposal.pk)
     assert closed(cast)
-    assert any(m.to == [sponsor.user.email] for m in mail.outbox), "observers are told"
+    told = [m.subject for m in mail.outbox if m.to == [sponsor.user.email]]
+    assert len(told) == 1, "observers are told it closed"
+    assert "is closed" in told[0]
 
 
 def test_services_refuse_every_change_to_a_closed_alliance(cast):

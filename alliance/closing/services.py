@@ -67,9 +67,18 @@ def _open_proposal(alliance_id: int) -> ClosingProposal | None:
     )
 
 
-def _tell(alliance: Alliance, sender: Party | None, template: str, **context: object) -> None:
-    """Mail every present party (observers too: they are told, never asked) but `sender`."""
-    for other in Party.present.filter(alliance=alliance).select_related("user"):
+def _tell(
+    alliance: Alliance,
+    sender: Party | None,
+    template: str,
+    *,
+    observers: bool = False,
+    **context: object,
+) -> None:
+    """Mail the designing parties but `sender`; with `observers`, the observers too (they
+    hear that it closed or reopened, never asked to agree)."""
+    parties = Party.present if observers else Party.objects
+    for other in parties.filter(alliance=alliance).select_related("user"):
         if sender is None or other.pk != sender.pk:
             send_templated(
                 EmailKind.CLOSING,
@@ -177,6 +186,7 @@ def _carry_if_everyone_agreed(alliance: Alliance, proposal: ClosingProposal, act
         alliance,
         None,
         "alliance_closed" if proposal.kind == ProposalKind.CLOSE else "alliance_reopened",
+        observers=True,
         closed_at=at,
     )
     return True
@@ -184,11 +194,20 @@ def _carry_if_everyone_agreed(alliance: Alliance, proposal: ClosingProposal, act
 
 @on_party_leave
 def _settle_after_leave(party: Party) -> None:
-    """Whoever left is no longer waited for: if the others have all agreed, it carries."""
+    """Whoever left is no longer waited for: if the others have all agreed, it carries.
+    Otherwise a proposal of theirs lapses with them, as if withdrawn: nobody else could
+    withdraw it, and it would stand in the way of the next one."""
     proposal = _open_proposal(party.alliance_id)
-    if proposal is not None:
-        alliance = Alliance.objects.get(pk=party.alliance_id)
-        _carry_if_everyone_agreed(alliance, proposal, actor=party.user)
+    if proposal is None:
+        return
+    alliance = Alliance.objects.get(pk=party.alliance_id)
+    if _carry_if_everyone_agreed(alliance, proposal, actor=party.user):
+        return
+    if proposal.proposed_by_id == party.pk:
+        proposal.outcome = ProposalOutcome.WITHDRAWN
+        proposal.settled_at = now()
+        proposal.save(update_fields=["outcome", "settled_at"])
+        event_record(alliance=alliance, actor=party.user, kind=WITHDRAWN[proposal.kind])
 
 
 @on_party_return
