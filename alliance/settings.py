@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "alliance.feedback",
     "alliance.outbox",
     "alliance.tending",
+    "alliance.closing",
 ]
 
 MIDDLEWARE = [

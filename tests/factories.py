@@ -1,6 +1,7 @@
 """Factory functions for tests: real rows through the real services."""
 
 import itertools
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 
@@ -9,6 +10,9 @@ from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.terms import services as term_services
 from alliance.terms.models import Category, Term, Version
+
+if TYPE_CHECKING:
+    from alliance.closing.models import ClosingProposal
 
 PASSWORD = "a-long-test-password-9"
 _counter = itertools.count(1)
@@ -61,3 +65,13 @@ def ratify_with(parties: list[Party]) -> Version:
     for party in parties:
         agree_all(party)
     return term_services.version_ratify(party=parties[0])
+
+
+def close_with(*parties: Party) -> "ClosingProposal":
+    """The first party proposes to close the alliance; every one of `parties` agrees."""
+    from alliance.closing import services as closing_services
+
+    proposal = closing_services.closing_propose(party=parties[0])
+    for party in parties:
+        closing_services.proposal_agree(party=party, proposal_id=proposal.pk)
+    return proposal

@@ -164,7 +164,15 @@ ROUTES: dict[str, Route] = {
     ),
     "alliance_health": Route("alliance"),
     "template_save": Route("alliance", lambda s: {"name": "Wisteria as a template"}),
+    "closing_detail": Route("alliance"),
+    "closing_propose": Route("alliance", lambda s: {"note": "We have done what we came for."}),
+    "closing_agree": Route("alliance", lambda s: {"proposal": 1}),
+    "closing_withdraw": Route("alliance", lambda s: {"proposal": 1}),
 }
+
+# What a party who left may still read: the versions they signed (the scene's former
+# party signed version 1), and nothing else.
+SIGNED_READS = ("version_list", "version_detail")
 
 
 def _walk(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:

@@ -47,6 +47,7 @@ from alliance.alliances.models import (
     ObserverGrant,
     Party,
 )
+from alliance.closing.models import ClosingAgreement, ClosingProposal
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import (
     AlliancePrompt,
@@ -490,6 +491,8 @@ ALLIANCE_ROWS: list[tuple[type[models.Model], str]] = [
     (SignalPolicy, "alliance"),
     (ReminderSent, "alliance"),
     (AllianceStart, "alliance"),
+    (ClosingProposal, "alliance"),
+    (ClosingAgreement, "proposal__alliance"),
 ]
 
 

@@ -22,13 +22,23 @@ import pytest
 from django.db import transaction
 from django.http import HttpResponse
 
-from tests.routes import ID_FIELDS, ROUTES, fill, project_patterns, route_of, slots, url_for
+from tests.routes import (
+    ID_FIELDS,
+    ROUTES,
+    SIGNED_READS,
+    fill,
+    project_patterns,
+    route_of,
+    slots,
+    url_for,
+)
 from tests.scene import (
     ALLIANCE_MARKERS,
     CURRENT_PARTIES,
     FOREIGN_MARKERS,
     NOT_PARTIES,
     PERSONAS,
+    SECRETS,
     TEMPLATE_OWNER,
     TITLE,
     Scene,
@@ -66,6 +76,8 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
     if scope == "alliance":
         if not signed_in:
             return {302}
+        if _signed_read(persona, method, name):
+            return {200}
         if persona in NOT_PARTIES:
             return {404}
         if persona == "observer":
@@ -100,6 +112,11 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
     if name == "invitation_accept" and valid:
         return {200} if method == "GET" else {302}
     return {200} if valid else {404}
+
+
+def _signed_read(persona: str, method: str, name: str) -> bool:
+    """The former party reading the versions they signed: the one way back in."""
+    return persona == "former_party" and method == "GET" and name in SIGNED_READS
 
 
 def _send(browser, method: str, url: str, form: dict, token: str) -> HttpResponse:
@@ -180,7 +197,13 @@ def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> 
             dashboard = name == "home" and method == "GET" and persona in CURRENT_PARTIES
             if dashboard and TITLE not in response.content.decode():
                 tally.failures.append(f"{cell}: the dashboard does not list {TITLE}")
-            if persona not in CURRENT_PARTIES and not joins:
+            if _signed_read(persona, method, name):
+                # The title and terms they signed, but nothing anyone wrote besides.
+                text = response.content.decode(errors="replace")
+                shown = [s.marker for s in SECRETS if s.marker in text]
+                if shown:
+                    tally.failures.append(f"{cell}: shows {shown}")
+            elif persona not in CURRENT_PARTIES and not joins:
                 allowed = _observer_may_read(name) if persona == "observer" else frozenset()
                 shown = _shows_the_alliance(response, allowed)
                 if shown:
@@ -190,9 +213,10 @@ def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_url_answers_each_persona_as_promised(scene, persona, db):
     """Anonymous → sign in; outsider, invitee, former party → 404 and nothing of the
-    alliance; observer → 404 but on the pages made for them, which show only what the
-    parties allow; parties → never 404 or 5xx; a POST without a CSRF token → 403; and no
-    refused request changes anything."""
+    alliance (but the former party reads the versions they signed); observer → 404 but
+    on the pages made for them, which show only what the parties allow; parties → never
+    404 or 5xx; a POST without a CSRF token → 403; and no refused request changes
+    anything."""
     tally = TALLY.setdefault(persona, Tally())
     before = snapshot(scene.alliance.pk)
     with transaction.atomic():

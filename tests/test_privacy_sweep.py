@@ -26,7 +26,7 @@ from alliance.lib.clock import now
 from alliance.outbox.models import OutboxMessage
 from alliance.tending import services as tending_services
 from tests.helpers import page_text
-from tests.routes import fill, project_patterns, route_of, url_for
+from tests.routes import SIGNED_READS, fill, project_patterns, route_of, url_for
 from tests.scene import (
     ANA_C2,
     ANA_COMMENT,
@@ -102,11 +102,17 @@ def test_no_page_shows_a_text_to_anyone_outside_its_audience(scene, persona, db,
     browser = scene.client(persona, enforce_csrf_checks=False)
     allowed = _allowed(persona)
     leaks, seen = [], set()
+    # The versions the former party signed stay theirs to read.
+    signed = {
+        fill(route, scene.values) for route, name in project_patterns() if name in SIGNED_READS
+    }
     for url in persona_urls(scene, persona):
         response = browser.get(url)
         SURFACES["pages"] += 1
         assert response.status_code < 500, f"{persona} GET {url}: {response.status_code}"
-        if persona in NOT_PARTIES and url.startswith(f"/alliances/{scene.alliance.pk}/"):
+        if persona == "former_party" and url in signed:
+            assert response.status_code == 200, f"{persona} GET {url}: {response.status_code}"
+        elif persona in NOT_PARTIES and url.startswith(f"/alliances/{scene.alliance.pk}/"):
             assert response.status_code == 404, f"{persona} GET {url}: {response.status_code}"
         if persona == "observer" and _observers_kept_out(scene, url):
             assert response.status_code == 404, f"{persona} GET {url}: {response.status_code}"

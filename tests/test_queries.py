@@ -135,6 +135,7 @@ def test_version_pages_query_counts_are_fixed(cast):
 
 def test_conversation_page_queries_do_not_grow_with_reflections(cast):
     from alliance.conversations import services as conversations
+    from alliance.conversations.selectors import prompts_of
     from tests.conversations.factories import plant, share
 
     stake = plant(cast.coach_party)
@@ -143,7 +144,7 @@ def test_conversation_page_queries_do_not_grow_with_reflections(cast):
     )
     ana = login(cast.coach)
     url = f"/alliances/{cast.alliance.pk}/conversations/{stake.pk}/"
-    prompts = list(cast.alliance.prompts.all())
+    prompts = prompts_of(cast.alliance, stake_kind=stake.kind)
     share(cast.coach_party, stake, prompts[0], "I want calm, honest sessions.")
     few = count_queries(ana, url + f"?prompt={prompts[0].pk}")
     for prompt in prompts[1:]:

@@ -35,6 +35,7 @@ def alliance_export(party: Party) -> dict[str, Any]:
             "kind": alliance.kind,
             "purpose": alliance.purpose,
             "created_at": _when(alliance.created_at),
+            "closed_at": _when(alliance.closed_at),
         },
         "parties": [
             {"name": p.user.name, "role": p.role_label, "joined_at": _when(p.joined_at)}

@@ -20,6 +20,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -135,13 +137,16 @@ def event_history(alliance: Alliance) -> QuerySet[Event]:
 
 @dataclass
 class AllianceStatus:
-    # "forming", "designing", "needs_tending", "redesigning", "checkin_due" or "ratified"
+    # "forming", "designing", "needs_tending", "redesigning", "checkin_due", "ratified" or
+    # "closed"
     key: str
     label: str
 
 
 def alliance_status(draft: Draft, care: Care | None = None) -> AllianceStatus:
     """Where the alliance stands, from its draft and, once ratified, how it is kept alive."""
+    if draft.alliance.closed_at is not None:
+        return AllianceStatus("closed", _("Closed"))
     if len(draft.parties) < 2:
         return AllianceStatus("forming", _("Waiting for parties"))
     if draft.version is None:
@@ -171,6 +176,10 @@ def _names(parties: list[Party]) -> str:
 
 def next_step(*, draft: Draft, party: Party, invitations: list[Invitation]) -> str:
     """In one sentence, the next thing this alliance waits on, from `party`'s side."""
+    if draft.alliance.closed_at is not None:
+        return _("Closed on %(date)s: nothing waits on anyone") % {
+            "date": date_format(localtime(draft.alliance.closed_at), "j F Y")
+        }
     if len(draft.parties) < 2:
         if invitations:
             return _("Waiting for %(name)s to join") % {"name": invitations[0].addressee}
@@ -394,7 +403,10 @@ def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
         next_step=next_step(draft=draft, party=party, invitations=invitations),
         others=others,
         care=care,
-        conversations=conversation_waits(party, members, alliance.open_stakes),  # type: ignore[attr-defined]
+        # A closed alliance's conversations wait on nobody.
+        conversations=(
+            [] if alliance.closed_at else conversation_waits(party, members, alliance.open_stakes)  # type: ignore[attr-defined]
+        ),
         health=health.get(alliance.pk),
     )
 

@@ -39,7 +39,36 @@ class InvitationUnusable(Exception):
         self.invitation = invitation
 
 
+class AllianceClosed(ValidationError):
+    """A change to a closed alliance, refused: it stays as it was when it closed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This alliance is closed: its record can be read, not changed. To change "
+                "anything, propose to reopen it."
+            )
+        )
+
+
+# The kinds of history a closed alliance still takes: the steps of reopening it. The
+# closing app adds them from its AppConfig.ready().
+KINDS_WHEN_CLOSED: set[str] = set()
+
+
+def alliance_open_check(alliance_id: int) -> None:
+    """Refuse any change to a closed alliance (read from the database, not from an
+    object that may have been loaded before it closed)."""
+    if Alliance.objects.filter(pk=alliance_id, closed_at__isnull=False).exists():
+        raise AllianceClosed
+
+
 def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: Any) -> Event:
+    """Add a line to the alliance's history. Every change that matters records one, so
+    this is also where a change to a closed alliance is refused, whichever way it came
+    (a page, a command, the API): the caller's transaction rolls back with it."""
+    if kind not in KINDS_WHEN_CLOSED:
+        alliance_open_check(alliance.pk)
     return Event.objects.create(alliance=alliance, actor=actor, kind=kind, data=data)
 
 
@@ -314,6 +343,11 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
             )
         )
     inviter = invitation.invited_by.name
+    if invitation.alliance.closed_at is not None:
+        raise InvitationUnusable(
+            _("The people of this alliance closed it, so nobody can join it any more."),
+            invitation,
+        )
     if invitation.revoked_at is not None:
         raise InvitationUnusable(
             _(

@@ -129,6 +129,7 @@ def stake_feed_events(user_id: int, since: datetime) -> list[Event]:
     stakes = (
         Stake.objects.filter(
             Q(Exists(designing)) | Q(Exists(observing), includes_observers=True),
+            alliance__closed_at__isnull=True,
             state=StakeState.SCHEDULED,
             starts_at__gte=since,
         )

@@ -26,12 +26,17 @@ FAMILIES: dict[str, str] = {
     Kind.OTHER: "work",
 }
 
+# The closing conversation asks its own questions, and only those: the prompts of this
+# theme belong to it alone, and it has no others.
+CLOSING_THEME = "closing"
+
 THEMES: list[tuple[str, str | Promise]] = [
     ("feel", _("How it should feel")),
     ("works", _("What works, what could be better")),
     ("rhythm", _("Expectations, rhythm and communication")),
     ("conflict", _("Triggers, derailers and conflict")),
     ("values", _("Values and what matters most")),
+    (CLOSING_THEME, _("Closing the alliance")),
 ]
 THEME_LABELS = dict(THEMES)
 
@@ -179,6 +184,39 @@ PROMPTS: list[BuiltinPrompt] = [
         Category.VALUES,
         _("A year from now, what would make you say this alliance was worth it?"),
     ),
+    # The closing conversation's own, from what was done to what comes next.
+    BuiltinPrompt(
+        "closing-1",
+        CLOSING_THEME,
+        Category.OTHER,
+        _("Looking back, what did we achieve together that you are glad of?"),
+        {"team": _("Looking back, what did this team achieve that you are glad of?")},
+    ),
+    BuiltinPrompt(
+        "closing-2",
+        CLOSING_THEME,
+        Category.OTHER,
+        _("What do you take away from this alliance into what you do next?"),
+    ),
+    BuiltinPrompt(
+        "closing-3",
+        CLOSING_THEME,
+        Category.VALUES,
+        _("What do you appreciate in the other person, and want them to hear before we close?"),
+        {"team": _("What do you appreciate in the others, and want them to hear before we close?")},
+    ),
+    BuiltinPrompt(
+        "closing-4",
+        CLOSING_THEME,
+        Category.OTHER,
+        _("What was hard for you along the way, and what did it teach you?"),
+    ),
+    BuiltinPrompt(
+        "closing-5",
+        CLOSING_THEME,
+        Category.EXPECTATIONS,
+        _("What comes next for you, and what, if anything, would you like from us after today?"),
+    ),
 ]
 PROMPTS_BY_KEY = {p.key: p for p in PROMPTS}
 
@@ -260,7 +298,7 @@ GROUNDWORK_OTHER_SIDE: dict[str, str | Promise] = {
     ),
 }
 
-# Check-ins and redesigns open the same way whoever proposes them.
+# Check-ins, redesigns and closings open the same way whoever proposes them.
 GROUNDWORK_CHECKIN = _(
     "I'd like us to look at how our alliance is working. Let's each rate the terms we "
     "agreed and reflect on our own first, then compare notes and decide together whether "
@@ -271,6 +309,12 @@ GROUNDWORK_REDESIGN = _(
     "we want to change and why, then agree on new terms together. What works stays."
 )
 
+GROUNDWORK_CLOSING = _(
+    "We are coming to the end of this alliance, and I want us to end it well. Let's each "
+    "reflect on our own first on what we achieved, what we take with us and what we "
+    "appreciate in each other, then share it and close it together."
+)
+
 
 def groundwork_for(*, alliance_kind: str, stake_kind: str, role: str) -> str:
     """The default opening of a conversation, in the voice of the person proposing it:
@@ -279,6 +323,8 @@ def groundwork_for(*, alliance_kind: str, stake_kind: str, role: str) -> str:
         return str(GROUNDWORK_CHECKIN)
     if stake_kind == "redesign":
         return str(GROUNDWORK_REDESIGN)
+    if stake_kind == CLOSING_THEME:
+        return str(GROUNDWORK_CLOSING)
     lead_role = ROLE_SUGGESTIONS.get(alliance_kind, [""])[0]
     if alliance_kind in GROUNDWORK_OTHER_SIDE and role.strip().casefold() != lead_role:
         return str(GROUNDWORK_OTHER_SIDE[alliance_kind])

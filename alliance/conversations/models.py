@@ -32,6 +32,7 @@ class StakeKind(models.TextChoices):
     DESIGN = "design", _("Design conversation")
     CHECKIN = "checkin", _("Check-in")
     REDESIGN = "redesign", _("Redesign conversation")
+    CLOSING = "closing", _("Closing conversation")
 
 
 class StakeState(models.TextChoices):

@@ -21,7 +21,7 @@ from django.http import Http404
 
 from alliance.alliances.models import Alliance, Party
 from alliance.conversations.commonground import Ground, common_ground
-from alliance.conversations.library import THEME_LABELS, THEMES
+from alliance.conversations.library import CLOSING_THEME, THEME_LABELS, THEMES
 from alliance.conversations.models import (
     AlliancePrompt,
     CandidateTime,
@@ -29,6 +29,7 @@ from alliance.conversations.models import (
     ReflectionState,
     Reveal,
     Stake,
+    StakeKind,
     StakeState,
     TermOrigin,
     TimeAnswer,
@@ -57,8 +58,16 @@ def stakes_of(alliance: Alliance) -> QuerySet[Stake]:
     )
 
 
-def prompts_of(alliance: Alliance, include_hidden: bool = False) -> list[AlliancePrompt]:
+def prompts_of(
+    alliance: Alliance, include_hidden: bool = False, stake_kind: str | None = None
+) -> list[AlliancePrompt]:
+    """The alliance's prompts in their order; for a conversation of `stake_kind`, only the
+    ones it asks (a closing conversation its own theme, the others every other theme)."""
     prompts = AlliancePrompt.objects.filter(alliance=alliance)
+    if stake_kind == StakeKind.CLOSING:
+        prompts = prompts.filter(theme=CLOSING_THEME)
+    elif stake_kind is not None:
+        prompts = prompts.exclude(theme=CLOSING_THEME)
     if not include_hidden:
         prompts = prompts.filter(hidden=False)
     order = {theme: i for i, (theme, _) in enumerate(THEMES)}
@@ -207,7 +216,7 @@ def conversation_for(party: Party, stake: Stake) -> Conversation:
     everyone = {p.pk: p for p in Party.everyone.filter(alliance=alliance).select_related("user")}
     # Those the conversation waits on: designing parties now here, never an observer.
     parties = [p for p in everyone.values() if p.left_at is None and not p.is_observer]
-    prompts = prompts_of(alliance)
+    prompts = prompts_of(alliance, stake_kind=stake.kind)
     audiences = reveal_audiences(stake)
     # Only the viewer's own reflections and the others' shared or skipped ones leave the
     # database; an unshared draft of someone else is never even loaded.

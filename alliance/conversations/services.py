@@ -15,7 +15,7 @@ from alliance.alliances.models import Alliance, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record
 from alliance.conversations.calendar import stake_ics
-from alliance.conversations.library import PROMPTS, THEME_LABELS, groundwork_for
+from alliance.conversations.library import CLOSING_THEME, PROMPTS, THEME_LABELS, groundwork_for
 from alliance.conversations.models import (
     AlliancePrompt,
     CandidateTime,
@@ -568,7 +568,10 @@ def _check(reflection: Reflection, revision: int | None) -> None:
 
 def _ensure_open_to(party: Party, stake: Stake, prompt: AlliancePrompt) -> None:
     """A prompt revealed before `party` joined is closed to them: answering it would
-    neither be waited for nor be seen beside the others."""
+    neither be waited for nor be seen beside the others. The closing conversation's
+    prompts are its own, and it has no others."""
+    if (prompt.theme == CLOSING_THEME) != (stake.kind == StakeKind.CLOSING):
+        raise ValidationError(_("That prompt belongs to another kind of conversation."))
     reveal = Reveal.objects.filter(stake=stake, prompt=prompt).first()
     if reveal is not None and not reveal.parties.filter(pk=party.pk).exists():
         raise ValidationError(

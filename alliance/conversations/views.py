@@ -52,10 +52,15 @@ def conversation_list(request: HttpRequest, party: Party) -> HttpResponse:
 @party_required
 def stake_new(request: HttpRequest, party: Party) -> HttpResponse:
     alliance = party.alliance
-    defaults = {kind: services.default_groundwork(party, kind) for kind in StakeKind}
+    defaults: dict[str, str] = {
+        kind: services.default_groundwork(party, kind) for kind in StakeKind
+    }
+    # A link may ask for a kind of conversation (the closing page: ?kind=closing).
+    kind = request.GET.get("kind", StakeKind.DESIGN)
+    kind = kind if kind in StakeKind.values else StakeKind.DESIGN
     form = StakeForm(
         request.POST or None,
-        initial={"groundwork": services.default_groundwork(party), "note": DISTRACTION_NOTE},
+        initial={"kind": kind, "groundwork": defaults[kind], "note": DISTRACTION_NOTE},
         offered=defaults.values(),
     )
     form.fields["groundwork"].widget.attrs.update(

@@ -25,6 +25,7 @@ class EmailKind(models.TextChoices):
     TERM_CHANGE = "term_change", _("Terms proposed or changed by the others")
     ALLIANCE_CHANGED = "alliance_changed", _("An alliance was renamed or its purpose changed")
     CONVERSATION = "conversation", _("Conversations: proposed times and answers")
+    CLOSING = "closing", _("Closing or reopening an alliance")
     CALENDAR = "calendar", _("Calendar invitations to scheduled conversations")
     DIGEST = "digest", _("The daily digest")
 

@@ -54,7 +54,8 @@ logger = logging.getLogger(__name__)
 class WaitingItem:
     """Something that waits on one person since `since`.
 
-    `template` names the email (`emails/<template>.txt` and friends); `context` fills it.
+    `template` names the email (`emails/<template>.txt` and friends); `context` fills it,
+    and holds the `alliance` the item belongs to (a closed one is never nudged about).
     `revision` changes whenever the thing waited on changes, which starts a new pair.
     """
 
@@ -142,7 +143,14 @@ def _waiting_chunks(now: datetime) -> Iterator[list[WaitingItem]]:
                 break
             if not chunk:
                 break
-            yield chunk
+            yield [item for item in chunk if not _closed(item)]
+
+
+def _closed(item: WaitingItem) -> bool:
+    """A closed alliance waits on nobody. Every provider puts the alliance, loaded with
+    the chunk, in its items' context: one rule here covers them all."""
+    alliance = item.context.get("alliance")
+    return alliance is not None and alliance.closed_at is not None
 
 
 def _due_among(items: list[WaitingItem], now: datetime) -> list[tuple[WaitingItem, int]]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from alliance.accounts.models import User
-from alliance.alliances.decorators import party_required
+from alliance.alliances.decorators import open_when_closed, party_required
 from alliance.alliances.models import ROLE_SUGGESTIONS, Party
 from alliance.starting import selectors, services
 from alliance.starting.builtins import BUILTINS, BUILTINS_BY_KEY
@@ -164,6 +164,7 @@ def template_builtin_export(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @party_required
+@open_when_closed  # a closed alliance is a fine thing to start the next one from
 def template_save(request: HttpRequest, party: Party) -> HttpResponse:
     """Save the alliance as a template of the person's own."""
     # The kind, not the title, which often names the people.

@@ -42,8 +42,10 @@ def _host() -> str:
 def feed_events_for(user: User) -> list[Component]:
     """The calendar components of `user`'s feed: the upcoming check-in of every alliance
     they are a party of, recurring by the alliance's rhythm, and their scheduled
-    conversations."""
-    parties = Party.objects.filter(user=user, alliance__rhythm__next_at__isnull=False)
+    conversations. A closed alliance has nothing ahead: none of its entries."""
+    parties = Party.objects.filter(
+        user=user, alliance__rhythm__next_at__isnull=False, alliance__closed_at__isnull=True
+    )
     parties = parties.select_related("alliance").prefetch_related(
         Prefetch("alliance__rhythm", queryset=Rhythm.objects.all())
     )

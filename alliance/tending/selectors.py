@@ -491,10 +491,11 @@ def needs_tending_condition() -> Q:
 
 def checkin_due_condition() -> Q:
     """For a query over parties: a check-in is open, or the planned one has come (the SQL
-    twin of `Care.checkin_due`)."""
-    return Q(Exists(_current_checkins().filter(closed_at__isnull=True))) | Q(
+    twin of `Care.checkin_due`); never in a closed alliance."""
+    due = Q(Exists(_current_checkins().filter(closed_at__isnull=True))) | Q(
         alliance__rhythm__next_at__lte=now()
     )
+    return due & Q(alliance__closed_at__isnull=True)
 
 
 def checkin_awaits_party() -> Exists:
@@ -565,7 +566,10 @@ def rhythms_owing_reminder(
     owed = Party.objects.filter(parties or Q(), alliance_id=OuterRef("alliance_id")).filter(
         ~Exists(sent)
     )
-    return rhythms.filter(Exists(owed)).values_list("pk", flat=True)
+    # A closed alliance reminds nobody of anything.
+    return rhythms.filter(Exists(owed), alliance__closed_at__isnull=True).values_list(
+        "pk", flat=True
+    )
 
 
 # The dashboard: health at a glance, and the check-ins of the weeks ahead

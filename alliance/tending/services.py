@@ -621,7 +621,10 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
 def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:
     """Weigh each current party of these rhythms from a few columns (time zone, days
     ahead, what was sent), then load and send only the reminders due."""
-    parties = Party.objects.filter(alliance__rhythm__in=rhythm_ids).order_by()
+    # Closed since the selection: it reminds nobody.
+    parties = Party.objects.filter(
+        alliance__rhythm__in=rhythm_ids, alliance__closed_at__isnull=True
+    ).order_by()
     rows = list(
         parties.values_list(
             "alliance_id", "user_id", "user__time_zone", "alliance__rhythm__next_at"

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
 
@@ -208,6 +209,60 @@ def version_list(alliance: Alliance) -> QuerySet[Version]:
 
 def version_get(alliance: Alliance, number: int) -> Version | None:
     return alliance.versions.select_related("ratified_by__user").filter(number=number).first()
+
+
+def signed_by(version: Version, party: Party) -> bool:
+    return any(s["party_id"] == party.pk for s in version.snapshot.get("signatures", []))
+
+
+def former_signer_for(*, user: User, alliance_id: int) -> Party:
+    """The user's party row in an alliance they left, when they signed one of its versions
+    at least; 404 otherwise. What they may open with it: the versions they signed, and
+    nothing else of the alliance."""
+    if not user.is_authenticated:
+        raise Http404
+    party = (
+        Party.everyone.select_related("alliance", "user")
+        .filter(alliance_id=alliance_id, user=user, left_at__isnull=False, is_observer=False)
+        .first()
+    )
+    if party is None or not signed_versions_for(party):
+        raise Http404("No such alliance.")
+    return party
+
+
+def signed_versions_for(party: Party) -> list[Version]:
+    """The versions of `party`'s alliance that bear their signature, newest first: none
+    ratified after they left can. Versions are few per alliance, so they are read whole
+    and sorted out here, the same way on every database."""
+    return [v for v in version_list(party.alliance) if signed_by(v, party)]
+
+
+@dataclass
+class LeftAlliance:
+    """An alliance the person left, with the versions they signed in it."""
+
+    party: Party
+    versions: list[Version]
+
+
+def left_alliances_for(user: User) -> list[LeftAlliance]:
+    """The alliances `user` left in which they signed something, most recently left first,
+    each with the versions they may still open (for the dashboard's "alliances you left")."""
+    parties = (
+        Party.everyone.filter(user=user, left_at__isnull=False, is_observer=False)
+        .select_related("alliance")
+        .prefetch_related(
+            Prefetch("alliance__versions", queryset=Version.objects.order_by("-number"))
+        )
+        .order_by("-left_at", "-pk")
+    )
+    found = []
+    for party in parties:
+        versions = [v for v in party.alliance.versions.all() if signed_by(v, party)]
+        if versions:
+            found.append(LeftAlliance(party=party, versions=versions))
+    return found
 
 
 @dataclass

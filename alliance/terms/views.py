@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alliance.alliances.decorators import observer_allowed, party_required
+from alliance.alliances.decorators import observer_allowed, party_required, version_reader
 from alliance.alliances.models import ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see
 from alliance.feedback.hold import coach_holds
@@ -179,21 +179,28 @@ def _versions_visible_or_404(party: Party) -> None:
         raise Http404("No such alliance.")
 
 
-@observer_allowed
+@version_reader
 def version_list(request: HttpRequest, party: Party) -> HttpResponse:
+    """Every version; to someone who left, only the ones they signed."""
     _versions_visible_or_404(party)
+    former = party.left_at is not None
+    versions = (
+        selectors.signed_versions_for(party) if former else selectors.version_list(party.alliance)
+    )
     return render(
         request,
         "terms/version_list.html",
-        {"alliance": party.alliance, "versions": selectors.version_list(party.alliance)},
+        {"alliance": party.alliance, "versions": versions, "former": former},
     )
 
 
-@observer_allowed
+@version_reader
 def version_detail(request: HttpRequest, party: Party, number: int) -> HttpResponse:
+    """A version and its signatures; someone who left opens only a version they signed."""
     _versions_visible_or_404(party)
     version = selectors.version_get(party.alliance, number)
-    if version is None:
+    former = party.left_at is not None
+    if version is None or (former and not selectors.signed_by(version, party)):
         raise Http404("No such version.")
     return render(
         request,
@@ -203,6 +210,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
             "version": version,
             "terms": selectors.snapshot_terms_by_category(version.snapshot),
             "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
+            "former": former,
         },
     )
 

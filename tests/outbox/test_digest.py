@@ -14,6 +14,7 @@ from django.test import Client
 
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance
+from alliance.closing import services as closing_services
 from alliance.conversations import services as conversation_services
 from alliance.lib.clock import now
 from alliance.outbox import services as outbox_services
@@ -118,6 +119,10 @@ def _alliance_changed(cast, clock) -> None:
     )
 
 
+def _closing(cast, clock) -> None:
+    closing_services.closing_propose(party=cast.coach_party, note="We have done what we came for.")
+
+
 TRIGGERS: dict[str, Callable] = {
     "joined": _joined,
     "ratified": _ratified_kind,
@@ -128,6 +133,7 @@ TRIGGERS: dict[str, Callable] = {
     "signal_progress": _signal_progress,
     "conversation": _conversation,
     "alliance_changed": _alliance_changed,
+    "closing": _closing,
 }
 
 
