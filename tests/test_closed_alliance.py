@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 
-from alliance.alliances.models import Party
+from alliance.alliances.models import ObserverAllowance, Party
 from alliance.conversations import services as conversation_services
 from alliance.outbox.nudges import nudges_due
 from alliance.tending import services as tending_services
@@ -31,6 +31,9 @@ from tests.scene import CURRENT_PARTIES, csrf_token, scene_fixture, snapshot, sn
 
 # The routes of closing itself: on a closed alliance they reopen it.
 CLOSING_ROUTES = {name for name in ROUTES if name.startswith("closing_")}
+# What a closed alliance still takes besides reopening: saving it as one's own template
+# (which changes nothing of it) and withdrawing what observers may see (tested below).
+STILL_TAKEN = {"template_save", "observer_allowance"}
 READS = [
     "alliance_detail",
     "alliance_history",
@@ -74,7 +77,7 @@ def test_every_write_to_a_closed_alliance_is_refused_and_changes_nothing(closed_
     walked = []
     for route, name in project_patterns():
         spec = route_of(name, route)
-        if spec.scope != "alliance" or name in CLOSING_ROUTES:
+        if spec.scope != "alliance" or name in CLOSING_ROUTES | STILL_TAKEN:
             continue
         url = url_for(scene, "party", route, name)
         response = browser.post(url, {**spec.form(scene), "csrfmiddlewaretoken": token})
@@ -107,8 +110,27 @@ def test_a_closed_alliance_offers_no_form_that_would_change_it(closed_scene, nam
     route = dict((n, r) for r, n in project_patterns())[name]
     html = scene.client("party").get(url_for(scene, "party", route, name)).content.decode()
     forms = re.findall(r"<form[^>]*>", html)
-    # Only signing out, and on the alliance's page the way to reopen it (a link).
-    assert [f for f in forms if "logout" not in f] == []
+    # Only signing out, saving it as one's own template and withdrawing what observers see;
+    # on the alliance's page the way to reopen it is a link.
+    still = ("logout", "save-as-template", "observers/allowance")
+    assert [f for f in forms if not any(action in f for action in still)] == []
+
+
+def test_after_closing_observers_may_come_to_see_less_never_more(closed_scene):
+    scene = closed_scene
+    browser = scene.client("party")
+    token = csrf_token(browser, "party")
+    url = f"/alliances/{scene.alliance.pk}/observers/allowance/"
+    party = Party.objects.get(alliance=scene.alliance, user=scene.users["party"])
+    agreed = ObserverAllowance.objects.filter(party=party)
+    assert agreed.filter(grant="versions").exists()
+    browser.post(url, {"grant": "versions", "agreed": "no", "csrfmiddlewaretoken": token})
+    assert not agreed.filter(grant="versions").exists()
+    response = browser.post(
+        url, {"grant": "versions", "agreed": "yes", "csrfmiddlewaretoken": token}, follow=True
+    )
+    assert "This alliance is closed" in page_text(response)
+    assert not agreed.filter(grant="versions").exists()
 
 
 START = datetime(2025, 3, 20, 9, 0, tzinfo=UTC)
@@ -154,7 +176,9 @@ def test_a_closed_alliance_nudges_reminds_and_feeds_nobody(busy):
     assert nudges_due(later) == []
     assert tending_services.checkin_reminders_due(datetime(2025, 3, 25, 0, 30, tzinfo=UTC)) == []
     assert feed_events_for(ben) == []
-    dashboard = page_text(login(ben).get("/"))
-    assert "Closed on" in dashboard
+    closed_on = re.compile(r"Closed \d+ \w+ \d{4}")
+    assert not closed_on.search(page_text(login(ben).get("/"))), "listed under Closed only"
+    dashboard = page_text(login(ben).get("/?status=closed"))
+    assert closed_on.search(dashboard)
     assert "term needs your consent" not in dashboard
     assert "say which suit you" not in dashboard

@@ -51,9 +51,12 @@ class AllianceClosed(ValidationError):
         )
 
 
-# The kinds of history a closed alliance still takes: the steps of reopening it. The
-# closing app adds them from its AppConfig.ready().
-KINDS_WHEN_CLOSED: set[str] = set()
+# The kinds of history a closed alliance still takes: the steps of reopening it (the
+# closing app adds them from its AppConfig.ready()), and a party withdrawing what
+# observers may see.
+KINDS_WHEN_CLOSED: set[str] = {
+    allowance_event_kind(grant.value, agreed=False) for grant in ObserverGrant
+}
 
 
 def alliance_open_check(alliance_id: int) -> None:
@@ -477,6 +480,9 @@ def observer_allowance_set(*, party: Party, grant: str, agreed: bool) -> bool:
         raise ValidationError(_("Only the parties who design the alliance decide this."))
     if grant not in ObserverGrant.values:
         raise ValidationError(_("Choose what observers may see."))
+    if agreed:
+        # Once closed, observers may come to see less, never more.
+        alliance_open_check(party.alliance_id)
     Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
     if agreed:
         _allowance, changed = ObserverAllowance.objects.get_or_create(

@@ -18,7 +18,7 @@ from alliance.closing import services as closing_services
 from alliance.conversations import services as conversation_services
 from alliance.lib.clock import now
 from alliance.outbox import services as outbox_services
-from alliance.outbox.digests import digests_queue
+from alliance.outbox.digests import digest_hold, digests_queue
 from alliance.outbox.models import (
     OPTIONAL_KINDS,
     DigestItem,
@@ -27,7 +27,15 @@ from alliance.outbox.models import (
 )
 from alliance.outbox.nudges import nudges_queue
 from alliance.tending import services as tending_services
-from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
+from tests.factories import (
+    close_with,
+    join,
+    make_alliance,
+    make_user,
+    party_of,
+    propose,
+    ratify_with,
+)
 from tests.helpers import page_text, path_of
 from tests.test_races import at_once
 
@@ -274,13 +282,18 @@ def test_the_digest_groups_by_alliance_with_links(cast, clock):
     assert re.search(rf'<a href="[^"]*/alliances/{other.pk}/">Mentoring: Ana and Ben</a>', html)
 
 
-def test_nothing_is_held_for_a_closed_alliance(cast, clock):
-    choose(cast.client, term_change="digest")
-    Alliance.objects.filter(pk=cast.alliance.pk).update(closed_at=now())
-    propose(cast.coach_party, "We meet weekly.")
-    assert not DigestItem.objects.exists()
+def test_a_closed_alliance_holds_nothing_but_the_news_that_it_closed(cast, clock):
+    choose(cast.client, closing="digest")
+    close_with(cast.coach_party, cast.client_party)
+    alliance = Alliance.objects.get(pk=cast.alliance.pk)
+    # Nothing else can happen in it now; were anything to try, it would not be held.
+    held = digest_hold(user=cast.client, alliance=alliance, kind="term_change", text="A term")
+    assert held is None
     clock.shift(timedelta(days=1))
-    assert digests_queue() == 0
+    assert digests_queue() == 1
+    [digest] = digests_to(cast.client)
+    assert "closed" in digest.body.lower()
+    assert "A term" not in digest.body
 
 
 def test_news_of_an_alliance_left_is_not_digested(cast, clock):
