@@ -190,6 +190,7 @@ def test_observers_are_never_waited_for_and_never_agree(cast):
     # Nor promised what an observer cannot open: the history and the export are 404 to them.
     assert "history and export" not in told[0].body
     assert "what its parties allow observers to see" in told[0].body
+    assert "you are a party" not in told[0].body, "an observer is not called a party"
     parties_told = [m.body for m in mail.outbox if m.to == [cast.client.email]]
     assert "its versions, history and export stay yours to read" in parties_told[-1]
 
