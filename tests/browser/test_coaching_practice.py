@@ -315,6 +315,8 @@ def test_a_coach_a_client_and_a_sponsor_from_template_to_closing(
     for gone in ("Propose", "Invite"):
         assert ana.get_by_role("button", name=gone).count() == 0, gone
     assert ana.get_by_role("link", name="Plant a stake").count() == 0
+    assert ana.get_by_text("Rename or change the purpose").count() == 0
+    assert ana.locator("#observers form").count() == 0, "agreements stay as they were"
     ana.screenshot(path=str(screenshots / "coaching-closed-alliance.png"), full_page=True)
 
     ana.goto(base + "/")
