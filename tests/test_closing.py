@@ -184,9 +184,15 @@ def test_observers_are_never_waited_for_and_never_agree(cast):
     services.proposal_agree(party=cast.coach_party, proposal_id=proposal.pk)
     services.proposal_agree(party=cast.client_party, proposal_id=proposal.pk)
     assert closed(cast)
-    told = [m.subject for m in mail.outbox if m.to == [sponsor.user.email]]
+    told = [m for m in mail.outbox if m.to == [sponsor.user.email]]
     assert len(told) == 1, "observers are told it closed"
-    assert "is closed" in told[0]
+    assert "is closed" in told[0].subject
+    # Nor promised what an observer cannot open: the history and the export are 404 to them.
+    assert "history and export" not in told[0].body
+    assert "what its parties allow observers to see" in told[0].body
+    assert "you are a party" not in told[0].body, "an observer is not called a party"
+    parties_told = [m.body for m in mail.outbox if m.to == [cast.client.email]]
+    assert "its versions, history and export stay yours to read" in parties_told[-1]
 
 
 def test_services_refuse_every_change_to_a_closed_alliance(cast):
