@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
+from alliance.alliances.reactions import on_party_leave
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
 from alliance.lib.dates import zone_or_utc
@@ -86,6 +87,15 @@ def digest_hold(
             return DigestItem.objects.create(**values)
     except IntegrityError:
         return None
+
+
+@on_party_leave
+def _drop_held_on_leave(party: Party) -> None:
+    """What was held for someone who leaves goes with them: should they come back before
+    their digest, perhaps as an observer, it would tell them what they may not see now."""
+    DigestItem.objects.filter(
+        recipient_id=party.user_id, alliance_id=party.alliance_id, digested_at__isnull=True
+    ).delete()
 
 
 def recipient_ids_due(at: datetime) -> list[int]:

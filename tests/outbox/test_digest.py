@@ -293,6 +293,21 @@ def test_news_of_an_alliance_left_is_not_digested(cast, clock):
     assert not DigestItem.objects.filter(digested_at__isnull=True).exists()
 
 
+def test_news_held_for_a_party_who_comes_back_as_an_observer_is_not_digested(cast, clock):
+    """Ben leaves and comes back the same day as an observer: the signal raised while he
+    was a party was held for him then, but an observer never sees tending signals."""
+    choose(cast.client, tending_signal="digest")
+    _ratified(cast)
+    tending_services.signal_raise(party=cast.coach_party, note="Our Tuesdays slipped.")
+    clock.shift(timedelta(minutes=5))
+    alliance_services.party_leave(party=cast.client_party)
+    join(cast.alliance, cast.client, role="sponsor", as_observer=True)
+    clock.shift(timedelta(days=1))
+    digests_queue()
+    assert not [m for m in digests_to(cast.client) if "needs tending" in m.body]
+    assert not DigestItem.objects.filter(digested_at__isnull=True).exists()
+
+
 def test_the_digests_unsubscribe_link_turns_off_what_went_into_it(cast, clock):
     choose(cast.client, term_change="digest", joined="digest", ratified="immediate")
     propose(cast.coach_party, "We meet weekly.")
