@@ -63,9 +63,9 @@ def digest_hold(
     dedupe_key: str | None = None,
 ) -> DigestItem | None:
     """Hold what an email would have said for `user`'s next digest, inside the caller's
-    transaction. Nothing is held for a closed alliance, nor twice for one `dedupe_key`
-    (returns None then)."""
-    if alliance.closed_at is not None:
+    transaction. Nothing is held for a closed alliance but the news of its closing and
+    reopening, nor twice for one `dedupe_key` (returns None then)."""
+    if alliance.closed_at is not None and kind != EmailKind.CLOSING:
         return None
     at = clock_now()
     values = {

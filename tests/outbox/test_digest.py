@@ -18,7 +18,7 @@ from alliance.closing import services as closing_services
 from alliance.conversations import services as conversation_services
 from alliance.lib.clock import now
 from alliance.outbox import services as outbox_services
-from alliance.outbox.digests import digests_queue
+from alliance.outbox.digests import digest_hold, digests_queue
 from alliance.outbox.models import (
     OPTIONAL_KINDS,
     DigestItem,
@@ -27,7 +27,15 @@ from alliance.outbox.models import (
 )
 from alliance.outbox.nudges import nudges_queue
 from alliance.tending import services as tending_services
-from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
+from tests.factories import (
+    close_with,
+    join,
+    make_alliance,
+    make_user,
+    party_of,
+    propose,
+    ratify_with,
+)
 from tests.helpers import page_text, path_of
 from tests.test_races import at_once
 
@@ -277,10 +285,22 @@ def test_the_digest_groups_by_alliance_with_links(cast, clock):
 def test_nothing_is_held_for_a_closed_alliance(cast, clock):
     choose(cast.client, term_change="digest")
     Alliance.objects.filter(pk=cast.alliance.pk).update(closed_at=now())
-    propose(cast.coach_party, "We meet weekly.")
+    # Nothing changes a closed alliance; mail about it may still be on its way.
+    closed = Alliance.objects.get(pk=cast.alliance.pk)
+    held = digest_hold(user=cast.client, alliance=closed, kind="term_change", text="A term")
+    assert held is None
     assert not DigestItem.objects.exists()
     clock.shift(timedelta(days=1))
     assert digests_queue() == 0
+
+
+def test_who_takes_closing_news_in_the_digest_hears_that_the_alliance_closed(cast, clock):
+    choose(cast.client, closing="digest")
+    close_with(cast.coach_party, cast.client_party)
+    clock.shift(timedelta(days=1))
+    digests_queue()
+    [digest] = digests_to(cast.client)
+    assert "“Coaching: Ana and Ben” is closed" in digest.body
 
 
 def test_news_of_an_alliance_left_is_not_digested(cast, clock):
