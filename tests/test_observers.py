@@ -20,7 +20,7 @@ from alliance.tending import services as tending_services
 from alliance.terms.selectors import draft_for
 from tests.conftest import login
 from tests.conversations.factories import plant, share
-from tests.factories import agree_all, join, make_user, party_of, propose, ratify_with
+from tests.factories import agree_all, close_with, join, make_user, party_of, propose, ratify_with
 from tests.helpers import page_text
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -196,6 +196,27 @@ def test_any_party_can_withdraw_a_grant_and_the_history_keeps_both(sam):
         party=sam.client_party, grant=ObserverGrant.HEALTH, agreed=False
     )
     assert Event.objects.filter(kind="observers_withdrawn_health").count() == 1
+
+
+def test_a_party_can_withdraw_a_grant_after_the_alliance_closed(sam):
+    """Closing keeps the record; it does not take away a party's word on what the sponsor
+    goes on reading. Giving a new grant, though, is a change a closed alliance refuses."""
+    propose(sam.coach_party, TERM)
+    ratify_with([sam.coach_party, sam.client_party])
+    allow(sam, ObserverGrant.VERSIONS, sam.coach_party, sam.client_party)
+    close_with(sam.coach_party, sam.client_party)
+    sponsor = login(sam.sam)
+    assert sponsor.get(url(sam, "versions/")).status_code == 200
+    ben = login(sam.client)
+    response = ben.post(url(sam, "observers/allowance/"), {"grant": "versions", "agreed": "no"})
+    assert response.status_code == 302
+    assert sponsor.get(url(sam, "versions/")).status_code == 404
+    assert "Ben withdrew their agreement that observers see" in page_text(
+        ben.get(url(sam, "history/"))
+    )
+    ben.post(url(sam, "observers/allowance/"), {"grant": "health", "agreed": "yes"})
+    assert not observer_grants(sam.alliance).state(ObserverGrant.HEALTH).agreed
+    assert "This alliance is closed" in page_text(ben.get(url(sam)))
 
 
 def test_a_newcomer_holds_a_grant_back_until_they_agree_too(sam):

@@ -51,9 +51,9 @@ class AllianceClosed(ValidationError):
         )
 
 
-# The kinds of history a closed alliance still takes: the steps of reopening it. The
-# closing app adds them from its AppConfig.ready().
-KINDS_WHEN_CLOSED: set[str] = set()
+# The kinds of history a closed alliance still takes: the steps of reopening it, which
+# the closing app adds from its AppConfig.ready(), and a withdrawal of what observers see.
+KINDS_WHEN_CLOSED: set[str] = {allowance_event_kind(grant, agreed=False) for grant in ObserverGrant}
 
 
 def alliance_open_check(alliance_id: int) -> None:
@@ -477,7 +477,10 @@ def observer_allowance_set(*, party: Party, grant: str, agreed: bool) -> bool:
         raise ValidationError(_("Only the parties who design the alliance decide this."))
     if grant not in ObserverGrant.values:
         raise ValidationError(_("Choose what observers may see."))
-    Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
+    alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
+    if agreed and alliance.closed_at is not None:
+        # Withdrawing stays possible: closing keeps the record, not the observers' view.
+        raise AllianceClosed
     if agreed:
         _allowance, changed = ObserverAllowance.objects.get_or_create(
             alliance_id=party.alliance_id, party=party, grant=grant

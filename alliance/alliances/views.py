@@ -15,7 +15,7 @@ from alliance.accounts.adapter import (
     invitation_remember,
 )
 from alliance.alliances import selectors, services
-from alliance.alliances.decorators import observer_allowed, party_required
+from alliance.alliances.decorators import observer_allowed, open_when_closed, party_required
 from alliance.alliances.export import alliance_export
 from alliance.alliances.forms import (
     AllianceDetailsForm,
@@ -353,6 +353,7 @@ def export(request: HttpRequest, party: Party) -> HttpResponse:
 
 
 @party_required
+@open_when_closed  # withdrawing, that is: the service refuses a new grant on a closed alliance
 @require_POST
 def observer_allowance(request: HttpRequest, party: Party) -> HttpResponse:
     """A designing party agrees, or no longer agrees, that observers see one thing."""
