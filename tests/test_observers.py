@@ -2,7 +2,7 @@
 and never waited for; they see who is in the alliance and when they meet with them, and
 beyond that only what every designing party allows, for as long as they all allow it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -217,6 +217,23 @@ def test_a_party_can_withdraw_a_grant_after_the_alliance_closed(sam):
     ben.post(url(sam, "observers/allowance/"), {"grant": "health", "agreed": "yes"})
     assert not observer_grants(sam.alliance).state(ObserverGrant.HEALTH).agreed
     assert "This alliance is closed" in page_text(ben.get(url(sam)))
+
+
+def test_an_observer_shown_the_versions_is_not_shown_the_check_in_plan(sam, clock):
+    propose(sam.coach_party, TERM)
+    ratify_with([sam.coach_party, sam.client_party])
+    tending_services.rhythm_set(
+        party=sam.coach_party,
+        starts_on=date(2026, 3, 11),
+        at_time=time(10),
+        rule="FREQ=WEEKLY;INTERVAL=6",
+    )
+    allow(sam, ObserverGrant.VERSIONS, sam.coach_party, sam.client_party)
+    version = page_text(login(sam.sam).get(url(sam, "versions/1/")))
+    assert TERM in version
+    assert "Next check-in" not in version
+    assert "Wednesday 11 March 2026" not in version
+    assert "Next check-in" in page_text(login(sam.client).get(url(sam, "versions/1/")))
 
 
 def test_a_newcomer_holds_a_grant_back_until_they_agree_too(sam):
