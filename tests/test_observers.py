@@ -396,6 +396,29 @@ def test_a_time_that_suits_every_party_is_ready_to_confirm_without_the_observer(
     assert [p.alliance_id for p in waiting] == [sam.alliance.pk]
 
 
+def test_the_observers_dashboard_tells_nothing_of_signals_or_check_ins(sam, clock):
+    """Filtering by "needs tending" or "check-in due" would tell the sponsor that Ben
+    raised a signal or that a check-in has come; and the entry would date the next one."""
+    propose(sam.coach_party, TERM)
+    ratify_with([sam.coach_party, sam.client_party])
+    tending_services.rhythm_set(
+        party=sam.coach_party,
+        starts_on=date(2026, 3, 11),
+        at_time=time(10),
+        rule="FREQ=WEEKLY;INTERVAL=6",
+    )
+    tending_services.signal_raise(party=sam.client_party, note=NOTE)
+    clock.move_to(datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+    for status in ("needs_tending", "checkin_due"):
+        assert [p.alliance_id for p in dashboard_parties(sam.coach, status=status)] == [
+            sam.alliance.pk
+        ]
+        assert list(dashboard_parties(sam.sam, status=status)) == [], status
+    dashboard = page_text(login(sam.sam).get("/"))
+    assert sam.alliance.title in dashboard
+    assert "Next check-in" not in dashboard
+
+
 def test_nudges_never_go_to_the_observer(sam, clock):
     propose(sam.coach_party, TERM)
     plant(sam.coach_party)
