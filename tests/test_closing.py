@@ -184,9 +184,13 @@ def test_observers_are_never_waited_for_and_never_agree(cast):
     services.proposal_agree(party=cast.coach_party, proposal_id=proposal.pk)
     services.proposal_agree(party=cast.client_party, proposal_id=proposal.pk)
     assert closed(cast)
-    told = [m.subject for m in mail.outbox if m.to == [sponsor.user.email]]
+    told = [m for m in mail.outbox if m.to == [sponsor.user.email]]
     assert len(told) == 1, "observers are told it closed"
-    assert "is closed" in told[0]
+    assert "is closed" in told[0].subject
+    # Its history and export are the parties' own: the mail promises an observer neither.
+    for body in (told[0].body, told[0].alternatives[0][0]):
+        assert "history" not in body
+        assert "export" not in body
 
 
 def test_services_refuse_every_change_to_a_closed_alliance(cast):
