@@ -148,12 +148,14 @@ def _digests_of_chunk(recipient_ids: list[int], at: datetime) -> int:
     )
     queued = 0
     for user_id, held in pending.items():
-        # Someone who left an alliance gets none of its mail any more, held or not; a
-        # kind turned off since it was held is not shown: the person's latest word counts.
+        # Someone who left an alliance gets none of its mail any more, held or not, and a
+        # closed one sends nothing but the news of its closing; a kind turned off since it
+        # was held is not shown: the person's latest word counts.
         shown = [
             item
             for item in held
             if (user_id, item.alliance_id) in present
+            and (item.alliance.closed_at is None or item.kind == EmailKind.CLOSING)
             and delivery_in(deliveries.get(user_id), item.kind) != Delivery.OFF
         ]
         try:

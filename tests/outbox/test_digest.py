@@ -303,6 +303,18 @@ def test_who_takes_closing_news_in_the_digest_hears_that_the_alliance_closed(cas
     assert "“Coaching: Ana and Ben” is closed" in digest.body
 
 
+def test_a_reminder_held_before_the_alliance_closed_is_not_sent_after(cast, clock):
+    choose(cast.client, nudge="digest", closing="digest")
+    _nudge(cast, clock)
+    assert DigestItem.objects.filter(recipient=cast.client, kind="nudge").exists()
+    close_with(cast.coach_party, cast.client_party)
+    clock.shift(timedelta(days=1))
+    digests_queue()
+    [digest] = digests_to(cast.client)
+    assert "is closed" in digest.body
+    assert "waits for your answer" not in digest.body
+
+
 def test_news_of_an_alliance_left_is_not_digested(cast, clock):
     choose(cast.client, term_change="digest")
     propose(cast.coach_party, "We meet weekly.")
