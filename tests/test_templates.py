@@ -173,6 +173,8 @@ BAD_FILES = [
     (b"\xff\xfe not text", "not text in UTF-8"),
     (b"{not json", "not valid JSON (line 1, column 2"),
     (b"[]", "must hold one JSON object"),
+    # Small enough to upload, deep enough to exhaust a recursive parser.
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     (json.dumps({**_valid(), "format": "other"}).encode(), "not an Alliance template"),
     (json.dumps({**_valid(), "version": 2}).encode(), "of version 2; this site reads version 1"),
     (json.dumps({**_valid(), "colour": "red"}).encode(), "does not know: colour"),

@@ -254,6 +254,10 @@ def template_import(*, user: User, raw: bytes) -> Template:
             _("The file is not valid JSON (line %(line)d, column %(column)d: %(problem)s).")
             % {"line": error.lineno, "column": error.colno, "problem": error.msg}
         ) from None
+    except RecursionError:
+        raise ValidationError(
+            _("The file’s lists and objects are nested too deeply for a template.")
+        ) from None
     content = content_from_data(data)
     return Template.objects.create(owner=user, **content_fields(content))
 
