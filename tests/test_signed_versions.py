@@ -92,3 +92,18 @@ def test_an_observer_who_never_signed_reads_no_version_the_parties_keep_to_thems
     browser = login(sam)
     assert browser.get(f"/alliances/{cast.alliance.pk}/versions/").status_code == 404
     assert browser.get(f"/alliances/{cast.alliance.pk}/versions/1/").status_code == 404
+
+
+def test_the_leavers_dashboard_leads_to_the_versions_they_signed(cast):
+    """The leave page promises the versions stay theirs to read: the dashboard is where
+    they find them again."""
+    carla_party = join(cast.alliance, make_user("Carla"), role="supervisor")
+    propose(cast.coach_party, "We meet every other Tuesday.")
+    ratify_with([cast.coach_party, cast.client_party, carla_party])
+    party_leave(party=cast.client_party)
+    propose(cast.coach_party, "Every session ends with one next step.")
+    ratify_with([cast.coach_party, carla_party])
+    page = login(cast.client).get("/").content.decode()
+    assert f'href="/alliances/{cast.alliance.pk}/versions/1/"' in page
+    assert f'href="/alliances/{cast.alliance.pk}/versions/2/"' not in page
+    assert "Coaching: Ana and Ben" in page_text(login(cast.client).get("/"))
