@@ -236,6 +236,22 @@ def test_an_observer_shown_the_versions_is_not_shown_the_check_in_plan(sam, cloc
     assert "Next check-in" in page_text(login(sam.client).get(url(sam, "versions/1/")))
 
 
+def test_an_observer_can_stop_observing_a_closed_alliance_and_a_party_cannot_leave_it(sam):
+    close_with(sam.coach_party, sam.client_party)
+    sponsor = login(sam.sam)
+    response = sponsor.post(url(sam, "leave/"))
+    assert response.status_code == 302
+    assert sponsor.get(url(sam)).status_code == 404
+    assert not Party.present.filter(alliance=sam.alliance, user=sam.sam).exists()
+    ben = login(sam.client)
+    ben.post(url(sam, "leave/"))
+    page = ben.get(url(sam))
+    assert page.status_code == 200
+    assert "This alliance is closed" in page_text(page)
+    with pytest.raises(ValidationError):
+        services.party_leave(party=sam.client_party)
+
+
 def test_a_newcomer_holds_a_grant_back_until_they_agree_too(sam):
     allow(sam, ObserverGrant.VERSIONS, sam.coach_party, sam.client_party)
     carla = join(sam.alliance, make_user("Carla", "carla@example.org"), role="co-coach")

@@ -334,10 +334,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @observer_allowed
+@open_when_closed  # for an observer: the service refuses a designing party
 def leave(request: HttpRequest, party: Party) -> HttpResponse:
     """Ask first, then leave: the alliance disappears from the person's pages and mail."""
     if request.method == "POST":
-        services.party_leave(party=party)
+        try:
+            services.party_leave(party=party)
+        except ValidationError as error:
+            flash_errors(request, error)
+            return back_to_alliance(party)
         messages.success(request, _("You left “%(title)s”.") % {"title": party.alliance.title})
         return redirect("home")
     return render(request, "alliances/leave.html", {"alliance": party.alliance})
