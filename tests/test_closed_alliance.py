@@ -31,9 +31,9 @@ from tests.scene import CURRENT_PARTIES, csrf_token, scene_fixture, snapshot, sn
 
 # The routes of closing itself: on a closed alliance they reopen it.
 CLOSING_ROUTES = {name for name in ROUTES if name.startswith("closing_")}
-# What a closed alliance still takes besides reopening: saving it as one's own template
-# (which changes nothing of it) and withdrawing what observers may see (tested below).
-STILL_TAKEN = {"template_save", "observer_allowance"}
+# Routes that act on a closed alliance without changing it: saving it as a template (the
+# person's own), and withdrawing what observers see (the service refuses a new grant).
+ACT_WHEN_CLOSED = CLOSING_ROUTES | {"template_save", "observer_allowance"}
 READS = [
     "alliance_detail",
     "alliance_history",
@@ -77,7 +77,7 @@ def test_every_write_to_a_closed_alliance_is_refused_and_changes_nothing(closed_
     walked = []
     for route, name in project_patterns():
         spec = route_of(name, route)
-        if spec.scope != "alliance" or name in CLOSING_ROUTES | STILL_TAKEN:
+        if spec.scope != "alliance" or name in ACT_WHEN_CLOSED:
             continue
         url = url_for(scene, "party", route, name)
         response = browser.post(url, {**spec.form(scene), "csrfmiddlewaretoken": token})
@@ -110,10 +110,11 @@ def test_a_closed_alliance_offers_no_form_that_would_change_it(closed_scene, nam
     route = dict((n, r) for r, n in project_patterns())[name]
     html = scene.client("party").get(url_for(scene, "party", route, name)).content.decode()
     forms = re.findall(r"<form[^>]*>", html)
-    # Only signing out, saving it as one's own template and withdrawing what observers see;
-    # on the alliance's page the way to reopen it is a link.
-    still = ("logout", "save-as-template", "observers/allowance")
-    assert [f for f in forms if not any(action in f for action in still)] == []
+    # Only signing out, saving the alliance as a template, withdrawing what observers see
+    # (never giving it), and on the alliance's page the way to reopen it (a link).
+    kept = ("logout", "save-as-template", "observers/allowance")
+    assert [f for f in forms if not any(k in f for k in kept)] == []
+    assert 'name="agreed" value="yes"' not in html
 
 
 def test_after_closing_observers_may_come_to_see_less_never_more(closed_scene):

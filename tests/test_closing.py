@@ -193,6 +193,10 @@ def test_observers_are_never_waited_for_and_never_agree(cast):
     assert "you are a party" not in told[0].body, "an observer is not called a party"
     parties_told = [m.body for m in mail.outbox if m.to == [cast.client.email]]
     assert "its versions, history and export stay yours to read" in parties_told[-1]
+    # Its history and export are the parties' own: the mail promises an observer neither.
+    for body in (told[0].body, told[0].alternatives[0][0]):
+        assert "history" not in body
+        assert "export" not in body
 
 
 def test_services_refuse_every_change_to_a_closed_alliance(cast):

@@ -22,7 +22,10 @@ def test_leaving_removes_the_alliance_from_the_persons_view(cast):
     assert response["Location"] == "/"
     assert ben.get(f"/alliances/{cast.alliance.pk}/").status_code == 404
     ben.get("/")  # the farewell message
-    assert "Coaching: Ana and Ben" not in page_text(ben.get("/"))
+    # Gone from his alliances; only the version he signed is still his to open.
+    dashboard = ben.get("/").content.decode()
+    assert f'href="/alliances/{cast.alliance.pk}/"' not in dashboard
+    assert f'href="/alliances/{cast.alliance.pk}/versions/1/"' in dashboard
     # Ana's view: Ben is gone from the parties, still in the history and the version.
     ana = login(cast.coach)
     page = page_text(ana.get(f"/alliances/{cast.alliance.pk}/"))

@@ -2,7 +2,7 @@
 and never waited for; they see who is in the alliance and when they meet with them, and
 beyond that only what every designing party allows, for as long as they all allow it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -20,7 +20,7 @@ from alliance.tending import services as tending_services
 from alliance.terms.selectors import draft_for
 from tests.conftest import login
 from tests.conversations.factories import plant, share
-from tests.factories import agree_all, join, make_user, party_of, propose, ratify_with
+from tests.factories import agree_all, close_with, join, make_user, party_of, propose, ratify_with
 from tests.helpers import page_text
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -198,6 +198,60 @@ def test_any_party_can_withdraw_a_grant_and_the_history_keeps_both(sam):
     assert Event.objects.filter(kind="observers_withdrawn_health").count() == 1
 
 
+def test_a_party_can_withdraw_a_grant_after_the_alliance_closed(sam):
+    """Closing keeps the record; it does not take away a party's word on what the sponsor
+    goes on reading. Giving a new grant, though, is a change a closed alliance refuses."""
+    propose(sam.coach_party, TERM)
+    ratify_with([sam.coach_party, sam.client_party])
+    allow(sam, ObserverGrant.VERSIONS, sam.coach_party, sam.client_party)
+    close_with(sam.coach_party, sam.client_party)
+    sponsor = login(sam.sam)
+    assert sponsor.get(url(sam, "versions/")).status_code == 200
+    ben = login(sam.client)
+    response = ben.post(url(sam, "observers/allowance/"), {"grant": "versions", "agreed": "no"})
+    assert response.status_code == 302
+    assert sponsor.get(url(sam, "versions/")).status_code == 404
+    assert "Ben withdrew their agreement that observers see" in page_text(
+        ben.get(url(sam, "history/"))
+    )
+    ben.post(url(sam, "observers/allowance/"), {"grant": "health", "agreed": "yes"})
+    assert not observer_grants(sam.alliance).state(ObserverGrant.HEALTH).agreed
+    assert "This alliance is closed" in page_text(ben.get(url(sam)))
+
+
+def test_an_observer_shown_the_versions_is_not_shown_the_check_in_plan(sam, clock):
+    propose(sam.coach_party, TERM)
+    ratify_with([sam.coach_party, sam.client_party])
+    tending_services.rhythm_set(
+        party=sam.coach_party,
+        starts_on=date(2026, 3, 11),
+        at_time=time(10),
+        rule="FREQ=WEEKLY;INTERVAL=6",
+    )
+    allow(sam, ObserverGrant.VERSIONS, sam.coach_party, sam.client_party)
+    version = page_text(login(sam.sam).get(url(sam, "versions/1/")))
+    assert TERM in version
+    assert "Next check-in" not in version
+    assert "Wednesday 11 March 2026" not in version
+    assert "Next check-in" in page_text(login(sam.client).get(url(sam, "versions/1/")))
+
+
+def test_an_observer_can_stop_observing_a_closed_alliance_and_a_party_cannot_leave_it(sam):
+    close_with(sam.coach_party, sam.client_party)
+    sponsor = login(sam.sam)
+    response = sponsor.post(url(sam, "leave/"))
+    assert response.status_code == 302
+    assert sponsor.get(url(sam)).status_code == 404
+    assert not Party.present.filter(alliance=sam.alliance, user=sam.sam).exists()
+    ben = login(sam.client)
+    ben.post(url(sam, "leave/"))
+    page = ben.get(url(sam))
+    assert page.status_code == 200
+    assert "This alliance is closed" in page_text(page)
+    with pytest.raises(ValidationError):
+        services.party_leave(party=sam.client_party)
+
+
 def test_a_newcomer_holds_a_grant_back_until_they_agree_too(sam):
     allow(sam, ObserverGrant.VERSIONS, sam.coach_party, sam.client_party)
     carla = join(sam.alliance, make_user("Carla", "carla@example.org"), role="co-coach")
@@ -356,6 +410,29 @@ def test_a_time_that_suits_every_party_is_ready_to_confirm_without_the_observer(
         conversation_services.stake_answer(party=party, stake_id=stake.pk, works=[candidate.pk])
     waiting = dashboard_parties(sam.coach, waiting_on_me=True)
     assert [p.alliance_id for p in waiting] == [sam.alliance.pk]
+
+
+def test_the_observers_dashboard_tells_nothing_of_signals_or_check_ins(sam, clock):
+    """Filtering by "needs tending" or "check-in due" would tell the sponsor that Ben
+    raised a signal or that a check-in has come; and the entry would date the next one."""
+    propose(sam.coach_party, TERM)
+    ratify_with([sam.coach_party, sam.client_party])
+    tending_services.rhythm_set(
+        party=sam.coach_party,
+        starts_on=date(2026, 3, 11),
+        at_time=time(10),
+        rule="FREQ=WEEKLY;INTERVAL=6",
+    )
+    tending_services.signal_raise(party=sam.client_party, note=NOTE)
+    clock.move_to(datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+    for status in ("needs_tending", "checkin_due"):
+        assert [p.alliance_id for p in dashboard_parties(sam.coach, status=status)] == [
+            sam.alliance.pk
+        ]
+        assert list(dashboard_parties(sam.sam, status=status)) == [], status
+    dashboard = page_text(login(sam.sam).get("/"))
+    assert sam.alliance.title in dashboard
+    assert "Next check-in" not in dashboard
 
 
 def test_nudges_never_go_to_the_observer(sam, clock):

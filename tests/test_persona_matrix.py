@@ -147,6 +147,12 @@ def _observer_may_read(name: str) -> frozenset[str]:
     return frozenset({"Wisteria"})
 
 
+def _former_party_may_read(name: str) -> frozenset[str]:
+    """The alliance's title on the dashboard, under "Alliances you left", linking to the
+    versions they signed; nothing else of it."""
+    return frozenset({"Wisteria"}) if name == "home" else frozenset()
+
+
 def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> None:
     """One persona through every cell. Cells where a change is expected run in a savepoint
     that is rolled back; what any other cell changed stays, so one snapshot before and
@@ -204,7 +210,11 @@ def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> 
                 if shown:
                     tally.failures.append(f"{cell}: shows {shown}")
             elif persona not in CURRENT_PARTIES and not joins:
-                allowed = _observer_may_read(name) if persona == "observer" else frozenset()
+                allowed = frozenset()
+                if persona == "observer":
+                    allowed = _observer_may_read(name)
+                elif persona == "former_party":
+                    allowed = _former_party_may_read(name)
                 shown = _shows_the_alliance(response, allowed)
                 if shown:
                     tally.failures.append(f"{cell}: shows {shown}")

@@ -12,6 +12,7 @@ from alliance.alliances.models import Alliance
 from alliance.conversations import services as conversation_services
 from alliance.conversations.models import AlliancePrompt
 from alliance.lib.clock import now
+from alliance.starting import services
 from alliance.starting.builtins import BUILTINS, MENTORING
 from alliance.starting.models import Template
 from alliance.tending import services as tending_services
@@ -172,6 +173,8 @@ BAD_FILES = [
     (b"\xff\xfe not text", "not text in UTF-8"),
     (b"{not json", "not valid JSON (line 1, column 2"),
     (b"[]", "must hold one JSON object"),
+    # Small enough to upload, deep enough to exhaust a recursive parser.
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     (json.dumps({**_valid(), "format": "other"}).encode(), "not an Alliance template"),
     (json.dumps({**_valid(), "version": 2}).encode(), "of version 2; this site reads version 1"),
     (json.dumps({**_valid(), "colour": "red"}).encode(), "does not know: colour"),
@@ -342,6 +345,20 @@ def test_a_saved_template_says_roles_where_the_alliance_said_names(cast, as_coac
     assert [t["text"] for t in template.terms] == [
         "client sends the agenda the day before; coach reads it.",
         "Bentley Street is where we meet.",
+    ]
+
+
+def test_a_person_named_in_full_is_not_named_by_their_first_name_either(cast):
+    """People sign up as "Carla Mendes" and write "Carla" in a term: the template must
+    not carry the first name (nor the last) any more than the full one."""
+    carla = make_user("Carla Mendes", "mendes@example.org")
+    carla_party = join(cast.alliance, carla, role="mentee")
+    propose(carla_party, "Carla sends the agenda; Mendes family time is off limits.")
+    propose(carla_party, "Carlton Street is where we meet.")
+    template = services.template_save(party=carla_party, name="Agendas")
+    assert [t["text"] for t in template.terms] == [
+        "mentee sends the agenda; mentee family time is off limits.",
+        "Carlton Street is where we meet.",
     ]
 
 

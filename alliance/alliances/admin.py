@@ -1,12 +1,26 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from alliance.alliances.models import Alliance, Event, Invitation, Party
 
 
+class PresentPartiesFormSet(BaseInlineFormSet):
+    """The formset checks the rows it gets back against the model's default manager,
+    which leaves observers out: it must take them back too, or no alliance with an
+    observer could be saved."""
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        form.fields["id"].queryset = Party.present.all()
+
+
 class PartyInline(admin.TabularInline):
     model = Party
+    formset = PresentPartiesFormSet
     extra = 0
     fields = ("user", "role_label", "is_observer", "joined_at")
     readonly_fields = ("joined_at",)

@@ -299,10 +299,13 @@ def dashboard_parties(
         parties = parties.filter(alliance__current_version__isnull=True)
     elif status == DashboardStatus.ACTIVE:
         parties = parties.filter(alliance__current_version__isnull=False)
+    # Check-ins and signals are the designing parties' own: these find no observed alliance.
     elif status == DashboardStatus.CHECKIN_DUE:
-        parties = parties.filter(checkin_due_condition(), alliance__current_version__isnull=False)
+        parties = parties.filter(
+            checkin_due_condition(), alliance__current_version__isnull=False, is_observer=False
+        )
     elif status == DashboardStatus.NEEDS_TENDING:
-        parties = parties.filter(needs_tending_condition())
+        parties = parties.filter(needs_tending_condition(), is_observer=False)
     if waiting_on_me:
         parties = parties.filter(_waits_on_party())
     newest = ["-alliance__created_at", "-alliance_id"]
@@ -386,7 +389,7 @@ def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
             next_step="",
             others=others,
             care=Care(
-                rhythm=None if alliance.closed_at else care.rhythm,
+                rhythm=None if observing or alliance.closed_at else care.rhythm,
                 signals=[],
                 checkins=[],
                 at=care.at,

@@ -51,11 +51,13 @@ class AllianceClosed(ValidationError):
         )
 
 
-# The kinds of history a closed alliance still takes: the steps of reopening it (the
-# closing app adds them from its AppConfig.ready()), and a party withdrawing what
-# observers may see.
+# The kinds of history a closed alliance still takes: the steps of reopening it, which
+# the closing app adds from its AppConfig.ready(), a withdrawal of what observers see,
+# and an observer's leaving.
 KINDS_WHEN_CLOSED: set[str] = {
-    allowance_event_kind(grant.value, agreed=False) for grant in ObserverGrant
+    *(allowance_event_kind(grant, agreed=False) for grant in ObserverGrant),
+    # An observer who stops observing (`party_leave` refuses a designing party).
+    EventKind.LEFT,
 }
 
 
@@ -453,8 +455,12 @@ def invitation_accept(*, raw_token: str, user: User, role_label: str) -> Party:
 @transaction.atomic
 def party_leave(*, party: Party) -> Party:
     """Leave the alliance. The person's past stays in its history and versions; from now
-    on they see nothing of it and get none of its mail, reminders or calendar entries."""
-    Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
+    on they see nothing of it and get none of its mail, reminders or calendar entries.
+    Nobody who designs a closed alliance leaves it (they are the ones to reopen it); an
+    observer may stop observing it."""
+    alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
+    if alliance.closed_at is not None and not party.is_observer:
+        raise AllianceClosed
     party.left_at = now()
     # A lead who leaves no longer leads; should they come back, they join as anyone does.
     party.is_lead = False
@@ -480,10 +486,10 @@ def observer_allowance_set(*, party: Party, grant: str, agreed: bool) -> bool:
         raise ValidationError(_("Only the parties who design the alliance decide this."))
     if grant not in ObserverGrant.values:
         raise ValidationError(_("Choose what observers may see."))
-    if agreed:
-        # Once closed, observers may come to see less, never more.
-        alliance_open_check(party.alliance_id)
-    Alliance.objects.select_for_update().filter(pk=party.alliance_id).first()
+    alliance = Alliance.objects.select_for_update().get(pk=party.alliance_id)
+    if agreed and alliance.closed_at is not None:
+        # Withdrawing stays possible: closing keeps the record, not the observers' view.
+        raise AllianceClosed
     if agreed:
         _allowance, changed = ObserverAllowance.objects.get_or_create(
             alliance_id=party.alliance_id, party=party, grant=grant

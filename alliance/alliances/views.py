@@ -334,10 +334,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @observer_allowed
+@open_when_closed  # for an observer: the service refuses a designing party
 def leave(request: HttpRequest, party: Party) -> HttpResponse:
     """Ask first, then leave: the alliance disappears from the person's pages and mail."""
     if request.method == "POST":
-        services.party_leave(party=party)
+        try:
+            services.party_leave(party=party)
+        except ValidationError as error:
+            flash_errors(request, error)
+            return back_to_alliance(party)
         messages.success(request, _("You left “%(title)s”.") % {"title": party.alliance.title})
         return redirect("home")
     return render(request, "alliances/leave.html", {"alliance": party.alliance})
@@ -353,7 +358,7 @@ def export(request: HttpRequest, party: Party) -> HttpResponse:
 
 
 @party_required
-@open_when_closed  # withdrawing what observers see stays possible after closing
+@open_when_closed  # withdrawing, that is: the service refuses a new grant on a closed alliance
 @require_POST
 def observer_allowance(request: HttpRequest, party: Party) -> HttpResponse:
     """A designing party agrees, or no longer agrees, that observers see one thing."""

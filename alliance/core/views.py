@@ -4,6 +4,7 @@ from django.shortcuts import render
 from alliance.accounts.adapter import PENDING_INVITATION_KEY
 from alliance.alliances.selectors import agenda_for, dashboard_for
 from alliance.core.forms import DashboardFilterForm
+from alliance.terms.selectors import left_alliances_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,6 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "dashboard": dashboard,
             "entries": dashboard.entries,
             "agenda": agenda_for(request.user) if dashboard.has_alliances else None,
+            # Where someone who left finds the versions they signed again.
+            "left_alliances": [] if any(filters.values()) else left_alliances_for(request.user),
             "form": form,
             "filtered": any(filters.values()),
             "pending_invitation": bool(request.session.get(PENDING_INVITATION_KEY)),

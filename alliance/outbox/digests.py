@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
+from alliance.alliances.reactions import on_party_leave
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
 from alliance.lib.dates import zone_or_utc
@@ -62,8 +63,8 @@ def digest_hold(
     dedupe_key: str | None = None,
 ) -> DigestItem | None:
     """Hold what an email would have said for `user`'s next digest, inside the caller's
-    transaction. Nothing is held for a closed alliance but the news that it closed, nor
-    twice for one `dedupe_key` (returns None then)."""
+    transaction. Nothing is held for a closed alliance but the news of its closing and
+    reopening, nor twice for one `dedupe_key` (returns None then)."""
     if alliance.closed_at is not None and kind != EmailKind.CLOSING:
         return None
     at = clock_now()
@@ -86,6 +87,15 @@ def digest_hold(
             return DigestItem.objects.create(**values)
     except IntegrityError:
         return None
+
+
+@on_party_leave
+def _drop_held_on_leave(party: Party) -> None:
+    """What was held for someone who leaves goes with them: should they come back before
+    their digest, perhaps as an observer, it would tell them what they may not see now."""
+    DigestItem.objects.filter(
+        recipient_id=party.user_id, alliance_id=party.alliance_id, digested_at__isnull=True
+    ).delete()
 
 
 def recipient_ids_due(at: datetime) -> list[int]:
@@ -138,12 +148,14 @@ def _digests_of_chunk(recipient_ids: list[int], at: datetime) -> int:
     )
     queued = 0
     for user_id, held in pending.items():
-        # Someone who left an alliance gets none of its mail any more, held or not; a
-        # kind turned off since it was held is not shown: the person's latest word counts.
+        # Someone who left an alliance gets none of its mail any more, held or not, and a
+        # closed one sends nothing but the news of its closing; a kind turned off since it
+        # was held is not shown: the person's latest word counts.
         shown = [
             item
             for item in held
             if (user_id, item.alliance_id) in present
+            and (item.alliance.closed_at is None or item.kind == EmailKind.CLOSING)
             and delivery_in(deliveries.get(user_id), item.kind) != Delivery.OFF
         ]
         try:

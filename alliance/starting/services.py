@@ -96,11 +96,16 @@ def _groundwork_to_keep(party: Party) -> str:
 class _NameRemover:
     """Puts each person's role in place of their name, so that a template made from an
     alliance carries no names even where someone wrote one into a term ("Ben sends the
-    agenda") or into the purpose. Everyone who was ever a party counts."""
+    agenda") or into the purpose. Everyone who was ever a party counts, and so does each
+    part of a full name: "Ben Okafor" writes "Ben" in a term."""
 
     def __init__(self, alliance: Alliance) -> None:
         people = Party.everyone.filter(alliance=alliance).select_related("user")
         names = {p.user.name: p.role_label for p in people if p.user.name.strip()}
+        for name, role in list(names.items()):
+            for part in name.split():
+                if len(part) > 1 and part[0].isalpha():
+                    names.setdefault(part, role)
         # Longer names first, so "Ana Lucia" goes before "Ana".
         self.roles = dict(sorted(names.items(), key=lambda item: -len(item[0])))
         self.pattern = (
@@ -248,6 +253,10 @@ def template_import(*, user: User, raw: bytes) -> Template:
         raise ValidationError(
             _("The file is not valid JSON (line %(line)d, column %(column)d: %(problem)s).")
             % {"line": error.lineno, "column": error.colno, "problem": error.msg}
+        ) from None
+    except RecursionError:
+        raise ValidationError(
+            _("The file’s lists and objects are nested too deeply for a template.")
         ) from None
     content = content_from_data(data)
     return Template.objects.create(owner=user, **content_fields(content))

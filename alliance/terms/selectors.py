@@ -223,7 +223,7 @@ def former_signer_for(*, user: User, alliance_id: int) -> Party:
         raise Http404
     party = (
         Party.everyone.select_related("alliance", "user")
-        .filter(alliance_id=alliance_id, user=user, left_at__isnull=False, is_observer=False)
+        .filter(alliance_id=alliance_id, user=user, left_at__isnull=False)
         .first()
     )
     if party is None or not signed_versions_for(party):
@@ -250,7 +250,7 @@ def left_alliances_for(user: User) -> list[LeftAlliance]:
     """The alliances `user` left in which they signed something, most recently left first,
     each with the versions they may still open (for the dashboard's "alliances you left")."""
     parties = (
-        Party.everyone.filter(user=user, left_at__isnull=False, is_observer=False)
+        Party.everyone.filter(user=user, left_at__isnull=False)
         .select_related("alliance")
         .prefetch_related(
             Prefetch("alliance__versions", queryset=Version.objects.order_by("-number"))

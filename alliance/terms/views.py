@@ -179,27 +179,38 @@ def _versions_visible_or_404(party: Party) -> None:
         raise Http404("No such alliance.")
 
 
+def _signed_only(party: Party) -> bool:
+    """Whether `party` reads only the versions they signed: someone who left, and an
+    observer the parties show no versions to who signed some before (they left and came
+    back as an observer). Any other observer gets 404."""
+    if party.left_at is not None:
+        return True
+    if observer_may_see(party, ObserverGrant.VERSIONS):
+        return False
+    if selectors.signed_versions_for(party):
+        return True
+    raise Http404("No such alliance.")
+
+
 @version_reader
 def version_list(request: HttpRequest, party: Party) -> HttpResponse:
     """Every version; to someone who left, only the ones they signed."""
-    _versions_visible_or_404(party)
-    former = party.left_at is not None
+    former = _signed_only(party)
     versions = (
         selectors.signed_versions_for(party) if former else selectors.version_list(party.alliance)
     )
     return render(
         request,
         "terms/version_list.html",
-        {"alliance": party.alliance, "versions": versions, "former": former},
+        {"alliance": party.alliance, "versions": versions, "former": former, "party": party},
     )
 
 
 @version_reader
 def version_detail(request: HttpRequest, party: Party, number: int) -> HttpResponse:
     """A version and its signatures; someone who left opens only a version they signed."""
-    _versions_visible_or_404(party)
+    former = _signed_only(party)
     version = selectors.version_get(party.alliance, number)
-    former = party.left_at is not None
     if version is None or (former and not selectors.signed_by(version, party)):
         raise Http404("No such version.")
     return render(
@@ -211,6 +222,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
             "terms": selectors.snapshot_terms_by_category(version.snapshot),
             "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
             "former": former,
+            "party": party,
         },
     )
 

@@ -296,6 +296,27 @@ def test_a_closed_alliance_holds_nothing_but_the_news_that_it_closed(cast, clock
     assert "A term" not in digest.body
 
 
+def test_who_takes_closing_news_in_the_digest_hears_that_the_alliance_closed(cast, clock):
+    choose(cast.client, closing="digest")
+    close_with(cast.coach_party, cast.client_party)
+    clock.shift(timedelta(days=1))
+    digests_queue()
+    [digest] = digests_to(cast.client)
+    assert "“Coaching: Ana and Ben” is closed" in digest.body
+
+
+def test_a_reminder_held_before_the_alliance_closed_is_not_sent_after(cast, clock):
+    choose(cast.client, nudge="digest", closing="digest")
+    _nudge(cast, clock)
+    assert DigestItem.objects.filter(recipient=cast.client, kind="nudge").exists()
+    close_with(cast.coach_party, cast.client_party)
+    clock.shift(timedelta(days=1))
+    digests_queue()
+    [digest] = digests_to(cast.client)
+    assert "is closed" in digest.body
+    assert "waits for your answer" not in digest.body
+
+
 def test_news_of_an_alliance_left_is_not_digested(cast, clock):
     choose(cast.client, term_change="digest")
     propose(cast.coach_party, "We meet weekly.")
@@ -303,6 +324,21 @@ def test_news_of_an_alliance_left_is_not_digested(cast, clock):
     clock.shift(timedelta(days=1))
     assert digests_queue() == 0
     assert digests_to(cast.client) == []
+    assert not DigestItem.objects.filter(digested_at__isnull=True).exists()
+
+
+def test_news_held_for_a_party_who_comes_back_as_an_observer_is_not_digested(cast, clock):
+    """Ben leaves and comes back the same day as an observer: the signal raised while he
+    was a party was held for him then, but an observer never sees tending signals."""
+    choose(cast.client, tending_signal="digest")
+    _ratified(cast)
+    tending_services.signal_raise(party=cast.coach_party, note="Our Tuesdays slipped.")
+    clock.shift(timedelta(minutes=5))
+    alliance_services.party_leave(party=cast.client_party)
+    join(cast.alliance, cast.client, role="sponsor", as_observer=True)
+    clock.shift(timedelta(days=1))
+    digests_queue()
+    assert not [m for m in digests_to(cast.client) if "needs tending" in m.body]
     assert not DigestItem.objects.filter(digested_at__isnull=True).exists()
 
 
