@@ -52,24 +52,27 @@ STEPS: list[tuple[str, str]] = [
     (
         "alliances",
         """
-        INSERT INTO alliances_alliance (id, title, kind, purpose, created_at, created_by_id)
+        INSERT INTO alliances_alliance (id, title, kind, purpose, created_at, created_by_id,
+            revision)
         SELECT i, 'Coaching: person ' || i, CASE WHEN i %% 10 = 5 THEN 'team' ELSE 'coaching' END,
             'We grow together and keep our word to each other.',
             now() - ((i::bigint * 7919) %% 700 + 30) * interval '1 day',
-            %(n)s + 1 + (i - 1) %% %(coaches)s
+            %(n)s + 1 + (i - 1) %% %(coaches)s, 0
         FROM generate_series(1, %(n)s) i
         """,
     ),
     (
         "parties",
         """
-        INSERT INTO alliances_party (id, role_label, joined_at, alliance_id, user_id)
+        INSERT INTO alliances_party (id, role_label, joined_at, alliance_id, user_id,
+            is_observer, is_lead)
         SELECT 3 * (a.id - 1) + r, (ARRAY['coach', 'client', 'sponsor'])[r],
             CASE WHEN r = 3 AND a.id %% 50 = 5 THEN now() - interval '7 days'
                  ELSE a.created_at + r * interval '1 hour' END,
             a.id,
             CASE r WHEN 1 THEN a.created_by_id WHEN 2 THEN a.id
-                   ELSE %(n)s + %(coaches)s + 1 + a.id / 10 END
+                   ELSE %(n)s + %(coaches)s + 1 + a.id / 10 END,
+            false, false
         FROM alliances_alliance a, generate_series(1, 3) r
         WHERE r < 3 OR a.id %% 10 = 5
         """,
@@ -141,9 +144,9 @@ STEPS: list[tuple[str, str]] = [
     (
         "notification preferences",
         """
-        INSERT INTO outbox_notificationpreferences (muted_kinds, checkin_reminder_days,
+        INSERT INTO outbox_notificationpreferences (deliveries, checkin_reminder_days,
             updated_at, user_id)
-        SELECT CASE WHEN u %% 35 = 0 THEN '["nudge"]'::jsonb ELSE '[]'::jsonb END,
+        SELECT CASE WHEN u %% 35 = 0 THEN '{"nudge": "off"}'::jsonb ELSE '{}'::jsonb END,
             (u / 5) %% 15, now() - interval '100 days', u
         FROM generate_series(5, %(n)s, 5) u
         """,
@@ -153,11 +156,11 @@ STEPS: list[tuple[str, str]] = [
         """
         INSERT INTO conversations_stake (id, kind, proposer_time_zone, duration_minutes,
             location, note, groundwork, state, starts_at, uid, sequence, created_at,
-            alliance_id, proposed_by_id, groundwork_revision)
+            alliance_id, proposed_by_id, groundwork_revision, includes_observers)
         SELECT a.id, 'design', 'Europe/Berlin', 60, 'Video call', '',
             'I care about this working well for both of us.', 'scheduled',
             a.created_at + interval '2 days', 'stake-' || a.id || '@alliance', 1,
-            a.created_at, a.id, 3 * (a.id - 1) + 1, 1
+            a.created_at, a.id, 3 * (a.id - 1) + 1, 1, false
         FROM alliances_alliance a
         """,
     ),
@@ -203,10 +206,10 @@ STEPS: list[tuple[str, str]] = [
         """
         INSERT INTO conversations_stake (id, kind, proposer_time_zone, duration_minutes,
             location, note, groundwork, state, uid, sequence, created_at, alliance_id,
-            proposed_by_id, groundwork_revision)
+            proposed_by_id, groundwork_revision, includes_observers)
         SELECT %(n)s + a.id, 'checkin', 'Europe/Berlin', 60, '', '', 'Shall we check in?',
             'proposed', 'stake-new-' || a.id || '@alliance', 0,
-            now() - ((a.id / 50) %% 10) * interval '1 day', a.id, 3 * (a.id - 1) + 1, 1
+            now() - ((a.id / 50) %% 10) * interval '1 day', a.id, 3 * (a.id - 1) + 1, 1, false
         FROM alliances_alliance a WHERE a.id %% 50 = 3
         """,
     ),
