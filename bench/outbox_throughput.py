@@ -31,6 +31,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from alliance.outbox.models import OutboxMessage  # noqa: E402
+from bench.databases import drop_database  # noqa: E402
 from tests.outbox.smtp import running_smtp_server  # noqa: E402
 from tests.outbox.workers import (  # noqa: E402
     WorkerProcess,
@@ -38,24 +39,6 @@ from tests.outbox.workers import (  # noqa: E402
     queue_plain_messages,
     wait_until,
 )
-
-
-def ensure_postgres_database() -> None:
-    if connection.vendor != "postgresql":
-        return
-    import psycopg
-
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        dbname="postgres",
-        password=db["PASSWORD"] or None,
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
 def measure(workers: int, messages: int, batch: int) -> float:
@@ -95,7 +78,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--workers", default="1,2")
     args = parser.parse_args()
-    ensure_postgres_database()
+    if connection.vendor == "postgresql":
+        drop_database(again=True)
     call_command("migrate", verbosity=0)
     print(f"{connection.vendor}, {args.messages} messages, batches of {args.batch}")
     base = None

@@ -110,26 +110,6 @@ def email_latency() -> float:
     return elapsed
 
 
-def drop_database(*, again: bool) -> None:
-    """Drop the benchmark's database and, with `again`, make it anew (empty)."""
-    import psycopg
-    from django.db import connection
-
-    connection.close()
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        dbname="postgres",
-        password=db["PASSWORD"] or None,
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        if again:
-            admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
@@ -148,6 +128,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from bench.databases import drop_database
     from bench.scale_data import generate
 
     assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -57,35 +59,34 @@ def closing_propose(request: HttpRequest, party: Party) -> HttpResponse:
     return _to_closing(party)
 
 
-@party_required
-@require_POST
-@open_when_closed
-def closing_agree(request: HttpRequest, party: Party) -> HttpResponse:
+def _on_proposal(
+    request: HttpRequest, party: Party, act: Callable[..., object], done: str
+) -> HttpResponse:
+    """Agree to, or withdraw, the proposal the form names: both answer the same way."""
     form = ProposalChoiceForm(request.POST)
     if not form.is_valid():
         flash_errors(request, ValidationError(_("That proposal is no longer open.")))
         return _to_closing(party)
     try:
-        services.proposal_agree(party=party, proposal_id=form.cleaned_data["proposal"])
+        act(party=party, proposal_id=form.cleaned_data["proposal"])
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, _("You agreed."))
+        messages.success(request, done)
     return _to_closing(party)
+
+
+@party_required
+@require_POST
+@open_when_closed
+def closing_agree(request: HttpRequest, party: Party) -> HttpResponse:
+    return _on_proposal(request, party, services.proposal_agree, _("You agreed."))
 
 
 @party_required
 @require_POST
 @open_when_closed
 def closing_withdraw(request: HttpRequest, party: Party) -> HttpResponse:
-    form = ProposalChoiceForm(request.POST)
-    if not form.is_valid():
-        flash_errors(request, ValidationError(_("That proposal is no longer open.")))
-        return _to_closing(party)
-    try:
-        services.proposal_withdraw(party=party, proposal_id=form.cleaned_data["proposal"])
-    except ValidationError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("You withdrew your proposal."))
-    return _to_closing(party)
+    return _on_proposal(
+        request, party, services.proposal_withdraw, _("You withdrew your proposal.")
+    )
