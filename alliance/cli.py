@@ -16,8 +16,14 @@ from typing import NoReturn
 
 import django
 from django.conf import settings
+from django.core import management
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import execute_from_command_line, get_commands, load_command_class
+from django.core.management import (
+    execute_from_command_line,
+    find_commands,
+    get_commands,
+    load_command_class,
+)
 from django.db.utils import OperationalError, ProgrammingError
 from django.utils.translation import gettext as _
 
@@ -106,7 +112,13 @@ def overview() -> str:
         "createsuperuser": _("Create an account that may use /admin/."),
         "changepassword": _("Set a new password for an account, by its email address."),
     }
-    ours = {name: app for name, app in get_commands().items() if app.startswith("alliance.")}
+    # Django's own commands that Alliance only adjusts (flush) stay behind `help --all`.
+    djangos = set(find_commands(os.path.dirname(management.__file__)))
+    ours = {
+        name: app
+        for name, app in get_commands().items()
+        if app.startswith("alliance.") and name not in djangos
+    }
     ordered = [name for name in ALLIANCE_ORDER if name in ours]
     ordered += sorted(set(ours) - set(ALLIANCE_ORDER))
     commands = [

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "alliance.outbox",
     "alliance.tending",
     "alliance.closing",
+    "alliance.record",
 ]
 
 MIDDLEWARE = [

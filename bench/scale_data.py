@@ -110,7 +110,7 @@ STEPS: list[tuple[str, str]] = [
         "versions",
         """
         INSERT INTO terms_version (id, number, ratified_at, snapshot, previous_hash,
-            content_hash, alliance_id, ratified_by_id)
+            content_hash, alliance_id, ratified_by_id, scheme, names)
         SELECT a.id, 1, a.created_at + interval '3 days',
             jsonb_build_object(
                 'terms', (SELECT jsonb_agg(jsonb_build_object('id', t.id, 'category',
@@ -121,7 +121,7 @@ STEPS: list[tuple[str, str]] = [
                           'agreed_at', a.created_at + interval '2 days') ORDER BY p.id)
                           FROM alliances_party p WHERE p.alliance_id = a.id
                           AND p.joined_at < a.created_at + interval '1 day')),
-            '', md5(a.id::text) || md5(a.title), a.id, 3 * (a.id - 1) + 1
+            '', md5(a.id::text) || md5(a.title), a.id, 3 * (a.id - 1) + 1, 1, '{}'::jsonb
         FROM alliances_alliance a WHERE a.id %% 10 <> 0
         """,
     ),

@@ -369,7 +369,7 @@ def test_everything_else_of_the_alliance_is_404_for_the_observer(checked_in):
 def test_ratification_neither_waits_for_nor_is_signed_by_the_observer(sam):
     propose(sam.coach_party, TERM)
     version = ratify_with([sam.coach_party, sam.client_party])
-    assert [s["name"] for s in version.snapshot["signatures"]] == ["Ana", "Ben"]
+    assert [s["name"] for s in version.readable["signatures"]] == ["Ana", "Ben"]
 
 
 def test_a_reveal_does_not_wait_for_the_observer(sam, clock):

@@ -38,6 +38,10 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+def pseudonym(number: int) -> str:
+    return _("Former party %(number)d") % {"number": number}
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account. Email is the login; the display name is what others see."""
 
@@ -49,6 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person erased their account: what others keep shows "Former party N".
+    erased_at = models.DateTimeField(null=True, blank=True)
+    pseudonym_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -61,7 +68,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def name(self) -> str:
-        """What other people see: the display name, or the part of the email before the @."""
+        """What other people see: the display name, or the part of the email before the @;
+        once the account is erased, its stable pseudonym."""
+        if self.pseudonym_number is not None:
+            return pseudonym(self.pseudonym_number)
         return self.display_name or self.email.split("@")[0]
 
     def get_full_name(self) -> str:

@@ -83,7 +83,7 @@ def alliance_export(party: Party) -> dict[str, Any]:
                 "at": _when(event.created_at),
                 "who": event.actor.name if event.actor else _("Someone"),
                 "what": event.verb,
-                "details": event.data,
+                "details": event.details,
             }
             for event in event_history(alliance)
         ],

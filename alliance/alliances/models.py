@@ -282,9 +282,20 @@ class Event(models.Model):
     kind = models.CharField(max_length=32)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now, db_index=True)
+    # The line's place in its alliance's history, and its link in the hash chain
+    # (`alliance.record.chain`): changing or removing any line breaks every later one.
+    position = models.PositiveIntegerField()
+    previous_hash = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField(max_length=64)
+    # Names the line shows (whom an invitation was for, who was made a lead), kept beside
+    # the seal rather than in it, so that erasing a person can replace them.
+    personal = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "position"], name="event_position_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor} {self.verb}"
@@ -296,6 +307,11 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("History events are never deleted.")
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """What the line shows: its sealed data and the names kept beside it."""
+        return {**self.data, **self.personal}
 
     @property
     def verb(self) -> str:

@@ -28,6 +28,7 @@ from alliance.lib.clock import now
 from alliance.lib.dates import moment_text, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
+from alliance.record.chain import event_sealed, seal, utc_iso
 
 
 class InvitationUnusable(Exception):
@@ -61,6 +62,11 @@ KINDS_WHEN_CLOSED: set[str] = {
 }
 
 
+# Keys of a history line's data that name a person: kept beside the seal (`Event.personal`),
+# so erasing that person can replace them.
+PERSONAL_EVENT_DATA = ("addressee", "name")
+
+
 def alliance_open_check(alliance_id: int) -> None:
     """Refuse any change to a closed alliance (read from the database, not from an
     object that may have been loaded before it closed)."""
@@ -74,7 +80,40 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
     (a page, a command, the API): the caller's transaction rolls back with it."""
     if kind not in KINDS_WHEN_CLOSED:
         alliance_open_check(alliance.pk)
-    return Event.objects.create(alliance=alliance, actor=actor, kind=kind, data=data)
+    personal = {key: data.pop(key) for key in PERSONAL_EVENT_DATA if key in data}
+    at = now()
+    for _attempt in range(5):
+        last = (
+            Event.objects.filter(alliance_id=alliance.pk)
+            .order_by("-position")
+            .values_list("position", "content_hash")
+            .first()
+        )
+        position, previous_hash = (last[0] + 1, last[1]) if last else (1, "")
+        sealed = event_sealed(
+            alliance_id=alliance.pk,
+            position=position,
+            kind=kind,
+            actor_id=actor.pk if actor else None,
+            at=utc_iso(at),
+            data=data,
+        )
+        try:
+            with transaction.atomic():
+                return Event.objects.create(
+                    alliance=alliance,
+                    actor=actor,
+                    kind=kind,
+                    data=data,
+                    personal=personal,
+                    created_at=at,
+                    position=position,
+                    previous_hash=previous_hash,
+                    content_hash=seal(previous_hash, sealed),
+                )
+        except IntegrityError:
+            continue  # another line took this position first: link to it instead
+    raise IntegrityError("The history of this alliance is too busy to add a line; try again.")
 
 
 def _clean_role(role_label: str) -> str:

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Alliance, AppendOnlyError, Party
@@ -94,6 +95,12 @@ class Version(models.Model):
     snapshot = models.JSONField()
     previous_hash = models.CharField(max_length=64, blank=True)
     content_hash = models.CharField(max_length=64)
+    # The hashing scheme the version was sealed with (`alliance.record.chain`); versions
+    # sealed before names moved out of the snapshot keep verifying under scheme 1.
+    scheme = models.PositiveSmallIntegerField(default=1)
+    # Scheme 2: each signer's name and salt by party id, which the sealed snapshot commits
+    # to without holding; an erased person's entry keeps only their pseudonym.
+    names = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["number"]
@@ -111,3 +118,21 @@ class Version(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("A ratified version is never deleted.")
+
+    @cached_property
+    def readable(self) -> dict[str, Any]:
+        """The snapshot as people read it, whatever its scheme: every signature and
+        agreement with the signer's name (an erased person's pseudonym)."""
+        names = {key: entry["name"] for key, entry in self.names.items()}
+
+        def named(entry: dict[str, Any]) -> dict[str, Any]:
+            return {**entry, "name": names.get(str(entry["party_id"]), entry.get("name", ""))}
+
+        return {
+            **self.snapshot,
+            "terms": [
+                {**term, "agreements": [named(a) for a in term.get("agreements", [])]}
+                for term in self.snapshot.get("terms", [])
+            ],
+            "signatures": [named(s) for s in self.snapshot.get("signatures", [])],
+        }

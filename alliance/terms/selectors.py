@@ -1,8 +1,6 @@
 """Reads for terms: the draft as each party sees it, versions, and what changed between them."""
 
 import difflib
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +13,7 @@ from django.utils.translation import ngettext
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
+from alliance.record.chain import seal
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
 
 DRAFT_STATUSES = (TermStatus.ACTIVE, TermStatus.WITHDRAWN)
@@ -170,17 +169,12 @@ def draft_item(alliance: Alliance, term_id: int) -> DraftItem | None:
     return next((item for item in draft_for(alliance).items if item.term.pk == term_id), None)
 
 
-def version_hash(previous_hash: str, snapshot: dict[str, Any]) -> str:
-    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{previous_hash}\n{canonical}".encode()).hexdigest()
-
-
 def version_chain_breaks(alliance: Alliance) -> list[int]:
     """Numbers of the versions whose stored hash no longer matches their content or chain."""
     broken = []
     previous = ""
     for version in alliance.versions.order_by("number"):
-        if version.previous_hash != previous or version.content_hash != version_hash(
+        if version.previous_hash != previous or version.content_hash != seal(
             previous, version.snapshot
         ):
             broken.append(version.number)

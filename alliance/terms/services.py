@@ -18,13 +18,13 @@ from alliance.alliances.services import event_record
 from alliance.lib.clock import now
 from alliance.lib.mail import send_templated
 from alliance.outbox.models import EmailKind
+from alliance.record.chain import VERSION_SCHEME, name_commitment, new_salt, seal
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
 from alliance.terms.selectors import (
     DRAFT_STATUSES,
     draft_for,
     term_as_dict,
     term_in_force,
-    version_hash,
 )
 
 TEXT_LIMIT = 2000
@@ -254,19 +254,17 @@ def version_ratify(*, party: Party) -> Version:
         raise ValidationError(draft.blockers)
     previous = alliance.current_version
     number = draft.next_number
+    salts = {p.pk: new_salt() for p in draft.parties}
     terms = []
     for item in draft.active_items:
         entry = term_as_dict(item.term)
         entry["agreements"] = [
-            {
-                "party_id": p.pk,
-                "name": p.user.name,
-                "at": item.consents[p.pk].decided_at.isoformat(),
-            }
+            {"party_id": p.pk, "at": item.consents[p.pk].decided_at.isoformat()}
             for p in draft.parties
         ]
         terms.append(entry)
     snapshot = {
+        "scheme": VERSION_SCHEME,
         "alliance": {"id": alliance.pk, "title": alliance.title, "kind": alliance.kind},
         "number": number,
         "terms": terms,
@@ -274,7 +272,7 @@ def version_ratify(*, party: Party) -> Version:
             {
                 "party_id": p.pk,
                 "user_id": p.user_id,
-                "name": p.user.name,
+                "name_commitment": name_commitment(salts[p.pk], p.user.name),
                 "role": p.role_label,
                 "agreed_at": max(
                     item.consents[p.pk].decided_at for item in draft.items
@@ -292,7 +290,11 @@ def version_ratify(*, party: Party) -> Version:
                 ratified_by=party,
                 snapshot=snapshot,
                 previous_hash=previous_hash,
-                content_hash=version_hash(previous_hash, snapshot),
+                content_hash=seal(previous_hash, snapshot),
+                scheme=VERSION_SCHEME,
+                names={
+                    str(p.pk): {"name": p.user.name, "salt": salts[p.pk]} for p in draft.parties
+                },
             )
     except IntegrityError:
         raise ValidationError(

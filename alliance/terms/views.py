@@ -219,7 +219,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
         {
             "alliance": party.alliance,
             "version": version,
-            "terms": selectors.snapshot_terms_by_category(version.snapshot),
+            "terms": selectors.snapshot_terms_by_category(version.readable),
             "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
             "former": former,
             "party": party,
