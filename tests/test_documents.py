@@ -10,14 +10,11 @@ import pytest
 from markdown_it import MarkdownIt
 from pypdf import PdfReader, PdfWriter
 
-from alliance.alliances.models import ObserverGrant
-from alliance.alliances.services import observer_allowance_set
-from alliance.alliances import services as alliance_services
 from alliance.record import documents
 from alliance.record.documents import verify_markdown, verify_pdf
 from alliance.terms.models import Category
 from tests.conftest import login
-from tests.factories import join, make_user, propose, ratify_with
+from tests.factories import propose, ratify_with
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -26,7 +23,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def signed(cast):
     """Two ratified versions: terms in three categories, one with a note; then a change."""
     propose(cast.coach_party, "We meet every second Tuesday at 9:00.")
-    propose(cast.coach_party, "Feedback is given within a week, in writing.", Category.COMMUNICATION)
+    propose(
+        cast.coach_party, "Feedback is given within a week, in writing.", Category.COMMUNICATION
+    )
     propose(
         cast.client_party,
         "Cancel 24 hours ahead; a late cancellation counts as a session.",
@@ -89,7 +88,8 @@ def test_the_markdown_of_the_alliance_shows_the_version_in_force_and_the_chain(s
     assert "In force: version 2" in _headings(text)
     for term in second.snapshot["terms"]:
         assert term["text"] in shown
-    assert first.content_hash in shown and second.content_hash in shown
+    assert first.content_hash in shown
+    assert second.content_hash in shown
     report = verify_markdown(text)
     assert report.intact, report.problems
     assert {f.where for f in report.findings} >= {"version 1", "version 2", "text"}
@@ -156,15 +156,13 @@ def test_a_changed_name_fails_its_commitment(signed):
     text = _markdown(cast)
     body, data = text.split("```json\n")
     report = verify_markdown(body + "```json\n" + data.replace('"name": "Ben"', '"name": "Bob"'))
-    assert any(
-        f.where == "version 2" and "Bob" in f.detail and not f.ok for f in report.findings
-    )
+    assert any(f.where == "version 2" and "Bob" in f.detail and not f.ok for f in report.findings)
 
 
 def test_a_broken_chain_in_the_alliance_record_is_found(signed):
-    cast, first, _ = signed
+    cast, _first, _ = signed
     text = login(cast.coach).get(f"/alliances/{cast.alliance.pk}/export.md").content.decode()
-    body, data = text.split("```json\n")
+    _body, data = text.split("```json\n")
     document = json.loads(data.split("\n```")[0])
     document["versions"][1]["previous_hash"] = "0" * 64
     report = verify_markdown(documents.markdown(document))
@@ -203,7 +201,8 @@ def test_the_pdf_of_a_version_shows_every_term_and_signature_and_verifies(signed
         assert _squeezed(term["text"]) in text
     for signature in second.readable["signatures"]:
         assert _squeezed(signature["name"]) in text
-    assert second.content_hash in text and second.previous_hash in text
+    assert second.content_hash in text
+    assert second.previous_hash in text
     assert "SIGNATURES" in _pdf_text(data)  # a heading, set in capitals
     assert "1/" in text  # page numbers
     reader = PdfReader(io.BytesIO(data))
@@ -229,7 +228,7 @@ def _with_attachment(data: bytes, content: bytes) -> bytes:
 
 
 def test_a_pdf_with_changed_data_or_text_fails(signed):
-    cast, _, second = signed
+    cast, _, _second = signed
     data = _pdf(cast)
     attached = PdfReader(io.BytesIO(data)).attachments[documents.ATTACHMENT_NAME][0]
     changed = attached.replace(b"every second Tuesday", b"every Tuesday")

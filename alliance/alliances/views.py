@@ -92,6 +92,7 @@ def _alliance_page(
             "role_form": RoleForm(initial={"role_label": party.role_label}, auto_id="role_%s"),
             # The agreed term whose answer the viewer asked to change, its form open.
             "answering": id_param(request.GET, "answer"),
+            "pdf_available": documents.pdf_available(),
         },
         status=status,
     )

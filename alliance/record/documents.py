@@ -24,6 +24,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from pypdf import PdfReader
+
 from alliance.record.chain import (
     SCHEME_NAME_COMMITMENTS,
     SCHEME_NAMES_IN_SNAPSHOT,
@@ -250,8 +254,6 @@ def _fence_for(block: str) -> str:
 
 
 def _version_lines(version: ShownVersion, level: int) -> list[str]:
-    from django.utils.translation import gettext as _
-
     head = "#" * level
     lines = [f"{head} {_('Terms')}", ""]
     for label, terms in version.categories:
@@ -282,8 +284,6 @@ def _version_lines(version: ShownVersion, level: int) -> list[str]:
 
 
 def _record_lines(version: ShownVersion) -> list[str]:
-    from django.utils.translation import gettext as _
-
     previous = (
         f"`{version.previous_hash}`"
         if version.previous_hash
@@ -298,8 +298,6 @@ def _record_lines(version: ShownVersion) -> list[str]:
 
 
 def _how_to_verify_lines() -> list[str]:
-    from django.utils.translation import gettext as _
-
     return [
         f"## {_('How to verify')}",
         "",
@@ -315,8 +313,6 @@ def _how_to_verify_lines() -> list[str]:
 
 
 def _body_lines(document: dict[str, Any]) -> list[str]:
-    from django.utils.translation import gettext as _
-
     seen = shown(document)
     if not seen.is_alliance:
         assert seen.in_force is not None
@@ -380,7 +376,6 @@ def html(document: dict[str, Any], *, for_pdf: bool) -> str:
     """The document as a page that reads like a signed agreement (the print view, and
     what WeasyPrint lays out as the PDF)."""
     from django.template.loader import render_to_string
-    from django.utils import translation
 
     with translation.override(document.get("language") or "en"):
         return render_to_string(
@@ -418,24 +413,32 @@ def _check_sealed(report: Report, document: dict[str, Any]) -> None:
         where = f"version {entry.get('number')}"
         snapshot = entry.get("snapshot")
         if not isinstance(snapshot, dict):
-            report.failed(where, "The embedded data holds no snapshot.")
+            report.failed(where, _("The embedded data holds no snapshot."))
             previous = entry
             continue
         if entry.get("number") != snapshot.get("number"):
-            report.failed(where, f"The snapshot says it is version {snapshot.get('number')}.")
+            report.failed(
+                where,
+                _("The snapshot says it is version %(number)s.")
+                % {"number": snapshot.get("number")},
+            )
         if seal(entry.get("previous_hash", ""), snapshot) == entry.get("content_hash"):
-            report.passed(where, "The content hash matches the sealed snapshot.")
+            report.passed(where, _("The content hash matches the sealed snapshot."))
         else:
-            report.failed(where, "The content hash does not match the sealed snapshot.")
+            report.failed(where, _("The content hash does not match the sealed snapshot."))
         if previous is not None:
             if entry.get("previous_hash") == previous.get("content_hash"):
-                report.passed(where, f"Follows version {previous.get('number')}.")
+                report.passed(
+                    where, _("Follows version %(number)s.") % {"number": previous.get("number")}
+                )
             else:
                 report.failed(
-                    where, f"Its previous hash is not the hash of version {previous.get('number')}."
+                    where,
+                    _("Its previous hash is not the hash of version %(number)s.")
+                    % {"number": previous.get("number")},
                 )
         elif document.get("format") == ALLIANCE_FORMAT and entry.get("previous_hash"):
-            report.failed(where, "The first version names a version before it.")
+            report.failed(where, _("The first version names a version before it."))
         _check_names(report, where, entry, snapshot)
         previous = entry
 
@@ -444,10 +447,12 @@ def _check_names(
     report: Report, where: str, entry: dict[str, Any], snapshot: dict[str, Any]
 ) -> None:
     if entry.get("scheme") == SCHEME_NAMES_IN_SNAPSHOT:
-        report.passed(where, "Names are inside the sealed snapshot (hashing scheme 1).")
+        report.passed(where, _("Names are inside the sealed snapshot (hashing scheme 1)."))
         return
     if entry.get("scheme") != SCHEME_NAME_COMMITMENTS:
-        report.failed(where, f"Unknown hashing scheme {entry.get('scheme')!r}.")
+        report.failed(
+            where, _("Unknown hashing scheme %(scheme)r.") % {"scheme": entry.get("scheme")}
+        )
         return
     names = entry.get("names") or {}
     for signature in snapshot.get("signatures", []):
@@ -456,30 +461,42 @@ def _check_names(
             continue
         name = kept.get("name", "")
         if "salt" not in kept:
-            report.passed(where, f"{name} is shown by a pseudonym; their name was erased.")
+            report.passed(
+                where,
+                _("%(name)s is shown by a pseudonym; their name was erased.") % {"name": name},
+            )
         elif name_commitment(kept["salt"], name) == signature.get("name_commitment"):
-            report.passed(where, f"The signature of {name} matches its sealed commitment.")
+            report.passed(
+                where,
+                _("The signature of %(name)s matches its sealed commitment.") % {"name": name},
+            )
         else:
-            report.failed(where, f"The name {name} does not match the sealed signature.")
+            report.failed(
+                where, _("The name %(name)s does not match the sealed signature.") % {"name": name}
+            )
 
 
 def _parse_document(report: Report, raw: str | bytes, where: str) -> dict[str, Any] | None:
     try:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
-        report.failed(where, f"The embedded data is not valid JSON ({error}).")
+        report.failed(
+            where, _("The embedded data is not valid JSON (%(error)s).") % {"error": error}
+        )
         return None
     if not isinstance(document, dict) or document.get("format") not in (
         VERSION_FORMAT,
         ALLIANCE_FORMAT,
     ):
-        report.failed(where, "The embedded data is not an Alliance record.")
+        report.failed(where, _("The embedded data is not an Alliance record."))
         return None
     try:
         _check_sealed(report, document)
         shown(document)
     except (KeyError, TypeError, AttributeError) as error:
-        report.failed(where, f"The embedded data lacks a part of a record ({error}).")
+        report.failed(
+            where, _("The embedded data lacks a part of a record (%(error)s).") % {"error": error}
+        )
         return None
     return document
 
@@ -496,12 +513,12 @@ def verify_markdown(text: str) -> Report:
         (i for i in range(len(lines) - 1, -1, -1) if _OPENING_FENCE.match(lines[i])), None
     )
     if opening is None:
-        report.failed("file", "No embedded record: the file should end with a JSON block.")
+        report.failed("file", _("No embedded record: the file should end with a JSON block."))
         return report
     fence = _OPENING_FENCE.match(lines[opening]).group(1)  # type: ignore[union-attr]
     closing = next((i for i in range(opening + 1, len(lines)) if lines[i] == fence), None)
     if closing is None:
-        report.failed(f"line {opening + 1}", "The embedded JSON block is not closed.")
+        report.failed(f"line {opening + 1}", _("The embedded JSON block is not closed."))
         return report
     where = f"lines {opening + 2}-{closing}"
     document = _parse_document(report, "\n".join(lines[opening + 1 : closing]), where)
@@ -518,18 +535,19 @@ def _compare_lines(report: Report, found: list[str], expected: list[str]) -> Non
         if mine != theirs:
             report.failed(
                 f"line {number}",
-                f"The text says {mine!r} where the embedded data says {theirs!r}.",
+                _("The text says %(found)r where the embedded data says %(expected)r.")
+                % {"found": mine, "expected": theirs},
             )
             return
     if len(found) != len(expected):
         number = min(len(found), len(expected)) + 1
         report.failed(
             f"line {number}",
-            f"The text has {len(found)} lines before the data block; the data makes "
-            f"{len(expected)}.",
+            _("The text has %(found)d lines before the data block; the data makes %(expected)d.")
+            % {"found": len(found), "expected": len(expected)},
         )
         return
-    report.passed("text", "The text says what the embedded data says, line by line.")
+    report.passed("text", _("The text says what the embedded data says, line by line."))
 
 
 def _squeezed(text: str) -> str:
@@ -545,13 +563,14 @@ def _pdf_expected(document: dict[str, Any]) -> list[tuple[str, str]]:
     if seen.in_force is not None:
         version = seen.in_force
         for _category, terms in version.categories:
-            expected += [("term", term.text) for term in terms]
-        expected += [("signer", s.name) for s in version.signatures if s.name]
-        expected.append(("content hash", version.content_hash))
+            expected += [(_("The term"), term.text) for term in terms]
+        expected += [(_("The signer"), s.name) for s in version.signatures if s.name]
+        expected.append((_("The content hash"), version.content_hash))
         if version.previous_hash:
-            expected.append(("previous hash", version.previous_hash))
+            expected.append((_("The previous hash"), version.previous_hash))
     for version in seen.earlier:
-        expected.append((f"content hash of version {version.number}", version.content_hash))
+        what = _("The content hash of version %(number)d") % {"number": version.number}
+        expected.append((what, version.content_hash))
     return expected
 
 
@@ -560,17 +579,21 @@ def verify_pdf(data: bytes) -> Report:
     term, every signer's name and the hashes of that data, in order."""
     report = Report("PDF record")
     try:
-        from pypdf import PdfReader
-
         reader = PdfReader(io.BytesIO(data))
         attachments = reader.attachments
         raw = attachments.get(ATTACHMENT_NAME)
         pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as error:  # pypdf raises many kinds on a damaged file
-        report.failed("file", f"Not a readable PDF ({type(error).__name__}: {error}).")
+        report.failed(
+            "file",
+            _("Not a readable PDF (%(error)s).") % {"error": f"{type(error).__name__}: {error}"},
+        )
         return report
     if not raw:
-        report.failed("file", f"No embedded record: the PDF has no {ATTACHMENT_NAME} attached.")
+        report.failed(
+            "file",
+            _("No embedded record: the PDF has no %(name)s attached.") % {"name": ATTACHMENT_NAME},
+        )
         return report
     document = _parse_document(report, raw[0], "attachment")
     if document is None:
@@ -588,17 +611,18 @@ def verify_pdf(data: bytes) -> Report:
         if found < 0:
             report.failed(
                 f"page {last_page + 1}",
-                f"The {what} {text!r} is not shown where the embedded data says it is.",
+                _("%(what)s %(text)r is not shown where the embedded data says it is.")
+                % {"what": what, "text": text},
             )
             return report
         position = found + len(needle)
     report.passed(
-        "text", f"Every term, signer and hash of the embedded data is shown, on {len(pages)} pages."
+        "text",
+        _("Every term, signer and hash of the embedded data is shown, on %(pages)d pages.")
+        % {"pages": len(pages)},
     )
     return report
 
 
 def _language(document: dict[str, Any]) -> Any:
-    from django.utils import translation
-
     return translation.override(document.get("language") or "en")

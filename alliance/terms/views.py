@@ -265,6 +265,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
             "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
             "former": former,
             "party": party,
+            "pdf_available": documents.pdf_available(),
         },
     )
 
