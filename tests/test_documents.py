@@ -1,20 +1,26 @@
 """Markdown and PDF records of an alliance and of a version: what they show, that they
 verify untouched and fail where they were changed, and who may download them."""
 
+import importlib.abc
 import io
 import json
+import sys
 from pathlib import Path
 
 import pypdfium2
 import pytest
+from django.core.checks import run_checks
 from markdown_it import MarkdownIt
 from pypdf import PdfReader, PdfWriter
 
+from alliance.alliances import services as alliance_services
+from alliance.alliances.models import ObserverGrant
+from alliance.alliances.services import observer_allowance_set
 from alliance.record import documents
 from alliance.record.documents import verify_markdown, verify_pdf
 from alliance.terms.models import Category
 from tests.conftest import login
-from tests.factories import propose, ratify_with
+from tests.factories import join, make_user, propose, ratify_with
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -269,3 +275,119 @@ def test_a_sample_pdf_and_its_first_page_are_kept_as_artifacts(signed):
     assert image.size[0] > 1000
     # The page is not blank: it holds dark ink (text) on the white paper.
     assert image.convert("L").getextrema()[0] < 60
+
+
+VERSION_EXPORTS = ("export.md", "export.pdf", "print/")
+ALLIANCE_EXPORTS = ("export.md", "export.pdf", "print/")
+
+
+def _status(user, alliance, tail: str) -> int:
+    return login(user).get(f"/alliances/{alliance.pk}/{tail}").status_code
+
+
+def test_outsiders_get_404_for_every_record(signed):
+    cast, *_ = signed
+    for tail in ALLIANCE_EXPORTS:
+        assert _status(cast.outsider, cast.alliance, tail) == 404
+    for tail in VERSION_EXPORTS:
+        assert _status(cast.outsider, cast.alliance, f"versions/1/{tail}") == 404
+
+
+def test_observers_read_a_versions_record_only_once_every_party_allows_it(signed):
+    cast, *_ = signed
+    sam = make_user("Sam", "sam@example.org")
+    join(cast.alliance, sam, role="sponsor", as_observer=True)
+    for tail in VERSION_EXPORTS:
+        assert _status(sam, cast.alliance, f"versions/2/{tail}") == 404
+    observer_allowance_set(party=cast.coach_party, grant=ObserverGrant.VERSIONS, agreed=True)
+    assert _status(sam, cast.alliance, "versions/2/export.md") == 404  # Ben has not agreed
+    observer_allowance_set(party=cast.client_party, grant=ObserverGrant.VERSIONS, agreed=True)
+    for tail in VERSION_EXPORTS:
+        assert _status(sam, cast.alliance, f"versions/2/{tail}") == 200
+    # The alliance's record holds more than its versions: parties only.
+    for tail in ALLIANCE_EXPORTS:
+        assert _status(sam, cast.alliance, tail) == 404
+
+
+def test_someone_who_left_keeps_the_records_of_the_versions_they_signed_only(cast):
+    carla = make_user("Carla", "carla@example.org")
+    carla_party = join(cast.alliance, carla, role="mentor")
+    propose(cast.coach_party, "We meet monthly.")
+    ratify_with([cast.coach_party, cast.client_party, carla_party])
+    alliance_services.party_leave(party=carla_party)
+    propose(cast.coach_party, "We meet weekly.")
+    ratify_with([cast.coach_party, cast.client_party])
+    for tail in VERSION_EXPORTS:
+        assert _status(carla, cast.alliance, f"versions/1/{tail}") == 200
+        assert _status(carla, cast.alliance, f"versions/2/{tail}") == 404
+    for tail in ALLIANCE_EXPORTS:
+        assert _status(carla, cast.alliance, tail) == 404
+    signed_by_her = login(carla).get(f"/alliances/{cast.alliance.pk}/versions/1/export.md")
+    assert "Carla" in _text_of(signed_by_her.content.decode())
+    assert verify_markdown(signed_by_her.content.decode()).intact
+
+
+def test_the_version_page_links_its_records_and_prints_without_controls(signed):
+    cast, *_ = signed
+    page = login(cast.client).get(f"/alliances/{cast.alliance.pk}/versions/2/")
+    html = page.content.decode()
+    base = f"/alliances/{cast.alliance.pk}/versions/2/"
+    for tail in VERSION_EXPORTS:
+        assert f'href="{base}{tail}"' in html
+    alliance_page = login(cast.client).get(f"/alliances/{cast.alliance.pk}/").content.decode()
+    assert f'href="/alliances/{cast.alliance.pk}/export.md"' in alliance_page
+    assert f'href="/alliances/{cast.alliance.pk}/export.pdf"' in alliance_page
+
+
+def test_the_print_view_reads_like_the_pdf(signed):
+    cast, _, second = signed
+    page = login(cast.coach).get(f"/alliances/{cast.alliance.pk}/versions/2/print/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "record/document" in html  # its own stylesheet, no inline style
+    for term in second.snapshot["terms"]:
+        assert term["text"] in html
+    assert second.content_hash in html
+    assert "<form" not in html
+
+
+class _PangoMissing(importlib.abc.MetaPathFinder):
+    """What importing WeasyPrint does on a machine without Pango: cffi cannot open the
+    library and the import fails with OSError."""
+
+    def find_spec(self, name, path, target=None):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return None
+
+
+@pytest.fixture
+def without_pango(monkeypatch):
+    for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_PangoMissing(), *sys.meta_path])
+    documents.pdf_available.cache_clear()
+    yield
+    documents.pdf_available.cache_clear()
+
+
+def test_without_pango_the_check_warns_and_the_pages_offer_the_print_view(signed, without_pango):
+    cast, _, second = signed
+    assert "alliance.W003" in {m.id for m in run_checks()}
+    base = f"/alliances/{cast.alliance.pk}"
+    version_page = login(cast.coach).get(f"{base}/versions/2/").content.decode()
+    assert f'href="{base}/versions/2/export.pdf"' not in version_page
+    assert f'href="{base}/versions/2/print/"' in version_page
+    alliance_page = login(cast.coach).get(f"{base}/").content.decode()
+    assert f'href="{base}/export.pdf"' not in alliance_page
+    assert f'href="{base}/print/"' in alliance_page
+    # A PDF link kept from before answers with the print view, not an error.
+    response = login(cast.coach).get(f"{base}/versions/2/export.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert second.content_hash in response.content.decode()
+
+
+def test_with_pango_there_is_no_warning(db):
+    documents.pdf_available.cache_clear()
+    assert "alliance.W003" not in {m.id for m in run_checks()}
