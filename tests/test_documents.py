@@ -16,7 +16,7 @@ from pypdf import PdfReader, PdfWriter
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import ObserverGrant
 from alliance.alliances.services import observer_allowance_set
-from alliance.record import documents
+from alliance.record import chain, documents
 from alliance.record.documents import verify_markdown, verify_pdf
 from alliance.terms.models import Category
 from tests.conftest import login
@@ -391,3 +391,67 @@ def test_without_pango_the_check_warns_and_the_pages_offer_the_print_view(signed
 def test_with_pango_there_is_no_warning(db):
     documents.pdf_available.cache_clear()
     assert "alliance.W003" not in {m.id for m in run_checks()}
+
+
+def _sealed_version(number: int, previous_hash: str, names_inside: bool) -> dict:
+    """A version as a record file carries it, sealed here with the chain's own functions
+    (no database: pytest-django refuses any query in the tests below)."""
+    salt = "5a1t"
+    signature = {"party_id": 7, "role": "coach", "agreed_at": "2025-03-01T09:30:00+00:00"}
+    if names_inside:
+        signature["name"] = "Ana"
+    else:
+        signature["name_commitment"] = chain.name_commitment(salt, "Ana")
+    snapshot = {
+        "scheme": 1 if names_inside else 2,
+        "alliance": {"id": 3, "title": "Old coaching", "kind": "coaching"},
+        "number": number,
+        "terms": [
+            {
+                "id": 1,
+                "category": "rhythm",
+                "text": "We meet monthly.",
+                "note": "",
+                "agreements": [{"party_id": 7, "at": "2025-03-01T09:30:00+00:00"}],
+            }
+        ],
+        "signatures": [signature],
+    }
+    if names_inside:
+        snapshot["terms"][0]["agreements"][0]["name"] = "Ana"
+    return {
+        "format": documents.VERSION_FORMAT,
+        "language": "en",
+        "scheme": snapshot["scheme"],
+        "number": number,
+        "snapshot": snapshot,
+        "previous_hash": previous_hash,
+        "content_hash": chain.seal(previous_hash, snapshot),
+        "names": {} if names_inside else {"7": {"name": "Ana", "salt": salt}},
+    }
+
+
+def test_a_version_sealed_with_names_inside_verifies_without_a_database():
+    document = _sealed_version(1, "", names_inside=True)
+    text = documents.markdown(document)
+    assert "**Ana**, coach: agreed 2025-03-01 09:30 UTC" in text
+    report = verify_markdown(text)
+    assert report.intact, report.problems
+    assert any("scheme 1" in f.detail for f in report.findings)
+
+
+def test_an_erased_signer_shown_by_a_pseudonym_still_verifies():
+    document = _sealed_version(1, "", names_inside=False)
+    document["names"]["7"] = {"name": "Former party 4"}  # erased: no salt kept
+    text = documents.markdown(document)
+    assert "Former party 4" in _text_of(text)
+    assert "Ana" not in text
+    report = verify_markdown(text)
+    assert report.intact, report.problems
+    assert any("pseudonym" in f.detail for f in report.findings)
+
+
+def test_a_pdf_verifies_without_a_database():
+    document = _sealed_version(2, "ab" * 32, names_inside=False)
+    report = verify_pdf(documents.pdf(document))
+    assert report.intact, report.problems
