@@ -455,3 +455,32 @@ def test_a_pdf_verifies_without_a_database():
     document = _sealed_version(2, "ab" * 32, names_inside=False)
     report = verify_pdf(documents.pdf(document))
     assert report.intact, report.problems
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(versions="not a list"),
+        lambda d: d["versions"][0].update(number="two"),
+        lambda d: d["versions"][0]["snapshot"].update(terms=[42]),
+        lambda d: d["versions"][0]["snapshot"]["signatures"][0].pop("party_id"),
+        lambda d: d.update(parties=None),
+        lambda d: d["alliance"].pop("title"),
+    ],
+)
+def test_embedded_data_missing_its_parts_is_reported_not_raised(damage):
+    version = _sealed_version(1, "", names_inside=False)
+    document = {
+        "format": documents.ALLIANCE_FORMAT,
+        "language": "en",
+        "alliance": {"title": "Old coaching", "kind": "coaching", "purpose": ""},
+        "parties": [{"name": "Ana", "role": "coach"}],
+        "versions": [{k: v for k, v in version.items() if k not in ("format", "language")}],
+    }
+    assert verify_markdown(documents.markdown(document)).intact
+    damaged = json.loads(json.dumps(document))
+    damage(damaged)
+    data = json.dumps(damaged, indent=2)
+    report = verify_markdown(f"# Old coaching\n\n```json\n{data}\n```\n")
+    assert not report.intact
+    assert report.problems[0].where.startswith(("lines ", "version ", "line "))

@@ -361,7 +361,7 @@ def export(request: HttpRequest, party: Party) -> HttpResponse:
     return response
 
 
-def _alliance_document(request: HttpRequest, party: Party) -> dict[str, Any]:
+def _alliance_document(party: Party) -> dict[str, Any]:
     alliance = party.alliance
     return documents.alliance_document(
         alliance=alliance,
@@ -379,22 +379,20 @@ def _record_filename(party: Party) -> str:
 def export_markdown(request: HttpRequest, party: Party) -> HttpResponse:
     """The alliance and the version in force as a Markdown file that carries its proof."""
     return record_views.markdown_response(
-        _alliance_document(request, party), filename=_record_filename(party)
+        _alliance_document(party), filename=_record_filename(party)
     )
 
 
 @party_required
 def export_pdf(request: HttpRequest, party: Party) -> HttpResponse:
     """The alliance and the version in force as a PDF that carries its proof."""
-    return record_views.pdf_response(
-        _alliance_document(request, party), filename=_record_filename(party)
-    )
+    return record_views.pdf_response(_alliance_document(party), filename=_record_filename(party))
 
 
 @party_required
 def print_view(request: HttpRequest, party: Party) -> HttpResponse:
     """The PDF's page in the browser, to print or save where no PDF can be made."""
-    return record_views.print_response(_alliance_document(request, party))
+    return record_views.print_response(_alliance_document(party))
 
 
 @party_required

@@ -18,7 +18,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -476,7 +476,12 @@ def _check_names(
             )
 
 
-def _parse_document(report: Report, raw: str | bytes, where: str) -> dict[str, Any] | None:
+def _parse_document(
+    report: Report, raw: str | bytes, where: str, render: Callable[[dict[str, Any]], list[Any]]
+) -> tuple[dict[str, Any], list[Any]] | None:
+    """The embedded document, checked against its seals, and what `render` makes of it
+    (what the readable part must say); None, with the reason reported, when it is not a
+    whole record."""
     try:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
@@ -492,13 +497,14 @@ def _parse_document(report: Report, raw: str | bytes, where: str) -> dict[str, A
         return None
     try:
         _check_sealed(report, document)
-        shown(document)
-    except (KeyError, TypeError, AttributeError) as error:
+        with _language(document):
+            rendered = render(document)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
         report.failed(
             where, _("The embedded data lacks a part of a record (%(error)s).") % {"error": error}
         )
         return None
-    return document
+    return document, rendered
 
 
 _OPENING_FENCE = re.compile(r"^(`{3,})json$")
@@ -521,12 +527,10 @@ def verify_markdown(text: str) -> Report:
         report.failed(f"line {opening + 1}", _("The embedded JSON block is not closed."))
         return report
     where = f"lines {opening + 2}-{closing}"
-    document = _parse_document(report, "\n".join(lines[opening + 1 : closing]), where)
-    if document is None:
+    parsed = _parse_document(report, "\n".join(lines[opening + 1 : closing]), where, _body_lines)
+    if parsed is None:
         return report
-    with _language(document):
-        expected = _body_lines(document)
-    _compare_lines(report, lines[:opening], expected)
+    _compare_lines(report, lines[:opening], parsed[1])
     return report
 
 
@@ -595,11 +599,10 @@ def verify_pdf(data: bytes) -> Report:
             _("No embedded record: the PDF has no %(name)s attached.") % {"name": ATTACHMENT_NAME},
         )
         return report
-    document = _parse_document(report, raw[0], "attachment")
-    if document is None:
+    parsed = _parse_document(report, raw[0], "attachment", _pdf_expected)
+    if parsed is None:
         return report
-    with _language(document):
-        expected = _pdf_expected(document)
+    expected = parsed[1]
     squeezed = [_squeezed(page) for page in pages]
     page, position = 0, 0
     for what, text in expected:
