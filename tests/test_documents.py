@@ -214,6 +214,7 @@ def test_the_pdf_of_a_version_shows_every_term_and_signature_and_verifies(signed
     reader = PdfReader(io.BytesIO(data))
     attached = json.loads(reader.attachments[documents.ATTACHMENT_NAME][0])
     assert attached["content_hash"] == second.content_hash
+    assert json.loads(reader.metadata[documents.METADATA_KEY]) == attached
     report = verify_pdf(data)
     assert report.intact, report.problems
 
@@ -246,7 +247,8 @@ def test_a_pdf_with_changed_data_or_text_fails(signed):
     other_pages = documents.pdf(document)
     report = verify_pdf(_with_attachment(other_pages, attached))
     assert not report.intact
-    assert _problems(report) == ["page 1"]
+    # Its pages, and the copy of the data in its document information, say otherwise.
+    assert _problems(report) == ["metadata", "page 1"]
 
 
 def test_a_damaged_or_truncated_pdf_is_reported_not_raised(signed):
@@ -484,3 +486,12 @@ def test_embedded_data_missing_its_parts_is_reported_not_raised(damage):
     report = verify_markdown(f"# Old coaching\n\n```json\n{data}\n```\n")
     assert not report.intact
     assert report.problems[0].where.startswith(("lines ", "version ", "line "))
+
+
+def test_a_pdf_whose_metadata_says_otherwise_fails(signed):
+    cast, *_ = signed
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf(cast))))
+    writer.add_metadata({documents.METADATA_KEY: '{"format": "alliance-version/1"}'})
+    out = io.BytesIO()
+    writer.write(out)
+    assert _problems(verify_pdf(out.getvalue())) == ["metadata"]

@@ -39,6 +39,9 @@ from alliance.record.report import Report
 VERSION_FORMAT = "alliance-version/1"
 ALLIANCE_FORMAT = "alliance-record/1"
 ATTACHMENT_NAME = "alliance-record.json"
+# The same JSON in the PDF's document information, where WeasyPrint writes a custom
+# <meta> element (its name loses the hyphen).
+METADATA_KEY = "/alliancerecord"
 STYLESHEET = "record/document.css"
 
 
@@ -346,8 +349,12 @@ def _body_lines(document: dict[str, Any]) -> list[str]:
     return lines + _how_to_verify_lines()
 
 
+def _data_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+
+
 def _data_block(document: dict[str, Any]) -> list[str]:
-    data = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+    data = _data_json(document)
     fence = _fence_for(data)
     return [f"{fence}json", *data.splitlines(), fence]
 
@@ -380,7 +387,12 @@ def html(document: dict[str, Any], *, for_pdf: bool) -> str:
     with translation.override(document.get("language") or "en"):
         return render_to_string(
             "record/document.html",
-            {"document": shown(document), "for_pdf": for_pdf, "language": document["language"]},
+            {
+                "document": shown(document),
+                "for_pdf": for_pdf,
+                "language": document["language"],
+                "data": _data_json(document),
+            },
         )
 
 
@@ -390,14 +402,13 @@ def pdf(document: dict[str, Any]) -> bytes:
     from django.contrib.staticfiles import finders
 
     stylesheet = finders.find(STYLESHEET)
-    data = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
     attachment = weasyprint.Attachment(
-        string=data,
+        string=_data_json(document),
         name=ATTACHMENT_NAME,
         description="Alliance record: the sealed data this document shows",
     )
     return weasyprint.HTML(string=html(document, for_pdf=True)).write_pdf(
-        stylesheets=[stylesheet], attachments=[attachment]
+        stylesheets=[stylesheet], attachments=[attachment], custom_metadata=True
     )
 
 
@@ -586,6 +597,7 @@ def verify_pdf(data: bytes) -> Report:
         reader = PdfReader(io.BytesIO(data))
         attachments = reader.attachments
         raw = attachments.get(ATTACHMENT_NAME)
+        in_metadata = reader.metadata.get(METADATA_KEY) if reader.metadata else None
         pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as error:  # pypdf raises many kinds on a damaged file
         report.failed(
@@ -602,6 +614,10 @@ def verify_pdf(data: bytes) -> Report:
     parsed = _parse_document(report, raw[0], "attachment", _pdf_expected)
     if parsed is None:
         return report
+    if in_metadata is not None and json.loads(raw[0]) != _loaded(in_metadata):
+        report.failed(
+            "metadata", _("The document information holds other data than the attachment.")
+        )
     expected = parsed[1]
     squeezed = [_squeezed(page) for page in pages]
     page, position = 0, 0
@@ -625,6 +641,13 @@ def verify_pdf(data: bytes) -> Report:
         % {"pages": len(pages)},
     )
     return report
+
+
+def _loaded(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _language(document: dict[str, Any]) -> Any:
