@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -142,7 +142,11 @@ class Shown:
     purpose: str
     parties: list[tuple[str, str]]
     versions: list[ShownVersion]
-    in_force: ShownVersion | None = field(default=None)
+
+    @property
+    def in_force(self) -> ShownVersion | None:
+        """The last version shown: the one in force (or the one version of its record)."""
+        return self.versions[-1] if self.versions else None
 
     @property
     def earlier(self) -> list[ShownVersion]:
@@ -212,7 +216,6 @@ def shown(document: dict[str, Any]) -> Shown:
             purpose=alliance.get("purpose") or "",
             parties=[(p["name"], p["role"]) for p in document["parties"]],
             versions=versions,
-            in_force=versions[-1] if versions else None,
         )
     version = _shown_version(document)
     return Shown(
@@ -222,7 +225,6 @@ def shown(document: dict[str, Any]) -> Shown:
         purpose="",
         parties=[],
         versions=[version],
-        in_force=version,
     )
 
 
