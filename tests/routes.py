@@ -98,6 +98,9 @@ ROUTES: dict[str, Route] = {
         "alliance", lambda s: {"party": s.alliance.parties.first().pk, "lead": "yes"}
     ),
     "alliance_export": Route("alliance"),
+    "alliance_export_markdown": Route("alliance"),
+    "alliance_export_pdf": Route("alliance"),
+    "alliance_print": Route("alliance"),
     "invitation_create": Route(
         "alliance", lambda s: {"email": "newcomer@scene.example", "role_label": "client"}
     ),
@@ -117,6 +120,9 @@ ROUTES: dict[str, Route] = {
     "version_list": Route("alliance", observers=True),
     "version_compare": Route("alliance", observers=True),
     "version_detail": Route("alliance", observers=True),
+    "version_export_markdown": Route("alliance", observers=True),
+    "version_export_pdf": Route("alliance", observers=True),
+    "version_print": Route("alliance", observers=True),
     "conversation_list": Route("alliance"),
     "stake_new": Route(
         "alliance",
@@ -172,7 +178,13 @@ ROUTES: dict[str, Route] = {
 
 # What a party who left may still read: the versions they signed (the scene's former
 # party signed version 1), and nothing else.
-SIGNED_READS = ("version_list", "version_detail")
+SIGNED_READS = (
+    "version_list",
+    "version_detail",
+    "version_export_markdown",
+    "version_export_pdf",
+    "version_print",
+)
 
 
 def _walk(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:

@@ -11,6 +11,7 @@ subject, attachments) and outbox row, each person's calendar feed, every admin l
 change page, the history's event data, and the logs.
 """
 
+import io
 import logging
 from collections import Counter
 from datetime import timedelta
@@ -19,6 +20,7 @@ import pytest
 from django.contrib import admin
 from django.core import mail
 from django.test import Client
+from pypdf import PdfReader
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Event, Invitation
@@ -38,6 +40,7 @@ from tests.scene import (
     NOT_PARTIES,
     PERSONAS,
     SECRETS,
+    TERM_TEXT,
     TITLE,
     UNSHARED,
     Scene,
@@ -139,6 +142,39 @@ def test_each_persona_exports_only_what_they_may_read(scene, db):
         found = markers_in(response.content.decode())
         assert found <= _allowed(persona), [_what(m) for m in found - _allowed(persona)]
         assert {s.marker for s in UNSHARED if s.author == persona} <= found
+
+
+def _record_texts(response) -> str:
+    """What a record file says: the Markdown or print view as it is, a PDF's extracted
+    text and its attached data."""
+    if response["Content-Type"] != "application/pdf":
+        return response.content.decode()
+    reader = PdfReader(io.BytesIO(response.content))
+    attached = [data.decode() for files in reader.attachments.values() for data in files]
+    return "\n".join([*(page.extract_text() for page in reader.pages), *attached])
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_record_files_hold_no_reflection_and_no_draft(scene, persona, db):
+    """The Markdown and PDF records hold the ratified versions only, read through their
+    text and attached data: nobody's reflection, shared or not, is in them."""
+    browser = scene.client(persona)
+    base = f"/alliances/{scene.alliance.pk}/"
+    tails = ["export.md", "export.pdf", "print/"]
+    opened = 0
+    for url in [base + t for t in tails] + [f"{base}versions/1/{t}" for t in tails]:
+        response = browser.get(url)
+        SURFACES["record files"] += 1
+        assert response.status_code in (200, 302, 404), f"{persona} GET {url}"
+        if response.status_code != 200:
+            continue
+        opened += 1
+        text = _record_texts(response)
+        assert TERM_TEXT in " ".join(text.split()), url
+        assert not markers_in(text), f"{persona} {url}: {[_what(m) for m in markers_in(text)]}"
+    assert opened == {"observer": 3, "former_party": 3}.get(
+        persona, 6 if persona in CURRENT_PARTIES else 0
+    )
 
 
 def _recipient(scene: Scene, address: str) -> str:

@@ -133,6 +133,35 @@ def test_version_pages_query_counts_are_fixed(cast):
     assert list(first.values())[:2] == list(later.values())[:2]
 
 
+def test_record_exports_query_counts_do_not_grow_with_terms_and_versions(cast):
+    propose(cast.coach_party, "Term 0")
+    ratify_with([cast.coach_party, cast.client_party])
+    ana = login(cast.coach)
+    base = f"/alliances/{cast.alliance.pk}/"
+    tails = ("export.md", "export.pdf", "print/")
+    urls = [base + tail for tail in tails] + [f"{base}versions/1/{tail}" for tail in tails]
+    small = [count_queries(ana, url) for url in urls]
+    for n in range(1, 40):
+        propose(cast.coach_party, f"Term {n}")
+    for _ in range(3):
+        cast.alliance.refresh_from_db()
+        ratify_with([cast.coach_party, cast.client_party])
+        cast.alliance.refresh_from_db()
+        term = cast.alliance.terms.filter(status="active").first()
+        services.term_edit(
+            party=cast.coach_party,
+            term_id=term.pk,
+            revision=term.revision,
+            category=term.category,
+            text=f"Edited {term.revision}",
+        )
+    cast.alliance.refresh_from_db()
+    ratify_with([cast.coach_party, cast.client_party])
+    urls = [url.replace("versions/1/", "versions/5/") for url in urls]
+    large = [count_queries(ana, url) for url in urls]
+    assert large == small, dict(zip(urls, zip(small, large, strict=True), strict=True))
+
+
 def test_conversation_page_queries_do_not_grow_with_reflections(cast):
     from alliance.conversations import services as conversations
     from alliance.conversations.selectors import prompts_of

@@ -11,6 +11,9 @@ urlpatterns = [
     path("<id:alliance_id>/history/", views.history, name="alliance_history"),
     path("<id:alliance_id>/leave/", views.leave, name="alliance_leave"),
     path("<id:alliance_id>/export.json", views.export, name="alliance_export"),
+    path("<id:alliance_id>/export.md", views.export_markdown, name="alliance_export_markdown"),
+    path("<id:alliance_id>/export.pdf", views.export_pdf, name="alliance_export_pdf"),
+    path("<id:alliance_id>/print/", views.print_view, name="alliance_print"),
     path("<id:alliance_id>/invitations/", views.invitation_create, name="invitation_create"),
     path(
         "<id:alliance_id>/observers/allowance/",

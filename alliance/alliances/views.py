@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,6 +37,8 @@ from alliance.alliances.models import (
 from alliance.lib.clock import now
 from alliance.lib.forms import id_param
 from alliance.lib.web import back_to_alliance, flash_errors
+from alliance.record import documents
+from alliance.record import views as record_views
 from alliance.terms.forms import TermForm
 
 
@@ -89,6 +92,7 @@ def _alliance_page(
             "role_form": RoleForm(initial={"role_label": party.role_label}, auto_id="role_%s"),
             # The agreed term whose answer the viewer asked to change, its form open.
             "answering": id_param(request.GET, "answer"),
+            "pdf_available": documents.pdf_available(),
         },
         status=status,
     )
@@ -355,6 +359,40 @@ def export(request: HttpRequest, party: Party) -> HttpResponse:
     filename = f"alliance-{party.alliance_id}-{now():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _alliance_document(party: Party) -> dict[str, Any]:
+    alliance = party.alliance
+    return documents.alliance_document(
+        alliance=alliance,
+        parties=alliance.parties.select_related("user").order_by("joined_at", "pk"),
+        versions=alliance.versions.order_by("number"),
+        language=get_language(),
+    )
+
+
+def _record_filename(party: Party) -> str:
+    return f"alliance-{party.alliance_id}-{now():%Y-%m-%d}"
+
+
+@party_required
+def export_markdown(request: HttpRequest, party: Party) -> HttpResponse:
+    """The alliance and the version in force as a Markdown file that carries its proof."""
+    return record_views.markdown_response(
+        _alliance_document(party), filename=_record_filename(party)
+    )
+
+
+@party_required
+def export_pdf(request: HttpRequest, party: Party) -> HttpResponse:
+    """The alliance and the version in force as a PDF that carries its proof."""
+    return record_views.pdf_response(_alliance_document(party), filename=_record_filename(party))
+
+
+@party_required
+def print_view(request: HttpRequest, party: Party) -> HttpResponse:
+    """The PDF's page in the browser, to print or save where no PDF can be made."""
+    return record_views.print_response(_alliance_document(party))
 
 
 @party_required

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from alliance.record import documents
+
 
 def _is_loopback(hostname: str) -> bool:
     if hostname == "localhost":
@@ -46,6 +48,22 @@ def check_email(app_configs: Any, **kwargs: Any) -> list[Warning]:
             )
         ]
     return []
+
+
+@register()
+def check_pdf(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """WeasyPrint needs Pango and its friends from the system; without them the pages offer
+    the print view where they would offer a PDF."""
+    if documents.pdf_available():
+        return []
+    return [
+        Warning(
+            "WeasyPrint cannot load its system libraries, so no PDF can be made.",
+            hint="Install Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0); "
+            "until then people print the record from their browser.",
+            id="alliance.W003",
+        )
+    ]
 
 
 @register(deploy=True)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Alliance, AppendOnlyError, Party
 from alliance.lib.clock import now
+from alliance.record.documents import readable_snapshot
 
 
 class Category(models.TextChoices):
@@ -123,16 +124,4 @@ class Version(models.Model):
     def readable(self) -> dict[str, Any]:
         """The snapshot as people read it, whatever its scheme: every signature and
         agreement with the signer's name (an erased person's pseudonym)."""
-        names = {key: entry["name"] for key, entry in self.names.items()}
-
-        def named(entry: dict[str, Any]) -> dict[str, Any]:
-            return {**entry, "name": names.get(str(entry["party_id"]), entry.get("name", ""))}
-
-        return {
-            **self.snapshot,
-            "terms": [
-                {**term, "agreements": [named(a) for a in term.get("agreements", [])]}
-                for term in self.snapshot.get("terms", [])
-            ],
-            "signatures": [named(s) for s in self.snapshot.get("signatures", [])],
-        }
+        return readable_snapshot(self.snapshot, self.names)

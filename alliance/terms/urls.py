@@ -11,4 +11,11 @@ urlpatterns = [
     path("versions/", views.version_list, name="version_list"),
     path("versions/compare/", views.version_compare, name="version_compare"),
     path("versions/<id:number>/", views.version_detail, name="version_detail"),
+    path(
+        "versions/<id:number>/export.md",
+        views.version_export_markdown,
+        name="version_export_markdown",
+    ),
+    path("versions/<id:number>/export.pdf", views.version_export_pdf, name="version_export_pdf"),
+    path("versions/<id:number>/print/", views.version_print, name="version_print"),
 ]

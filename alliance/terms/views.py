@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,9 +13,11 @@ from alliance.alliances.models import ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see
 from alliance.feedback.hold import coach_holds
 from alliance.lib.web import back_to_alliance, flash_errors
+from alliance.record import documents
+from alliance.record import views as record_views
 from alliance.terms import selectors, services
 from alliance.terms.forms import CompareForm, ConsentForm, RevisionForm, TermForm
-from alliance.terms.models import Decision, Term, TermStatus
+from alliance.terms.models import Decision, Term, TermStatus, Version
 
 
 @party_required
@@ -192,6 +197,45 @@ def _signed_only(party: Party) -> bool:
     raise Http404("No such alliance.")
 
 
+def _readable_version(party: Party, number: int, *, former: bool) -> Version:
+    """Version `number`, if `party` may read it: someone who left, only one they signed."""
+    version = selectors.version_get(party.alliance, number)
+    if version is None or (former and not selectors.signed_by(version, party)):
+        raise Http404("No such version.")
+    return version
+
+
+def _version_document(party: Party, number: int) -> dict[str, Any]:
+    version = _readable_version(party, number, former=_signed_only(party))
+    return documents.version_document(version, language=get_language())
+
+
+def _version_filename(party: Party, number: int) -> str:
+    return f"alliance-{party.alliance_id}-version-{number}"
+
+
+@version_reader
+def version_export_markdown(request: HttpRequest, party: Party, number: int) -> HttpResponse:
+    """One version as a Markdown file that carries its proof."""
+    return record_views.markdown_response(
+        _version_document(party, number), filename=_version_filename(party, number)
+    )
+
+
+@version_reader
+def version_export_pdf(request: HttpRequest, party: Party, number: int) -> HttpResponse:
+    """One version as a PDF that reads like the signed agreement and carries its proof."""
+    return record_views.pdf_response(
+        _version_document(party, number), filename=_version_filename(party, number)
+    )
+
+
+@version_reader
+def version_print(request: HttpRequest, party: Party, number: int) -> HttpResponse:
+    """The version's PDF page in the browser, to print or save where no PDF can be made."""
+    return record_views.print_response(_version_document(party, number))
+
+
 @version_reader
 def version_list(request: HttpRequest, party: Party) -> HttpResponse:
     """Every version; to someone who left, only the ones they signed."""
@@ -210,9 +254,7 @@ def version_list(request: HttpRequest, party: Party) -> HttpResponse:
 def version_detail(request: HttpRequest, party: Party, number: int) -> HttpResponse:
     """A version and its signatures; someone who left opens only a version they signed."""
     former = _signed_only(party)
-    version = selectors.version_get(party.alliance, number)
-    if version is None or (former and not selectors.signed_by(version, party)):
-        raise Http404("No such version.")
+    version = _readable_version(party, number, former=former)
     return render(
         request,
         "terms/version_detail.html",
@@ -223,6 +265,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
             "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
             "former": former,
             "party": party,
+            "pdf_available": documents.pdf_available(),
         },
     )
 
