@@ -22,6 +22,7 @@ builds the copy again from the start.
 import json
 import logging
 import os
+import secrets
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -313,7 +314,9 @@ def takeout_zip(*, user: User, target: Path) -> Iterator[tuple[int, int]]:
     """Write `user`'s copy to `target` through a `.part` file renamed once complete, so
     `target` is either whole or absent. Yields progress as `takeout_write` does."""
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
+    # A name of its own for each build: a worker wrongly thought dead, still writing,
+    # never writes into the file another worker is writing.
+    part = target.with_name(f"{target.name}.{secrets.token_hex(4)}.part")
     try:
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             yield from takeout_write(user=user, archive=archive)
@@ -430,7 +433,11 @@ def data_copy_claim(copy_id: int) -> DataCopy | None:
     )
     if not claimed:
         return None
-    return DataCopy.objects.select_related("user").get(pk=copy_id)
+    copy = DataCopy.objects.select_related("user").get(pk=copy_id)
+    # What a worker killed mid-build left of this copy: never offered, and of no use.
+    for leftover in data_copy_path(copy).parent.glob(f"{data_copy_path(copy).name}.*.part"):
+        leftover.unlink(missing_ok=True)
+    return copy
 
 
 def _progress(copy: DataCopy, done: int, total: int) -> None:

@@ -3,7 +3,6 @@ built at once, for an operator answering a request for someone's data."""
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +64,8 @@ class Command(BaseCommand):
         total = 0
         try:
             for done, total in takeout_zip(user=user, target=target):
-                sys.stderr.write(
-                    _("%(done)d of %(total)d alliances written\n") % {"done": done, "total": total}
+                self.stderr.write(
+                    _("%(done)d of %(total)d alliances written") % {"done": done, "total": total}
                 )
         except OSError as error:
             raise CommandError(
