@@ -179,9 +179,7 @@ def test_a_build_still_moving_is_left_to_its_worker(cast):
     assert not [m for m in mail.outbox if "ready" in m.subject]
 
 
-def test_a_new_copy_replaces_one_ready_but_not_downloaded(
-    cast, django_capture_on_commit_callbacks
-):
+def test_a_new_copy_replaces_one_ready_but_not_downloaded(cast, django_capture_on_commit_callbacks):
     ben = login(cast.client)
     ben.post("/profile/data/")
     run_worker_jobs()
