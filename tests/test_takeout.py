@@ -129,7 +129,7 @@ def test_export_user_writes_a_zip_that_unzips_and_whose_json_parses(cast, tmp_pa
         if name.endswith(".json"):
             json.loads(files[name])
     assert "alliance.json" in "".join(files)
-    assert "1 of 1 alliances written" in err.getvalue()
+    assert "1 of 1 alliance written" in err.getvalue()
     assert not list(tmp_path.glob("*.part"))
 
 

@@ -161,7 +161,7 @@ def test_a_build_left_by_a_worker_that_died_is_built_again_whole(cast, settings)
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"PK\x03\x04 half a zip")
     page = login(cast.client).get("/profile/data/").content.decode()
-    assert "0 of 1 alliances written" in page
+    assert "0 of 1 alliance written" in page
     run_worker_jobs()
     copy.refresh_from_db()
     assert copy.state == DataCopyState.READY

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from alliance.accounts.models import User
 from alliance.lib.clock import now
@@ -25,8 +25,8 @@ EXAMPLES = """examples:
 
 class Command(BaseCommand):
     help = gettext_noop(
-        "Write a copy of all of one person's data to a zip file: the same file they get "
-        "when they ask for it on their profile, holding only what they may see."
+        "Write a copy of all of one person's data to a zip file. It is the file they get "
+        "when they ask for it on their profile, and holds only what they may see."
     )
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
@@ -40,6 +40,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             type=Path,
+            metavar="FILE",
             help="Where to write the zip (default: alliance-data-<email>-<date>.zip here). "
             "It is written whole or not at all.",
         )
@@ -65,7 +66,12 @@ class Command(BaseCommand):
         try:
             for done, total in takeout_zip(user=user, target=target):
                 self.stderr.write(
-                    _("%(done)d of %(total)d alliances written") % {"done": done, "total": total}
+                    ngettext(
+                        "%(done)d of %(total)d alliance written",
+                        "%(done)d of %(total)d alliances written",
+                        total,
+                    )
+                    % {"done": done, "total": total}
                 )
         except OSError as error:
             raise CommandError(
@@ -82,5 +88,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
         else:
             self.stdout.write(
-                _("Wrote %(path)s: %(count)d alliances.") % {"path": target, "count": total}
+                ngettext(
+                    "Wrote %(path)s: %(count)d alliance.",
+                    "Wrote %(path)s: %(count)d alliances.",
+                    total,
+                )
+                % {"path": target, "count": total}
             )
