@@ -17,7 +17,7 @@ from alliance.record.models import DataCopyState
 
 @login_required
 def data_copy(request: HttpRequest) -> HttpResponse:
-    """The state of the person's latest copy of their data (the page refreshes itself
+    """The state of the person's latest copy of their data (the page follows it
     while it is prepared); a POST asks for a new one."""
     user = cast(User, request.user)
     if request.method == "POST":
