@@ -270,6 +270,15 @@ if not 0 <= DIGEST_HOUR <= 23:
 # notices a stop signal between steps.
 PERIODIC_CHUNK_SIZE = envint("ALLIANCE_PERIODIC_CHUNK_SIZE", 500)
 
+# A person's copy of all their data (alliance.record.takeout): the zip files wait in
+# DATA_DIR/copies for this many days, for one download each.
+DATA_COPY_DIR = DATA_DIR / "copies"
+DATA_COPY_DAYS = envint("ALLIANCE_DATA_COPY_DAYS", 7)
+# A build whose claim has not moved (one alliance written) for this many seconds belongs
+# to a worker that died: another builds it again. Tries before the request is failed.
+DATA_COPY_CLAIM_TIMEOUT = envint("ALLIANCE_DATA_COPY_CLAIM_TIMEOUT", 600)
+DATA_COPY_MAX_ATTEMPTS = 3
+
 # Security: secure cookies and HSTS whenever the site is served over HTTPS.
 _https = _base.scheme == "https"
 SESSION_COOKIE_SECURE = _https

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", profile, name="profile"),
     path("profile/time-zone/", time_zone_answer_view, name="time_zone_answer"),
+    path("", include("alliance.record.urls")),
     path("", include("alliance.outbox.urls")),
     path("alliances/", include("alliance.alliances.urls")),
     path("alliances/<id:alliance_id>/", include("alliance.terms.urls")),

@@ -32,7 +32,9 @@ class Route:
     - "own": any signed-in person, about themselves only;
     - "template": the owner of the template in the URL (Ana), 404 to anyone else;
     - "token": whoever holds the token in the URL (a feed, an unsubscribe link, an
-      invitation); a token that matches nothing is 404 (400 for unsubscribe).
+      invitation); a token that matches nothing is 404 (400 for unsubscribe). With
+      `signed_in`, the holder must also be signed in as the person it was made for (the
+      link to a copy of one's data): a visitor is sent to sign in, anyone else gets 404.
 
     `form` is what a party would post: valid, so that a missing check would change
     something rather than fail on the form.
@@ -42,7 +44,8 @@ class Route:
     form: Callable[[Scene], dict[str, Any]] = field(default=lambda scene: {})
     public: bool = False  # an "own" page that answers a visitor too (the landing page)
     observers: bool = False  # an "alliance" page that lets the alliance's observers in
-    read_only: bool = False  # an "own" page or file that only answers GET (405 otherwise)
+    read_only: bool = False  # a page or file that only answers GET (405 otherwise)
+    signed_in: bool = False  # a "token" page only for the signed-in person it was made for
 
 
 ROUTES: dict[str, Route] = {
@@ -77,6 +80,7 @@ ROUTES: dict[str, Route] = {
     ),
     "template_import": Route("own"),
     "template_builtin_export": Route("own", read_only=True),
+    "data_copy": Route("own"),
     # Ana's own template: hers alone.
     "template_rename": Route("template", lambda s: {"name": "Renamed template"}),
     "template_delete": Route("template"),
@@ -85,6 +89,7 @@ ROUTES: dict[str, Route] = {
     "calendar_feed": Route("token"),
     "unsubscribe": Route("token"),
     "invitation_accept": Route("token", lambda s: {"role_label": "observer"}),
+    "data_copy_download": Route("token", read_only=True, signed_in=True),
     # One alliance's.
     "alliance_detail": Route("alliance", observers=True),
     "alliance_history": Route("alliance"),

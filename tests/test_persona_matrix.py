@@ -105,6 +105,11 @@ def _expected(scope: str, persona: str, method: str, name: str, scene: Scene) ->
             return {302}  # on to the invitation on the way, or home
         return {200} if method == "GET" else {200, 302}
     # A token is the permission.
+    if ROUTES[name].signed_in:
+        # The scene holds no such link: a visitor signs in first, anyone else finds none.
+        if not signed_in:
+            return {302}
+        return {404} if method == "GET" else {405}
     token = scene.token_for(name, persona)
     valid = token != scene.token_for("calendar_feed", "anonymous")
     if name == "unsubscribe":

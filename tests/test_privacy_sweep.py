@@ -7,12 +7,14 @@ reflection, her rating comment (for those who rated), reflections revealed befor
 joined, and one Fred shared before he left. Each has a marker word; the sweeps look for
 the markers on every GET URL of the project as every persona (with every prompt of the
 conversation and every check-in), in each person's export, every email (text, HTML,
-subject, attachments) and outbox row, each person's calendar feed, every admin list and
-change page, the history's event data, and the logs.
+subject, attachments) and outbox row, each person's calendar feed, every file of each
+person's copy of their data, every admin list and change page, the history's event data,
+and the logs.
 """
 
 import io
 import logging
+import zipfile
 from collections import Counter
 from datetime import timedelta
 
@@ -26,16 +28,19 @@ from alliance.accounts.models import User
 from alliance.alliances.models import Event, Invitation
 from alliance.lib.clock import now
 from alliance.outbox.models import OutboxMessage
+from alliance.record.takeout import takeout_zip
 from alliance.tending import services as tending_services
 from tests.helpers import page_text
 from tests.routes import SIGNED_READS, fill, project_patterns, route_of, url_for
 from tests.scene import (
+    ALLIANCE_MARKERS,
     ANA_C2,
     ANA_COMMENT,
     ANA_P1,
     BEN_C2,
     BEN_P1,
     CURRENT_PARTIES,
+    FOREIGN_MARKERS,
     FRED_P1,
     NOT_PARTIES,
     PERSONAS,
@@ -175,6 +180,47 @@ def test_the_record_files_hold_no_reflection_and_no_draft(scene, persona, db):
     assert opened == {"observer": 3, "former_party": 3}.get(
         persona, 6 if persona in CURRENT_PARTIES else 0
     )
+
+
+# What of alliance A a person outside its designing parties finds in their copy of their
+# data: an observer, its title and the versions the parties let them see; the former
+# party, its title and the version they signed; anyone else, nothing at all.
+COPY_MAY_HOLD = {
+    "observer": {"Wisteria", "tuesdaybriar"},
+    "former_party": {"Wisteria", "tuesdaybriar", FRED_P1.marker},
+    "outsider": set(),
+    "invitee": set(),
+}
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])
+def test_each_persona_takes_only_what_they_may_read_in_their_copy(scene, persona, db, tmp_path):
+    """Every file of the zip from "Prepare a copy of all my data": the author's own drafts
+    are in it, nothing of anyone else's, nothing of an alliance they are not in."""
+    target = tmp_path / "copy.zip"
+    for _ in takeout_zip(user=scene.users[persona], target=target):
+        pass
+    with zipfile.ZipFile(target) as archive:
+        files = {name: archive.read(name).decode() for name in archive.namelist()}
+    SURFACES["data copy files"] += len(files)
+    found: set[str] = set()
+    leaks = []
+    for name, text in files.items():
+        shown = markers_in(text)
+        leaks += [f"{name}: {_what(m)}" for m in shown - _allowed(persona)]
+        if persona in COPY_MAY_HOLD:
+            unfolded = text.replace("\r\n ", "")
+            leaks += [
+                f"{name}: {m}"
+                for m in ALLIANCE_MARKERS
+                if m in unfolded and m not in COPY_MAY_HOLD[persona]
+            ]
+        if persona != "outsider":
+            leaks += [f"{name}: alliance B's {m}" for m in FOREIGN_MARKERS.values() if m in text]
+        found |= shown
+    assert not leaks, f"{persona}'s copy holds what is not theirs:\n" + "\n".join(leaks)
+    mine = {s.marker for s in UNSHARED if s.author == persona}
+    assert mine <= found, f"{persona}'s copy misses their own {[_what(m) for m in mine - found]}"
 
 
 def _recipient(scene: Scene, address: str) -> str:

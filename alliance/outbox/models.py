@@ -28,6 +28,7 @@ class EmailKind(models.TextChoices):
     CLOSING = "closing", _("Closing or reopening an alliance")
     CALENDAR = "calendar", _("Calendar invitations to scheduled conversations")
     DIGEST = "digest", _("The daily digest")
+    DATA_COPY = "data_copy", _("The copy of your data you asked for")
 
 
 # Why these kinds always come as they happen: shown beside them on the preferences page.
@@ -39,6 +40,7 @@ REQUIRED_KINDS: dict[str, Any] = {
     EmailKind.CALENDAR: _(
         "They carry the event your calendar adds or moves; a digest could not carry it."
     ),
+    EmailKind.DATA_COPY: _("You asked for it, and its link is the one way to download your copy."),
 }
 # The kinds a person chooses for. The digest is what some of those choices produce: it
 # has no choice of its own, only its unsubscribe link.

@@ -46,6 +46,7 @@ from alliance.conversations import services as conversation_services
 from alliance.outbox import services as outbox_services
 from alliance.outbox.digests import digests_queue
 from alliance.outbox.nudges import nudges_queue
+from alliance.record.takeout import data_copies_build_in_chunks, data_copy_request
 from alliance.tending import services as tending_services
 from alliance.terms import services as terms_services
 from tests.conversations.factories import first_prompt, share
@@ -97,6 +98,7 @@ MESSAGES = {
     "nudge_reflections": "nudge",
     "nudge_checkin": "nudge",
     "digest": "digest",
+    "data_copy": "data_copy",
 }
 CALENDAR_METHODS = {"stake_scheduled": "REQUEST", "stake_updated": "REQUEST"}
 CALENDAR_METHODS["stake_cancelled"] = "CANCEL"
@@ -334,9 +336,14 @@ def alliance_mails(bag: Mailbag, clock: time_machine.Traveller) -> None:
     nudges_queue()
     bag.take("nudge_checkin")
 
+    data_copy_request(user=zoe)
+    for _ in data_copies_build_in_chunks():
+        pass
+    bag.take("data_copy")
+
 
 @pytest.fixture(scope="module")
-def mailbag(django_db_setup, django_db_blocker) -> Iterator[Mailbag]:
+def mailbag(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Mailbag]:
     """Run the story once for the module, in a transaction rolled back at the end."""
     with (
         running_smtp_server() as sink,
@@ -351,6 +358,7 @@ def mailbag(django_db_setup, django_db_blocker) -> Iterator[Mailbag]:
             EMAIL_HOST_USER="",
             EMAIL_HOST_PASSWORD="",
             OUTBOX_SEND_IMMEDIATELY=True,
+            DATA_COPY_DIR=tmp_path_factory.mktemp("copies"),
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
         ),

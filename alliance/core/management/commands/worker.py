@@ -41,6 +41,7 @@ from alliance.lib.env import envint
 from alliance.outbox.digests import digests_queue_in_chunks
 from alliance.outbox.nudges import nudges_queue_in_chunks
 from alliance.outbox.services import send_due
+from alliance.record.takeout import data_copies_build_in_chunks, data_copies_expire_in_chunks
 from alliance.tending.services import checkin_reminders_in_chunks
 
 logger = logging.getLogger("alliance.worker")
@@ -52,6 +53,8 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], Iterable[object]]]] = [
     ("nudges", nudges_queue_in_chunks),
     ("check-in reminders", checkin_reminders_in_chunks),
     ("daily digests", digests_queue_in_chunks),
+    ("copies of people's data", data_copies_build_in_chunks),
+    ("expired copies of people's data", data_copies_expire_in_chunks),
 ]
 # The longest a worker sleeps at once, so that a stop signal ends it quickly.
 NAP = 0.25
@@ -169,8 +172,9 @@ class AllianceWorker(Worker):
 
 class Command(DBWorkerCommand):
     help = gettext_noop(
-        "Run a background worker: send the outbox, queue reminders, nudges and digests. Run one or "
-        "more beside the web processes; workers never take the same email or task."
+        "Run a background worker: send the outbox, queue reminders, nudges and digests, prepare "
+        "copies of people's data. Run one or more beside the web processes; workers never take "
+        "the same email or task."
     )
 
     def add_arguments(self, parser: Any) -> None:

@@ -34,6 +34,24 @@
     if (option) select.value = browserZone;
   });
 
+  // The copy of one's data being prepared: read the page again every few seconds and
+  // show its new state, until it is no longer on its way.
+  var followed = document.querySelector("[data-copy-status][data-poll]");
+  if (followed && window.fetch && window.DOMParser) {
+    var follow = function () {
+      fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.text() : Promise.reject(response.status);
+      }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-copy-status]");
+        if (!fresh) return;
+        // The same live region with new words, so a screen reader reads them out.
+        followed.innerHTML = fresh.innerHTML;
+        if (fresh.hasAttribute("data-poll")) setTimeout(follow, 3000);
+      }).catch(function () { setTimeout(follow, 15000); });
+    };
+    setTimeout(follow, 3000);
+  }
+
   // Show the comment box only when someone asks for a change.
   document.querySelectorAll("form.consent").forEach(function (form) {
     var comment = form.querySelector(".consent-comment");
