@@ -17,6 +17,7 @@ from alliance.accounts.adapter import (
 from alliance.alliances import selectors, services
 from alliance.alliances.decorators import observer_allowed, open_when_closed, party_required
 from alliance.alliances.export import alliance_export
+from alliance.record.verify import verify_history
 from alliance.alliances.forms import (
     AllianceDetailsForm,
     AllianceForm,
@@ -190,7 +191,11 @@ def history(request: HttpRequest, party: Party) -> HttpResponse:
     return render(
         request,
         "alliances/history.html",
-        {"alliance": party.alliance, "events": selectors.event_history(party.alliance)},
+        {
+            "alliance": party.alliance,
+            "events": selectors.event_history(party.alliance),
+            "record": verify_history(party.alliance_id),
+        },
     )
 
 

@@ -87,9 +87,9 @@ def check_versions(report: Report, versions: Iterable[Mapping[str, Any]]) -> int
 
 def _version_recomputed(version: Mapping[str, Any]) -> str:
     snapshot = version["snapshot"]
-    terms = ngettext(
-        "%(count)d term", "%(count)d terms", len(snapshot.get("terms", []))
-    ) % {"count": len(snapshot.get("terms", []))}
+    terms = ngettext("%(count)d term", "%(count)d terms", len(snapshot.get("terms", []))) % {
+        "count": len(snapshot.get("terms", []))
+    }
     signatures = ngettext(
         "%(count)d signature", "%(count)d signatures", len(snapshot.get("signatures", []))
     ) % {"count": len(snapshot.get("signatures", []))}
@@ -161,9 +161,11 @@ def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[dict[str, 
     versions = Version.objects.filter(alliance_id=alliance_id)
     if up_to is not None:
         versions = versions.filter(number__lte=up_to)
-    return versions.order_by("number").values(
-        "number", "scheme", "snapshot", "previous_hash", "content_hash", "names"
-    ).iterator(chunk_size=CHUNK)
+    return (
+        versions.order_by("number")
+        .values("number", "scheme", "snapshot", "previous_hash", "content_hash", "names")
+        .iterator(chunk_size=CHUNK)
+    )
 
 
 def _stored_history(alliance_id: int) -> Iterable[dict[str, Any]]:
@@ -197,7 +199,9 @@ def verify_history(alliance_id: int) -> Report:
 
 def verify_alliance(alliance: Any) -> Report:
     """Every version and every history line of the alliance, recomputed from the database."""
-    report = Report(_("alliance %(id)d, “%(title)s”") % {"id": alliance.pk, "title": alliance.title})
+    report = Report(
+        _("alliance %(id)d, “%(title)s”") % {"id": alliance.pk, "title": alliance.title}
+    )
     check_versions(report, _stored_versions(alliance.pk, None))
     check_history(report, alliance.pk, _stored_history(alliance.pk))
     return report

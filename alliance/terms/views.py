@@ -10,6 +10,7 @@ from alliance.alliances.models import ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see
 from alliance.feedback.hold import coach_holds
 from alliance.lib.web import back_to_alliance, flash_errors
+from alliance.record.verify import verify_versions
 from alliance.terms import selectors, services
 from alliance.terms.forms import CompareForm, ConsentForm, RevisionForm, TermForm
 from alliance.terms.models import Decision, Term, TermStatus
@@ -220,7 +221,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
             "alliance": party.alliance,
             "version": version,
             "terms": selectors.snapshot_terms_by_category(version.readable),
-            "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
+            "record": verify_versions(party.alliance_id, up_to=number),
             "former": former,
             "party": party,
         },

@@ -131,7 +131,9 @@ class Command(BaseCommand):
             return
         if report.intact:
             self.stdout.write(
-                self.style.SUCCESS(_("The record is intact: %(subject)s.") % {"subject": report.subject})
+                self.style.SUCCESS(
+                    _("The record is intact: %(subject)s.") % {"subject": report.subject}
+                )
             )
         else:
             self.stdout.write(
