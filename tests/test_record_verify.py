@@ -40,7 +40,10 @@ def test_an_untouched_alliance_is_intact_and_says_what_was_recomputed(cast):
 def test_one_changed_byte_of_a_snapshot_names_that_version(cast):
     first, _second = two_versions(cast)
     snapshot = dict(first.snapshot)
-    snapshot["terms"] = [{**snapshot["terms"][0], "text": "We meet weeklY."}, *snapshot["terms"][1:]]
+    snapshot["terms"] = [
+        {**snapshot["terms"][0], "text": "We meet weeklY."},
+        *snapshot["terms"][1:],
+    ]
     with past_the_record_triggers():
         Version.objects.filter(pk=first.pk).update(snapshot=snapshot)
     [problem] = verify_alliance(cast.alliance).problems

@@ -17,7 +17,6 @@ from alliance.accounts.adapter import (
 from alliance.alliances import selectors, services
 from alliance.alliances.decorators import observer_allowed, open_when_closed, party_required
 from alliance.alliances.export import alliance_export
-from alliance.record.verify import verify_history
 from alliance.alliances.forms import (
     AllianceDetailsForm,
     AllianceForm,
@@ -37,6 +36,7 @@ from alliance.alliances.models import (
 from alliance.lib.clock import now
 from alliance.lib.forms import id_param
 from alliance.lib.web import back_to_alliance, flash_errors
+from alliance.record.verify import verify_history
 from alliance.terms.forms import TermForm
 
 

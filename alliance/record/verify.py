@@ -155,7 +155,7 @@ def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str,
     return count
 
 
-def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[dict[str, Any]]:
+def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[Mapping[str, Any]]:
     from alliance.terms.models import Version
 
     versions = Version.objects.filter(alliance_id=alliance_id)
