@@ -10,15 +10,13 @@ from alliance.record import triggers
 
 
 @register()
-def check_record_triggers(
-    app_configs: Any, databases: list[str] | None = None, **kwargs: Any
-) -> list[Error]:
+def check_record_triggers(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Someone who can drop a trigger can rewrite the record unnoticed until it is verified:
     say so. A database that is not set up (or not reachable) is reported elsewhere, and
     one with migrations to apply is skipped: `alliance migrate`, which runs this check
     first, installs the triggers once it is done and must not be refused for lacking them."""
     errors = []
-    for alias in databases or ["default"]:
+    for alias in kwargs.get("databases") or ["default"]:
         connection = connections[alias]
         try:
             if not set(triggers.GUARDED) <= set(connection.introspection.table_names()):

@@ -2,6 +2,7 @@ import argparse
 import importlib
 import json
 import sys
+import textwrap
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
@@ -30,9 +31,9 @@ INTACT, TAMPERED, UNREADABLE = 0, 1, 2
 
 class Command(BaseCommand):
     help = gettext_noop(
-        "Check that a record was not changed since it was sealed: recompute the hash of "
-        "every version and history line, and their links, from an exported file (.json, "
-        ".md, .pdf) or from an alliance in the database."
+        "Check that a record is intact, from an exported file or the database. It recomputes "
+        "the hash of every version and history line and their links, from an export (.json, "
+        "no database needed), a saved version (.md, .pdf) or an alliance (--alliance ID)."
     )
 
     # A file is checked with no database at all: it may be unreachable or not set up.
@@ -41,7 +42,10 @@ class Command(BaseCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         kwargs.setdefault("epilog", _(EXAMPLES))
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # Raw, to keep the examples' columns; so the description is wrapped here.
+        parser.description = textwrap.fill(_(self.help), width=80)
+        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
