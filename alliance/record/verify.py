@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from alliance.alliances.models import Alliance, Event
 from alliance.record.chain import (
     SCHEME_NAME_COMMITMENTS,
     VERSION_SCHEMES,
@@ -22,6 +23,7 @@ from alliance.record.chain import (
     utc_iso,
 )
 from alliance.record.report import Report
+from alliance.terms.models import Version
 
 CHUNK = 500
 EXPORT_FORMAT = "alliance-export/2"
@@ -55,11 +57,10 @@ def _names_problem(version: Mapping[str, Any]) -> str | None:
     return None
 
 
-def check_versions(report: Report, versions: Iterable[Mapping[str, Any]]) -> int:
+def check_versions(report: Report, versions: Iterable[Mapping[str, Any]]) -> None:
     """Check versions given in order of their number (each with `number`, `scheme`,
-    `snapshot`, `previous_hash`, `content_hash`, `names`); returns how many were read."""
+    `snapshot`, `previous_hash`, `content_hash`, `names`): one finding per version."""
     previous = ""
-    count = 0
     for count, version in enumerate(versions, start=1):
         where = _version_where(version["number"])
         snapshot = version["snapshot"]
@@ -82,7 +83,6 @@ def check_versions(report: Report, versions: Iterable[Mapping[str, Any]]) -> int
         else:
             report.passed(where, _version_recomputed(version))
         previous = version["content_hash"]
-    return count
 
 
 def _version_recomputed(version: Mapping[str, Any]) -> str:
@@ -111,10 +111,10 @@ def _version_recomputed(version: Mapping[str, Any]) -> str:
     return detail
 
 
-def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str, Any]]) -> int:
+def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str, Any]]) -> None:
     """Check history lines given in order of position (each with `position`, `kind`,
-    `actor`, `at` as UTC ISO 8601, `data`, `previous_hash`, `content_hash`); one finding
-    per broken line, one for all that hold; returns how many were read."""
+    `actor`, `at` as UTC ISO 8601, `data`, `previous_hash`, `content_hash`): one finding
+    per broken line, one for all that hold."""
     previous = ""
     count = 0
     broken = 0
@@ -152,12 +152,9 @@ def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str,
             )
             % {"count": count},
         )
-    return count
 
 
 def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[Mapping[str, Any]]:
-    from alliance.terms.models import Version
-
     versions = Version.objects.filter(alliance_id=alliance_id)
     if up_to is not None:
         versions = versions.filter(number__lte=up_to)
@@ -169,8 +166,6 @@ def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[Mapping[st
 
 
 def _stored_history(alliance_id: int) -> Iterable[dict[str, Any]]:
-    from alliance.alliances.models import Event
-
     rows = (
         Event.objects.filter(alliance_id=alliance_id)
         .order_by("position")
@@ -197,7 +192,7 @@ def verify_history(alliance_id: int) -> Report:
     return report
 
 
-def verify_alliance(alliance: Any) -> Report:
+def verify_alliance(alliance: Alliance) -> Report:
     """Every version and every history line of the alliance, recomputed from the database."""
     report = Report(
         _("alliance %(id)d, “%(title)s”") % {"id": alliance.pk, "title": alliance.title}
