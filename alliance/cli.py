@@ -131,6 +131,7 @@ def overview() -> str:
         ("HOST=0.0.0.0 PORT=9000 alliance serve", _("listen on every interface, port 9000")),
         ("alliance demo", _("create a coach and a client to sign in as")),
         ('echo "You never listen." | alliance coach', _("ask the feedback coach")),
+        ("alliance verify alliance-3.json", _("check that an exported record is intact")),
         ("DATABASE_URL=postgres://db/alliance alliance migrate", _("set up PostgreSQL")),
         ("alliance check --deploy", _("check a production configuration")),
     ]

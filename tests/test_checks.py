@@ -3,6 +3,9 @@
 import pytest
 from django.core.checks import run_checks
 
+# One of the checks asks the database whether the record's triggers are in place.
+pytestmark = pytest.mark.django_db
+
 
 def check_ids(**kwargs: bool) -> set[str]:
     return {message.id for message in run_checks(**kwargs) if message.id}

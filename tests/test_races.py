@@ -11,6 +11,8 @@ from django.db import connection
 from django.test import Client
 
 from alliance.alliances import services as alliance_services
+from alliance.alliances.models import Event
+from alliance.record.verify import verify_history
 from alliance.terms import services as term_services
 from alliance.terms.models import Version
 from tests.factories import agree_all, join, make_alliance, make_user, party_of, propose
@@ -128,3 +130,28 @@ def test_two_edits_of_one_term_at_once_keep_one_and_tell_the_other():
     assert term.text == saved[0].text
     assert conflicts[0].current.text == saved[0].text
     assert term.revision == 2
+
+
+def test_history_lines_recorded_at_once_make_one_contiguous_verifying_chain():
+    ana, ben, carla = make_user("Ana"), make_user("Ben"), make_user("Carla")
+    alliance = make_alliance(ana)
+    before = Event.objects.filter(alliance=alliance).count()
+    people, lines_each = [ana, ben, carla, ana, ben, carla], 8
+
+    def record_lines(person: Any) -> int:
+        for n in range(lines_each):
+            alliance_services.event_record(
+                alliance=alliance, actor=person, kind="term_proposed", text=f"{person} {n}"
+            )
+        return lines_each
+
+    results = at_once(*(lambda p=p: record_lines(p) for p in people))
+    assert results == [lines_each] * len(people), results
+    positions = list(
+        Event.objects.filter(alliance=alliance)
+        .order_by("position")
+        .values_list("position", flat=True)
+    )
+    assert positions == list(range(1, before + len(people) * lines_each + 1))
+    report = verify_history(alliance.pk)
+    assert report.intact, report.problems

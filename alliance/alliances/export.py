@@ -1,7 +1,9 @@
 """The whole of an alliance as one person may see it, as JSON to keep or move elsewhere.
 
 Built from the same selectors as the pages, so the export can show nothing the pages
-would not: the reader's own drafts are in it, the others' only once revealed.
+would not: the reader's own drafts are in it, the others' only once revealed. Versions and
+history lines carry what their hashes seal, so the file verifies on its own, with no
+database (`alliance verify FILE`, or the README's few lines of Python).
 """
 
 from datetime import datetime
@@ -13,10 +15,12 @@ from alliance.alliances.models import Party
 from alliance.alliances.selectors import event_history
 from alliance.conversations.selectors import conversation_for, stakes_of
 from alliance.lib.clock import now
+from alliance.record.chain import utc_iso
+from alliance.record.verify import EXPORT_FORMAT
 from alliance.tending.selectors import checkin_list, checkin_page, signal_list
 from alliance.terms.selectors import draft_for
 
-FORMAT = "alliance-export/1"
+FORMAT = EXPORT_FORMAT
 
 
 def _when(at: datetime | None) -> str | None:
@@ -31,6 +35,7 @@ def alliance_export(party: Party) -> dict[str, Any]:
         "exported_at": _when(now()),
         "exported_by": party.user.name,
         "alliance": {
+            "id": alliance.pk,
             "title": alliance.title,
             "kind": alliance.kind,
             "purpose": alliance.purpose,
@@ -46,9 +51,11 @@ def alliance_export(party: Party) -> dict[str, Any]:
                 "number": v.number,
                 "ratified_at": _when(v.ratified_at),
                 "ratified_by": v.ratified_by.user.name,
-                "content_hash": v.content_hash,
-                "previous_hash": v.previous_hash,
+                "scheme": v.scheme,
                 "snapshot": v.snapshot,
+                "previous_hash": v.previous_hash,
+                "content_hash": v.content_hash,
+                "names": v.names,
             }
             for v in alliance.versions.select_related("ratified_by__user").order_by("number")
         ],
@@ -80,12 +87,18 @@ def alliance_export(party: Party) -> dict[str, Any]:
         ],
         "history": [
             {
-                "at": _when(event.created_at),
+                "position": event.position,
+                "kind": event.kind,
+                "actor": event.actor_id,
+                "at": utc_iso(event.created_at),
+                "data": event.data,
+                "previous_hash": event.previous_hash,
+                "content_hash": event.content_hash,
                 "who": event.actor.name if event.actor else _("Someone"),
                 "what": event.verb,
                 "details": event.details,
             }
-            for event in event_history(alliance)
+            for event in event_history(alliance).order_by("position")
         ],
     }
 

@@ -74,6 +74,9 @@ def alliance_open_check(alliance_id: int) -> None:
         raise AllianceClosed
 
 
+EVENT_RECORD_ATTEMPTS = 50
+
+
 def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: Any) -> Event:
     """Add a line to the alliance's history. Every change that matters records one, so
     this is also where a change to a closed alliance is refused, whichever way it came
@@ -82,7 +85,10 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
         alliance_open_check(alliance.pk)
     personal = {key: data.pop(key) for key in PERSONAL_EVENT_DATA if key in data}
     at = now()
-    for _attempt in range(5):
+    # Lines written at once race for the next position; the unique (alliance, position)
+    # lets one win and the others link to it and try again. Each lost attempt means
+    # another line was written, so attempts run out only under a flood of lines.
+    for _attempt in range(EVENT_RECORD_ATTEMPTS):
         last = (
             Event.objects.filter(alliance_id=alliance.pk)
             .order_by("-position")

@@ -39,6 +39,7 @@ from alliance.lib.forms import id_param
 from alliance.lib.web import back_to_alliance, flash_errors
 from alliance.record import documents
 from alliance.record import views as record_views
+from alliance.record.verify import verify_history
 from alliance.terms.forms import TermForm
 
 
@@ -194,7 +195,11 @@ def history(request: HttpRequest, party: Party) -> HttpResponse:
     return render(
         request,
         "alliances/history.html",
-        {"alliance": party.alliance, "events": selectors.event_history(party.alliance)},
+        {
+            "alliance": party.alliance,
+            "events": selectors.event_history(party.alliance),
+            "record": verify_history(party.alliance_id),
+        },
     )
 
 

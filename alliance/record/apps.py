@@ -11,7 +11,7 @@ class RecordConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from alliance.record import triggers
+        from alliance.record import checks, triggers  # noqa: F401  (checks registers)
 
         triggers.register_sqlite_functions()
         post_migrate.connect(triggers.install_after_migrate, sender=self)

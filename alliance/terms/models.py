@@ -86,7 +86,7 @@ class Version(models.Model):
     """A ratified, immutable snapshot of an alliance's terms and of who agreed when.
 
     `content_hash` is the SHA-256 of the previous version's hash and this snapshot, so any
-    later change to a stored version breaks the chain (see `selectors.version_chain_breaks`).
+    later change to a stored version breaks the chain (see `alliance.record.verify`).
     """
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="versions")

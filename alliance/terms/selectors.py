@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
-from alliance.record.chain import seal
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
 
 DRAFT_STATUSES = (TermStatus.ACTIVE, TermStatus.WITHDRAWN)
@@ -167,19 +166,6 @@ def draft_for(alliance: Alliance) -> Draft:
 def draft_item(alliance: Alliance, term_id: int) -> DraftItem | None:
     """One term of the draft as the draft shows it (new, changed, to be removed)."""
     return next((item for item in draft_for(alliance).items if item.term.pk == term_id), None)
-
-
-def version_chain_breaks(alliance: Alliance) -> list[int]:
-    """Numbers of the versions whose stored hash no longer matches their content or chain."""
-    broken = []
-    previous = ""
-    for version in alliance.versions.order_by("number"):
-        if version.previous_hash != previous or version.content_hash != seal(
-            previous, version.snapshot
-        ):
-            broken.append(version.number)
-        previous = version.content_hash
-    return broken
 
 
 def term_for(party: Party, term_id: int) -> Term:

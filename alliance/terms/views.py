@@ -15,6 +15,7 @@ from alliance.feedback.hold import coach_holds
 from alliance.lib.web import back_to_alliance, flash_errors
 from alliance.record import documents
 from alliance.record import views as record_views
+from alliance.record.verify import verify_versions
 from alliance.terms import selectors, services
 from alliance.terms.forms import CompareForm, ConsentForm, RevisionForm, TermForm
 from alliance.terms.models import Decision, Term, TermStatus, Version
@@ -262,7 +263,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
             "alliance": party.alliance,
             "version": version,
             "terms": selectors.snapshot_terms_by_category(version.readable),
-            "chain_intact": number not in selectors.version_chain_breaks(party.alliance),
+            "record": verify_versions(party.alliance_id, up_to=number),
             "former": former,
             "party": party,
             "pdf_available": documents.pdf_available(),
