@@ -248,7 +248,7 @@ def test_a_pdf_with_changed_data_or_text_fails(signed):
     report = verify_pdf(_with_attachment(other_pages, attached))
     assert not report.intact
     # Its pages, and the copy of the data in its document information, say otherwise.
-    assert _problems(report) == ["metadata", "page 1"]
+    assert _problems(report) == ["file", "metadata", "page 1"]
 
 
 def test_a_damaged_or_truncated_pdf_is_reported_not_raised(signed):
@@ -256,14 +256,27 @@ def test_a_damaged_or_truncated_pdf_is_reported_not_raised(signed):
     data = _pdf(cast)
     truncated = verify_pdf(data[: len(data) // 2])
     assert not truncated.intact
-    assert _problems(truncated) == ["file"]
+    assert _problems(truncated) == ["file", "file"]  # no digest line; not readable
     # One byte changed inside the attached data's (compressed) stream.
     names = PdfReader(io.BytesIO(data)).trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
     stream = names[1].get_object()["/EF"]["/F"].get_object()._data
     at = data.index(stream) + len(stream) // 2
     flipped = data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
-    assert not verify_pdf(flipped).intact
-    assert _problems(verify_pdf(b"not a pdf at all")) == ["file"]
+    problems = _problems(verify_pdf(flipped))
+    assert problems[0] == "file"
+    assert any(where.startswith("object ") for where in problems), problems
+    assert _problems(verify_pdf(b"not a pdf at all")) == ["file", "file"]
+
+
+def test_any_changed_byte_of_a_pdf_is_found(signed):
+    """Wherever one byte changes (text, fonts, structure, the digest line itself), the
+    PDF no longer verifies."""
+    cast, *_ = signed
+    data = _pdf(cast)
+    assert verify_pdf(data).intact
+    for at in range(0, len(data), max(1, len(data) // 97)):
+        flipped = data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+        assert not verify_pdf(flipped).intact, f"byte {at} of {len(data)}"
 
 
 def test_a_sample_pdf_and_its_first_page_are_kept_as_artifacts(signed):
@@ -494,4 +507,4 @@ def test_a_pdf_whose_metadata_says_otherwise_fails(signed):
     writer.add_metadata({documents.METADATA_KEY: '{"format": "alliance-version/1"}'})
     out = io.BytesIO()
     writer.write(out)
-    assert _problems(verify_pdf(out.getvalue())) == ["metadata"]
+    assert _problems(verify_pdf(out.getvalue())) == ["file", "metadata"]

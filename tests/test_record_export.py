@@ -1,7 +1,6 @@
 """An exported file verifies on its own: with `alliance verify FILE` and no database at all,
 and with the README's few lines of standard Python; one changed byte is found and named."""
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -127,16 +126,30 @@ def test_an_unreadable_input_is_exit_status_2_and_one_line(tmp_path, name, conte
     assert result.stdout == ""
 
 
-def test_a_markdown_file_is_handed_to_the_document_checks_when_they_exist(tmp_path):
-    path = tmp_path / "version.md"
-    path.write_text("# A version\n")
-    result = alliance_command("verify", str(path), data_dir=tmp_path / "data")
-    unavailable = "Checking Markdown and PDF files is not available in this installation."
-    if importlib.util.find_spec("alliance.record.documents") is None:
-        assert (result.returncode, result.stderr.strip()) == (2, unavailable)
-    else:
-        assert unavailable not in result.stderr
-        assert "Traceback" not in result.stderr
+@pytest.mark.parametrize("suffix", ["md", "pdf"])
+def test_alliance_verify_checks_a_record_file_with_no_database(cast, exported, tmp_path, suffix):
+    """The Markdown and PDF records, as downloaded from the version page: intact as they
+    came, and a changed term (one byte) is found and named."""
+    response = login(cast.client).get(f"/alliances/{cast.alliance.pk}/versions/2/export.{suffix}")
+    assert response.status_code == 200
+    path = tmp_path / f"version-2.{suffix}"
+    path.write_bytes(response.content)
+    data_dir = tmp_path / "no-database-here"
+    result = alliance_command("verify", str(path), data_dir=data_dir)
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout
+    assert result.stdout.startswith("The record is intact")
+
+    if suffix == "md":
+        tampered = response.content.replace(b"every quarter.", b"every quarteR.")
+    else:  # its text is compressed: one flipped byte in the middle of the file
+        middle = len(response.content) // 2
+        flipped = bytes([response.content[middle] ^ 0x01])
+        tampered = response.content[:middle] + flipped + response.content[middle + 1 :]
+    assert tampered != response.content
+    path.write_bytes(tampered)
+    result = alliance_command("verify", str(path), data_dir=data_dir)
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_alliance_verify_checks_an_alliance_in_the_database(cast, exported, capsys):

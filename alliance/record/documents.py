@@ -14,10 +14,12 @@ PDF's text must hold every term, every signer's name and the hashes, in order. L
 Django must be configured (settings, not a database) to call these functions.
 """
 
+import hashlib
 import io
 import json
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
+from pypdf.generic import StreamObject
 
 from alliance.record.chain import (
     SCHEME_NAME_COMMITMENTS,
@@ -42,6 +45,7 @@ ATTACHMENT_NAME = "alliance-record.json"
 # The same JSON in the PDF's document information, where WeasyPrint writes a custom
 # <meta> element (its name loses the hyphen).
 METADATA_KEY = "/alliancerecord"
+DIGEST_PREFIX = b"%alliance-record-sha256 "
 STYLESHEET = "record/document.css"
 
 
@@ -409,9 +413,52 @@ def pdf(document: dict[str, Any]) -> bytes:
         name=ATTACHMENT_NAME,
         description="Alliance record: the sealed data this document shows",
     )
-    return weasyprint.HTML(string=html(document, for_pdf=True)).write_pdf(
+    made = weasyprint.HTML(string=html(document, for_pdf=True)).write_pdf(
         stylesheets=[stylesheet], attachments=[attachment], custom_metadata=True
     )
+    return made + _digest_line(made)
+
+
+def _digest_line(made: bytes) -> bytes:
+    """A PDF comment after the end of the file, holding the SHA-256 of every byte before
+    it: PDF readers pass over it, and a verifier finds any changed byte of the file (the
+    pages' text and the attachment then say where, when they can)."""
+    return DIGEST_PREFIX + hashlib.sha256(made).hexdigest().encode() + b"\n"
+
+
+def _check_digest(report: Report, data: bytes) -> None:
+    start = data.rfind(DIGEST_PREFIX)
+    if start < 0:
+        report.failed(
+            "file",
+            _(
+                "The file has no digest line: it was changed or saved again by another "
+                "program since Alliance made it."
+            ),
+        )
+    elif data[start:] != _digest_line(data[:start]):
+        report.failed(
+            "file",
+            _("The file was changed since Alliance made it: its SHA-256 no longer matches."),
+        )
+    else:
+        report.passed(
+            "file", _("Every byte of the file is as Alliance made it (its SHA-256 matches).")
+        )
+
+
+def _damaged_streams(reader: PdfReader) -> list[int]:
+    """Numbers of the objects whose compressed data no longer unpacks (zlib checks every
+    stream with its own checksum)."""
+    damaged = []
+    for number in range(1, int(reader.trailer.get("/Size", 0))):
+        stream = reader.get_object(number)
+        if isinstance(stream, StreamObject) and stream.get("/Filter") == "/FlateDecode":
+            try:
+                zlib.decompress(stream._data)
+            except zlib.error:
+                damaged.append(number)
+    return damaged
 
 
 # Verification -----------------------------------------------------------------------------
@@ -595,8 +642,15 @@ def verify_pdf(data: bytes) -> Report:
     """Check a PDF record: the sealed data attached to it, and that its pages show every
     term, every signer's name and the hashes of that data, in order."""
     report = Report("PDF record")
+    _check_digest(report, data)
     try:
         reader = PdfReader(io.BytesIO(data))
+        for number in _damaged_streams(reader):
+            report.failed(
+                f"object {number}",
+                _("Part %(number)d of the file is damaged: its data no longer unpacks.")
+                % {"number": number},
+            )
         attachments = reader.attachments
         raw = attachments.get(ATTACHMENT_NAME)
         in_metadata = reader.metadata.get(METADATA_KEY) if reader.metadata else None

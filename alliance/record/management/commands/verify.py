@@ -1,5 +1,4 @@
 import argparse
-import importlib
 import json
 import sys
 import textwrap
@@ -12,6 +11,7 @@ from django.db.utils import OperationalError, ProgrammingError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from alliance.record import documents
 from alliance.record.report import Report
 from alliance.record.verify import EXPORT_FORMAT, verify_alliance, verify_export
 
@@ -112,16 +112,6 @@ class Command(BaseCommand):
         return verify_export(data)
 
     def _document(self, path: Path, suffix: str, content: bytes) -> Report:
-        try:
-            # Written beside this command, and imported only when a document is checked:
-            # an installation without it still checks exports and the database.
-            documents = importlib.import_module("alliance.record.documents")
-        except ModuleNotFoundError as error:
-            if error.name != "alliance.record.documents":
-                raise
-            self._unreadable(
-                _("Checking Markdown and PDF files is not available in this installation.")
-            )
         if suffix == ".pdf":
             report: Report = documents.verify_pdf(content)
             return report
