@@ -11,6 +11,8 @@ from django.db.models import F, Max
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from alliance.accounts.models import User
+from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.models import Alliance, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record
@@ -726,6 +728,13 @@ def reveals_settle(party: Party) -> None:
         stake = Stake.objects.select_for_update().select_related("alliance").get(pk=stake_id)
         prompt = AlliancePrompt.objects.get(pk=prompt_id)
         _reveal_if_complete(stake, prompt, actor=party)
+
+
+@on_account_erased
+def drafts_of_erased_delete(user: User) -> None:
+    """An erased person's drafts go with them; what they shared stays for the others,
+    under their pseudonym."""
+    Reflection.objects.filter(party__user=user, state=ReflectionState.DRAFT).delete()
 
 
 @on_party_return

@@ -19,6 +19,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record, team_setting_check
@@ -308,6 +309,16 @@ def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Par
             kind=TendingEvent.CHECKIN_COMPLETED,
             version=checkin.version.number,
         )
+
+
+@on_account_erased
+def tending_of_erased_delete(user: User) -> None:
+    """What was an erased person's alone goes: check-in reflections they never shared,
+    their calendar feed and the record of reminders sent to them. Their ratings stay: the
+    others read them once they had rated too."""
+    CheckInReflection.objects.filter(party__user=user, shared_at__isnull=True).delete()
+    CalendarFeed.objects.filter(user=user).delete()
+    ReminderSent.objects.filter(user=user).delete()
 
 
 @on_party_leave
