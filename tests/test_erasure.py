@@ -6,6 +6,7 @@ on both, so a step that touched a sealed column would fail here."""
 
 import io
 import json
+import subprocess
 
 import pytest
 from django.contrib.auth import SESSION_KEY
@@ -35,9 +36,18 @@ from alliance.terms.models import Version
 from alliance.terms.selectors import version_chain_breaks
 from tests.conftest import login
 from tests.conversations.factories import first_prompt, plant, share
-from tests.factories import PASSWORD, close_with, join, make_alliance, make_user, propose
-from tests.factories import party_of, ratify_with
+from tests.factories import (
+    PASSWORD,
+    close_with,
+    join,
+    make_alliance,
+    make_user,
+    party_of,
+    propose,
+    ratify_with,
+)
 from tests.helpers import page_text
+from tests.test_cli import ALLIANCE
 
 REVEALED = "I hope we stay curious about each other"
 DRAFT = "Privately I dread the quarterly reviews"
@@ -119,10 +129,10 @@ def test_erasing_ben_keeps_what_ana_must_keep_under_his_pseudonym(lived):
     assert browser.get("/profile/").status_code == 302
     assert not Client().login(email="ben@example.org", password=PASSWORD)
     assert not User.objects.filter(email__iexact="ben@example.org").exists()
-    assert not ben.is_active and not ben.has_usable_password() and ben.display_name == ""
-    assert not any(
-        s.get_decoded().get(SESSION_KEY) == str(ben.pk) for s in Session.objects.all()
-    )
+    assert not ben.is_active
+    assert not ben.has_usable_password()
+    assert ben.display_name == ""
+    assert not any(s.get_decoded().get(SESSION_KEY) == str(ben.pk) for s in Session.objects.all())
     # What was his alone is gone from the database.
     assert not Reflection.objects.filter(party=ben_party, state=ReflectionState.DRAFT).exists()
     assert not CheckInReflection.objects.filter(party=ben_party).exists()
@@ -170,15 +180,14 @@ def test_erasing_ben_keeps_what_ana_must_keep_under_his_pseudonym(lived):
     told = [m for m in mail.outbox if m.to == ["ana@example.org"]]
     assert len(told) == 1
     assert "Ben erased their account" in told[0].subject
-    assert pseudonym in told[0].body and "Coaching: Ana and Ben" in told[0].body
+    assert pseudonym in told[0].body
+    assert "Coaching: Ana and Ben" in told[0].body
 
 
 def test_an_invitation_addressed_to_him_shows_his_pseudonym_in_the_history(cast):
     ana_party = cast.coach_party
     dana = make_user("Dana", "dana@example.org")
-    invitation, raw = alliance_services.invitation_create(
-        party=ana_party, email="dana@example.org"
-    )
+    invitation, raw = alliance_services.invitation_create(party=ana_party, email="dana@example.org")
     alliance_services.invitation_accept(raw_token=raw, user=dana, role_label="client")
     erasure = account_erase(dana)
     line = Event.objects.filter(alliance=cast.alliance, kind="invited").order_by("position").last()
@@ -267,7 +276,8 @@ def test_a_wrong_confirmation_changes_nothing(cast):
         assert response.status_code == 200
         assert message in page_text(response)
     cast.client.refresh_from_db()
-    assert cast.client.erased_at is None and cast.client.is_active
+    assert cast.client.erased_at is None
+    assert cast.client.is_active
     assert cast.client_party.left_at is None
     assert browser.get("/profile/").status_code == 200
     assert not mail.outbox[-1].subject.startswith("Ben erased")
@@ -277,20 +287,21 @@ def test_the_page_says_what_goes_and_what_stays_and_lists_the_alliances(cast):
     make_alliance(cast.client, title="Ben alone")
     text = page_text(login(cast.client).get("/profile/erase/"))
     assert "Kept for the others" in text
-    assert "Coaching: Ana and Ben" in text and "the others keep it" in text
-    assert "Ben alone" in text and "deleted entirely" in text
+    assert "Coaching: Ana and Ben" in text
+    assert "the others keep it" in text
+    assert "Ben alone" in text
+    assert "deleted entirely" in text
     assert "/profile/erase/" in login(cast.client).get("/profile/").content.decode()
 
 
 def test_nobody_erases_anyone_else(cast):
     # Signed out: sent to sign in. Without the CSRF token: refused.
     response = Client().post("/profile/erase/", {"email": "ben@example.org"})
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
     forged = Client(enforce_csrf_checks=True)
     forged.force_login(cast.client)
-    response = forged.post(
-        "/profile/erase/", {"email": "ben@example.org", "password": PASSWORD}
-    )
+    response = forged.post("/profile/erase/", {"email": "ben@example.org", "password": PASSWORD})
     assert response.status_code == 403
     # Signed in as Ana, Ben's address erases nothing: the page is about her own account.
     response = login(cast.coach).post(
@@ -299,7 +310,8 @@ def test_nobody_erases_anyone_else(cast):
     assert response.status_code == 200
     cast.client.refresh_from_db()
     cast.coach.refresh_from_db()
-    assert cast.client.erased_at is None and cast.coach.erased_at is None
+    assert cast.client.erased_at is None
+    assert cast.coach.erased_at is None
 
 
 def test_the_command_erases_by_address_and_says_what_it_did(lived):
@@ -327,3 +339,15 @@ def test_the_command_asks_before_erasing(cast):
     cast.client.refresh_from_db()
     assert cast.client.erased_at is not None
     assert "Former party" in out.getvalue()
+
+
+def test_the_commands_help_teaches_by_example():
+    result = subprocess.run(
+        [ALLIANCE, "erase-user", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "alliance erase-user ben@example.org --yes --json" in result.stdout
+    assert "Former party 3" in result.stdout

@@ -78,7 +78,7 @@ def erasure_stakes(user: User) -> list[ErasureStake]:
             alliance=party.alliance,
             role=party.role_label,
             left=party.left_at is not None,
-            deleted=not party.shared,  # type: ignore[attr-defined]
+            deleted=not party.shared,
         )
         for party in parties
     ]

@@ -1,6 +1,5 @@
 import json
 import sys
-from argparse import RawDescriptionHelpFormatter
 from typing import Any
 
 from django.core.management.base import (
@@ -17,8 +16,14 @@ from alliance.accounts.models import User
 from alliance.accounts.selectors import erasure_stakes
 
 
-class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
-    """Django's order of options, with the examples kept as written."""
+class _HelpFormatter(DjangoHelpFormatter):
+    """Django's order of options; the description wrapped, the examples kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        # The examples are the one text written in lines; the description is one paragraph.
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 class Command(BaseCommand):
@@ -87,7 +92,8 @@ class Command(BaseCommand):
 
     def _confirmed(self, user: User, stdin: Any) -> bool:
         self.stdout.write(
-            _("%(name)s <%(email)s> is in these alliances:") % {"name": user.name, "email": user.email}
+            _("%(name)s <%(email)s> is in these alliances:")
+            % {"name": user.name, "email": user.email}
         )
         for stake in erasure_stakes(user):
             what = _("deleted entirely") if stake.deleted else _("kept by the others")
