@@ -176,6 +176,9 @@ def test_erasing_ben_keeps_what_ana_must_keep_under_his_pseudonym(lived):
         if shows_him:
             assert pseudonym in text, url
     assert REVEALED in page_text(as_ana.get(list(pages)[-1]))
+    export = as_ana.get(f"/alliances/{alliance.pk}/export.json").content.decode()
+    assert "Ben" not in export.replace("Ana and Ben", "")
+    assert pseudonym in export
     # Ana was told, by his former name.
     told = [m for m in mail.outbox if m.to == ["ana@example.org"]]
     assert len(told) == 1
@@ -197,6 +200,17 @@ def test_an_invitation_addressed_to_him_shows_his_pseudonym_in_the_history(cast)
     text = page_text(login(cast.coach).get(f"/alliances/{cast.alliance.pk}/history/"))
     assert "dana@example.org" not in text
     assert erasure.pseudonym in text
+
+
+def test_observers_are_told_too_and_a_former_party_is_not(cast):
+    join(cast.alliance, make_user("Sam", "sam@example.org"), role="sponsor", as_observer=True)
+    fred = make_user("Fred", "fred@example.org")
+    join(cast.alliance, fred, role="client")
+    alliance_services.party_leave(party=party_of(cast.alliance, fred))
+    mail.outbox.clear()
+    erasure = account_erase(cast.client)
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.org", "sam@example.org"]
+    assert erasure.told == 2
 
 
 def test_the_pseudonym_is_the_same_in_every_alliance_and_the_next_person_gets_the_next(cast):

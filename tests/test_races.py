@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
+from alliance.accounts.erasure import account_erase
 from alliance.alliances import services as alliance_services
 from alliance.terms import services as term_services
 from alliance.terms.models import Version
@@ -128,3 +129,13 @@ def test_two_edits_of_one_term_at_once_keep_one_and_tell_the_other():
     assert term.text == saved[0].text
     assert conflicts[0].current.text == saved[0].text
     assert term.revision == 2
+
+
+def test_two_accounts_erased_at_once_get_two_pseudonyms():
+    ana, ben = make_user("Ana"), make_user("Ben")
+    results = at_once(lambda: account_erase(ana), lambda: account_erase(ben))
+    numbers = sorted(result.pseudonym_number for result in results)
+    assert numbers == [1, 2], results
+    ana.refresh_from_db()
+    ben.refresh_from_db()
+    assert {ana.name, ben.name} == {"Former party 1", "Former party 2"}

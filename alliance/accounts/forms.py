@@ -58,9 +58,16 @@ class EraseForm(forms.Form):
     """Confirms an erasure: the person types their address, and their password if they
     have one, so that a moment at someone else's unlocked screen cannot erase them."""
 
-    email = forms.CharField(label=_("Your email address"), max_length=254)
+    email = forms.CharField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
     password = forms.CharField(
-        label=_("Your password"), widget=forms.PasswordInput, required=False, strip=False
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        required=False,
+        strip=False,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
