@@ -365,3 +365,15 @@ def test_the_commands_help_teaches_by_example():
     assert result.returncode == 0, result.stderr
     assert "alliance erase-user ben@example.org --yes --json" in result.stdout
     assert "Former party 3" in result.stdout
+
+
+def test_without_a_password_the_address_alone_confirms(cast):
+    cast.client.set_unusable_password()
+    cast.client.save(update_fields=["password"])
+    browser = Client()
+    browser.force_login(cast.client)
+    assert "Your password" not in page_text(browser.get("/profile/erase/"))
+    response = browser.post("/profile/erase/", {"email": "ben@example.org"})
+    assert response["Location"] == "/profile/erased/"
+    cast.client.refresh_from_db()
+    assert cast.client.erased_at is not None
