@@ -52,6 +52,7 @@ from tests.test_cli import ALLIANCE
 REVEALED = "I hope we stay curious about each other"
 DRAFT = "Privately I dread the quarterly reviews"
 CHECKIN_SECRET = "Lately I doubt the whole arrangement"
+UNREAD = "Sometimes I wonder whether coaching suits me"
 ANA_SHARED = "I want us to be frank and kind"
 
 
@@ -95,10 +96,12 @@ def lived(cast):
     prompt = first_prompt(stake)
     share(cast.coach_party, stake, prompt, ANA_SHARED)
     share(cast.client_party, stake, prompt, REVEALED)
-    second = stake.alliance.prompts.order_by("position")[1]
+    second, third = stake.alliance.prompts.order_by("position")[1:3]
     conversation_services.reflection_save(
         party=cast.client_party, stake_id=stake.pk, prompt_id=second.pk, text=DRAFT, revision=None
     )
+    # Shared, but Ana never shared hers: nobody read it.
+    share(cast.client_party, stake, third, UNREAD)
     checkin = tending_services.checkin_start(party=cast.coach_party)
     term_id = checkin.version.snapshot["terms"][0]["id"]
     tending_services.checkin_answer(
@@ -135,6 +138,7 @@ def test_erasing_ben_keeps_what_ana_must_keep_under_his_pseudonym(lived):
     assert not any(s.get_decoded().get(SESSION_KEY) == str(ben.pk) for s in Session.objects.all())
     # What was his alone is gone from the database.
     assert not Reflection.objects.filter(party=ben_party, state=ReflectionState.DRAFT).exists()
+    assert not Reflection.objects.filter(text=UNREAD).exists()
     assert not CheckInReflection.objects.filter(party=ben_party).exists()
     assert not Template.objects.filter(owner=ben).exists()
     assert not CalendarFeed.objects.filter(user=ben).exists()
@@ -185,6 +189,26 @@ def test_erasing_ben_keeps_what_ana_must_keep_under_his_pseudonym(lived):
     assert "Ben erased their account" in told[0].subject
     assert pseudonym in told[0].body
     assert "Coaching: Ana and Ben" in told[0].body
+
+
+@pytest.mark.parametrize("ana_shares", [True, False])
+def test_a_check_in_reflection_stays_only_if_it_was_revealed_to_ana(cast, ana_shares):
+    propose(cast.coach_party, "We meet every other Tuesday.")
+    ratify_with([cast.coach_party, cast.client_party])
+    checkin = tending_services.checkin_start(party=cast.coach_party)
+    term_id = checkin.version.snapshot["terms"][0]["id"]
+    for party, share_it in ((cast.client_party, True), (cast.coach_party, ana_shares)):
+        tending_services.checkin_answer(
+            party=party,
+            checkin_id=checkin.pk,
+            ratings={term_id: ("well", "")},
+            reflection=f"The view of {party.user.name}",
+            share=share_it,
+        )
+    ben_party = cast.client_party
+    account_erase(cast.client)
+    kept = CheckInReflection.objects.filter(party=ben_party, text="The view of Ben").exists()
+    assert kept == ana_shares
 
 
 def test_an_invitation_addressed_to_him_shows_his_pseudonym_in_the_history(cast):

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -731,10 +731,16 @@ def reveals_settle(party: Party) -> None:
 
 
 @on_account_erased
-def drafts_of_erased_delete(user: User) -> None:
-    """An erased person's drafts go with them; what they shared stays for the others,
-    under their pseudonym."""
-    Reflection.objects.filter(party__user=user, state=ReflectionState.DRAFT).delete()
+def reflections_of_erased_delete(user: User) -> None:
+    """An erased person's reflections go with them, but for those revealed to them with
+    the others: those the others read, and keep, under their pseudonym. A reflection they
+    shared that was never revealed with them nobody ever read, and nobody ever will."""
+    revealed_with_them = Reveal.objects.filter(
+        stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id"), parties=OuterRef("party")
+    )
+    Reflection.objects.filter(party__user=user).exclude(
+        Exists(revealed_with_them), state=ReflectionState.SHARED
+    ).delete()
 
 
 @on_party_return

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -313,10 +314,16 @@ def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Par
 
 @on_account_erased
 def tending_of_erased_delete(user: User) -> None:
-    """What was an erased person's alone goes: check-in reflections they never shared,
-    their calendar feed and the record of reminders sent to them. Their ratings stay: the
-    others read them once they had rated too."""
-    CheckInReflection.objects.filter(party__user=user, shared_at__isnull=True).delete()
+    """What was an erased person's alone goes: check-in reflections nobody else read (not
+    shared, or shared but never revealed with them), their calendar feed and the record
+    of reminders sent to them. Their ratings stay: the others read them once they had
+    rated too."""
+    revealed_with_them = CheckIn.revealed_to.through.objects.filter(
+        checkin_id=OuterRef("checkin_id"), party_id=OuterRef("party_id")
+    )
+    CheckInReflection.objects.filter(party__user=user).exclude(
+        Exists(revealed_with_them), shared_at__isnull=False
+    ).delete()
     CalendarFeed.objects.filter(user=user).delete()
     ReminderSent.objects.filter(user=user).delete()
 
