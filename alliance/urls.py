@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from alliance.accounts.views import profile, time_zone_answer_view
+from alliance.accounts.views import account_erased, profile, profile_erase, time_zone_answer_view
 from alliance.alliances.views import invitation_accept, invitation_continue
 from alliance.core.views import home
 from alliance.lib.converters import IdConverter
@@ -21,6 +21,8 @@ urlpatterns = [
     path("profile/", profile, name="profile"),
     path("profile/time-zone/", time_zone_answer_view, name="time_zone_answer"),
     path("", include("alliance.record.urls")),
+    path("profile/erase/", profile_erase, name="profile_erase"),
+    path("profile/erased/", account_erased, name="account_erased"),
     path("", include("alliance.outbox.urls")),
     path("alliances/", include("alliance.alliances.urls")),
     path("alliances/<id:alliance_id>/", include("alliance.terms.urls")),

@@ -53,6 +53,12 @@ ROUTES: dict[str, Route] = {
     "home": Route("own", public=True),
     "profile": Route("own", lambda s: {"display_name": "Renamed", "time_zone": "UTC"}),
     "time_zone_answer": Route("own", lambda s: {"time_zone": "Asia/Tokyo", "answer": "switch"}),
+    # A confirmation that matches nobody: a valid one would erase the persona walking the
+    # matrix and sign them out for every later cell (tests/test_erasure.py erases).
+    "profile_erase": Route(
+        "own", lambda s: {"email": "nobody-here@example.org", "password": "not a password"}
+    ),
+    "account_erased": Route("own", public=True),
     "alliance_new": Route(
         "own",
         lambda s: {"title": "Another", "kind": "coaching", "purpose": "", "role_label": "coach"},

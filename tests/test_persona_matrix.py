@@ -141,9 +141,10 @@ def _observer_may_read(name: str) -> frozenset[str]:
     """What of the alliance the scene's observer may read on the page `name`: its title
     on the pages made for observers, and its terms on the versions, which every party
     lets observers see. Never a signal, a reflection, a draft or a comment."""
-    if name in ("calendar_feed", "home"):
+    if name in ("calendar_feed", "home", "profile_erase"):
         # The conversation that includes the observers, in their feed and on the
-        # dashboard's agenda and "observing" card.
+        # dashboard's agenda and "observing" card; the alliance among theirs on the page
+        # that says what erasing their account does to each.
         return frozenset({"Wisteria"})
     if not ROUTES[name].observers:
         return frozenset()
@@ -154,8 +155,9 @@ def _observer_may_read(name: str) -> frozenset[str]:
 
 def _former_party_may_read(name: str) -> frozenset[str]:
     """The alliance's title on the dashboard, under "Alliances you left", linking to the
-    versions they signed; nothing else of it."""
-    return frozenset({"Wisteria"}) if name == "home" else frozenset()
+    versions they signed, and on the page that says what erasing their account does to
+    it; nothing else of it."""
+    return frozenset({"Wisteria"}) if name in ("home", "profile_erase") else frozenset()
 
 
 def _walk(scene: Scene, persona: str, tally: Tally, attribute: bool = False) -> None:

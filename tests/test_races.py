@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
+from alliance.accounts.erasure import account_erase
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Event
 from alliance.record.verify import verify_history
@@ -155,3 +156,13 @@ def test_history_lines_recorded_at_once_make_one_contiguous_verifying_chain():
     assert positions == list(range(1, before + len(people) * lines_each + 1))
     report = verify_history(alliance.pk)
     assert report.intact, report.problems
+
+
+def test_two_accounts_erased_at_once_get_two_pseudonyms():
+    ana, ben = make_user("Ana"), make_user("Ben")
+    results = at_once(lambda: account_erase(ana), lambda: account_erase(ben))
+    numbers = sorted(result.pseudonym_number for result in results)
+    assert numbers == [1, 2], results
+    ana.refresh_from_db()
+    ben.refresh_from_db()
+    assert {ana.name, ben.name} == {"Former party 1", "Former party 2"}

@@ -191,3 +191,27 @@ def test_a_new_copy_replaces_one_ready_but_not_downloaded(cast, django_capture_o
     assert first.state == DataCopyState.EXPIRED
     assert not data_copy_path(first).exists()
     assert ben.get(link).status_code == 410
+
+
+def test_erasing_the_account_removes_its_copies_and_their_files(
+    cast, django_capture_on_commit_callbacks
+):
+    """A copy ready for download holds everything of the person: once they erase their
+    account, the file and the request are gone, and the emailed link leads nowhere."""
+    from alliance.accounts.erasure import account_erase
+
+    ben = login(cast.client)
+    ben.post("/profile/data/")
+    run_worker_jobs()
+    copy = DataCopy.objects.get(user=cast.client)
+    assert copy.state == DataCopyState.READY
+    path = data_copy_path(copy)
+    assert path.exists()
+    [link] = [u for u in LINK.findall(mail.outbox[-1].body) if "/profile/data/" in u]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_erase(cast.client)
+
+    assert not DataCopy.objects.filter(user=cast.client).exists()
+    assert not path.exists()
+    assert login(cast.coach).get(path_of(link)).status_code == 404

@@ -52,3 +52,42 @@ class ProfileForm(forms.ModelForm):
 class TimeZoneAnswerForm(forms.Form):
     time_zone = forms.ChoiceField(choices=lambda: [(n, n) for n in time_zone_names()])
     answer = forms.ChoiceField(choices=[("switch", _("switch")), ("keep", _("keep"))])
+
+
+class EraseForm(forms.Form):
+    """Confirms an erasure: the person types their address, and their password if they
+    have one, so that a moment at someone else's unlocked screen cannot erase them."""
+
+    email = forms.CharField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        required=False,
+        strip=False,
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.has_usable_password():
+            self.fields["password"].required = True
+        else:
+            del self.fields["password"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email.lower() != self.user.email.lower():
+            raise forms.ValidationError(
+                _("That is not the address of this account. Nothing was erased.")
+            )
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password. Nothing was erased."))
+        return password

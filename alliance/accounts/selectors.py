@@ -1,10 +1,13 @@
 """Reads for accounts."""
 
+from dataclasses import dataclass
 from urllib.parse import unquote
 
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 from alliance.accounts.models import InvitationSignup, User, time_zone_names
+from alliance.alliances.models import Alliance, Party
 from alliance.alliances.selectors import invitation_by_token
 from alliance.lib.tokens import hash_token
 
@@ -49,3 +52,33 @@ def time_zone_to_ask_about(request: HttpRequest, user: User) -> str | None:
     if zone is None or zone in (user.time_zone, user.declined_time_zone):
         return None
     return zone
+
+
+@dataclass(frozen=True)
+class ErasureStake:
+    """One alliance of a person about to erase their account, and what becomes of it."""
+
+    alliance: Alliance
+    role: str
+    left: bool  # they had left it already
+    deleted: bool  # nobody else was ever in it: it goes with the account
+
+
+def erasure_stakes(user: User) -> list[ErasureStake]:
+    """Every alliance the person was ever a party of, with what erasing does to it."""
+    someone_else = Party.everyone.filter(alliance_id=OuterRef("alliance_id")).exclude(user=user)
+    parties = (
+        Party.everyone.filter(user=user)
+        .select_related("alliance")
+        .annotate(shared=Exists(someone_else))
+        .order_by("left_at", "alliance__title", "alliance_id")
+    )
+    return [
+        ErasureStake(
+            alliance=party.alliance,
+            role=party.role_label,
+            left=party.left_at is not None,
+            deleted=not party.shared,
+        )
+        for party in parties
+    ]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -7,7 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alliance.accounts.forms import ProfileForm, TimeZoneAnswerForm
+from alliance.accounts.erasure import account_erase
+from alliance.accounts.forms import EraseForm, ProfileForm, TimeZoneAnswerForm
+from alliance.accounts.selectors import erasure_stakes
 from alliance.accounts.services import profile_update, time_zone_answer
 
 
@@ -50,3 +53,24 @@ def time_zone_answer_view(request: HttpRequest) -> HttpResponse:
     ):
         next_url = "/"
     return redirect(next_url)
+
+
+@login_required
+def profile_erase(request: HttpRequest) -> HttpResponse:
+    """Erase one's own account, once they typed what proves it is them and they mean it."""
+    user = request.user
+    form = EraseForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        account_erase(user)  # type: ignore[arg-type]
+        logout(request)
+        return redirect("account_erased")
+    return render(
+        request,
+        "accounts/erase.html",
+        {"form": form, "stakes": erasure_stakes(user)},  # type: ignore[arg-type]
+    )
+
+
+def account_erased(request: HttpRequest) -> HttpResponse:
+    """The goodbye: says what happened, to someone now signed out."""
+    return render(request, "accounts/erased.html")

@@ -234,6 +234,7 @@ class EventKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("changed their role")
     LEAD_ADDED = "lead_added", _("made someone a lead")
     LEAD_REMOVED = "lead_removed", _("removed someone as a lead")
+    ERASED = "erased", _("erased their account")
 
 
 # How each kind of event reads in a history line ("Ana <verb> ..."). Other apps add their

@@ -54,11 +54,13 @@ class AllianceClosed(ValidationError):
 
 # The kinds of history a closed alliance still takes: the steps of reopening it, which
 # the closing app adds from its AppConfig.ready(), a withdrawal of what observers see,
-# and an observer's leaving.
+# an observer's leaving, and a person erasing their account.
 KINDS_WHEN_CLOSED: set[str] = {
     *(allowance_event_kind(grant, agreed=False) for grant in ObserverGrant),
     # An observer who stops observing (`party_leave` refuses a designing party).
     EventKind.LEFT,
+    # Erasing is no leaving by choice: it must be possible from a closed alliance too.
+    EventKind.ERASED,
 }
 
 

@@ -7,10 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from alliance.accounts.models import User
+from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.models import Alliance, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record
@@ -726,6 +728,19 @@ def reveals_settle(party: Party) -> None:
         stake = Stake.objects.select_for_update().select_related("alliance").get(pk=stake_id)
         prompt = AlliancePrompt.objects.get(pk=prompt_id)
         _reveal_if_complete(stake, prompt, actor=party)
+
+
+@on_account_erased
+def reflections_of_erased_delete(user: User) -> None:
+    """An erased person's reflections go with them, but for those revealed to them with
+    the others: those the others read, and keep, under their pseudonym. A reflection they
+    shared that was never revealed with them nobody ever read, and nobody ever will."""
+    revealed_with_them = Reveal.objects.filter(
+        stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id"), parties=OuterRef("party")
+    )
+    Reflection.objects.filter(party__user=user).exclude(
+        Exists(revealed_with_them), state=ReflectionState.SHARED
+    ).delete()
 
 
 @on_party_return

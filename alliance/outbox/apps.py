@@ -7,6 +7,6 @@ class OutboxConfig(AppConfig):
     verbose_name = "Outbox"
 
     def ready(self) -> None:
-        # Registers the nudge providers this app knows about, and what a party's leaving
-        # does to what is held for their digest.
-        from alliance.outbox import digests, nudges  # noqa: F401
+        # Registers the nudge providers this app knows about, what a party's leaving does
+        # to what is held for their digest, and what erasing an account deletes.
+        from alliance.outbox import digests, nudges, services  # noqa: F401

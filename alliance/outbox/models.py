@@ -26,6 +26,7 @@ class EmailKind(models.TextChoices):
     ALLIANCE_CHANGED = "alliance_changed", _("An alliance was renamed or its purpose changed")
     CONVERSATION = "conversation", _("Conversations: proposed times and answers")
     CLOSING = "closing", _("Closing or reopening an alliance")
+    PARTY_ERASED = "party_erased", _("Someone in your alliance erased their account")
     CALENDAR = "calendar", _("Calendar invitations to scheduled conversations")
     DIGEST = "digest", _("The daily digest")
     DATA_COPY = "data_copy", _("The copy of your data you asked for")

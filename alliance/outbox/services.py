@@ -33,11 +33,13 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.accounts.reactions import on_account_erased
 from alliance.lib.clock import now as clock_now
 from alliance.outbox.models import (
     OPTIONAL_KINDS,
     REQUIRED_KINDS,
     Delivery,
+    DigestItem,
     EmailKind,
     NotificationPreferences,
     OutboxMessage,
@@ -376,3 +378,12 @@ def unsubscribe_read(token: str) -> tuple[User, EmailKind]:
     if kind in REQUIRED_KINDS:
         raise BadUnsubscribeLink(token)
     return user, kind
+
+
+@on_account_erased
+def mail_of_erased_delete(user: User) -> None:
+    """Mail to an erased person goes, sent or not (it holds their address and what they
+    were told), with what was held for their digest and their choices of email."""
+    OutboxMessage.objects.filter(Q(recipient=user) | Q(to_email__iexact=user.email)).delete()
+    DigestItem.objects.filter(recipient=user).delete()
+    NotificationPreferences.objects.filter(user=user).delete()

@@ -11,7 +11,8 @@ class RecordConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from alliance.record import checks, triggers  # noqa: F401  (checks registers)
+        # checks registers the triggers' check, takeout its reaction to an erasure
+        from alliance.record import checks, takeout, triggers  # noqa: F401
 
         triggers.register_sqlite_functions()
         post_migrate.connect(triggers.install_after_migrate, sender=self)

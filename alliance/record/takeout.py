@@ -42,6 +42,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.export import alliance_export
 from alliance.alliances.models import Alliance, ObserverGrant, Party
 from alliance.alliances.selectors import observer_grants
@@ -534,3 +535,17 @@ def data_copies_expire_in_chunks() -> Iterator[None]:
         for copy in expired:
             _discard_file(copy)
         yield
+
+
+@on_account_erased
+def data_copies_forget(user: User) -> None:
+    """An erased person's copies go, files and all (once the erasure is committed)."""
+    copies = list(DataCopy.objects.filter(user=user))
+    paths = [data_copy_path(copy) for copy in copies if copy.file_name]
+    DataCopy.objects.filter(pk__in=[copy.pk for copy in copies]).delete()
+
+    def unlink_all() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    transaction.on_commit(unlink_all)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.models import Alliance, Party
 from alliance.alliances.services import alliance_create, event_record
 from alliance.conversations import services as conversation_services
@@ -270,3 +271,9 @@ def template_rename(*, template: Template, name: str) -> Template:
 
 def template_delete(*, template: Template) -> None:
     template.delete()
+
+
+@on_account_erased
+def templates_of_erased_delete(user: User) -> None:
+    """A person's own templates were never anyone else's: they go with the account."""
+    Template.objects.filter(owner=user).delete()

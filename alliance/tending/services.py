@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
+from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record, team_setting_check
@@ -308,6 +310,22 @@ def _complete_if_everyone_rated(alliance: Alliance, checkin: CheckIn, actor: Par
             kind=TendingEvent.CHECKIN_COMPLETED,
             version=checkin.version.number,
         )
+
+
+@on_account_erased
+def tending_of_erased_delete(user: User) -> None:
+    """What was an erased person's alone goes: check-in reflections nobody else read (not
+    shared, or shared but never revealed with them), their calendar feed and the record
+    of reminders sent to them. Their ratings stay: the others read them once they had
+    rated too."""
+    revealed_with_them = CheckIn.revealed_to.through.objects.filter(
+        checkin_id=OuterRef("checkin_id"), party_id=OuterRef("party_id")
+    )
+    CheckInReflection.objects.filter(party__user=user).exclude(
+        Exists(revealed_with_them), shared_at__isnull=False
+    ).delete()
+    CalendarFeed.objects.filter(user=user).delete()
+    ReminderSent.objects.filter(user=user).delete()
 
 
 @on_party_leave

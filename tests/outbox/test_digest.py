@@ -12,6 +12,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
+from alliance.accounts.erasure import account_erase
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance
 from alliance.closing import services as closing_services
@@ -131,6 +132,10 @@ def _closing(cast, clock) -> None:
     closing_services.closing_propose(party=cast.coach_party, note="We have done what we came for.")
 
 
+def _party_erased(cast, clock) -> None:
+    account_erase(cast.coach)
+
+
 TRIGGERS: dict[str, Callable] = {
     "joined": _joined,
     "ratified": _ratified_kind,
@@ -142,6 +147,7 @@ TRIGGERS: dict[str, Callable] = {
     "conversation": _conversation,
     "alliance_changed": _alliance_changed,
     "closing": _closing,
+    "party_erased": _party_erased,
 }
 
 
