@@ -1,5 +1,6 @@
 """Small helpers shared by tests that act as a person would."""
 
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,6 +8,7 @@ from contextlib import contextmanager
 from django.core import mail
 from django.db import connections
 from django.test import Client
+from pypdf import PdfReader
 
 from alliance.record.triggers import GUARDED
 from alliance.record.triggers import install as install_record_triggers
@@ -72,3 +74,15 @@ def past_the_record_triggers(using: str = "default") -> Iterator[None]:
         yield
     finally:
         install_record_triggers(using)
+
+
+def pdf_text(data: bytes) -> str:
+    """What a PDF says: its pages' text and every file attached to it."""
+    reader = PdfReader(io.BytesIO(data))
+    attached = [part.decode() for parts in reader.attachments.values() for part in parts]
+    return "\n".join([*(page.extract_text() for page in reader.pages), *attached])
+
+
+def file_text(name: str, data: bytes) -> str:
+    """A downloaded or zipped file as text, a PDF through what it says."""
+    return pdf_text(data) if name.endswith(".pdf") else data.decode()

@@ -12,7 +12,6 @@ person's copy of their data, every admin list and change page, the history's eve
 and the logs.
 """
 
-import io
 import logging
 import zipfile
 from collections import Counter
@@ -22,7 +21,6 @@ import pytest
 from django.contrib import admin
 from django.core import mail
 from django.test import Client
-from pypdf import PdfReader
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Event, Invitation
@@ -30,7 +28,7 @@ from alliance.lib.clock import now
 from alliance.outbox.models import OutboxMessage
 from alliance.record.takeout import takeout_zip
 from alliance.tending import services as tending_services
-from tests.helpers import page_text
+from tests.helpers import file_text, page_text
 from tests.routes import SIGNED_READS, fill, project_patterns, route_of, url_for
 from tests.scene import (
     ALLIANCE_MARKERS,
@@ -152,11 +150,8 @@ def test_each_persona_exports_only_what_they_may_read(scene, db):
 def _record_texts(response) -> str:
     """What a record file says: the Markdown or print view as it is, a PDF's extracted
     text and its attached data."""
-    if response["Content-Type"] != "application/pdf":
-        return response.content.decode()
-    reader = PdfReader(io.BytesIO(response.content))
-    attached = [data.decode() for files in reader.attachments.values() for data in files]
-    return "\n".join([*(page.extract_text() for page in reader.pages), *attached])
+    is_pdf = response["Content-Type"] == "application/pdf"
+    return file_text("record.pdf" if is_pdf else "record", response.content)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -201,7 +196,7 @@ def test_each_persona_takes_only_what_they_may_read_in_their_copy(scene, persona
     for _ in takeout_zip(user=scene.users[persona], target=target):
         pass
     with zipfile.ZipFile(target) as archive:
-        files = {name: archive.read(name).decode() for name in archive.namelist()}
+        files = {name: file_text(name, archive.read(name)) for name in archive.namelist()}
     SURFACES["data copy files"] += len(files)
     found: set[str] = set()
     leaks = []
