@@ -105,8 +105,12 @@ def test_a_coach_and_client_keep_check_and_outlive_their_record(
         "Ana (coach)",
         "Ben (client)",
     ]
+    assert ana.locator(".hash").first.inner_text() in markdown.read_text()
     ana.screenshot(path=str(screenshots / "record-version-print.png"), full_page=True)
     ana.emulate_media(media="screen")
+    ana.get_by_role("link", name="Print view").click()
+    assert ana.locator(".record-signature-name").all_inner_texts() == ["Ana", "Ben"]
+    ana.screenshot(path=str(screenshots / "record-print-view.png"), full_page=True)
 
     ben.goto(version_url)
     assert ben.locator(".record-status").inner_text().startswith("The record is intact.")
