@@ -119,6 +119,7 @@ def test_a_coach_and_client_keep_check_and_outlive_their_record(
 
     # Ben takes a copy of all his data: the worker builds it, the emailed link gives it once.
     ben.goto(f"{base}/profile/")
+    ben.screenshot(path=str(screenshots / "record-profile-phone.png"), full_page=True)
     ben.get_by_role("button", name="Prepare a copy of all my data").click()
     assert ben.url == f"{base}/profile/data/"
     for _ in periodic_pass():
