@@ -113,6 +113,8 @@ def test_a_coach_and_client_keep_check_and_outlive_their_record(
     ben.goto(version_url)
     assert ben.locator(".record-status").inner_text().startswith("The record is intact.")
     ben.screenshot(path=str(screenshots / "record-version-phone.png"), full_page=True)
+    ben.get_by_role("link", name="Print view").click()
+    ben.screenshot(path=str(screenshots / "record-print-view-phone.png"), full_page=True)
     ben.goto(f"{alliance_url}history/")
     assert ben.locator(".record-status").inner_text().startswith("The record is intact.")
     ben.screenshot(path=str(screenshots / "record-history-phone.png"), full_page=True)
