@@ -4,12 +4,10 @@ of all their data."""
 
 from typing import Any, cast
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from alliance.accounts.models import User
@@ -49,15 +47,12 @@ def data_copy(request: HttpRequest) -> HttpResponse:
     while it is prepared); a POST asks for a new one."""
     user = cast(User, request.user)
     if request.method == "POST":
+        # No message on success: the page itself says how the copy is coming along, and a
+        # message from the request would stay on it after the copy is ready.
         try:
             takeout.data_copy_request(user=user)
         except ValidationError as error:
             flash_errors(request, error)
-        else:
-            messages.success(
-                request,
-                _("Your copy is being prepared. We will email you a link when it is ready."),
-            )
         return redirect("data_copy")
     copy = takeout.data_copy_latest(user)
     return render(
