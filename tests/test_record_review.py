@@ -1,0 +1,129 @@
+"""Probes of the record's promises by a reviewer who did not build them (issue 13)."""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.db import models
+
+from alliance.accounts.erasure import account_erase
+from alliance.alliances.models import Alliance
+from alliance.record.verify import verify_alliance
+from tests.scene import BEN_DRAFT, scene_fixture
+
+
+@pytest.fixture(scope="module")
+def scene(django_db_setup, django_db_blocker):
+    yield from scene_fixture(django_db_blocker)
+
+
+def _texts_containing(pattern: re.Pattern[str]) -> list[str]:
+    """Every stored text or JSON value in the database matching `pattern`, as
+    "table.column #pk: excerpt"."""
+    found = []
+    for model in apps.get_models():
+        columns = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.JSONField))
+        ]
+        for row in model._base_manager.all().values("pk", *[f.attname for f in columns]):
+            for column in columns:
+                value = row[column.attname]
+                text = value if isinstance(value, str) else repr(value)
+                hit = pattern.search(text)
+                if hit:
+                    start = max(0, hit.start() - 60)
+                    found.append(
+                        f"{model._meta.db_table}.{column.attname} #{row['pk']}: "
+                        f"{text[start : hit.end() + 60]}"
+                    )
+    return found
+
+
+def test_probe_erasure_grep(db, scene):
+    ben = scene.users["other_party"]
+    account_erase(ben)
+    pattern = re.compile(rf"ben@scene\.example|\bBen\b|{BEN_DRAFT.marker}|thistlebeam|pebblecrest")
+    for line in _texts_containing(pattern):
+        print(line)
+    for alliance in Alliance.objects.all():
+        print(alliance.title, verify_alliance(alliance))
+    assert False
+
+
+# ---- probes, batch 2 ----
+from django.db import IntegrityError, connection, transaction  # noqa: E402
+from django.db.models import ProtectedError  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from alliance.accounts.erasure import AlreadyErased  # noqa: E402
+from alliance.accounts.models import User  # noqa: E402
+from alliance.alliances.models import Event  # noqa: E402
+from alliance.record import documents  # noqa: E402
+from alliance.record.verify import verify_export  # noqa: E402
+from alliance.terms.models import Version  # noqa: E402
+
+
+def test_a_name_marked_erased_by_a_tamperer_is_found(db, scene):
+    """Marking a changed name "erased" skips its commitment: the database must tell
+    whether that signer really was erased, under that pseudonym."""
+    version = Version.objects.get(alliance=scene.alliance, number=1)
+    names = dict(version.names)
+    key = next(iter(names))
+    names[key] = {"name": "Mallory", "erased": True}
+    Version.objects.filter(pk=version.pk).update(names=names)
+    report = verify_alliance(scene.alliance)
+    assert not report.intact
+    assert "Mallory" in report.problems[0].detail
+
+
+def test_probe_refusals(db, scene):
+    for attempt in [
+        lambda: Version.objects.filter(alliance=scene.alliance).update(number=9),
+        lambda: Event.objects.filter(alliance=scene.alliance).update(data={}),
+        lambda: Version.objects.filter(alliance=scene.alliance).delete(),
+        lambda: Event.objects.filter(alliance=scene.alliance).delete(),
+        lambda: scene.alliance.delete(),
+        lambda: scene.users["other_party"].delete(),
+        lambda: scene.users["former_party"].delete(),
+    ]:
+        with pytest.raises((IntegrityError, ProtectedError)), transaction.atomic():
+            attempt()
+
+
+def test_probe_verify_empty(db):
+    for text in ["", "# nothing\n", "hello"]:
+        assert not documents.verify_markdown(text).intact, text
+    for data in [b"", b"%PDF-1.4\n%%EOF", b"junk"]:
+        assert not documents.verify_pdf(data).intact, data
+    for data in [{}, [], None, {"format": "alliance-export/2"},
+                 {"format": "alliance-export/2", "versions": [], "history": [], "alliance": {"id": 1}},
+                 {"format": "alliance-export/2", "versions": {"a": 1}, "history": "xx", "alliance": {"id": 1}},
+                 {"format": "alliance-export/2", "versions": [{"number": 1, "snapshot": {}, "scheme": 2, "previous_hash": "", "content_hash": "x", "names": 5}], "history": [], "alliance": {"id": 1}},
+                 ]:
+        assert not verify_export(data).intact, data
+
+
+def test_probe_bad_urls(db, scene):
+    browser = scene.client("party")
+    aid = scene.alliance.pk
+    for url in [
+        f"/alliances/{aid}/versions/0/export.md",
+        f"/alliances/{aid}/versions/99999999999999999999999/export.pdf",
+        f"/alliances/{aid}/versions/99/print/",
+        "/alliances/99999999999999999999999/export.md",
+        "/alliances/0/export.pdf",
+        "/profile/data/%00/",
+        "/profile/data/" + "x" * 5000 + "/",
+        "/profile/data/..%2F..%2Fetc/",
+        "/profile/data/ünï/",
+    ]:
+        assert browser.get(url).status_code < 500, url
+        assert browser.post(url).status_code < 500, url
+    for email in ["x" * 100000, "\x00", "ana@scene.example\x00", "ünï@x"]:
+        answer = browser.post("/profile/erase/", {"email": email, "password": "\x00" * 10})
+        assert answer.status_code < 500
+    assert browser.put("/profile/erase/").status_code < 500
+    assert browser.post("/profile/data/", {"x": "y"}).status_code < 500
+    assert User.objects.filter(pk=scene.users["party"].pk, erased_at__isnull=True).exists()
