@@ -97,11 +97,34 @@ def test_probe_verify_empty(db):
         assert not documents.verify_markdown(text).intact, text
     for data in [b"", b"%PDF-1.4\n%%EOF", b"junk"]:
         assert not documents.verify_pdf(data).intact, data
-    for data in [{}, [], None, {"format": "alliance-export/2"},
-                 {"format": "alliance-export/2", "versions": [], "history": [], "alliance": {"id": 1}},
-                 {"format": "alliance-export/2", "versions": {"a": 1}, "history": "xx", "alliance": {"id": 1}},
-                 {"format": "alliance-export/2", "versions": [{"number": 1, "snapshot": {}, "scheme": 2, "previous_hash": "", "content_hash": "x", "names": 5}], "history": [], "alliance": {"id": 1}},
-                 ]:
+    for data in [
+        {},
+        [],
+        None,
+        {"format": "alliance-export/2"},
+        {"format": "alliance-export/2", "versions": [], "history": [], "alliance": {"id": 1}},
+        {
+            "format": "alliance-export/2",
+            "versions": {"a": 1},
+            "history": "xx",
+            "alliance": {"id": 1},
+        },
+        {
+            "format": "alliance-export/2",
+            "versions": [
+                {
+                    "number": 1,
+                    "snapshot": {},
+                    "scheme": 2,
+                    "previous_hash": "",
+                    "content_hash": "x",
+                    "names": 5,
+                }
+            ],
+            "history": [],
+            "alliance": {"id": 1},
+        },
+    ]:
         assert not verify_export(data).intact, data
 
 
