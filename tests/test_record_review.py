@@ -150,3 +150,49 @@ def test_probe_bad_urls(db, scene):
     assert browser.put("/profile/erase/").status_code < 500
     assert browser.post("/profile/data/", {"x": "y"}).status_code < 500
     assert User.objects.filter(pk=scene.users["party"].pk, erased_at__isnull=True).exists()
+
+
+def _flipped(content: bytes, at: int) -> bytes:
+    return content[:at] + bytes([content[at] ^ 0x01]) + content[at + 1 :]
+
+
+@pytest.mark.parametrize("path", ["export.md", "versions/1/export.md"])
+def test_one_changed_byte_anywhere_in_a_markdown_record_is_found(db, scene, path):
+    """Every byte but those of the language the record is shown in (which says nothing
+    the record claims): a newline changed into a vertical tab, a key of the names renamed
+    so that a name reads as erased, text added after the data."""
+    content = scene.client("party").get(f"/alliances/{scene.alliance.pk}/{path}").content
+    assert documents.verify_markdown(content.decode()).intact
+    language = content.index(b'"language": "en"')
+    unfound = []
+    for at in range(len(content)):
+        if language <= at < language + len(b'"language": "en"'):
+            continue
+        try:
+            text = _flipped(content, at).decode()
+        except UnicodeDecodeError:
+            continue
+        if documents.verify_markdown(text).intact:
+            unfound.append(content[max(0, at - 20) : at + 20])
+    assert unfound == []
+    added = content.decode() + "\n## Amendment\n\nBen pays for every session twice.\n"
+    [problem] = documents.verify_markdown(added).problems
+    assert "Text follows the embedded data" in problem.detail
+
+
+def test_probe_no_versions_markdown(db, scene):
+    import json
+
+    document = {
+        "format": "alliance-record/1",
+        "language": "en",
+        "alliance": {"title": "T", "kind": "coaching", "purpose": ""},
+        "parties": [],
+        "versions": [],
+    }
+    print(documents.ALLIANCE_FORMAT)
+    document["format"] = documents.ALLIANCE_FORMAT
+    lines = documents.markdown(document)
+    print(lines)
+    print(documents.verify_markdown(lines))
+    assert not documents.verify_markdown(lines).intact
