@@ -1,5 +1,6 @@
 """Small helpers shared by tests that act as a person would."""
 
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,6 +8,7 @@ from contextlib import contextmanager
 from django.core import mail
 from django.db import connections
 from django.test import Client
+from pypdf import PdfReader
 
 from alliance.record.triggers import GUARDED
 from alliance.record.triggers import install as install_record_triggers
@@ -54,6 +56,16 @@ def page_text(response) -> str:
     import html as html_lib
 
     return " ".join(html_lib.unescape(text).split())
+
+
+def file_text(name: str, content: bytes) -> str:
+    """What a file says: a PDF's extracted text and its attached data, any other file
+    as the UTF-8 text it is."""
+    if not name.endswith(".pdf"):
+        return content.decode()
+    reader = PdfReader(io.BytesIO(content))
+    attached = [data.decode() for files in reader.attachments.values() for data in files]
+    return "\n".join([*(page.extract_text() for page in reader.pages), *attached])
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from alliance.lib.clock import now
 from alliance.outbox.models import OutboxMessage
 from alliance.record.takeout import takeout_zip
 from alliance.tending import services as tending_services
-from tests.helpers import page_text
+from tests.helpers import file_text, page_text
 from tests.routes import SIGNED_READS, fill, project_patterns, route_of, url_for
 from tests.scene import (
     ALLIANCE_MARKERS,
@@ -201,7 +201,7 @@ def test_each_persona_takes_only_what_they_may_read_in_their_copy(scene, persona
     for _ in takeout_zip(user=scene.users[persona], target=target):
         pass
     with zipfile.ZipFile(target) as archive:
-        files = {name: archive.read(name).decode() for name in archive.namelist()}
+        files = {name: file_text(name, archive.read(name)) for name in archive.namelist()}
     SURFACES["data copy files"] += len(files)
     found: set[str] = set()
     leaks = []

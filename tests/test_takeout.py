@@ -12,8 +12,10 @@ from django.core.management import CommandError, call_command
 
 from alliance.alliances import services as alliance_services
 from alliance.core.management.commands.worker import periodic_pass
+from alliance.record import documents
 from alliance.record.takeout import takeout_zip
 from tests.factories import make_user, party_of, propose, ratify_with
+from tests.helpers import file_text
 from tests.scene import (
     ANA_DRAFT,
     BEN_DRAFT,
@@ -35,10 +37,10 @@ def scene(django_db_setup, django_db_blocker):
 
 
 def zip_texts(data: bytes | Path) -> dict[str, str]:
-    """Every file of a zip, by name, as text."""
+    """Every file of a zip, by name, as text (a PDF's as its text and attached data)."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     with zipfile.ZipFile(source) as archive:
-        return {name: archive.read(name).decode() for name in archive.namelist()}
+        return {name: file_text(name, archive.read(name)) for name in archive.namelist()}
 
 
 def copy_of(user, tmp_path: Path) -> dict[str, str]:
@@ -93,7 +95,11 @@ def test_someone_who_left_takes_the_versions_they_signed_and_what_they_shared(
     files = copy_of(scene.users["former_party"], tmp_path)
     folder = json.loads(files["account.json"])["alliances"][0]["folder"]
     versions = sorted(name for name in files if "/versions/" in name)
-    assert versions == [f"{folder}/versions/version-1.json"]
+    assert versions == [
+        f"{folder}/versions/version-1.{kind}"
+        for kind in ("json", "md", "pdf")
+        if kind != "pdf" or documents.pdf_available()
+    ]
     data = json.loads(files[f"{folder}/alliance.json"])
     assert data["relation"] == "former"
     assert [v["number"] for v in data["versions"]] == [1]
