@@ -60,7 +60,8 @@ from django.test import Client  # noqa: E402
 from alliance.accounts.erasure import AlreadyErased  # noqa: E402
 from alliance.accounts.models import User  # noqa: E402
 from alliance.alliances.models import Event  # noqa: E402
-from alliance.record import documents  # noqa: E402
+from alliance.record import documents, takeout  # noqa: E402
+from alliance.record.models import DataCopy  # noqa: E402
 from alliance.record.verify import verify_export  # noqa: E402
 from alliance.terms.models import Version  # noqa: E402
 
@@ -196,3 +197,22 @@ def test_probe_no_versions_markdown(db, scene):
     print(lines)
     print(documents.verify_markdown(lines))
     assert not documents.verify_markdown(lines).intact
+
+
+def test_a_copy_finished_while_its_owner_is_erased_leaves_no_file(
+    db, scene, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The worker wrote the whole zip when the person erased their account, before it
+    could mark the copy ready: the file holds their data and nobody will ever fetch it."""
+    settings.DATA_COPY_DIR = tmp_path
+    ben = scene.users["other_party"]
+    claimed = takeout.data_copy_claim(DataCopy.objects.create(user=ben).pk)
+    build = takeout.data_copy_build(claimed)
+    progress = DataCopy.objects.filter(pk=claimed.pk)
+    next(build)
+    while progress.get().alliances_done < progress.get().alliances_total:
+        next(build)
+    with pytest.raises(takeout.LostClaim), django_capture_on_commit_callbacks(execute=True):
+        account_erase(ben)
+        next(build)
+    assert list(tmp_path.iterdir()) == []
