@@ -1,7 +1,11 @@
 """Probes of the record's promises by a reviewer who did not build them (issue 13)."""
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -224,3 +228,33 @@ def test_erasing_twice_a_staff_member_and_an_invitee(db, scene):
     token = scene.token_for("invitation_accept", "invitee")
     answer = Client(raise_request_exception=False).get(f"/invitations/{token}/")
     assert answer.status_code < 500
+
+
+def _readme_recipe() -> str:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Verify a record yourself", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_recipe_runs_on_plain_python_and_finds_a_changed_byte(db, scene, tmp_path):
+    script = tmp_path / "check.py"
+    script.write_text(_readme_recipe())
+    export = scene.client("party").get(f"/alliances/{scene.alliance.pk}/export.json").content
+    data = json.loads(export)
+    changed = json.loads(export)
+    changed["history"][3]["data"] = {**changed["history"][3]["data"], "extra": 1}
+    renumbered = json.loads(export)
+    renumbered["versions"][0]["snapshot"]["terms"][0]["text"] += "!"
+    answers = []
+    for name, content in [("intact", data), ("line", changed), ("version", renumbered)]:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+        run = subprocess.run(
+            [sys.executable, "-S", str(script), str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PATH": os.environ["PATH"]},
+        )
+        answers.append(run.stdout.strip())
+    assert answers == ["OK", "BROKEN: history line 4", "BROKEN: version 1"]
