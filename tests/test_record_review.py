@@ -15,11 +15,13 @@ from django.test import Client
 
 from alliance.accounts.erasure import AlreadyErased, account_erase
 from alliance.accounts.models import User
+from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance, Event, Invitation
 from alliance.record import documents, takeout
 from alliance.record.models import DataCopy
 from alliance.record.verify import verify_alliance, verify_export
 from alliance.terms.models import Version
+from tests.factories import join, make_user, party_of, propose, ratify_with
 from tests.scene import BEN_DRAFT, scene_fixture
 
 
@@ -258,3 +260,33 @@ def test_the_readme_recipe_runs_on_plain_python_and_finds_a_changed_byte(db, sce
         )
         answers.append(run.stdout.strip())
     assert answers == ["OK", "BROKEN: history line 4", "BROKEN: version 1"]
+
+
+def test_someone_who_left_and_came_back_as_an_observer_reads_only_what_they_signed(cast):
+    """Ben signs version 1, leaves, comes back as an observer whom the parties show no
+    versions: version 1 is his to read, version 2 (signed without him) and the alliance's
+    record are not."""
+    propose(cast.coach_party, "We meet every Monday.")
+    ratify_with([cast.coach_party, cast.client_party])
+    alliance_services.party_leave(party=cast.client_party)
+    cleo = make_user("Cleo", "cleo@example.org")
+    cleo_party = join(cast.alliance, cleo)
+    propose(cleo_party, "We review every quarter, quietlark.")
+    ratify_with([party_of(cast.alliance, cast.coach), cleo_party])
+    join(cast.alliance, cast.client, as_observer=True)
+    browser = Client(raise_request_exception=False)
+    browser.force_login(cast.client)
+    base = f"/alliances/{cast.alliance.pk}"
+    for tail in ["versions/1/export.md", "versions/1/print/"]:
+        assert browser.get(f"{base}/{tail}").status_code == 200, tail
+    for tail in [
+        "export.json",
+        "export.md",
+        "export.pdf",
+        "print/",
+        "versions/2/export.md",
+        "versions/2/export.pdf",
+        "versions/2/print/",
+    ]:
+        answer = browser.get(f"{base}/{tail}")
+        assert b"quietlark" not in answer.content, tail
