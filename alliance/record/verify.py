@@ -183,9 +183,9 @@ def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[Mapping[st
 def _erased_signers(alliance_id: int) -> dict[str, str]:
     """The pseudonym of every erased person of the alliance, by their party id."""
     rows = Party.everyone.filter(
-        alliance_id=alliance_id, user__erased_at__isnull=False
+        alliance_id=alliance_id, user__pseudonym_number__isnull=False
     ).values_list("pk", "user__pseudonym_number")
-    return {str(party_id): stored_pseudonym(number) for party_id, number in rows}
+    return {str(party_id): stored_pseudonym(number) for party_id, number in rows if number}
 
 
 def _stored_history(alliance_id: int) -> Iterable[dict[str, Any]]:
