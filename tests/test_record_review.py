@@ -290,3 +290,27 @@ def test_someone_who_left_and_came_back_as_an_observer_reads_only_what_they_sign
     ]:
         answer = browser.get(f"{base}/{tail}")
         assert b"quietlark" not in answer.content, tail
+
+
+def test_a_name_beside_a_history_line_never_stands_in_for_its_sealed_data(db, scene):
+    """`Event.personal` may be updated (erasure does): whoever changes it to say another
+    title than the sealed one changes nothing the line shows."""
+    line = Event.objects.filter(alliance=scene.alliance, data__has_key="title").first()
+    assert line is not None
+    Event.objects.filter(pk=line.pk).update(personal={"title": "A loan of 10,000"})
+    line.refresh_from_db()
+    assert line.details["title"] == line.data["title"]
+    page = scene.client("party").get(f"/alliances/{scene.alliance.pk}/history/")
+    assert "A loan of 10,000" not in page.content.decode()
+
+
+def test_an_export_whose_history_shows_other_details_than_it_sealed_is_found(db, scene):
+    export = json.loads(
+        scene.client("party").get(f"/alliances/{scene.alliance.pk}/export.json").content
+    )
+    assert verify_export(export).intact
+    line = next(line for line in export["history"] if line["data"])
+    key = next(iter(line["data"]))
+    line["details"] = {**line["details"], key: "something else"}
+    [problem] = verify_export(export).problems
+    assert problem.where == f"history line {line['position']}"

@@ -152,6 +152,8 @@ def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str,
             problem = _("it no longer links to the line before it")
         elif seal(line["previous_hash"], sealed) != line["content_hash"]:
             problem = _("its content no longer matches its hash")
+        elif not _details_restate(line):
+            problem = _("the details it shows differ from what its hash covers")
         if problem:
             broken += 1
             report.failed(where, problem)
@@ -167,6 +169,18 @@ def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str,
             )
             % {"count": count},
         )
+
+
+def _details_restate(line: Mapping[str, Any]) -> bool:
+    """Whether the details an exported line shows (its data and the names kept beside it)
+    say what its sealed data says; a line without details (from the database) does."""
+    details = line.get("details")
+    if details is None:
+        return True
+    data = line["data"]
+    if not isinstance(details, dict) or not isinstance(data, dict):
+        return details == data
+    return all(key in details and details[key] == value for key, value in data.items())
 
 
 def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[Mapping[str, Any]]:
