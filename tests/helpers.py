@@ -58,6 +58,16 @@ def page_text(response) -> str:
     return " ".join(html_lib.unescape(text).split())
 
 
+def file_text(name: str, content: bytes) -> str:
+    """What a file says: a PDF's extracted text and its attached data, any other file
+    as the UTF-8 text it is."""
+    if not name.endswith(".pdf"):
+        return content.decode()
+    reader = PdfReader(io.BytesIO(content))
+    attached = [data.decode() for files in reader.attachments.values() for data in files]
+    return "\n".join([*(page.extract_text() for page in reader.pages), *attached])
+
+
 @contextmanager
 def past_the_record_triggers(using: str = "default") -> Iterator[None]:
     """Write to versions and history as someone with the database's own keys would (who can
@@ -74,15 +84,3 @@ def past_the_record_triggers(using: str = "default") -> Iterator[None]:
         yield
     finally:
         install_record_triggers(using)
-
-
-def pdf_text(data: bytes) -> str:
-    """What a PDF says: its pages' text and every file attached to it."""
-    reader = PdfReader(io.BytesIO(data))
-    attached = [part.decode() for parts in reader.attachments.values() for part in parts]
-    return "\n".join([*(page.extract_text() for page in reader.pages), *attached])
-
-
-def file_text(name: str, data: bytes) -> str:
-    """A downloaded or zipped file as text, a PDF through what it says."""
-    return pdf_text(data) if name.endswith(".pdf") else data.decode()

@@ -457,7 +457,8 @@ def test_a_version_sealed_with_names_inside_verifies_without_a_database():
 
 def test_an_erased_signer_shown_by_a_pseudonym_still_verifies():
     document = _sealed_version(1, "", names_inside=False)
-    document["names"]["7"] = {"name": "Former party 4"}  # erased: no salt kept
+    # As erasing stores it: marked erased, no salt kept.
+    document["names"]["7"] = {"name": "Former party 4", "erased": True}
     text = documents.markdown(document)
     assert "Former party 4" in _text_of(text)
     assert "Ana" not in text

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from alliance.alliances.models import Alliance, Event
 from alliance.record.triggers import GUARDED, installed, record_purge
-from alliance.record.verify import verify_alliance
+from alliance.record.verify import verify_alliance, verify_history
 from alliance.terms.models import Version
 from tests.factories import make_alliance, propose, ratify_with
 from tests.helpers import past_the_record_triggers
@@ -63,7 +63,11 @@ def test_the_names_beside_the_seal_may_change(cast, ratified):
     line = Event.objects.filter(alliance=cast.alliance).exclude(personal={}).first()
     assert line is not None
     assert Event.objects.filter(pk=line.pk).update(personal={"name": "Former party 1"}) == 1
-    assert verify_alliance(cast.alliance).intact
+    # The history seals no name. The version's entry is now marked erased for someone who
+    # was not: verification says so (a real erasure is in test_erasure.py).
+    assert verify_history(cast.alliance.pk).intact
+    [problem] = verify_alliance(cast.alliance).problems
+    assert "was not erased under it" in problem.detail
 
 
 def test_only_record_purge_lets_the_record_be_deleted(cast, ratified):

@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Model, ProtectedError, QuerySet
-from django.utils import translation
 
-from alliance.accounts.models import InvitationSignup, User, pseudonym
+from alliance.accounts.models import InvitationSignup, User, pseudonym, stored_pseudonym
 from alliance.accounts.reactions import account_erased
 from alliance.alliances.models import Alliance, Event, EventKind, Invitation, Party
 from alliance.alliances.services import event_record, party_leave
@@ -87,7 +85,7 @@ def account_erase(user: User) -> Erasure:
     former_name = user.name
     addresses = addresses_of(user)
     number = _pseudonym_take(user)
-    erasure = Erasure(number, _stored_pseudonym(number), former_email=user.email)
+    erasure = Erasure(number, stored_pseudonym(number), former_email=user.email)
     parties = list(
         Party.everyone.filter(user=user).select_related("alliance").order_by("alliance_id")
     )
@@ -162,13 +160,6 @@ def _pseudonym_take(user: User) -> int:
             continue
         return taken + 1
     raise IntegrityError("Too many accounts are being erased at once to number this one.")
-
-
-def _stored_pseudonym(number: int) -> str:
-    """The pseudonym as stored beside the record: in the site's language, not in that of
-    whoever happened to ask for the erasure."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return pseudonym(number)
 
 
 def _leave(party: Party, alliance: Alliance) -> None:

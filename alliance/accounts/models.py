@@ -2,10 +2,11 @@ import zoneinfo
 from functools import cache
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 
@@ -40,6 +41,13 @@ class UserManager(BaseUserManager["User"]):
 
 def pseudonym(number: int) -> str:
     return _("Former party %(number)d") % {"number": number}
+
+
+def stored_pseudonym(number: int) -> str:
+    """The pseudonym as stored beside the record: in the site's language, not in that of
+    whoever happened to ask for the erasure."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return pseudonym(number)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

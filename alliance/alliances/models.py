@@ -311,8 +311,9 @@ class Event(models.Model):
 
     @property
     def details(self) -> dict[str, Any]:
-        """What the line shows: its sealed data and the names kept beside it."""
-        return {**self.data, **self.personal}
+        """What the line shows: its sealed data and the names kept beside it. The names may
+        be changed (erasure replaces them), so they never stand in for what was sealed."""
+        return {**self.personal, **self.data}
 
     @property
     def verb(self) -> str:

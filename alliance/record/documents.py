@@ -517,10 +517,15 @@ def _check_names(
     names = entry.get("names") or {}
     for signature in snapshot.get("signatures", []):
         kept = names.get(str(signature.get("party_id")))
-        if kept is None:
+        if not isinstance(kept, dict):
+            report.failed(
+                where,
+                _("No name is kept for the signer with party id %(id)s.")
+                % {"id": signature.get("party_id")},
+            )
             continue
         name = kept.get("name", "")
-        if "salt" not in kept:
+        if kept.get("erased") is True and "salt" not in kept:
             report.passed(
                 where,
                 _("%(name)s is shown by a pseudonym; their name was erased.") % {"name": name},
@@ -574,7 +579,10 @@ def verify_markdown(text: str) -> Report:
     """Check a Markdown record: the sealed data it ends with, and that the text above it
     still says what that data says (the first differing line is named)."""
     report = Report("Markdown record")
-    lines = text.splitlines()
+    # Lines end at a newline alone (a carriage return before it is a copy's, not a change):
+    # `str.splitlines` would also end one at a form feed or a vertical tab, and so miss a
+    # newline changed into one of those.
+    lines = text.replace("\r\n", "\n").split("\n")
     opening = next(
         (i for i in range(len(lines) - 1, -1, -1) if _OPENING_FENCE.match(lines[i])), None
     )
@@ -585,6 +593,13 @@ def verify_markdown(text: str) -> Report:
     closing = next((i for i in range(opening + 1, len(lines)) if lines[i] == fence), None)
     if closing is None:
         report.failed(f"line {opening + 1}", _("The embedded JSON block is not closed."))
+        return report
+    trailing = next((i for i in range(closing + 1, len(lines)) if lines[i].strip()), None)
+    if trailing is not None:
+        report.failed(
+            f"line {trailing + 1}",
+            _("Text follows the embedded data, which no seal covers: a record ends with it."),
+        )
         return report
     where = f"lines {opening + 2}-{closing}"
     parsed = _parse_document(report, "\n".join(lines[opening + 1 : closing]), where, _body_lines)

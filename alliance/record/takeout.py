@@ -477,6 +477,10 @@ def data_copy_build(copy: DataCopy) -> Iterator[None]:
             expires_at=expires_at,
         )
         if not won:
+            if not DataCopy.objects.filter(pk=copy.pk).exists():
+                # Its owner erased their account while it was written: nobody may
+                # fetch it, and nothing else would ever delete it.
+                _discard_file(copy)
             raise LostClaim
         send_templated(
             EmailKind.DATA_COPY,

@@ -13,7 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alliance.alliances.models import Alliance, Event
+from alliance.accounts.models import stored_pseudonym
+from alliance.alliances.models import Alliance, Event, Party
 from alliance.record.chain import (
     SCHEME_NAME_COMMITMENTS,
     VERSION_SCHEMES,
@@ -37,16 +38,25 @@ def _line_where(position: Any) -> str:
     return _("history line %(position)s") % {"position": position}
 
 
-def _names_problem(version: Mapping[str, Any]) -> str | None:
-    """What is wrong with the names kept beside a scheme 2 version, or None."""
+def _names_problem(version: Mapping[str, Any], erased: Mapping[str, str] | None) -> str | None:
+    """What is wrong with the names kept beside a scheme 2 version, or None. `erased` maps
+    the party id of each erased person to their pseudonym, when the database is there to
+    tell: an entry marked erased is then checked against it, so that marking a changed
+    name erased does not hide the change."""
     names = version.get("names") or {}
     for signature in version["snapshot"].get("signatures", []):
-        entry = names.get(str(signature.get("party_id")))
+        party_id = str(signature.get("party_id"))
+        entry = names.get(party_id)
         if entry is None:
             return _("no name is kept for the signer with party id %(id)s") % {
                 "id": signature.get("party_id")
             }
         if entry.get("erased"):
+            if erased is not None and erased.get(party_id) != entry.get("name"):
+                return _(
+                    "the name “%(name)s” is shown as an erased person's, but the signer "
+                    "with party id %(id)s was not erased under it"
+                ) % {"name": entry.get("name", ""), "id": party_id}
             continue
         if name_commitment(entry.get("salt", ""), entry.get("name", "")) != signature.get(
             "name_commitment"
@@ -57,9 +67,14 @@ def _names_problem(version: Mapping[str, Any]) -> str | None:
     return None
 
 
-def check_versions(report: Report, versions: Iterable[Mapping[str, Any]]) -> None:
+def check_versions(
+    report: Report,
+    versions: Iterable[Mapping[str, Any]],
+    erased: Mapping[str, str] | None = None,
+) -> None:
     """Check versions given in order of their number (each with `number`, `scheme`,
-    `snapshot`, `previous_hash`, `content_hash`, `names`): one finding per version."""
+    `snapshot`, `previous_hash`, `content_hash`, `names`): one finding per version.
+    `erased`: the pseudonyms of the erased signers, by party id (see `_names_problem`)."""
     previous = ""
     for count, version in enumerate(versions, start=1):
         where = _version_where(version["number"])
@@ -78,7 +93,7 @@ def check_versions(report: Report, versions: Iterable[Mapping[str, Any]]) -> Non
             report.failed(where, _("it claims a hashing scheme it was not sealed with"))
         elif recomputed != version["content_hash"]:
             report.failed(where, _("its content no longer matches its hash"))
-        elif scheme == SCHEME_NAME_COMMITMENTS and (problem := _names_problem(version)):
+        elif scheme == SCHEME_NAME_COMMITMENTS and (problem := _names_problem(version, erased)):
             report.failed(where, problem)
         else:
             report.passed(where, _version_recomputed(version))
@@ -137,6 +152,8 @@ def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str,
             problem = _("it no longer links to the line before it")
         elif seal(line["previous_hash"], sealed) != line["content_hash"]:
             problem = _("its content no longer matches its hash")
+        elif not _details_restate(line):
+            problem = _("the details it shows differ from what its hash covers")
         if problem:
             broken += 1
             report.failed(where, problem)
@@ -154,6 +171,18 @@ def check_history(report: Report, alliance_id: int, lines: Iterable[Mapping[str,
         )
 
 
+def _details_restate(line: Mapping[str, Any]) -> bool:
+    """Whether the details an exported line shows (its data and the names kept beside it)
+    say what its sealed data says; a line without details (from the database) does."""
+    details = line.get("details")
+    if details is None:
+        return True
+    data = line["data"]
+    if not isinstance(details, dict) or not isinstance(data, dict):
+        return details == data
+    return all(key in details and details[key] == value for key, value in data.items())
+
+
 def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[Mapping[str, Any]]:
     versions = Version.objects.filter(alliance_id=alliance_id)
     if up_to is not None:
@@ -163,6 +192,14 @@ def _stored_versions(alliance_id: int, up_to: int | None) -> Iterable[Mapping[st
         .values("number", "scheme", "snapshot", "previous_hash", "content_hash", "names")
         .iterator(chunk_size=CHUNK)
     )
+
+
+def _erased_signers(alliance_id: int) -> dict[str, str]:
+    """The pseudonym of every erased person of the alliance, by their party id."""
+    rows = Party.everyone.filter(
+        alliance_id=alliance_id, user__pseudonym_number__isnull=False
+    ).values_list("pk", "user__pseudonym_number")
+    return {str(party_id): stored_pseudonym(number) for party_id, number in rows if number}
 
 
 def _stored_history(alliance_id: int) -> Iterable[dict[str, Any]]:
@@ -181,7 +218,7 @@ def _stored_history(alliance_id: int) -> Iterable[dict[str, Any]]:
 def verify_versions(alliance_id: int, *, up_to: int | None = None) -> Report:
     """The versions of an alliance (up to one of them) as they are stored."""
     report = Report(_("versions of alliance %(id)d") % {"id": alliance_id})
-    check_versions(report, _stored_versions(alliance_id, up_to))
+    check_versions(report, _stored_versions(alliance_id, up_to), _erased_signers(alliance_id))
     return report
 
 
@@ -197,7 +234,7 @@ def verify_alliance(alliance: Alliance) -> Report:
     report = Report(
         _("alliance %(id)d, “%(title)s”") % {"id": alliance.pk, "title": alliance.title}
     )
-    check_versions(report, _stored_versions(alliance.pk, None))
+    check_versions(report, _stored_versions(alliance.pk, None), _erased_signers(alliance.pk))
     check_history(report, alliance.pk, _stored_history(alliance.pk))
     return report
 
