@@ -130,7 +130,7 @@ def test_the_version_page_says_what_broke_and_where(cast):
     text = page_text(login(cast.coach).get(f"/alliances/{cast.alliance.pk}/versions/2/"))
     assert "The record is intact" not in text
     assert "The record was changed after it was sealed." in text
-    assert "Version 1: its content no longer matches its hash" in text
+    assert "Version 1: its snapshot says it is version 9" in text
 
 
 def test_the_history_page_shows_the_chain_status(cast):

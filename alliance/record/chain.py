@@ -64,3 +64,21 @@ def event_sealed(
         "at": at,
         "data": data,
     }
+
+
+def readable_snapshot(snapshot: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot as people read it, whatever its scheme: every signature and agreement
+    with the signer's name from `names` (scheme 2) or from inside the snapshot (scheme 1)."""
+    by_party = {key: entry.get("name", "") for key, entry in names.items()}
+
+    def named(entry: dict[str, Any]) -> dict[str, Any]:
+        return {**entry, "name": by_party.get(str(entry["party_id"]), entry.get("name", ""))}
+
+    return {
+        **snapshot,
+        "terms": [
+            {**term, "agreements": [named(a) for a in term.get("agreements", [])]}
+            for term in snapshot.get("terms", [])
+        ],
+        "signatures": [named(s) for s in snapshot.get("signatures", [])],
+    }

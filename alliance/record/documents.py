@@ -31,13 +31,9 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader
 from pypdf.generic import StreamObject
 
-from alliance.record.chain import (
-    SCHEME_NAME_COMMITMENTS,
-    SCHEME_NAMES_IN_SNAPSHOT,
-    name_commitment,
-    seal,
-)
+from alliance.record.chain import readable_snapshot
 from alliance.record.report import Report
+from alliance.record.verify import check_versions
 
 VERSION_FORMAT = "alliance-version/1"
 ALLIANCE_FORMAT = "alliance-record/1"
@@ -50,24 +46,6 @@ STYLESHEET = "record/document.css"
 
 
 # What a record file holds -----------------------------------------------------------------
-
-
-def readable_snapshot(snapshot: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot as people read it, whatever its scheme: every signature and agreement
-    with the signer's name from `names` (scheme 2) or from inside the snapshot (scheme 1)."""
-    by_party = {key: entry.get("name", "") for key, entry in names.items()}
-
-    def named(entry: dict[str, Any]) -> dict[str, Any]:
-        return {**entry, "name": by_party.get(str(entry["party_id"]), entry.get("name", ""))}
-
-    return {
-        **snapshot,
-        "terms": [
-            {**term, "agreements": [named(a) for a in term.get("agreements", [])]}
-            for term in snapshot.get("terms", [])
-        ],
-        "signatures": [named(s) for s in snapshot.get("signatures", [])],
-    }
 
 
 def version_sealed(version: Any) -> dict[str, Any]:
@@ -466,79 +444,17 @@ def _damaged_streams(reader: PdfReader) -> list[int]:
 
 def _check_sealed(report: Report, document: dict[str, Any]) -> None:
     """Recompute every version's hash, its link to the version before, and each name's
-    commitment."""
-    entries = document["versions"] if document.get("format") == ALLIANCE_FORMAT else [document]
-    previous: dict[str, Any] | None = None
-    for entry in entries:
-        where = f"version {entry.get('number')}"
-        snapshot = entry.get("snapshot")
-        if not isinstance(snapshot, dict):
-            report.failed(where, _("The embedded data holds no snapshot."))
-            previous = entry
-            continue
-        if entry.get("number") != snapshot.get("number"):
-            report.failed(
-                where,
-                _("The snapshot says it is version %(number)s.")
-                % {"number": snapshot.get("number")},
-            )
-        if seal(entry.get("previous_hash", ""), snapshot) == entry.get("content_hash"):
-            report.passed(where, _("The content hash matches the sealed snapshot."))
-        else:
-            report.failed(where, _("The content hash does not match the sealed snapshot."))
-        if previous is not None:
-            if entry.get("previous_hash") == previous.get("content_hash"):
-                report.passed(
-                    where, _("Follows version %(number)s.") % {"number": previous.get("number")}
-                )
-            else:
-                report.failed(
-                    where,
-                    _("Its previous hash is not the hash of version %(number)s.")
-                    % {"number": previous.get("number")},
-                )
-        elif document.get("format") == ALLIANCE_FORMAT and entry.get("previous_hash"):
-            report.failed(where, _("The first version names a version before it."))
-        _check_names(report, where, entry, snapshot)
-        previous = entry
-
-
-def _check_names(
-    report: Report, where: str, entry: dict[str, Any], snapshot: dict[str, Any]
-) -> None:
-    if entry.get("scheme") == SCHEME_NAMES_IN_SNAPSHOT:
-        report.passed(where, _("Names are inside the sealed snapshot (hashing scheme 1)."))
-        return
-    if entry.get("scheme") != SCHEME_NAME_COMMITMENTS:
-        report.failed(
-            where, _("Unknown hashing scheme %(scheme)r.") % {"scheme": entry.get("scheme")}
+    commitment: the checks `alliance verify` runs on the database and on exports. A single
+    version's record starts its chain where the version does."""
+    if document.get("format") == ALLIANCE_FORMAT:
+        check_versions(report, document["versions"])
+    else:
+        check_versions(
+            report,
+            [document],
+            first_number=document["number"],
+            previous_hash=document["previous_hash"],
         )
-        return
-    names = entry.get("names") or {}
-    for signature in snapshot.get("signatures", []):
-        kept = names.get(str(signature.get("party_id")))
-        if not isinstance(kept, dict):
-            report.failed(
-                where,
-                _("No name is kept for the signer with party id %(id)s.")
-                % {"id": signature.get("party_id")},
-            )
-            continue
-        name = kept.get("name", "")
-        if kept.get("erased") is True and "salt" not in kept:
-            report.passed(
-                where,
-                _("%(name)s is shown by a pseudonym; their name was erased.") % {"name": name},
-            )
-        elif name_commitment(kept["salt"], name) == signature.get("name_commitment"):
-            report.passed(
-                where,
-                _("The signature of %(name)s matches its sealed commitment.") % {"name": name},
-            )
-        else:
-            report.failed(
-                where, _("The name %(name)s does not match the sealed signature.") % {"name": name}
-            )
 
 
 def _parse_document(

@@ -71,12 +71,17 @@ def check_versions(
     report: Report,
     versions: Iterable[Mapping[str, Any]],
     erased: Mapping[str, str] | None = None,
+    *,
+    first_number: int = 1,
+    previous_hash: str = "",
 ) -> None:
     """Check versions given in order of their number (each with `number`, `scheme`,
     `snapshot`, `previous_hash`, `content_hash`, `names`): one finding per version.
-    `erased`: the pseudonyms of the erased signers, by party id (see `_names_problem`)."""
-    previous = ""
-    for count, version in enumerate(versions, start=1):
+    `erased`: the pseudonyms of the erased signers, by party id (see `_names_problem`).
+    A chain shown from a later version on (one version's record) starts at `first_number`,
+    linked to `previous_hash`."""
+    previous = previous_hash
+    for count, version in enumerate(versions, start=first_number):
         where = _version_where(version["number"])
         snapshot = version["snapshot"]
         if not isinstance(snapshot, dict):
@@ -87,6 +92,12 @@ def check_versions(
         recomputed = seal(version["previous_hash"], snapshot)
         if version["number"] != count:
             report.failed(where, _("expected version %(number)d here") % {"number": count})
+        elif snapshot.get("number", count) != count:
+            report.failed(
+                where,
+                _("its snapshot says it is version %(number)s")
+                % {"number": snapshot.get("number")},
+            )
         elif version["previous_hash"] != previous:
             report.failed(where, _("it no longer links to the version before it"))
         elif scheme not in VERSION_SCHEMES or snapshot.get("scheme", scheme) != scheme:

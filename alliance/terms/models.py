@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.alliances.models import Alliance, AppendOnlyError, Party
 from alliance.lib.clock import now
-from alliance.record.documents import readable_snapshot
+from alliance.record.chain import readable_snapshot
 
 
 class Category(models.TextChoices):
