@@ -494,7 +494,7 @@ _OPENING_FENCE = re.compile(r"^(`{3,})json$")
 def verify_markdown(text: str) -> Report:
     """Check a Markdown record: the sealed data it ends with, and that the text above it
     still says what that data says (the first differing line is named)."""
-    report = Report("Markdown record")
+    report = Report(_("Markdown record"))
     # Lines end at a newline alone (a carriage return before it is a copy's, not a change):
     # `str.splitlines` would also end one at a form feed or a vertical tab, and so miss a
     # newline changed into one of those.
@@ -572,7 +572,7 @@ def _pdf_expected(document: dict[str, Any]) -> list[tuple[str, str]]:
 def verify_pdf(data: bytes) -> Report:
     """Check a PDF record: the sealed data attached to it, and that its pages show every
     term, every signer's name and the hashes of that data, in order."""
-    report = Report("PDF record")
+    report = Report(_("PDF record"))
     _check_digest(report, data)
     try:
         reader = PdfReader(io.BytesIO(data))

@@ -195,6 +195,15 @@ def signed_by(version: Version, party: Party) -> bool:
     return any(s["party_id"] == party.pk for s in version.snapshot.get("signatures", []))
 
 
+def version_for_reader(party: Party, number: int, *, signed_only: bool) -> Version:
+    """Version `number`, if `party` may read it (with `signed_only`, someone who left: only
+    a version they signed); 404 otherwise."""
+    version = version_get(party.alliance, number)
+    if version is None or (signed_only and not signed_by(version, party)):
+        raise Http404("No such version.")
+    return version
+
+
 def former_signer_for(*, user: User, alliance_id: int) -> Party:
     """The user's party row in an alliance they left, when they signed one of its versions
     at least; 404 otherwise. What they may open with it: the versions they signed, and

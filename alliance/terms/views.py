@@ -18,7 +18,7 @@ from alliance.record import views as record_views
 from alliance.record.verify import verify_versions
 from alliance.terms import selectors, services
 from alliance.terms.forms import CompareForm, ConsentForm, RevisionForm, TermForm
-from alliance.terms.models import Decision, Term, TermStatus, Version
+from alliance.terms.models import Decision, Term, TermStatus
 
 
 @party_required
@@ -198,16 +198,8 @@ def _signed_only(party: Party) -> bool:
     raise Http404("No such alliance.")
 
 
-def _readable_version(party: Party, number: int, *, former: bool) -> Version:
-    """Version `number`, if `party` may read it: someone who left, only one they signed."""
-    version = selectors.version_get(party.alliance, number)
-    if version is None or (former and not selectors.signed_by(version, party)):
-        raise Http404("No such version.")
-    return version
-
-
 def _version_document(party: Party, number: int) -> dict[str, Any]:
-    version = _readable_version(party, number, former=_signed_only(party))
+    version = selectors.version_for_reader(party, number, signed_only=_signed_only(party))
     return documents.version_document(version, language=get_language())
 
 
@@ -255,7 +247,7 @@ def version_list(request: HttpRequest, party: Party) -> HttpResponse:
 def version_detail(request: HttpRequest, party: Party, number: int) -> HttpResponse:
     """A version and its signatures; someone who left opens only a version they signed."""
     former = _signed_only(party)
-    version = _readable_version(party, number, former=former)
+    version = selectors.version_for_reader(party, number, signed_only=former)
     return render(
         request,
         "terms/version_detail.html",
