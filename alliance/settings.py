@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "alliance.core",
     "alliance.accounts",
     "alliance.alliances",
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "alliance.tending",
     "alliance.closing",
     "alliance.record",
+    "alliance.api",
 ]
 
 MIDDLEWARE = [

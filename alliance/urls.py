@@ -1,9 +1,10 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 
 from alliance.accounts.views import account_erased, profile, profile_erase, time_zone_answer_view
 from alliance.alliances.views import invitation_accept, invitation_continue
+from alliance.api.api import api, not_found
 from alliance.core.views import home
 from alliance.lib.converters import IdConverter
 from alliance.starting.views import template_save
@@ -36,5 +37,7 @@ urlpatterns = [
     path("alliances/<id:alliance_id>/", include("alliance.closing.urls")),
     path("invitations/continue/", invitation_continue, name="invitation_continue"),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
+    path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found, name="api_not_found"),
     path("admin/", admin.site.urls),
 ]

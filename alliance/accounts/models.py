@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import datetime
 from functools import cache
 from typing import ClassVar
 
@@ -99,3 +100,44 @@ class InvitationSignup(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-up of {self.user} through an invitation"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
+# What every personal access token starts with, so that a secret scanner (or a person)
+# recognises one pasted where it should not be.
+TOKEN_PREFIX = "alliance_pat_"
+
+
+class AccessToken(models.Model):
+    """A personal access token for the JSON API: the secret is shown once, when made, and
+    only its hash is kept. It acts as its owner, within its scope, until it expires or is
+    revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=80)
+    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the secret, shown beside the name so a person can tell which
+    # token a script holds.
+    hint = models.CharField(max_length=24)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == TokenScope.WRITE
+
+    def is_usable(self, at: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)

@@ -6,9 +6,16 @@ from urllib.parse import unquote
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
-from alliance.accounts.models import InvitationSignup, User, time_zone_names
+from alliance.accounts.models import (
+    TOKEN_PREFIX,
+    AccessToken,
+    InvitationSignup,
+    User,
+    time_zone_names,
+)
 from alliance.alliances.models import Alliance, Party
 from alliance.alliances.selectors import invitation_by_token
+from alliance.lib.clock import now
 from alliance.lib.tokens import hash_token
 
 
@@ -82,3 +89,24 @@ def erasure_stakes(user: User) -> list[ErasureStake]:
         )
         for party in parties
     ]
+
+
+def access_token_find(raw: str) -> AccessToken | None:
+    """The usable token whose secret is `raw`, with its owner; None for anything else
+    (unknown, revoked, expired, or its owner gone)."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (
+        AccessToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), user__is_active=True, user__erased_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.is_usable(now()):
+        return None
+    return token
+
+
+def access_tokens_of(user: User) -> list[AccessToken]:
+    """Every token the person made, newest first, revoked and expired ones included (so
+    they can see what a script held)."""
+    return list(AccessToken.objects.filter(user=user))

@@ -1,0 +1,32 @@
+"""Whom an endpoint acts for, with the same rules as the pages: an outsider gets 404."""
+
+from typing import cast
+
+from django.http import Http404, HttpRequest
+
+from alliance.accounts.models import User
+from alliance.alliances.models import Party
+from alliance.alliances.selectors import party_for
+from alliance.terms.selectors import former_signer_for
+
+
+def caller(request: HttpRequest) -> User:
+    """The person calling (authentication has run: never anonymous here)."""
+    return cast(User, request.user)
+
+
+def party(request: HttpRequest, alliance_id: int, *, observers: bool = False) -> Party:
+    """The caller's party in the alliance, with the alliance loaded; 404 for anyone else.
+    Observers are refused like outsiders unless the endpoint has a view for them
+    (`observers=True`) and shows them only what the parties allow."""
+    return party_for(user=caller(request), alliance_id=alliance_id, observers=observers)
+
+
+def version_reader(request: HttpRequest, alliance_id: int) -> Party:
+    """For versions and records: a present party or observer, or someone who left and
+    signed a version (their former row, `left_at` set); they then see only the versions
+    they signed (`terms.selectors.version_for_reader`)."""
+    try:
+        return party(request, alliance_id, observers=True)
+    except Http404:
+        return former_signer_for(user=caller(request), alliance_id=alliance_id)
