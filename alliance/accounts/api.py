@@ -5,7 +5,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from alliance.api.access import caller
+from alliance.api.access import answers, caller
 
 router = Router(tags=["me"])
 
@@ -21,7 +21,7 @@ class MeOut(Schema):
     token_expires_at: datetime | None = None
 
 
-@router.get("/me", response=MeOut, summary="Who I am")
+@router.get("/me", response=MeOut, summary="Who I am", openapi_extra=answers("own"))
 def me(request: HttpRequest) -> MeOut:
     """The person the token (or session) acts for, and what it may do."""
     user = caller(request)

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from alliance.alliances import services
 from alliance.alliances.models import Kind, Party
-from alliance.api.access import caller, party
+from alliance.api.access import answers, caller, party
 from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
 from alliance.api.problems import ApiProblem
 
@@ -58,7 +58,9 @@ class AllianceListQuery(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
-@router.get("/alliances", response=Page[AllianceOut], summary="My alliances")
+@router.get(
+    "/alliances", response=Page[AllianceOut], summary="My alliances", openapi_extra=answers("own")
+)
 def alliance_list(request: HttpRequest, query: Query[AllianceListQuery]) -> Page[AllianceOut]:
     """Every alliance the caller is in now, observed ones included, oldest first."""
     parties = Party.present.filter(user=caller(request)).select_related("alliance__current_version")
@@ -74,7 +76,12 @@ class AllianceIn(Schema):
     role_label: str = Field(max_length=40, description="The role the caller holds, e.g. coach.")
 
 
-@router.post("/alliances", response={201: AllianceOut}, summary="Start an alliance")
+@router.post(
+    "/alliances",
+    response={201: AllianceOut},
+    summary="Start an alliance",
+    openapi_extra=answers("own"),
+)
 def alliance_create(request: HttpRequest, payload: AllianceIn) -> Status[AllianceOut]:
     """Start an alliance with the caller as its first party; invite the others next."""
     alliance = services.alliance_create(
@@ -88,7 +95,12 @@ def alliance_create(request: HttpRequest, payload: AllianceIn) -> Status[Allianc
     return Status(201, alliance_out(me))
 
 
-@router.get("/alliances/{id:alliance_id}", response=AllianceOut, summary="One alliance")
+@router.get(
+    "/alliances/{id:alliance_id}",
+    response=AllianceOut,
+    summary="One alliance",
+    openapi_extra=answers("observers"),
+)
 def alliance_detail(request: HttpRequest, alliance_id: int) -> AllianceOut:
     return alliance_out(party(request, alliance_id, observers=True))
 
@@ -99,7 +111,12 @@ class AllianceDetailsIn(Schema):
     purpose: str | None = Field(None, max_length=300)
 
 
-@router.patch("/alliances/{id:alliance_id}", response=AllianceOut, summary="Rename")
+@router.patch(
+    "/alliances/{id:alliance_id}",
+    response=AllianceOut,
+    summary="Rename",
+    openapi_extra=answers("parties"),
+)
 def alliance_update(
     request: HttpRequest, alliance_id: int, payload: AllianceDetailsIn
 ) -> AllianceOut:

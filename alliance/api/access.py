@@ -30,3 +30,20 @@ def version_reader(request: HttpRequest, alliance_id: int) -> Party:
         return party(request, alliance_id, observers=True)
     except Http404:
         return former_signer_for(user=caller(request), alliance_id=alliance_id)
+
+
+# Whom each operation answers, declared on it (`openapi_extra=answers(...)`) and published
+# in the OpenAPI document as `x-alliance-access`, so that the persona sweep of tests/api can
+# check every operation against its promise, as tests/routes.py does for the pages:
+#
+# - "own": any caller, about themselves only (me, their tokens, their alliances list);
+# - "parties": the present designing parties of the alliance in the path; 404 to anyone
+#   else, observers included;
+# - "observers": present parties and observers (who see only what the parties allow);
+# - "version_readers": as "observers", plus someone who left, for the versions they signed.
+ACCESS_KINDS = ("own", "parties", "observers", "version_readers")
+
+
+def answers(kind: str) -> dict[str, str]:
+    assert kind in ACCESS_KINDS, kind
+    return {"x-alliance-access": kind}

@@ -7,6 +7,7 @@ from openapi_spec_validator import validate
 
 from alliance.accounts.models import AccessToken, TokenScope
 from alliance.accounts.services import access_token_revoke
+from alliance.api.access import ACCESS_KINDS
 from alliance.lib.clock import now
 from tests.api.client import ApiClient
 from tests.factories import PASSWORD, join, make_alliance, make_user
@@ -28,6 +29,9 @@ def test_the_document_is_valid_openapi_3_1_and_every_operation_says_what_it_refu
             assert {"401", "422"} <= {str(code) for code in responses}, (method, path)
             problem = responses.get("401") or responses[401]
             assert "application/problem+json" in problem["content"]
+            # Whom it answers, for the persona sweep; and it is never open to anyone.
+            assert operation.get("x-alliance-access") in ACCESS_KINDS, (method, path)
+            assert operation.get("security"), (method, path)
 
 
 def test_docs_are_served_by_the_app_itself_with_no_other_site():
