@@ -283,26 +283,26 @@ class InvitationCreatedOut(InvitationOut):
     )
 
 
-def _invitation_fields(invitation: Invitation) -> dict[str, object]:
-    return {
-        "id": invitation.pk,
-        "email": invitation.email or None,
-        "addressee": invitation.addressee,
-        "role_label": invitation.role_label,
-        "as_observer": invitation.as_observer,
-        "invited_by": invitation.invited_by.name,
-        "created_at": invitation.created_at,
-        "expires_at": invitation.expires_at,
-        "last_sent_at": invitation.last_sent_at,
-        "url": api_url(
+def invitation_out(invitation: Invitation) -> InvitationOut:
+    return InvitationOut(
+        id=invitation.pk,
+        email=invitation.email or None,
+        addressee=invitation.addressee,
+        role_label=invitation.role_label,
+        as_observer=invitation.as_observer,
+        invited_by=invitation.invited_by.name,
+        created_at=invitation.created_at,
+        expires_at=invitation.expires_at,
+        last_sent_at=invitation.last_sent_at,
+        url=api_url(
             "invitation_revoke", alliance_id=invitation.alliance_id, invitation_id=invitation.pk
         ),
-    }
+    )
 
 
 def invitation_created(invitation: Invitation, raw: str) -> InvitationCreatedOut:
     link = None if invitation.email else services.invitation_url(raw)
-    return InvitationCreatedOut(**_invitation_fields(invitation), link=link)
+    return InvitationCreatedOut(**invitation_out(invitation).model_dump(), link=link)
 
 
 def limit_reached(refusal: services.InvitationLimitReached) -> HttpResponse:
@@ -326,10 +326,7 @@ def invitation_list(request: HttpRequest, alliance_id: int) -> list[InvitationOu
     """The invitations nobody has used, revoked or let expire yet, oldest first: whom
     each is for, who invited, until when it works. Never a link: only its hash is kept."""
     me = party(request, alliance_id)
-    return [
-        InvitationOut(**_invitation_fields(invitation))
-        for invitation in selectors.pending_invitations(me.alliance)
-    ]
+    return [invitation_out(invitation) for invitation in selectors.pending_invitations(me.alliance)]
 
 
 class InvitationIn(Schema):
