@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import model_validator
 
 from alliance.alliances import selectors, services
 from alliance.alliances.export import alliance_export
@@ -205,8 +206,22 @@ def party_list(request: HttpRequest, alliance_id: int) -> list[PartyOut]:
     return [party_out(row, me) for row in selectors.present_parties(me.alliance_id)]
 
 
-class RoleIn(Schema):
-    role_label: str = Field(max_length=40, description="How you appear to the others.")
+class BodyIn(Schema):
+    """A request body: a JSON object, never a list or a bare value (which a ninja schema
+    would otherwise read as an object with every field left out)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError(_("Send a JSON object."))
+        return data
+
+
+class RoleIn(BodyIn):
+    role_label: str = Field(
+        min_length=1, max_length=40, description="How you appear to the others."
+    )
 
 
 @router.patch(
@@ -329,8 +344,8 @@ def invitation_list(request: HttpRequest, alliance_id: int) -> list[InvitationOu
     return [invitation_out(invitation) for invitation in selectors.pending_invitations(me.alliance)]
 
 
-class InvitationIn(Schema):
-    emails: list[Annotated[str, Field(max_length=254)]] = Field(
+class InvitationIn(BodyIn):
+    emails: list[Annotated[str, Field(min_length=3, max_length=254)]] = Field(
         default_factory=list,
         max_length=100,
         description=(
@@ -340,7 +355,9 @@ class InvitationIn(Schema):
     )
     role_label: str = Field("", max_length=40, description="A suggestion they may change.")
     as_observer: bool = Field(
-        False, description="Whoever accepts observes: never consents, sees only what is allowed."
+        False,
+        strict=True,
+        description="Whoever accepts observes: never consents, sees only what is allowed.",
     )
 
 
@@ -411,14 +428,17 @@ def invitation_revoke(request: HttpRequest, alliance_id: int, invitation_id: int
     return Status(204, None)
 
 
-class AcceptIn(Schema):
+class AcceptIn(BodyIn):
     token: str = Field(
         min_length=1,
         max_length=200,
         description="The token of the invitation link: what follows `/invitations/` in it.",
     )
     role_label: str | None = Field(
-        None, max_length=40, description="Your role; the one the inviter suggested if left out."
+        None,
+        min_length=1,
+        max_length=40,
+        description="Your role; the one the inviter suggested if left out.",
     )
 
 
@@ -532,9 +552,11 @@ def observer_allowance_list(request: HttpRequest, alliance_id: int) -> Allowance
     return allowances_out(party(request, alliance_id, observers=True))
 
 
-class AllowanceIn(Schema):
+class AllowanceIn(BodyIn):
     grant: ObserverGrant
-    agreed: bool = Field(description="True to agree, false to withdraw your agreement.")
+    agreed: bool = Field(
+        strict=True, description="True to agree, false to withdraw your agreement."
+    )
 
 
 @router.put(

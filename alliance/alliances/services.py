@@ -135,6 +135,8 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
 
 def _clean_role(role_label: str) -> str:
     role = " ".join(role_label.split())
+    if "\x00" in role:
+        raise ValidationError({"role_label": _("The role holds a NUL character.")})
     if not role:
         raise ValidationError({"role_label": _("Say which role you hold, e.g. “coach”.")})
     if len(role) > 40:
@@ -276,6 +278,8 @@ def invitation_create(
     (`invitation_limits_check`).
     """
     email = email.strip().lower()
+    if "\x00" in role_label:
+        raise ValidationError({"role_label": _("The role holds a NUL character.")})
     alliance = party.alliance
     if email and Party.present.filter(alliance=alliance, user__email__iexact=email).exists():
         raise ValidationError(
@@ -640,8 +644,6 @@ def alliance_details_change(*, party: Party, revision: int, title: str, purpose:
 def party_role_change(*, party: Party, role_label: str) -> Party:
     """Change the role `party` holds (their own; nobody sets another's role)."""
     role = _clean_role(role_label)
-    if "\x00" in role:
-        raise ValidationError({"role_label": _("The role holds a NUL character.")})
     before = party.role_label
     if role == before:
         return party

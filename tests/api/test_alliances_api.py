@@ -540,3 +540,29 @@ def test_the_record_is_intact_until_someone_changes_a_line_behind_the_app(cast):
     assert [(p["where"], p["detail"]) for p in broken["problems"]] == [
         ("history line 3", "its content no longer matches its hash")
     ]
+
+
+def test_odd_input_is_a_422_naming_the_field_and_changes_nothing(cast):
+    client = ApiClient(cast.coach)
+    events = Event.objects.count()
+    cases = [
+        ("patch", "/parties/me", {"role_label": "co\x00ach"}, "role_label"),
+        ("post", "/invitations", {"role_label": "spon\x00sor"}, "role_label"),
+        # Not an object: the foundation names the body by its parameter, `payload`.
+        ("post", "/invitations", [None, None], "payload"),
+        ("post", "/invitations", {"as_observer": "yes"}, "as_observer"),
+        ("put", "/observers/allowances", {"grant": "versions", "agreed": 0}, "agreed"),
+    ]
+    for method, path, body, field in cases:
+        response = getattr(client, method)(base(cast) + path, body)
+        assert response.status_code == 422, (path, body)
+        assert [e["field"] for e in response.json()["errors"]] == [field], (path, body)
+    _, raw = services.invitation_create(party=cast.coach_party)
+    dan = make_user("Dan")
+    odd_role = ApiClient(dan).post(
+        "/api/v1/invitations/accept", {"token": raw, "role_label": "a\x00b"}
+    )
+    assert odd_role.status_code == 422
+    assert odd_role.json()["errors"][0]["field"] == "role_label"
+    assert Event.objects.count() == events + 1  # the invitation made here, nothing else
+    assert not Party.everyone.filter(user=dan).exists()
