@@ -512,6 +512,29 @@ def test_the_history_costs_the_same_queries_for_one_line_as_for_twenty(cast):
     assert queries() == few
 
 
+def _queries(client: ApiClient, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_parties_invitations_and_allowances_cost_the_same_queries_for_one_as_for_twenty(
+    cast, settings
+):
+    settings.INVITATIONS_PER_HOUR = settings.INVITATIONS_PER_ALLIANCE_PER_DAY = 100
+    client = ApiClient(cast.coach)
+    services.invitation_create(party=cast.coach_party)
+    urls = [base(cast) + path for path in ("/parties", "/invitations", "/observers/allowances")]
+    client.get(urls[0])  # the token's first use is noted once, not on every call
+    few = [_queries(client, url) for url in urls]
+    for n in range(20):
+        join(cast.alliance, make_user(f"Guest {n}"), as_observer=n % 2 == 0)
+        services.invitation_create(party=cast.coach_party, email=f"guest{n}@example.org")
+    assert len(client.get(urls[0]).json()) == 22
+    assert len(client.get(urls[1]).json()) == 21
+    assert [_queries(client, url) for url in urls] == few
+
+
 def test_the_export_is_the_document_of_the_page(cast):
     propose(cast.coach_party, "We meet weekly.")
     ratify_with([cast.coach_party, cast.client_party])
