@@ -394,6 +394,7 @@ def build_scene(clock: Any) -> Scene:
             "signal_id": signal.pk,
             "template_id": template.pk,
             "key": "coaching",
+            "party_id": a.pk,
         },
         written_prompt_ids=sorted(
             set(Reflection.objects.filter(stake=stake).values_list("prompt_id", flat=True))

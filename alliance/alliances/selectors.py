@@ -119,6 +119,21 @@ def pending_invitations(alliance: Alliance) -> QuerySet[Invitation]:
     ).select_related("invited_by")
 
 
+def invitation_in(alliance_id: int, invitation_id: int) -> Invitation | None:
+    """The invitation of this alliance with this id, whatever its state, or None."""
+    return Invitation.objects.filter(pk=invitation_id, alliance_id=alliance_id).first()
+
+
+def present_parties(alliance_id: int) -> QuerySet[Party]:
+    """Everyone in the alliance now: the designing parties, then the observers, each in
+    the order they joined."""
+    return (
+        Party.present.filter(alliance_id=alliance_id)
+        .select_related("user")
+        .order_by("is_observer", "joined_at", "pk")
+    )
+
+
 def invitation_by_token(raw_token: str) -> Invitation | None:
     return (
         Invitation.objects.select_related("alliance", "invited_by")
