@@ -675,7 +675,7 @@ def _filename(alliance_id: int, number: int) -> str:
 
 def _file_response(content_type: str, description: str) -> dict[int, Any]:
     """A 200 answer that is a file of `content_type`, not JSON."""
-    schema = {"type": "string", "contentMediaType": content_type}
+    schema = {"contentMediaType": content_type}
     return {200: {"description": description, "content": {content_type: {"schema": schema}}}}
 
 
