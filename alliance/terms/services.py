@@ -77,19 +77,39 @@ def _lock_alliance(party: Party) -> Alliance:
     return Alliance.objects.select_for_update().get(pk=party.alliance_id)
 
 
+def _not_text(value: str) -> bool:
+    """Whether `value` holds what no database column takes, though JSON can spell it (a
+    form cannot): NUL, or half of a surrogate pair."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _not_text_message() -> str:
+    return _("This holds a character that is not text; type it again without it.")
+
+
 def _clean_term(category: str, text: str, note: str) -> tuple[str, str, str]:
     errors: dict[str, str] = {}
     text = text.strip()
     note = note.strip()
     if category not in Category.values:
         errors["category"] = _("Choose a category for the term.")
-    if not text:
+    if _not_text(text):
+        errors["text"] = _not_text_message()
+    elif not text:
         errors["text"] = _("Write the term: what will you both do, or not do?")
     elif len(text) > TEXT_LIMIT:
         errors["text"] = _("Keep a term under %(limit)d characters; split it if it is more.") % {
             "limit": TEXT_LIMIT
         }
-    if len(note) > TEXT_LIMIT:
+    if _not_text(note):
+        errors["note"] = _not_text_message()
+    elif len(note) > TEXT_LIMIT:
         errors["note"] = _("Keep the note under %(limit)d characters.") % {"limit": TEXT_LIMIT}
     if errors:
         raise ValidationError(errors)
@@ -245,6 +265,8 @@ def consent_give(
     comment = comment.strip()
     if decision not in Decision.values:
         raise ValidationError(_("Choose whether you agree or ask for a change."))
+    if _not_text(comment):
+        raise ValidationError({"comment": _not_text_message()})
     if decision == Decision.CHANGE and not comment:
         raise ValidationError(
             {"comment": _("Say what you would change, so the others can act on it.")}

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from alliance.accounts.models import TokenScope, User
 from alliance.accounts.services import access_token_create
 from alliance.alliances import services as alliance_services
-from alliance.alliances.models import Alliance, Event, ObserverGrant, Party
+from alliance.alliances.models import Alliance, Event, EventKind, ObserverGrant, Party
 from alliance.record import documents
 from alliance.terms import services
 from alliance.terms.models import Category, Consent, Term, Version
@@ -137,6 +137,16 @@ def test_two_parties_go_from_an_empty_draft_to_a_ratified_version_over_the_api(c
     assert draft["version_in_force"] == {"number": 1, "url": version["url"]}
     assert draft["terms"][0]["change"] == "unchanged"
     assert draft["blockers"] == ["Nothing has changed since version 1."]
+
+    # The history tells it as the pages would have.
+    kinds = list(cast.alliance.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds[-5:] == [
+        EventKind.TERM_PROPOSED,
+        EventKind.CHANGE_REQUESTED,
+        EventKind.TERM_EDITED,
+        EventKind.AGREED,
+        EventKind.RATIFIED,
+    ]
 
 
 # Who may see and do what ------------------------------------------------------------------
@@ -408,6 +418,15 @@ def test_bad_input_is_422_naming_the_field_and_changes_nothing(cast):
     blank = ana.post(terms, {"category": "rhythm", "text": "   "})
     assert fields(blank) == {"text"}
     assert "Write the term" in blank.json()["detail"]
+    # What JSON can spell and no database column takes: NUL, half of a surrogate pair.
+    for odd in ("We meet\x00 weekly.", "We meet \ud800 weekly."):
+        assert fields(ana.post(terms, {"category": "rhythm", "text": odd})) == {"text"}
+        assert fields(ana.post(terms, {"category": "rhythm", "text": "We.", "note": odd})) == {
+            "note"
+        }
+        assert fields(ana.patch(one, {"revision": 1, "text": odd})) == {"text"}
+        odd_comment = {"revision": 1, "decision": "change", "comment": odd}
+        assert fields(ana.put(one + "/consent", odd_comment)) == {"comment"}
     assert fields(ana.patch(one, {"text": "Monthly."})) == {"revision"}
     assert fields(ana.patch(one, {"revision": 0, "text": "Monthly."})) == {"revision"}
     assert fields(ana.patch(one, {"revision": 1, "text": ""})) == {"text"}
@@ -448,8 +467,14 @@ def test_comparing_needs_two_versions_of_this_alliance_each_named_when_missing(s
     missing = ana.get(compare + "?from=1&to=9")
     assert fields(missing) == {"to"}
     assert "no version 9" in missing.json()["detail"]
-    assert ana.get(api(scene.alliance, "versions", 9)).status_code == 404
-    assert ana.get(api(scene.alliance, "terms", 999_999)).status_code == 404
+    largest = 2**63 - 1  # beyond what a version number's column holds: no version, no 5xx
+    assert fields(ana.get(compare + f"?from={largest}&to=1")) == {"from"}
+    assert fields(ana.get(compare + f"?from=1&to={largest + 1}")) == {"to"}
+    for number in (9, largest):
+        assert ana.get(api(scene.alliance, "versions", number)).status_code == 404
+        assert ana.get(api(scene.alliance, "versions", number, "record.md")).status_code == 404
+    for term_id in (scene.term.pk + 1000, largest):
+        assert ana.get(api(scene.alliance, "terms", term_id)).status_code == 404
 
 
 # Versions ---------------------------------------------------------------------------------
