@@ -107,23 +107,24 @@ class TermOut(Schema):
     text_diff: list[DiffSegmentOut] = Field(
         description="For a changed term: its words against the wording in force."
     )
-    consents: list[ConsentOut] = Field(description="Every designing party's answer.")
+    consents: list[ConsentOut] = Field(
+        description="Every designing party's answer; none once the term left the draft."
+    )
     agreed_by_all: bool
 
 
 def term_out(term: Term, item: DraftItem | None, parties: list[Party]) -> TermOut:
     """`term` as the draft shows it (`item`, None once it left the draft), with the answer
     of each of `parties`; proposer and withdrawer loaded with the term."""
-    consents = []
-    for p, consent in item.answers(parties) if item else [(p, None) for p in parties]:
-        consents.append(
-            ConsentOut(
-                party=party_ref(p),
-                decision=Decision(consent.decision) if consent else None,
-                comment=consent.comment if consent else "",
-                decided_at=consent.decided_at if consent else None,
-            )
+    consents = [
+        ConsentOut(
+            party=party_ref(p),
+            decision=Decision(consent.decision) if consent else None,
+            comment=consent.comment if consent else "",
+            decided_at=consent.decided_at if consent else None,
         )
+        for p, consent in (item.answers(parties) if item else [])
+    ]
     before = item.before if item else None
     return TermOut(
         id=term.pk,
@@ -147,7 +148,7 @@ def term_out(term: Term, item: DraftItem | None, parties: list[Party]) -> TermOu
             for op, words in (item.text_diff if item and item.change == "changed" else [])
         ],
         consents=consents,
-        agreed_by_all=bool(item) and not item.waiting_on(parties),  # type: ignore[union-attr]
+        agreed_by_all=item is not None and not item.waiting_on(parties),
     )
 
 

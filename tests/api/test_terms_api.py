@@ -375,6 +375,7 @@ def test_editing_or_answering_a_withdrawn_term_is_409_saying_it_left_the_draft(c
     withdrawn = ana.post(api(cast.alliance, "terms", term.pk, "withdraw"), {"revision": 1})
     assert withdrawn.json()["status"] == "removed"
     assert withdrawn.json()["change"] is None
+    assert withdrawn.json()["consents"] == []
     before = state()
     for method, suffix, body in [
         ("PATCH", "", {"revision": 2, "text": "Mondays."}),
