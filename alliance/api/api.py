@@ -23,6 +23,7 @@ from alliance.lib.forms import MAX_ID
 ROUTERS = [
     "alliance.accounts.api",
     "alliance.alliances.api",
+    "alliance.terms.api",
 ]
 
 # The problems every operation may answer with, besides its own.
