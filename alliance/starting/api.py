@@ -77,7 +77,7 @@ class TermItem(Strict):
 
 
 class PromptItem(Strict):
-    theme: Theme  # type: ignore[valid-type]
+    theme: Theme
     category: Category
     text: str = Field(max_length=PROMPT_LIMIT, pattern=SOME_TEXT)
 
@@ -93,7 +93,7 @@ class TemplateFile(Strict):
     roles: list[RoleItem] = Field([], max_length=MAX_ROLES)
     terms: list[TermItem] = Field(max_length=MAX_TERMS)
     prompts: list[PromptItem] = Field([], max_length=MAX_PROMPTS)
-    hidden_prompts: list[BuiltinPromptKey] = Field(  # type: ignore[valid-type]
+    hidden_prompts: list[BuiltinPromptKey] = Field(
         [], max_length=len(PROMPTS_BY_KEY), description="Built-in prompts the template leaves out."
     )
     groundwork: str = Field("", max_length=GROUNDWORK_LIMIT)
@@ -105,7 +105,8 @@ class TemplateFile(Strict):
     )
 
 
-assert FORMAT == "alliance-template" and FORMAT_VERSION == 1  # the Literals above
+assert FORMAT == "alliance-template"
+assert FORMAT_VERSION == 1
 
 
 # A template as the API shows it ----------------------------------------------------------
@@ -291,9 +292,7 @@ class TemplateStartIn(Schema):
     """The new alliance; whatever is left out comes from the template, as the start page
     fills it in."""
 
-    title: str | None = Field(
-        None, max_length=120, description="The template's name if left out."
-    )
+    title: str | None = Field(None, max_length=120, description="The template's name if left out.")
     kind: Kind | None = Field(None, description="The template's kind if left out.")
     purpose: str | None = Field(
         None, max_length=300, description="The template's purpose if left out."

@@ -56,7 +56,8 @@ def test_the_list_holds_the_built_ins_and_my_own_templates_and_nobody_elses(cast
     names = [t["name"] for t in body]
     assert names == [str(t.name) for t in BUILTINS] + ["Mine"]
     coaching = body[0]
-    assert coaching["builtin"] is True and coaching["key"] == "coaching"
+    assert coaching["builtin"] is True
+    assert coaching["key"] == "coaching"
     assert coaching["terms"][0]["text"] == str(COACHING.terms[0].text)
     assert coaching["rhythm_text"]
     mine = body[-1]
