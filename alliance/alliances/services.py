@@ -126,6 +126,8 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
 
 def _clean_role(role_label: str) -> str:
     role = " ".join(role_label.split())
+    if "\x00" in role:
+        raise ValidationError({"role_label": _("The role holds a NUL character.")})
     if not role:
         raise ValidationError({"role_label": _("Say which role you hold, e.g. “coach”.")})
     if len(role) > 40:
@@ -137,14 +139,11 @@ def _clean_role(role_label: str) -> str:
 def alliance_create(
     *, user: User, title: str, kind: str, purpose: str, role_label: str
 ) -> Alliance:
-    title = " ".join(title.split())
-    if not title:
-        raise ValidationError({"title": _("Give the alliance a title.")})
+    # The same checks as renaming: a NUL, say, is refused here, not by PostgreSQL.
+    title, purpose = _clean_details(title, purpose)
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Choose the kind of relationship.")})
-    alliance = Alliance.objects.create(
-        title=title, kind=kind, purpose=purpose.strip(), created_by=user
-    )
+    alliance = Alliance.objects.create(title=title, kind=kind, purpose=purpose, created_by=user)
     Party.objects.create(alliance=alliance, user=user, role_label=_clean_role(role_label))
     event_record(alliance=alliance, actor=user, kind=EventKind.CREATED, title=title)
     return alliance

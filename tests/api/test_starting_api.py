@@ -329,3 +329,31 @@ def test_an_alliance_of_someone_else_gives_nothing_of_its_terms_through_a_templa
     ApiClient(cast.coach).post(f"{API}/alliances/{alliance.pk}/save-as-template", {"name": "Q"})
     olga = ApiClient(cast.outsider)
     assert "quasarmint" not in json.dumps(olga.get(f"{API}/templates").json())
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "field"),
+    [
+        ("start", {"title": "Ana\u0000Carla"}, "title"),
+        ("start", {"purpose": "Grow\u0000"}, "purpose"),
+        ("start", {"role_label": "co\u0000ach"}, "role_label"),
+        ("rename", {"name": "New\u0000name"}, "name"),
+        ("save", {"name": "Our\u0000way"}, "name"),
+    ],
+)
+def test_a_nul_character_is_refused_naming_the_field_on_every_database(
+    cast, operation, body, field
+):
+    """JSON may spell a NUL, which PostgreSQL cannot store: refused before it gets there."""
+    template = own_template(cast.coach, "Kept")
+    path = {
+        "start": f"{API}/templates/builtin/coaching/start",
+        "rename": f"{API}/templates/{template.pk}",
+        "save": f"{API}/alliances/{cast.alliance.pk}/save-as-template",
+    }[operation]
+    client = ApiClient(cast.coach)
+    response = (client.patch if operation == "rename" else client.post)(path, body)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert list(Template.objects.values_list("name", flat=True)) == ["Kept"]
+    assert list(Alliance.objects.values_list("pk", flat=True)) == [cast.alliance.pk]
