@@ -16,6 +16,7 @@ from alliance.accounts.selectors import access_tokens_query
 from alliance.accounts.services import access_token_revoke
 from alliance.api.access import answers, caller
 from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.schemas import BodyIn
 from alliance.lib.clock import now
 
 router = Router(tags=["me"])
@@ -51,7 +52,7 @@ def me(request: HttpRequest) -> MeOut:
 # Erasing one's account -----------------------------------------------------------------
 
 
-class EraseIn(Schema):
+class EraseIn(BodyIn):
     """What the erase page asks, to be sure it is the person and that they mean it."""
 
     email: str = Field(max_length=254, description="The account's address, as a confirmation.")

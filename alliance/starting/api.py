@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 from alliance.alliances.api import AllianceOut, alliance_out
 from alliance.alliances.models import Kind, Party
 from alliance.api.access import answers, caller, party
+from alliance.api.schemas import BodyIn
 from alliance.conversations.library import PROMPTS_BY_KEY, THEME_LABELS
 from alliance.starting import selectors, services
 from alliance.starting.builtins import BUILTINS, BUILTINS_BY_KEY
@@ -62,7 +63,7 @@ def api_url(name: str, **kwargs: object) -> str:
 # The template file -----------------------------------------------------------------------
 
 
-class Strict(Schema):
+class Strict(BodyIn):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -259,7 +260,7 @@ def template_import(request: HttpRequest, payload: TemplateFile) -> Status[Templ
     return Status(201, own_out(template))
 
 
-class TemplateNameIn(Schema):
+class TemplateNameIn(BodyIn):
     name: str = Field(max_length=NAME_LIMIT)
 
 
@@ -288,7 +289,7 @@ def template_delete(request: HttpRequest, template_id: int) -> Status[None]:
     return Status(204, None)
 
 
-class TemplateStartIn(Schema):
+class TemplateStartIn(BodyIn):
     """The new alliance; whatever is left out comes from the template, as the start page
     fills it in."""
 
@@ -364,7 +365,7 @@ def template_builtin_start(
     return cast(Status[AllianceOut], _start(request, builtin(key), payload))
 
 
-class TemplateSaveIn(Schema):
+class TemplateSaveIn(BodyIn):
     name: str | None = Field(
         None, max_length=NAME_LIMIT, description="The alliance's kind if left out."
     )

@@ -13,7 +13,7 @@ from alliance.alliances.models import Alliance, Event
 from alliance.starting.builtins import BUILTINS, COACHING
 from alliance.starting.models import AllianceStart, StartingEvent, Template
 from alliance.terms.models import Term, TermStatus
-from tests.api.client import ApiClient
+from tests.api.client import ApiClient, check
 from tests.factories import close_with, join, make_alliance, make_user, party_of, propose
 
 pytestmark = pytest.mark.django_db
@@ -357,3 +357,23 @@ def test_a_nul_character_is_refused_naming_the_field_on_every_database(
     assert [e["field"] for e in response.json()["errors"]] == [field]
     assert list(Template.objects.values_list("name", flat=True)) == ["Kept"]
     assert list(Alliance.objects.values_list("pk", flat=True)) == [cast.alliance.pk]
+
+
+@pytest.mark.parametrize("body", [[1, 2], "x", 3, None])
+def test_a_body_that_is_not_an_object_is_refused_even_where_every_field_may_be_left_out(cast, body):
+    """A body of "x" once started an alliance titled "X" (ninja read `"x".title()`)."""
+    client = ApiClient(cast.coach)
+    for path in (
+        f"{API}/templates/builtin/coaching/start",
+        f"{API}/alliances/{cast.alliance.pk}/save-as-template",
+    ):
+        response = client.client.post(
+            path,
+            data=json.dumps(body),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {client.token}"},
+        )
+        check(response)
+        assert response.status_code == 422, path
+    assert list(Alliance.objects.values_list("pk", flat=True)) == [cast.alliance.pk]
+    assert not Template.objects.exists()
