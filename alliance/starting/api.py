@@ -308,7 +308,9 @@ class TemplateStartIn(BodyIn):
 START_FIELDS = frozenset(TemplateStartIn.model_fields)
 
 
-def _start(request: HttpRequest, content: TemplateContent, payload: TemplateStartIn) -> Any:
+def _start(
+    request: HttpRequest, content: TemplateContent, payload: TemplateStartIn
+) -> Status[AllianceOut]:
     user = caller(request)
     try:
         alliance = services.alliance_start(
@@ -349,7 +351,7 @@ def template_start(
     request: HttpRequest, template_id: int, payload: TemplateStartIn
 ) -> Status[AllianceOut]:
     content = selectors.template_of(caller(request), template_id).content()
-    return cast(Status[AllianceOut], _start(request, content, payload))
+    return _start(request, content, payload)
 
 
 @router.post(
@@ -362,7 +364,7 @@ def template_start(
 def template_builtin_start(
     request: HttpRequest, payload: TemplateStartIn, key: str = BuiltinKeyPath
 ) -> Status[AllianceOut]:
-    return cast(Status[AllianceOut], _start(request, builtin(key), payload))
+    return _start(request, builtin(key), payload)
 
 
 class TemplateSaveIn(BodyIn):

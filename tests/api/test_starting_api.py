@@ -157,6 +157,14 @@ def test_what_only_the_import_page_checks_is_refused_by_the_api_too(cast):
     assert not Template.objects.exists()
 
 
+def test_a_file_larger_than_the_import_page_takes_is_refused_whole(cast):
+    long_terms = [{"category": "other", "text": "\U0001f331" * 2000} for _ in range(40)]
+    response = ApiClient(cast.coach).post(f"{API}/templates", template_file(terms=long_terms))
+    assert response.status_code == 422
+    assert "larger than 256 KB" in response.json()["detail"]
+    assert not Template.objects.exists()
+
+
 def test_a_body_that_is_not_json_is_refused_as_a_problem_not_a_crash(cast):
     client = ApiClient(cast.coach)
     response = client.client.post(
