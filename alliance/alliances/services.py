@@ -148,14 +148,11 @@ def _clean_role(role_label: str) -> str:
 def alliance_create(
     *, user: User, title: str, kind: str, purpose: str, role_label: str
 ) -> Alliance:
-    title = " ".join(title.split())
-    if not title:
-        raise ValidationError({"title": _("Give the alliance a title.")})
+    # The same checks as renaming: a NUL, say, is refused here, not by PostgreSQL.
+    title, purpose = _clean_details(title, purpose)
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Choose the kind of relationship.")})
-    alliance = Alliance.objects.create(
-        title=title, kind=kind, purpose=purpose.strip(), created_by=user
-    )
+    alliance = Alliance.objects.create(title=title, kind=kind, purpose=purpose, created_by=user)
     Party.objects.create(alliance=alliance, user=user, role_label=_clean_role(role_label))
     event_record(alliance=alliance, actor=user, kind=EventKind.CREATED, title=title)
     return alliance

@@ -24,6 +24,8 @@ ROUTERS = [
     "alliance.accounts.api",
     "alliance.alliances.api",
     "alliance.terms.api",
+    "alliance.starting.api",
+    "alliance.record.api",
 ]
 
 # The problems every operation may answer with, besides its own.
