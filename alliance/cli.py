@@ -64,6 +64,11 @@ def one_line_errors(*, show_traceback: bool) -> Iterator[None]:
         if show_traceback:
             raise
         fail(database_problem(error))
+    except BrokenPipeError:
+        # The reader went away (`alliance alliances --json | head`): nothing more to say,
+        # and Python must not try again to flush what it could not write.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 def fail(message: str) -> NoReturn:
