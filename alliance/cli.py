@@ -137,6 +137,11 @@ def overview() -> str:
         ("alliance demo", _("create a coach and a client to sign in as")),
         ('echo "You never listen." | alliance coach', _("ask the feedback coach")),
         ("alliance verify alliance-3.json", _("check that an exported record is intact")),
+        ("alliance alliances --user ana@example.org --json", _("her alliances, for a script")),
+        (
+            "alliance token create --user ana@example.org --name CRM",
+            _("a token for the JSON API at /api/v1/"),
+        ),
         ("DATABASE_URL=postgres://db/alliance alliance migrate", _("set up PostgreSQL")),
         ("alliance check --deploy", _("check a production configuration")),
     ]

@@ -142,7 +142,10 @@ def access_tokens(request: HttpRequest) -> HttpResponse:
             "secret": secret,
             "revoking": revoking,
             "now": now(),
-            "api_url": settings.BASE_URL + reverse("api:api-root"),
+            # A command line, not prose: the same in every language.
+            "curl_example": (
+                f'curl -H "Authorization: Bearer {secret}" {settings.BASE_URL}{reverse("api:me")}'
+            ),
             "docs_url": reverse("api:openapi-view"),
         },
     )

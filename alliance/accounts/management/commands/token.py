@@ -40,8 +40,8 @@ def moment(iso: str | None) -> str:
 
 class Command(PracticeCommand):
     help = gettext_noop(
-        "Make, list and revoke a person's personal access tokens for the JSON API, as they "
-        "can on their profile page. A new token's secret is printed once and never kept."
+        "Make, list and revoke a person's access tokens for the JSON API. It does what they "
+        "can do on their profile page; a new token's secret is printed once and never kept."
     )
     examples = gettext_noop(
         """examples:

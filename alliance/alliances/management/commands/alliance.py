@@ -14,9 +14,9 @@ from alliance.terms.models import Category
 
 class Command(PracticeCommand):
     help = gettext_noop(
-        "Show one alliance: its parties, the terms in force, the draft under discussion, "
-        "the next check-in and how many tending signals are open. Reflections are never "
-        "shown: they are their authors' own."
+        "Show one alliance: parties, terms in force, draft, next check-in, open signals. "
+        "It shows the terms under discussion and who they wait on, and counts tending "
+        "signals; reflections and signals' notes are never shown: they are the parties' own."
     )
     examples = gettext_noop(
         """examples:
