@@ -145,6 +145,8 @@ def access_tokens(request: HttpRequest) -> HttpResponse:
             # A command line, not prose: the same in every language.
             "curl_example": (
                 f'curl -H "Authorization: Bearer {secret}" {settings.BASE_URL}{reverse("api:me")}'
+                if secret
+                else ""
             ),
             "docs_url": reverse("api:openapi-view"),
         },
