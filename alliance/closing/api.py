@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from alliance.alliances.models import Party
 from alliance.api.access import answers, party
+from alliance.api.texts import StorableText
 from alliance.closing import selectors, services
 from alliance.closing.models import ClosingProposal, ProposalKind, ProposalOutcome
 from alliance.closing.selectors import ClosingState
@@ -110,7 +111,7 @@ class ProposalIn(Schema):
     kind: ProposalKind = Field(
         description="`close` an open alliance, or `reopen` a closed one: what you mean to do."
     )
-    note: str = Field("", max_length=NOTE_LIMIT, description="A note to the others.")
+    note: StorableText = Field("", max_length=NOTE_LIMIT, description="A note to the others.")
 
 
 @router.post(

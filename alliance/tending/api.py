@@ -4,6 +4,7 @@ as the pages, with the same rules of who sees what."""
 
 from datetime import date, datetime, time
 from enum import IntEnum, StrEnum
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
@@ -12,12 +13,14 @@ from django.utils import formats
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import AfterValidator
 
 from alliance.alliances.models import Kind, ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see, team_setting_refusal
 from alliance.alliances.services import alliance_open_check
 from alliance.api.access import answers, party
 from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.texts import StorableText
 from alliance.lib.forms import MAX_ID
 from alliance.tending import selectors, services
 from alliance.tending.models import CheckIn, Outcome, Rhythm, Score, Signal, SignalState
@@ -153,9 +156,17 @@ def rhythm_detail(request: HttpRequest, alliance_id: int) -> RhythmOut:
     return _rhythm_out(party(request, alliance_id))
 
 
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError(_("A local time of day, without a time zone: yours applies."))
+    return value
+
+
 class RhythmIn(Schema):
     starts_on: date = Field(description="Local date of the next check-in, in your time zone.")
-    at_time: time = Field(description="Local time of day, e.g. `10:00`.")
+    at_time: Annotated[time, AfterValidator(_local)] = Field(
+        description="Local time of day, e.g. `10:00`, in your own time zone."
+    )
     repeat: Repeat = Field(description="How it repeats, as the rhythm form offers.")
     interval: int = Field(6, ge=1, le=52, description="For `weeks`: every how many weeks.")
     ordinal: Ordinal = Field(Ordinal.FIRST, description="For `weekday`: which one (-1: last).")
@@ -398,14 +409,14 @@ def checkin_detail(request: HttpRequest, alliance_id: int, checkin_id: int) -> C
 class RatingIn(Schema):
     term_id: int = Field(ge=1, le=MAX_ID)
     score: Score
-    comment: str = Field("", max_length=TEXT_LIMIT)
+    comment: StorableText = Field("", max_length=TEXT_LIMIT)
 
 
 class CheckInAnswerIn(Schema):
     ratings: list[RatingIn] = Field(
         max_length=MAX_TERMS, description="One for each term of the version."
     )
-    reflection: str = Field(
+    reflection: StorableText = Field(
         "", max_length=REFLECTION_LIMIT, description="Private to you until you share it."
     )
     share: bool = Field(False, description="Share the reflection: it no longer changes.")
@@ -536,7 +547,7 @@ def signal_list(request: HttpRequest, alliance_id: int, query: Query[ListQuery])
 
 
 class SignalIn(Schema):
-    note: str = Field(max_length=TEXT_LIMIT, description="What needs attention, from “I”.")
+    note: StorableText = Field(max_length=TEXT_LIMIT, description="What needs attention, from “I”.")
     term_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="A term of the version in force; null: the whole."
     )
@@ -579,7 +590,7 @@ def signal_acknowledge(request: HttpRequest, alliance_id: int, signal_id: int) -
 
 
 class SignalResolveIn(Schema):
-    resolution: str = Field(max_length=TEXT_LIMIT, description="How it was resolved.")
+    resolution: StorableText = Field(max_length=TEXT_LIMIT, description="How it was resolved.")
     version_number: int | None = Field(
         None, ge=1, le=MAX_ID, description="The version that resolved it, if one did."
     )

@@ -193,6 +193,7 @@ def test_only_the_proposer_withdraws_and_a_stale_proposal_is_named(world):
         ("/closing", {"kind": "end"}, "kind"),
         ("/closing", {}, "kind"),
         ("/closing", {"kind": "close", "note": "x" * 2001}, "note"),
+        ("/closing", {"kind": "close", "note": "a\u0000b"}, "note"),
         ("/closing/agree", {}, "proposal_id"),
         ("/closing/agree", {"proposal_id": 0}, "proposal_id"),
         ("/closing/withdraw", {"proposal_id": "first"}, "proposal_id"),

@@ -265,6 +265,7 @@ def test_setting_the_rhythm_as_the_page_does_and_reading_it_back(world):
             "ordinal",
         ),
         ({"at_time": "10:00", "repeat": "weeks"}, "starts_on"),
+        ({"starts_on": "2025-04-10", "at_time": "10:00+05:00", "repeat": "weeks"}, "at_time"),
     ],
 )
 def test_a_bad_rhythm_is_a_422_naming_the_field_and_changes_nothing(world, body, field):
@@ -382,6 +383,7 @@ def test_deciding_before_everyone_rated_is_refused(world):
         ({"ratings": [{"term_id": 1, "score": "great"}]}, "ratings.0.score"),
         ({"ratings": "well"}, "ratings"),
         ({"reflection": "x" * 5001, "ratings": []}, "reflection"),
+        ({"reflection": "a\u0000b", "ratings": []}, "reflection"),
         ({"ratings": [{"term_id": 0, "score": "well"}]}, "ratings.0.term_id"),
         (
             {"ratings": [{"term_id": 1, "score": "well", "comment": "x" * 2001}]},
@@ -534,6 +536,8 @@ def test_raising_acknowledging_and_resolving_a_signal_mails_as_the_page_does(wor
         ({"note": "Hm.", "term_id": -1}, "term_id"),
         ({"note": "Hm.", "anonymous": True}, "anonymous"),
         ({"note": "Hm.", "anonymous": "perhaps"}, "anonymous"),
+        ({"note": "Nul\u0000here"}, "note"),
+        ({"note": "Half a \ud800 pair"}, "note"),
     ],
 )
 def test_a_bad_signal_is_a_422_naming_the_field_and_mails_nobody(world, body, field):
