@@ -3,8 +3,8 @@ term, reflect, decide), tending signals and health, on the same services and sel
 as the pages, with the same rules of who sees what."""
 
 from datetime import date, datetime, time
-from enum import IntEnum, StrEnum
-from typing import Annotated
+from enum import Enum, IntEnum, StrEnum
+from typing import Annotated, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
@@ -107,6 +107,22 @@ class RhythmOut(Schema):
     url: str
 
 
+E = TypeVar("E", bound=Enum)
+
+
+def _member(enum: type[E], value: object) -> E | None:
+    """`value` as a member of `enum`; None for a rule the form could not have made (one
+    edited by hand), whose fields the form does not offer either."""
+    try:
+        return enum(value)
+    except ValueError:
+        return None
+
+
+def _bounded(value: object, low: int, high: int) -> int | None:
+    return value if isinstance(value, int) and low <= value <= high else None
+
+
 def _rhythm_out(me: Party) -> RhythmOut:
     rhythm: Rhythm | None = selectors.care_for(me.alliance).rhythm
     read = selectors.rhythm_from_terms(me.alliance)
@@ -124,11 +140,11 @@ def _rhythm_out(me: Party) -> RhythmOut:
         at_time=rhythm.at_time if rhythm else None,
         time_zone=rhythm.time_zone if rhythm else None,
         rule=rhythm.rule if rhythm else None,
-        repeat=fields.get("repeat"),  # type: ignore[arg-type]
-        interval=fields.get("interval"),  # type: ignore[arg-type]
-        ordinal=fields.get("ordinal"),  # type: ignore[arg-type]
-        weekday=fields.get("weekday"),  # type: ignore[arg-type]
-        monthday=fields.get("monthday"),  # type: ignore[arg-type]
+        repeat=_member(Repeat, fields.get("repeat")),
+        interval=_bounded(fields.get("interval"), 1, 52),
+        ordinal=_member(Ordinal, fields.get("ordinal")),
+        weekday=_member(Weekday, fields.get("weekday")),
+        monthday=_bounded(fields.get("monthday"), 1, 31),
         description=rule_describe(rhythm.rule) if rhythm else None,
         next_at=rhythm.next_at if rhythm else None,
         set_by=rhythm.set_by.name if rhythm else None,

@@ -16,7 +16,7 @@ from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance, Event, Kind, ObserverGrant, Party
 from alliance.lib.clock import now
 from alliance.tending import services
-from alliance.tending.models import CheckIn, Signal
+from alliance.tending.models import CheckIn, Rhythm, Signal
 from tests.api.client import ApiClient
 from tests.factories import (
     close_with,
@@ -708,3 +708,24 @@ def test_check_ins_and_signals_page_by_cursor_newest_first(world):
         if not cursor:
             break
     assert seen == [f"Note {i}" for i in reversed(range(5))]
+
+
+@pytest.mark.parametrize(
+    ("rule", "fields"),
+    [
+        ("FREQ=DAILY", (None, None, None)),
+        ("FREQ=MONTHLY;BYDAY=+5MO", ("weekday", None, None)),
+        ("FREQ=WEEKLY;INTERVAL=99", ("weeks", None, None)),
+    ],
+)
+def test_a_rhythm_the_form_could_not_have_made_still_reads(world, rule, fields):
+    services.rhythm_set(
+        party=world.a,
+        starts_on=(START + timedelta(days=10)).date(),
+        at_time=START.time(),
+        rule="FREQ=WEEKLY;INTERVAL=6",
+    )
+    Rhythm.objects.filter(alliance=world.alliance).update(rule=rule)  # as if edited by hand
+    body = ApiClient(world.ana).get(world.url("/rhythm")).json()
+    assert body["rule"] == rule
+    assert (body["repeat"], body["ordinal"], body["interval"]) == fields
