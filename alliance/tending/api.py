@@ -4,7 +4,7 @@ as the pages, with the same rules of who sees what."""
 
 from datetime import date, datetime, time
 from enum import Enum, IntEnum, StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AfterValidator
+from pydantic import AfterValidator, model_validator
 
 from alliance.alliances.models import Kind, ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see, team_setting_refusal
@@ -283,6 +283,16 @@ class CheckInStartIn(Schema):
         ),
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # Every field has a default, so ninja would read any JSON (a list, a number) as
+        # "nothing asked": only an object is this body. (Ninja hands validators the body
+        # wrapped in its DjangoGetter.)
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError(_("Send a JSON object, e.g. {}."))
+        return data
+
 
 class CheckInPartyOut(Schema):
     party_id: int
@@ -386,12 +396,13 @@ def _checkin_detail_out(me: Party, checkin_id: int) -> CheckInDetailOut:
     openapi_extra=answers("parties"),
 )
 def checkin_start(
-    request: HttpRequest, alliance_id: int, payload: CheckInStartIn
+    request: HttpRequest, alliance_id: int, payload: CheckInStartIn | None = None
 ) -> Status[CheckInDetailOut]:
     """Open a check-in of the version in force (201), or answer with the one already open
     (200). Before the next planned check-in, say in `when` whether this one takes its
     place or comes on top of it."""
     me = _writer(request, alliance_id)
+    payload = payload or CheckInStartIn(when=None)
     care = selectors.care_for(me.alliance)
     if care.checkin_early and payload.when is None and care.next_at is not None:
         when = formats.date_format(localtime(care.next_at), "l j F Y, H:i")

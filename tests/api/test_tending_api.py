@@ -17,7 +17,7 @@ from alliance.alliances.models import Alliance, Event, Kind, ObserverGrant, Part
 from alliance.lib.clock import now
 from alliance.tending import services
 from alliance.tending.models import CheckIn, Rhythm, Signal
-from tests.api.client import ApiClient
+from tests.api.client import ApiClient, check
 from tests.factories import (
     close_with,
     join,
@@ -729,3 +729,21 @@ def test_a_rhythm_the_form_could_not_have_made_still_reads(world, rule, fields):
     body = ApiClient(world.ana).get(world.url("/rhythm")).json()
     assert body["rule"] == rule
     assert (body["repeat"], body["ordinal"], body["interval"]) == fields
+
+
+def test_a_check_in_starts_with_no_body_at_all_but_not_with_a_body_that_is_no_object(world):
+    ana = ApiClient(world.ana)
+    for body in ([1], 3, "extra"):
+        refused = ana.post(world.url("/checkins"), body)
+        assert refused.status_code == 422, body
+    assert not CheckIn.objects.filter(alliance=world.alliance).exists()
+    # As `curl -X POST` sends it: no body, no content.
+    bare = ana.client.generic(
+        "POST",
+        world.url("/checkins"),
+        b"",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {ana.token}"},
+    )
+    check(bare)
+    assert bare.status_code == 201
