@@ -16,7 +16,7 @@ from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance, Event, Kind, ObserverGrant, Party
 from alliance.lib.clock import now
 from alliance.tending import services
-from alliance.tending.models import CheckIn, Rhythm, Signal
+from alliance.tending.models import CheckIn, Rating, Rhythm, Signal
 from tests.api.client import ApiClient, check
 from tests.factories import (
     close_with,
@@ -506,9 +506,10 @@ def test_raising_acknowledging_and_resolving_a_signal_mails_as_the_page_does(wor
     assert ana.post(f"{url}/acknowledge").status_code == 422
     mail.outbox.clear()
 
-    no_version = ana.post(f"{url}/resolve", {"resolution": "Fixed.", "version_number": 7})
-    assert no_version.status_code == 422
-    assert no_version.json()["errors"][0]["field"] == "version_number"
+    for number in (7, 2**63 - 1):
+        no_version = ana.post(f"{url}/resolve", {"resolution": "Fixed.", "version_number": number})
+        assert no_version.status_code == 422
+        assert no_version.json()["errors"][0]["field"] == "version_number"
     resolved = ana.post(
         f"{url}/resolve", {"resolution": "We reply within a day.", "version_number": 1}
     )
@@ -666,8 +667,17 @@ def test_lists_cost_the_same_number_of_queries_for_one_item_and_for_twenty(world
 
     def add_checkins(n: int) -> None:
         for _ in range(n):
-            CheckIn.objects.create(
-                alliance=world.alliance, version=version, opened_by=world.ana, closed_at=now()
+            checkin = CheckIn.objects.create(
+                alliance=world.alliance,
+                version=version,
+                opened_by=world.ana,
+                completed_at=now(),
+                closed_at=now(),
+            )
+            Rating.objects.bulk_create(
+                Rating(checkin=checkin, party=p, term_id=term_id, score="okay")
+                for p in (world.a, world.b)
+                for term_id in world.term_ids
             )
 
     def add_signals(n: int) -> None:
@@ -690,9 +700,11 @@ def test_lists_cost_the_same_number_of_queries_for_one_item_and_for_twenty(world
         counts[size] = (
             _queries(ana, world.url("/checkins?limit=50")),
             _queries(ana, world.url("/signals?limit=50")),
+            _queries(ana, world.url("/health")),
         )
     assert len(ana.get(world.url("/checkins?limit=50")).json()["items"]) == 20
     assert len(ana.get(world.url("/signals?limit=50")).json()["items"]) == 20
+    assert len(ana.get(world.url("/health")).json()["checkins"]) == 20
     assert counts[1] == counts[20]
 
 
