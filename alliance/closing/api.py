@@ -138,7 +138,7 @@ def closing_propose(
 
 class ProposalChoiceIn(Schema):
     proposal_id: int = Field(
-        ge=1, le=MAX_ID, description="The proposal you read: not one made since."
+        ge=1, le=MAX_ID, strict=True, description="The proposal you read: not one made since."
     )
 
 

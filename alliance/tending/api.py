@@ -87,7 +87,7 @@ class RhythmFromTermsOut(Schema):
 class RhythmOut(Schema):
     is_set: bool
     starts_on: date | None = Field(description="Local date of the first check-in.")
-    at_time: time | None = Field(description="Local time of day of every check-in.")
+    at_time: str | None = Field(description="Local time of day of every check-in, `HH:MM`.")
     time_zone: str | None
     rule: str | None = Field(description="The RFC 5545 RRULE, without `RRULE:`; empty: once.")
     repeat: Repeat | None
@@ -137,7 +137,7 @@ def _rhythm_out(me: Party) -> RhythmOut:
     return RhythmOut(
         is_set=rhythm is not None,
         starts_on=rhythm.starts_on if rhythm else None,
-        at_time=rhythm.at_time if rhythm else None,
+        at_time=f"{rhythm.at_time:%H:%M}" if rhythm else None,
         time_zone=rhythm.time_zone if rhythm else None,
         rule=rhythm.rule if rhythm else None,
         repeat=_member(Repeat, fields.get("repeat")),
@@ -172,22 +172,37 @@ def rhythm_detail(request: HttpRequest, alliance_id: int) -> RhythmOut:
     return _rhythm_out(party(request, alliance_id))
 
 
-def _local(value: time) -> time:
-    if value.tzinfo is not None:
-        raise ValueError(_("A local time of day, without a time zone: yours applies."))
+# A local time of day, `HH:MM` (seconds allowed): no time zone, since the caller's own
+# applies. (OpenAPI's `format: time` is RFC 3339's, which carries an offset.)
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+ORDINALS = (1, 2, 3, 4, -1)
+
+
+def _ordinal(value: int) -> int:
+    if value not in ORDINALS:
+        raise ValueError(_("Choose 1, 2, 3, 4 or -1 (the last)."))
     return value
 
 
 class RhythmIn(Schema):
     starts_on: date = Field(description="Local date of the next check-in, in your time zone.")
-    at_time: Annotated[time, AfterValidator(_local)] = Field(
-        description="Local time of day, e.g. `10:00`, in your own time zone."
+    at_time: str = Field(
+        pattern=LOCAL_TIME, description="Local time of day, `HH:MM`, in your own time zone."
     )
     repeat: Repeat = Field(description="How it repeats, as the rhythm form offers.")
-    interval: int = Field(6, ge=1, le=52, description="For `weeks`: every how many weeks.")
-    ordinal: Ordinal = Field(Ordinal.FIRST, description="For `weekday`: which one (-1: last).")
+    interval: int = Field(
+        6, ge=1, le=52, strict=True, description="For `weeks`: every how many weeks."
+    )
+    ordinal: Annotated[int, AfterValidator(_ordinal)] = Field(
+        1,
+        strict=True,
+        json_schema_extra={"enum": list(ORDINALS)},
+        description="For `weekday`: which one (-1: the last).",
+    )
     weekday: Weekday = Field(Weekday.TU, description="For `weekday`: which day.")
-    monthday: int = Field(1, ge=1, le=31, description="For `monthday`: the day of the month.")
+    monthday: int = Field(
+        1, ge=1, le=31, strict=True, description="For `monthday`: the day of the month."
+    )
 
 
 @router.put(
@@ -203,11 +218,11 @@ def rhythm_set(request: HttpRequest, alliance_id: int, payload: RhythmIn) -> Rhy
     services.rhythm_set(
         party=me,
         starts_on=payload.starts_on,
-        at_time=payload.at_time,
+        at_time=time.fromisoformat(payload.at_time),
         rule=rule_build(
             repeat=payload.repeat.value,
             interval=payload.interval,
-            ordinal=payload.ordinal.value,
+            ordinal=payload.ordinal,
             weekday=payload.weekday.value,
             monthday=payload.monthday,
         ),
@@ -434,7 +449,7 @@ def checkin_detail(request: HttpRequest, alliance_id: int, checkin_id: int) -> C
 
 
 class RatingIn(Schema):
-    term_id: int = Field(ge=1, le=MAX_ID)
+    term_id: int = Field(ge=1, le=MAX_ID, strict=True)
     score: Score
     comment: StorableText = Field("", max_length=TEXT_LIMIT)
 
@@ -446,7 +461,9 @@ class CheckInAnswerIn(Schema):
     reflection: StorableText = Field(
         "", max_length=REFLECTION_LIMIT, description="Private to you until you share it."
     )
-    share: bool = Field(False, description="Share the reflection: it no longer changes.")
+    share: bool = Field(
+        False, strict=True, description="Share the reflection: it no longer changes."
+    )
 
 
 @router.put(
@@ -576,9 +593,15 @@ def signal_list(request: HttpRequest, alliance_id: int, query: Query[ListQuery])
 class SignalIn(Schema):
     note: StorableText = Field(max_length=TEXT_LIMIT, description="What needs attention, from “I”.")
     term_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="A term of the version in force; null: the whole."
+        None,
+        ge=1,
+        le=MAX_ID,
+        strict=True,
+        description="A term of the version in force; null: the whole.",
     )
-    anonymous: bool = Field(False, description="Without your name: only in a team that allows it.")
+    anonymous: bool = Field(
+        False, strict=True, description="Without your name: only in a team that allows it."
+    )
 
 
 @router.post(
@@ -619,7 +642,7 @@ def signal_acknowledge(request: HttpRequest, alliance_id: int, signal_id: int) -
 class SignalResolveIn(Schema):
     resolution: StorableText = Field(max_length=TEXT_LIMIT, description="How it was resolved.")
     version_number: int | None = Field(
-        None, ge=1, le=MAX_ID, description="The version that resolved it, if one did."
+        None, ge=1, le=MAX_ID, strict=True, description="The version that resolved it, if one did."
     )
 
 
@@ -646,7 +669,9 @@ def signal_resolve(
 
 
 class SignalPolicyIn(Schema):
-    allow_anonymous: bool = Field(description="Let team members raise signals without a name.")
+    allow_anonymous: bool = Field(
+        strict=True, description="Let team members raise signals without a name."
+    )
 
 
 class SignalPolicyOut(Schema):

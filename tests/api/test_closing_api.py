@@ -197,6 +197,7 @@ def test_only_the_proposer_withdraws_and_a_stale_proposal_is_named(world):
         ("/closing/agree", {}, "proposal_id"),
         ("/closing/agree", {"proposal_id": 0}, "proposal_id"),
         ("/closing/withdraw", {"proposal_id": "first"}, "proposal_id"),
+        ("/closing/agree", {"proposal_id": "1"}, "proposal_id"),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(world, rest, body, field):

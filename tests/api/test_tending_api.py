@@ -231,6 +231,7 @@ def test_setting_the_rhythm_as_the_page_does_and_reading_it_back(world):
     assert body["description"] == "every 6 weeks"
     assert body["next_at"] == "2025-04-10T10:00:00Z"
     assert body["set_by"] == "Ana"
+    assert body["at_time"] == "10:00"
     assert ApiClient(world.ben).get(world.url("/rhythm")).json()["next_at"] == body["next_at"]
     assert Event.objects.filter(alliance=world.alliance, kind="rhythm_set").count() == 1
 
@@ -265,6 +266,14 @@ def test_setting_the_rhythm_as_the_page_does_and_reading_it_back(world):
             "ordinal",
         ),
         ({"at_time": "10:00", "repeat": "weeks"}, "starts_on"),
+        (
+            {"starts_on": "2025-04-10", "at_time": "10:00", "repeat": "weeks", "interval": "6"},
+            "interval",
+        ),
+        (
+            {"starts_on": "2025-04-10", "at_time": "10:00", "repeat": "weekday", "ordinal": True},
+            "ordinal",
+        ),
         ({"starts_on": "2025-04-10", "at_time": "10:00+05:00", "repeat": "weeks"}, "at_time"),
     ],
 )
@@ -537,6 +546,8 @@ def test_raising_acknowledging_and_resolving_a_signal_mails_as_the_page_does(wor
         ({"note": "Hm.", "term_id": -1}, "term_id"),
         ({"note": "Hm.", "anonymous": True}, "anonymous"),
         ({"note": "Hm.", "anonymous": "perhaps"}, "anonymous"),
+        ({"note": "Hm.", "term_id": "1"}, "term_id"),
+        ({"note": "Hm.", "anonymous": 0}, "anonymous"),
         ({"note": "Nul\u0000here"}, "note"),
         ({"note": "Half a \ud800 pair"}, "note"),
     ],
@@ -595,6 +606,8 @@ def test_an_anonymous_signal_names_its_raiser_in_no_field_to_anyone(clock):
 
 
 def test_signals_without_a_name_only_in_a_team(world):
+    loose = ApiClient(world.ana).put(world.url("/signals/policy"), {"allow_anonymous": 0})
+    assert loose.json()["errors"][0]["field"] == "allow_anonymous"
     refused = ApiClient(world.ana).put(world.url("/signals/policy"), {"allow_anonymous": True})
     assert refused.status_code == 422
     assert "Only a team alliance" in refused.json()["detail"]
