@@ -26,6 +26,8 @@ ROUTERS = [
     "alliance.terms.api",
     "alliance.starting.api",
     "alliance.record.api",
+    "alliance.tending.api",
+    "alliance.closing.api",
 ]
 
 # The problems every operation may answer with, besides its own.
