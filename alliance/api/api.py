@@ -23,6 +23,7 @@ from alliance.lib.forms import MAX_ID
 ROUTERS = [
     "alliance.accounts.api",
     "alliance.alliances.api",
+    "alliance.webhooks.api",
 ]
 
 # The problems every operation may answer with, besides its own.

@@ -30,6 +30,7 @@ class EmailKind(models.TextChoices):
     CALENDAR = "calendar", _("Calendar invitations to scheduled conversations")
     DIGEST = "digest", _("The daily digest")
     DATA_COPY = "data_copy", _("The copy of your data you asked for")
+    WEBHOOK_DISABLED = "webhook_disabled", _("A webhook of yours was turned off after failures")
 
 
 # Why these kinds always come as they happen: shown beside them on the preferences page.
