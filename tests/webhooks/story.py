@@ -14,7 +14,15 @@ from alliance.tending import services as tending_services
 from alliance.terms import services as term_services
 from alliance.webhooks.models import EventType
 from tests.conversations.factories import first_prompt, plant, share
-from tests.factories import close_with, join, make_alliance, make_user, party_of, propose, ratify_with
+from tests.factories import (
+    close_with,
+    join,
+    make_alliance,
+    make_user,
+    party_of,
+    propose,
+    ratify_with,
+)
 
 # Words found only in texts people wrote: none may appear in any payload.
 PRIVATE = {

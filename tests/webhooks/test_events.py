@@ -127,7 +127,9 @@ def test_observers_people_who_left_and_turned_off_endpoints_get_nothing():
     propose(party_of(alliance, ana), "We meet weekly.")
     assert not Delivery.objects.filter(endpoint__in=[watching, off]).exists()
     # Ben's own leaving was the last he heard of it.
-    assert list(Delivery.objects.filter(endpoint=leaving).values_list("event_type", flat=True)) == []
+    assert (
+        list(Delivery.objects.filter(endpoint=leaving).values_list("event_type", flat=True)) == []
+    )
 
 
 def test_a_delivery_queued_before_its_owner_left_is_not_sent(receiver):
