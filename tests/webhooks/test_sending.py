@@ -138,7 +138,6 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(ana, receiv
 
 def test_a_redirect_is_not_followed(ana, receiver):
     receiver.status = 302
-    deliver_due()
     _, delivery = hook_and_event(ana, receiver)
     deliver_due()
     assert receiver.count() == 1
@@ -183,18 +182,17 @@ def test_a_name_that_resolves_to_loopback_by_the_time_of_sending_is_refused_then
     now gets nothing."""
     real = socket.getaddrinfo
 
-    def public_then_loopback(host, *args, **kwargs):
+    def loopback(host, *args, **kwargs):
         if host == "hooks.example.org":
             return real("127.0.0.1", *args, **kwargs)
         return real(host, *args, **kwargs)
 
     alliance = make_alliance(ana)
-    hook = Endpoint.objects.create(
-        owner=ana, url=f"http://hooks.example.org:{receiver.port}/in", events=["term.proposed"]
-    )
-    propose(party_of(alliance, ana), "We meet weekly.")
     settings.WEBHOOKS_ALLOW_PRIVATE = False
-    monkeypatch.setattr(socket, "getaddrinfo", public_then_loopback)
+    url = f"http://hooks.example.org:{receiver.port}/in"
+    hook = services.endpoint_create(user=ana, url=url, events=["term.proposed"])
+    propose(party_of(alliance, ana), "We meet weekly.")
+    monkeypatch.setattr(socket, "getaddrinfo", loopback)
     assert deliver_due().retried == 1
     assert receiver.count() == 0
     attempt = DeliveryAttempt.objects.get(delivery__endpoint=hook)
