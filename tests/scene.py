@@ -79,6 +79,7 @@ from alliance.tending.models import (
 )
 from alliance.terms import services as term_services
 from alliance.terms.models import Category, Consent, Term, Version
+from alliance.webhooks.models import Delivery, Endpoint
 from tests.conversations.factories import plant, share
 from tests.factories import join, make_alliance, make_user, propose, ratify_with
 
@@ -98,6 +99,8 @@ TEMPLATE_OWNER = "party"
 NOT_PARTIES = ("outsider", "invitee", "former_party")
 
 TITLE = "Wisteria coaching"
+# An address given by its public IP, so that no test asks DNS about it (nothing is sent).
+SCENE_WEBHOOK_URL = "https://93.184.215.14/scene-hook"
 TERM_TEXT = "We meet every Tuesday at nine, tuesdaybriar."
 SIGNAL_NOTE = "I feel our Tuesdays slipping, driftwillow."
 
@@ -379,6 +382,17 @@ def build_scene(clock: Any) -> Scene:
     # Ana keeps the alliance as a template of her own: its terms carry A's markers, so a
     # template page shown to anyone else would be caught showing them.
     template = starting_services.template_save(party=a, name=f"{TITLE} as a template")
+    # Ana's webhook for all her alliances, with one delivery logged: hers alone to see.
+    endpoint = Endpoint.objects.create(
+        owner=ana, url=SCENE_WEBHOOK_URL, events=["term.proposed"], description="Ana's CRM"
+    )
+    delivery = Delivery.objects.create(
+        endpoint=endpoint,
+        alliance=alliance,
+        event_type="term.proposed",
+        payload={"type": "term.proposed", "data": {"alliance_id": alliance.pk}},
+        state="delivered",
+    )
     return Scene(
         alliance=alliance,
         users=users,
@@ -394,6 +408,8 @@ def build_scene(clock: Any) -> Scene:
             "signal_id": signal.pk,
             "template_id": template.pk,
             "key": "coaching",
+            "endpoint_id": endpoint.pk,
+            "delivery_id": delivery.pk,
         },
         written_prompt_ids=sorted(
             set(Reflection.objects.filter(stake=stake).values_list("prompt_id", flat=True))
@@ -493,6 +509,7 @@ ALLIANCE_ROWS: list[tuple[type[models.Model], str]] = [
     (AllianceStart, "alliance"),
     (ClosingProposal, "alliance"),
     (ClosingAgreement, "proposal__alliance"),
+    (Delivery, "alliance"),
 ]
 
 

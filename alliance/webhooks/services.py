@@ -264,7 +264,8 @@ def _endpoint_disable(endpoint_id: int, reason: str) -> bool:
             to=endpoint.owner,
             context={
                 "name": endpoint.owner.name,
-                "endpoint_url": url_shown(endpoint.url),
+                # Its host, not a link: the mail links only to this site.
+                "endpoint_url": urlsplit(endpoint.url).hostname or endpoint.url,
                 "description": endpoint.description,
                 "failures": endpoint.consecutive_failures,
                 "reason": reason,
