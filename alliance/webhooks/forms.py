@@ -25,7 +25,7 @@ class EndpointForm(forms.Form):
 
 class EndpointNewForm(EndpointForm):
     alliance = forms.TypedChoiceField(
-        label=_("For"), coerce=int, empty_value=None, required=False, choices=()
+        label=_("Alliance"), coerce=int, empty_value=None, required=False, choices=()
     )
 
     field_order = ["endpoint_url", "alliance", "events", "description"]
