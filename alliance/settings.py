@@ -287,6 +287,8 @@ WEBHOOKS_DISABLE_AFTER = envint("ALLIANCE_WEBHOOKS_DISABLE_AFTER", 5)
 # A claim older than this many seconds belongs to a worker that died: the delivery is due
 # again (with the same webhook-id, by which receivers recognise a repeat).
 WEBHOOKS_CLAIM_TIMEOUT = envint("ALLIANCE_WEBHOOKS_CLAIM_TIMEOUT", 120)
+# Days the log keeps a settled delivery (delivered, failed or not sent) and its attempts.
+WEBHOOKS_KEEP_DAYS = envint("ALLIANCE_WEBHOOKS_KEEP_DAYS", 30)
 
 # A person's copy of all their data (alliance.record.takeout): the zip files wait in
 # DATA_DIR/copies for this many days, for one download each.

@@ -21,7 +21,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from standardwebhooks import Webhook
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
+from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
 from alliance.lib.mail import send_templated
 from alliance.outbox.models import EmailKind
@@ -54,6 +55,9 @@ from alliance.webhooks.models import (
 
 logger = logging.getLogger(__name__)
 
+# Endpoints one person may have: each event writes a row per endpoint, in the transaction
+# of whoever made the change.
+ENDPOINTS_PER_PERSON = 25
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 # What of a response is kept in the log: enough to recognise an error page.
@@ -189,6 +193,11 @@ def endpoint_create(
             values[name] = check()
         except ValidationError as error:
             errors.update(error.message_dict)
+    if Endpoint.objects.filter(owner=user).count() >= ENDPOINTS_PER_PERSON:
+        errors.setdefault("non_field", []).append(
+            _("You have %(count)d webhooks already: delete one to add another.")
+            % {"count": ENDPOINTS_PER_PERSON}
+        )
     if errors:
         raise ValidationError(errors)
     return Endpoint.objects.create(owner=user, secret=new_secret(), **values)
@@ -521,3 +530,18 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
         raise ValidationError(_("This delivery is on its way already."))
     delivery.refresh_from_db()
     return delivery
+
+
+def deliveries_prune_in_chunks() -> Iterator[None]:
+    """The periodic job: deliveries settled more than `WEBHOOKS_KEEP_DAYS` ago go, with
+    their log, so the log stays the recent past."""
+    before = clock_now() - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
+    # Sent again by hand since it was picked, a delivery is queued, and recent: it stays.
+    settled = Delivery.objects.filter(
+        created_at__lt=before,
+        next_attempt_at__lt=before,
+        state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.CANCELLED],
+    )
+    for chunk in chunked(list(settled.values_list("pk", flat=True))):
+        settled.filter(pk__in=chunk).delete()
+        yield

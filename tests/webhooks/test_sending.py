@@ -244,3 +244,31 @@ def test_the_body_sent_is_the_payload_stored(ana, receiver):
     _, delivery = hook_and_event(ana, receiver)
     deliver_due()
     assert json.loads(receiver.requests[0].body) == delivery.payload
+
+
+def test_the_log_keeps_settled_deliveries_for_a_month(ana, receiver, settings):
+    from alliance.webhooks.services import deliveries_prune_in_chunks
+
+    settings.WEBHOOKS_KEEP_DAYS = 30
+    hook, old = hook_and_event(ana, receiver)
+    deliver_due()
+    with time_machine.travel(now() + timedelta(days=31)):
+        propose(party_of(make_alliance(ana, title="Later"), ana), "A later term.")
+        queued_old = Delivery.objects.create(
+            endpoint=hook, event_type="term.proposed", payload={}, created_at=old.created_at
+        )
+        list(deliveries_prune_in_chunks())
+    assert not Delivery.objects.filter(pk=old.pk).exists()
+    assert not DeliveryAttempt.objects.filter(delivery_id=old.pk).exists()
+    assert Delivery.objects.filter(pk=queued_old.pk).exists(), "not settled: it stays"
+    assert Delivery.objects.filter(endpoint=hook).count() == 2
+
+
+def test_one_person_has_at_most_25_endpoints(ana):
+    for i in range(services.ENDPOINTS_PER_PERSON):
+        Endpoint.objects.create(owner=ana, url=f"https://hooks.example.org/{i}", events=["ping"])
+    with pytest.raises(ValidationError) as refused:
+        services.endpoint_create(
+            user=ana, url="https://hooks.example.org/x", events=["term.proposed"]
+        )
+    assert "delete one" in str(refused.value)

@@ -45,7 +45,7 @@ from alliance.outbox.nudges import nudges_queue_in_chunks
 from alliance.outbox.services import send_due
 from alliance.record.takeout import data_copies_build_in_chunks, data_copies_expire_in_chunks
 from alliance.tending.services import checkin_reminders_in_chunks
-from alliance.webhooks.services import deliver_due
+from alliance.webhooks.services import deliver_due, deliveries_prune_in_chunks
 
 logger = logging.getLogger("alliance.worker")
 
@@ -58,6 +58,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], Iterable[object]]]] = [
     ("daily digests", digests_queue_in_chunks),
     ("copies of people's data", data_copies_build_in_chunks),
     ("expired copies of people's data", data_copies_expire_in_chunks),
+    ("old webhook deliveries", deliveries_prune_in_chunks),
 ]
 # The longest a worker sleeps at once, so that a stop signal ends it quickly.
 NAP = 0.25
