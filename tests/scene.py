@@ -99,8 +99,9 @@ TEMPLATE_OWNER = "party"
 NOT_PARTIES = ("outsider", "invitee", "former_party")
 
 TITLE = "Wisteria coaching"
-# An address given by its public IP, so that no test asks DNS about it (nothing is sent).
-SCENE_WEBHOOK_URL = "https://93.184.215.14/scene-hook"
+# An address in a range reserved for documentation: no test asks DNS about it, and nothing
+# is ever sent there (it is refused as not public before any connection).
+SCENE_WEBHOOK_URL = "https://192.0.2.1/scene-hook"
 TERM_TEXT = "We meet every Tuesday at nine, tuesdaybriar."
 SIGNAL_NOTE = "I feel our Tuesdays slipping, driftwillow."
 

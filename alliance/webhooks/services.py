@@ -216,7 +216,8 @@ def endpoint_update(
     failures; turning it off leaves its queued deliveries unsent."""
     changed: list[str] = []
     errors: dict[str, Any] = {}
-    if url is not None:
+    # The address is checked again only when it changes (and before every attempt).
+    if url is not None and url.strip() != endpoint.url:
         try:
             endpoint.url = url_check(url)
             changed.append("url")
