@@ -43,6 +43,9 @@ REQUIRED_KINDS: dict[str, Any] = {
         "They carry the event your calendar adds or moves; a digest could not carry it."
     ),
     EmailKind.DATA_COPY: _("You asked for it, and its link is the one way to download your copy."),
+    EmailKind.WEBHOOK_DISABLED: _(
+        "A webhook of yours stopped receiving events: only you can turn it on again."
+    ),
 }
 # The kinds a person chooses for. The digest is what some of those choices produce: it
 # has no choice of its own, only its unsubscribe link.
