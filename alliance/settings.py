@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "alliance.tending",
     "alliance.closing",
     "alliance.record",
+    "alliance.webhooks",
     "alliance.api",
 ]
 
@@ -271,6 +272,23 @@ if not 0 <= DIGEST_HOUR <= 23:
 # Rows a periodic job (reminders, nudges) handles per step; the worker sends mail and
 # notices a stop signal between steps.
 PERIODIC_CHUNK_SIZE = envint("ALLIANCE_PERIODIC_CHUNK_SIZE", 500)
+
+# Webhooks (alliance.webhooks): deliveries are queued like mail and sent by `alliance worker`.
+# Endpoints on private, loopback, link-local or reserved addresses are refused unless this
+# says otherwise (tests do; so may an installation whose receivers live on its own network).
+WEBHOOKS_ALLOW_PRIVATE = envbool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds a receiver has to connect and answer each read.
+WEBHOOKS_TIMEOUT = envint("ALLIANCE_WEBHOOKS_TIMEOUT", 5)
+# Attempts before a delivery fails (retries back off from 1 minute to 6 hours).
+WEBHOOKS_MAX_ATTEMPTS = envint("ALLIANCE_WEBHOOKS_MAX_ATTEMPTS", 8)
+# Deliveries failed in a row (every attempt spent) before the endpoint is turned off and
+# its owner told by email.
+WEBHOOKS_DISABLE_AFTER = envint("ALLIANCE_WEBHOOKS_DISABLE_AFTER", 5)
+# A claim older than this many seconds belongs to a worker that died: the delivery is due
+# again (with the same webhook-id, by which receivers recognise a repeat).
+WEBHOOKS_CLAIM_TIMEOUT = envint("ALLIANCE_WEBHOOKS_CLAIM_TIMEOUT", 120)
+# Days the log keeps a settled delivery (delivered, failed or not sent) and its attempts.
+WEBHOOKS_KEEP_DAYS = envint("ALLIANCE_WEBHOOKS_KEEP_DAYS", 30)
 
 # A person's copy of all their data (alliance.record.takeout): the zip files wait in
 # DATA_DIR/copies for this many days, for one download each.

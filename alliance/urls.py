@@ -37,6 +37,7 @@ urlpatterns = [
     path("alliances/<id:alliance_id>/save-as-template/", template_save, name="template_save"),
     path("templates/", include("alliance.starting.urls")),
     path("alliances/<id:alliance_id>/", include("alliance.closing.urls")),
+    path("", include("alliance.webhooks.urls")),
     path("invitations/continue/", invitation_continue, name="invitation_continue"),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("api/v1/", api.urls),

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliance.lib.clock import now
 from alliance.outbox.models import OPTIONAL_KINDS
-from tests.scene import Scene
+from tests.scene import SCENE_WEBHOOK_URL, Scene
 
 # Fields of a posted form that carry the id of an object; the IDOR sweep puts the other
 # alliance's ids into them.
@@ -30,7 +30,8 @@ class Route:
     - "alliance": the parties of the alliance in the URL, 404 to anyone else (observers
       included, unless `observers` says the page has a version for them);
     - "own": any signed-in person, about themselves only;
-    - "template": the owner of the template in the URL (Ana), 404 to anyone else;
+    - "template": the owner of the template (or webhook endpoint) in the URL (Ana), 404 to
+      anyone else;
     - "token": whoever holds the token in the URL (a feed, an unsubscribe link, an
       invitation); a token that matches nothing is 404 (400 for unsubscribe). With
       `signed_in`, the holder must also be signed in as the person it was made for (the
@@ -90,10 +91,26 @@ ROUTES: dict[str, Route] = {
     "template_import": Route("own"),
     "template_builtin_export": Route("own", read_only=True),
     "data_copy": Route("own"),
+    "webhook_list": Route(
+        "own",
+        lambda s: {"endpoint_url": SCENE_WEBHOOK_URL, "events": ["term.proposed"], "alliance": ""},
+    ),
     # Ana's own template: hers alone.
     "template_rename": Route("template", lambda s: {"name": "Renamed template"}),
     "template_delete": Route("template"),
     "template_export": Route("template"),
+    # Ana's own webhook endpoint: hers alone, like her template.
+    "webhook_detail": Route(
+        "template",
+        lambda s: {
+            "action": "save",
+            "endpoint_url": SCENE_WEBHOOK_URL,
+            "events": ["term.proposed", "signal.raised"],
+            "description": "Edited by a post",
+            "active": "on",
+        },
+    ),
+    "webhook_delete": Route("template"),
     # A token is the permission.
     "calendar_feed": Route("token"),
     "unsubscribe": Route("token"),
@@ -188,6 +205,7 @@ ROUTES: dict[str, Route] = {
     "closing_propose": Route("alliance", lambda s: {"note": "We have done what we came for."}),
     "closing_agree": Route("alliance", lambda s: {"proposal": 1}),
     "closing_withdraw": Route("alliance", lambda s: {"proposal": 1}),
+    "alliance_webhooks": Route("alliance"),
 }
 
 # What a party who left may still read: the versions they signed (the scene's former

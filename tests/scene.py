@@ -81,6 +81,7 @@ from alliance.tending.models import (
 )
 from alliance.terms import services as term_services
 from alliance.terms.models import Category, Consent, Term, Version
+from alliance.webhooks.models import Delivery, Endpoint
 from tests.conversations.factories import plant, share
 from tests.factories import join, make_alliance, make_user, propose, ratify_with
 
@@ -100,6 +101,9 @@ TEMPLATE_OWNER = "party"
 NOT_PARTIES = ("outsider", "invitee", "former_party")
 
 TITLE = "Wisteria coaching"
+# An address in a range reserved for documentation: no test asks DNS about it, and nothing
+# is ever sent there (it is refused as not public before any connection).
+SCENE_WEBHOOK_URL = "https://192.0.2.1/scene-hook"
 TERM_TEXT = "We meet every Tuesday at nine, tuesdaybriar."
 SIGNAL_NOTE = "I feel our Tuesdays slipping, driftwillow."
 
@@ -385,6 +389,17 @@ def build_scene(clock: Any) -> Scene:
     # asked for long ago that expired (no worker builds it).
     ana_token, _ = access_token_create(user=ana, name="Ana's calendar assistant", scope="read")
     ana_copy = DataCopy.objects.create(user=ana, state=DataCopyState.EXPIRED)
+    # Ana's webhook for all her alliances, with one delivery logged: hers alone to see.
+    endpoint = Endpoint.objects.create(
+        owner=ana, url=SCENE_WEBHOOK_URL, events=["term.proposed"], description="Ana's CRM"
+    )
+    delivery = Delivery.objects.create(
+        endpoint=endpoint,
+        alliance=alliance,
+        event_type="term.proposed",
+        payload={"type": "term.proposed", "data": {"alliance_id": alliance.pk}},
+        state="delivered",
+    )
     return Scene(
         alliance=alliance,
         users=users,
@@ -403,6 +418,8 @@ def build_scene(clock: Any) -> Scene:
             "party_id": a.pk,
             "token_id": ana_token.pk,
             "copy_id": ana_copy.pk,
+            "endpoint_id": endpoint.pk,
+            "delivery_id": delivery.pk,
         },
         written_prompt_ids=sorted(
             set(Reflection.objects.filter(stake=stake).values_list("prompt_id", flat=True))
@@ -502,6 +519,7 @@ ALLIANCE_ROWS: list[tuple[type[models.Model], str]] = [
     (AllianceStart, "alliance"),
     (ClosingProposal, "alliance"),
     (ClosingAgreement, "proposal__alliance"),
+    (Delivery, "alliance"),
 ]
 
 

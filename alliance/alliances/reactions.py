@@ -7,12 +7,14 @@ party leaves or returns, so that this app never imports them.
 
 from collections.abc import Callable
 
-from alliance.alliances.models import Party
+from alliance.alliances.models import Event, Party
 
 Reaction = Callable[[Party], None]
+EventReaction = Callable[[Event], None]
 
 _on_leave: list[Reaction] = []
 _on_return: list[Reaction] = []
+_on_event: list[EventReaction] = []
 
 
 def on_party_leave(reaction: Reaction) -> Reaction:
@@ -36,3 +38,15 @@ def party_left(party: Party) -> None:
 def party_returned(party: Party) -> None:
     for reaction in _on_return:
         reaction(party)
+
+
+def on_event_recorded(reaction: EventReaction) -> EventReaction:
+    """Register `reaction(event)` to run right after a line of history is written, in the
+    same transaction: what it writes stands or falls with the change the line records."""
+    _on_event.append(reaction)
+    return reaction
+
+
+def event_recorded(event: Event) -> None:
+    for reaction in _on_event:
+        reaction(event)

@@ -22,7 +22,7 @@ from alliance.alliances.models import (
     Party,
     allowance_event_kind,
 )
-from alliance.alliances.reactions import party_left, party_returned
+from alliance.alliances.reactions import event_recorded, party_left, party_returned
 from alliance.alliances.selectors import lead_refusal, leads_of, team_setting_refusal
 from alliance.lib.clock import now
 from alliance.lib.dates import moment_text, zone_or_utc
@@ -117,7 +117,7 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
         )
         try:
             with transaction.atomic():
-                return Event.objects.create(
+                event = Event.objects.create(
                     alliance=alliance,
                     actor=actor,
                     kind=kind,
@@ -130,6 +130,9 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
                 )
         except IntegrityError:
             continue  # another line took this position first: link to it instead
+        # Outside the savepoint above: a reaction's failure is not a lost race.
+        event_recorded(event)
+        return event
     raise IntegrityError("The history of this alliance is too busy to add a line; try again.")
 
 

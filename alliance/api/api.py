@@ -28,6 +28,7 @@ ROUTERS = [
     "alliance.record.api",
     "alliance.tending.api",
     "alliance.closing.api",
+    "alliance.webhooks.api",
 ]
 
 # The problems every operation may answer with, besides its own.

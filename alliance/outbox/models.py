@@ -30,6 +30,7 @@ class EmailKind(models.TextChoices):
     CALENDAR = "calendar", _("Calendar invitations to scheduled conversations")
     DIGEST = "digest", _("The daily digest")
     DATA_COPY = "data_copy", _("The copy of your data you asked for")
+    WEBHOOK_DISABLED = "webhook_disabled", _("A webhook of yours was turned off after failures")
 
 
 # Why these kinds always come as they happen: shown beside them on the preferences page.
@@ -42,6 +43,9 @@ REQUIRED_KINDS: dict[str, Any] = {
         "They carry the event your calendar adds or moves; a digest could not carry it."
     ),
     EmailKind.DATA_COPY: _("You asked for it, and its link is the one way to download your copy."),
+    EmailKind.WEBHOOK_DISABLED: _(
+        "A webhook of yours stopped receiving events: only you can turn it on again."
+    ),
 }
 # The kinds a person chooses for. The digest is what some of those choices produce: it
 # has no choice of its own, only its unsubscribe link.

@@ -46,6 +46,7 @@ from alliance.tending.models import (
     SignalState,
     TendingEvent,
 )
+from alliance.tending.reactions import checkin_reminded
 from alliance.tending.rhythms import first_occurrence, occurrence_after, rule_describe
 from alliance.tending.selectors import rhythm_ids_awaiting_reminder
 from alliance.terms.models import Version
@@ -703,6 +704,7 @@ def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:
                 kind=reminder.kind,
                 sent_at=at,
             )
+            checkin_reminded(reminder.alliance, user, reminder.due_at, reminder.kind)
             send_templated(
                 "checkin_reminder",
                 to=user,

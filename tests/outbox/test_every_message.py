@@ -49,6 +49,8 @@ from alliance.outbox.nudges import nudges_queue
 from alliance.record.takeout import data_copies_build_in_chunks, data_copy_request
 from alliance.tending import services as tending_services
 from alliance.terms import services as terms_services
+from alliance.webhooks.models import Delivery, Endpoint
+from alliance.webhooks.services import deliver_due
 from tests.conversations.factories import first_prompt, share
 from tests.factories import PASSWORD, make_alliance, make_user, party_of, propose, ratify_with
 from tests.helpers import LINK, path_of
@@ -99,6 +101,7 @@ MESSAGES = {
     "nudge_checkin": "nudge",
     "digest": "digest",
     "data_copy": "data_copy",
+    "webhook_disabled": "webhook_disabled",
 }
 CALENDAR_METHODS = {"stake_scheduled": "REQUEST", "stake_updated": "REQUEST"}
 CALENDAR_METHODS["stake_cancelled"] = "CANCEL"
@@ -340,6 +343,17 @@ def alliance_mails(bag: Mailbag, clock: time_machine.Traveller) -> None:
     for _ in data_copies_build_in_chunks():
         pass
     bag.take("data_copy")
+
+    # Zoë's webhook fails three deliveries in a row, every attempt spent: it is turned off.
+    hook = Endpoint.objects.create(
+        owner=zoe, url="http://127.0.0.1:9/hook", events=["signal.raised"]
+    )
+    with override_settings(WEBHOOKS_MAX_ATTEMPTS=1, WEBHOOKS_DISABLE_AFTER=3):
+        for i in range(3):
+            tending_services.signal_raise(party=coach, note=f"Signal {i}.")
+            bag.take("setup")
+            deliver_due(ids=Delivery.objects.filter(endpoint=hook).values_list("pk", flat=True))
+    bag.take("webhook_disabled")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,9 @@ process, in turn, round after round:
    every `--jobs-interval` seconds: a step is one chunk of one job, so however much is
    due, mail queued meanwhile leaves between two steps; every job is idempotent, so
    several workers running it are harmless, and a pass cut short is simply done again;
-3. runs the next django-tasks task from the database queue, as `db_worker` does.
+3. posts due webhook deliveries, `--webhooks-batch` at a time, on the outbox's rhythm
+   (claimed the same way, see `alliance.webhooks.services`);
+4. runs the next django-tasks task from the database queue, as `db_worker` does.
 
 A SIGTERM (or Ctrl-C) lets the current batch, step or task finish, then the worker
 exits: nothing is cut off halfway. A second one exits at once. A SIGKILL loses nothing
@@ -43,6 +45,7 @@ from alliance.outbox.nudges import nudges_queue_in_chunks
 from alliance.outbox.services import send_due
 from alliance.record.takeout import data_copies_build_in_chunks, data_copies_expire_in_chunks
 from alliance.tending.services import checkin_reminders_in_chunks
+from alliance.webhooks.services import deliver_due, deliveries_prune_in_chunks
 
 logger = logging.getLogger("alliance.worker")
 
@@ -55,6 +58,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], Iterable[object]]]] = [
     ("daily digests", digests_queue_in_chunks),
     ("copies of people's data", data_copies_build_in_chunks),
     ("expired copies of people's data", data_copies_expire_in_chunks),
+    ("old webhook deliveries", deliveries_prune_in_chunks),
 ]
 # The longest a worker sleeps at once, so that a stop signal ends it quickly.
 NAP = 0.25
@@ -73,16 +77,23 @@ def periodic_pass() -> Iterator[str]:
 
 class AllianceWorker(Worker):
     def __init__(
-        self, *, outbox_interval: float, outbox_batch: int, jobs_interval: float, **kwargs: Any
+        self,
+        *,
+        outbox_interval: float,
+        outbox_batch: int,
+        jobs_interval: float,
+        webhooks_batch: int = 20,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.outbox_interval = outbox_interval
         self.outbox_batch = outbox_batch
         self.jobs_interval = jobs_interval
+        self.webhooks_batch = webhooks_batch
 
     def run(self) -> None:
         logger.info("Starting worker %s", self.worker_id)
-        next_flush = next_jobs = time.monotonic()
+        next_flush = next_jobs = next_hooks = time.monotonic()
         periodic: Iterator[str] | None = None
         while self.running:
             close_old_connections()
@@ -92,6 +103,11 @@ class AllianceWorker(Worker):
                 busy = busy or full
                 if not full:
                     next_flush = time.monotonic() + self.outbox_interval
+            if self.running and time.monotonic() >= next_hooks:
+                full = self._guarded("webhooks", self._deliver)
+                busy = busy or full
+                if not full:
+                    next_hooks = time.monotonic() + self.outbox_interval
             if periodic is None and time.monotonic() >= next_jobs:
                 periodic = periodic_pass()
                 next_jobs = time.monotonic() + self.jobs_interval
@@ -109,7 +125,7 @@ class AllianceWorker(Worker):
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 return
             if self.running and not busy:
-                self._nap(min(self.interval, next_flush - time.monotonic()))
+                self._nap(min(self.interval, min(next_flush, next_hooks) - time.monotonic()))
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         """The first signal asks the loop to stop after what it is doing; unlike
@@ -139,6 +155,19 @@ class AllianceWorker(Worker):
                 report.cancelled,
             )
         return report.claimed >= self.outbox_batch
+
+    def _deliver(self) -> bool:
+        """Post one batch of webhook deliveries; True when it was full (more may be due)."""
+        report = deliver_due(limit=self.webhooks_batch, worker_id=self.worker_id)
+        if report.claimed:
+            logger.info(
+                "Webhooks: %d delivered, %d to retry, %d failed, %d not sent",
+                report.delivered,
+                report.retried,
+                report.failed,
+                report.cancelled,
+            )
+        return report.claimed >= self.webhooks_batch
 
     def _guarded(self, name: str, job: Callable[[], object]) -> bool:
         """Run `job` so that its failure (say, the database restarting) is logged and
@@ -172,9 +201,9 @@ class AllianceWorker(Worker):
 
 class Command(DBWorkerCommand):
     help = gettext_noop(
-        "Run a background worker: send the outbox, queue reminders, nudges and digests, prepare "
-        "copies of people's data. Run one or more beside the web processes; workers never take "
-        "the same email or task."
+        "Run a background worker: send the outbox and webhooks, queue reminders, nudges and "
+        "digests, prepare copies of people's data. Run one or more beside the web processes; "
+        "workers never take the same email, delivery or task."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -190,6 +219,12 @@ class Command(DBWorkerCommand):
             type=int,
             default=50,
             help="Emails claimed and sent per batch (default: 50).",
+        )
+        parser.add_argument(
+            "--webhooks-batch",
+            type=int,
+            default=20,
+            help="Webhook deliveries claimed and posted per batch (default: 20).",
         )
         parser.add_argument(
             "--jobs-interval",
@@ -220,6 +255,7 @@ class Command(DBWorkerCommand):
             outbox_interval=0 if options["batch"] else options["outbox_interval"],
             outbox_batch=options["outbox_batch"],
             jobs_interval=options["jobs_interval"],
+            webhooks_batch=options["webhooks_batch"],
             queue_names=queue_names,
             interval=options["interval"],
             batch=options["batch"],
