@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
@@ -36,6 +37,9 @@ WRITE_PROBLEMS = {
 }
 PATH_PROBLEMS = {
     "404": "Nothing here, or nothing the caller may see.",
+}
+BODY_PROBLEMS = {
+    "400": "The body is not JSON.",
 }
 
 
@@ -67,6 +71,8 @@ class AllianceAPI(NinjaAPI):
                     documented.update(WRITE_PROBLEMS)
                 if "{" in path:
                     documented.update(PATH_PROBLEMS)
+                if "requestBody" in operation:
+                    documented.update(BODY_PROBLEMS)
                 for status, description in documented.items():
                     if int(status) not in responses:
                         responses[int(status)] = {"description": description}
@@ -97,6 +103,9 @@ for module in ROUTERS:
     api.add_router("/", import_module(module).router)
 
 
+# Exempt as the API's operations are: a write to no operation is a 404 problem too, not
+# the site's HTML page about a missing CSRF token.
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under /api/v1/: a problem, not the site's HTML page."""
     return problem_response(404, _("There is nothing at this address of the API."))
