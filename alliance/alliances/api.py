@@ -102,6 +102,8 @@ def alliance_create(request: HttpRequest, payload: AllianceIn) -> Status[Allianc
     openapi_extra=answers("observers"),
 )
 def alliance_detail(request: HttpRequest, alliance_id: int) -> AllianceOut:
+    """One alliance the caller is in, as a party or an observer: its title, purpose, the
+    version in force and the caller's role."""
     return alliance_out(party(request, alliance_id, observers=True))
 
 
