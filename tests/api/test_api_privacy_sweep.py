@@ -77,7 +77,9 @@ def slot_values(scene: Scene) -> dict[str, list[object]]:
 def urls_of(operation: Operation, scene: Scene) -> list[str]:
     values = slot_values(scene)
     slots = operation.slots
-    choices = [values.get(slot, [scene.values.get(slot)]) for slot in slots]
+    if not set(slots) <= set(values):
+        return [operation.url(scene.values)]  # which fails, naming the slot to fill
+    choices = [values[slot] for slot in slots]
     return [
         operation.url({**scene.values, **dict(zip(slots, chosen, strict=True))})
         for chosen in itertools.product(*choices)
