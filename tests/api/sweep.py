@@ -28,6 +28,13 @@ BODIES: dict[str, Callable[[Scene], dict[str, Any]]] = {
     "alliance_update": lambda s: {"revision": 1, "title": "Renamed through the API"},
 }
 
+# Operation id -> (body field, tests/routes.py name): operations where a token in the
+# body is the permission, as in a URL of the "token" routes: each persona sends the one
+# they hold (`Scene.token_for`: Ivy her invitation's), anyone else one that matches nothing.
+TOKEN_FIELDS: dict[str, tuple[str, str]] = {
+    "invitation_accept": ("token", "invitation_accept"),
+}
+
 # The value a sweep puts in a path slot of an "own" operation that names no object of
 # the caller's: the built-in template's key is everyone's.
 SHARED_SLOTS = frozenset({"key"})
@@ -138,17 +145,30 @@ class Operation:
         required.update(query)
         return f"{path}?{urlencode(required, doseq=True)}" if required else path
 
-    def body(self, scene: Scene) -> tuple[str, Any] | None:
-        """(media type, body) a party could send, or None for an operation without one."""
+    def body(self, scene: Scene, persona: str = "party") -> tuple[str, Any] | None:
+        """(media type, body) a party could send (with the token `persona` holds, where a
+        token is the permission), or None for an operation without one."""
         if "requestBody" not in self.spec:
             return None
         content = self.spec["requestBody"]["content"]
         if self.id in BODIES:
             return "application/json", BODIES[self.id](scene)
         if "application/json" in content:
-            return "application/json", example(content["application/json"]["schema"])
+            body = example(content["application/json"]["schema"])
+            if self.id in TOKEN_FIELDS:
+                field, route = TOKEN_FIELDS[self.id]
+                body[field] = scene.token_for(route, persona)
+            return "application/json", body
         media = next(iter(content))
         return media, example(content[media]["schema"])
+
+    def holds_token(self, scene: Scene, persona: str) -> bool | None:
+        """For an operation whose permission is a token in the body: whether `persona`
+        holds a valid one; None for any other operation."""
+        if self.id not in TOKEN_FIELDS:
+            return None
+        route = TOKEN_FIELDS[self.id][1]
+        return scene.token_for(route, persona) != scene.token_for(route, "anonymous")
 
     def call(self, token: str | None, url: str, body: tuple[str, Any] | None) -> Any:
         """Send it with `token` (None: anonymously); the answer is checked against the

@@ -13,7 +13,8 @@ and is held to it:
   answers "observers"; the former party reads the versions they signed ("version_readers");
 - an "own" operation: any signed-in person, about themselves; where its path names an
   object (a template, a token, a webhook endpoint), the scene's is Ana's, and anyone else
-  gets 404;
+  gets 404; where a token in the body is the permission (accepting an invitation), whoever
+  holds it (Ivy), and 404 for a token that matches nothing;
 - a read token: 403 on every operation but GET;
 - a request that is refused changes nothing: every row of the alliance, and the number of
   rows of every table, are the same after the walk (the cells a party may change run in a
@@ -69,10 +70,13 @@ def tokens(scene, django_db_blocker) -> Tokens:
     return Tokens(write=write, read=read)
 
 
-def allowed(operation: Operation, persona: str) -> bool:
+def allowed(operation: Operation, persona: str, scene: Scene) -> bool:
     """Whether `persona` is among those `operation` answers (with the scene's values)."""
     if persona == "anonymous":
         return False
+    holds = operation.holds_token(scene, persona)
+    if holds is not None:
+        return holds
     if operation.of_an_alliance:
         if persona in CURRENT_PARTIES:
             return True
@@ -107,7 +111,7 @@ TALLY: dict[str, Tally] = {}
 
 def _cell(scene: Scene, token: str | None, persona: str, operation: Operation, tally: Tally):
     url = operation.url(scene.values)
-    body = operation.body(scene)
+    body = operation.body(scene, persona)
     name = f"{persona:13} {operation}"
     response = operation.call(token, url, body)
     status = response.status_code
@@ -117,7 +121,7 @@ def _cell(scene: Scene, token: str | None, persona: str, operation: Operation, t
     elif persona == "anonymous":
         if status != 401:
             tally.failures.append(f"{name}: {status}, expected 401")
-    elif allowed(operation, persona):
+    elif allowed(operation, persona, scene):
         if status in (401, 404):
             tally.failures.append(f"{name}: {status}, expected an answer: {response.content!r}")
     elif status != 404:
@@ -138,7 +142,7 @@ def _walk(scene: Scene, tokens: Tokens, persona: str, tally: Tally, attribute: b
     walk to find (with `attribute`, each cell is snapshotted to name the one)."""
     alliance_id = scene.alliance.pk
     for operation in operations():
-        may_change = not operation.reads and allowed(operation, persona)
+        may_change = not operation.reads and allowed(operation, persona, scene)
         before = fingerprint(alliance_id) if attribute and not may_change else None
         if may_change:
             with transaction.atomic():
@@ -177,7 +181,7 @@ def test_a_read_token_reads_as_the_write_token_does_and_writes_nothing(scene, to
     before = fingerprint(scene.alliance.pk)
     for operation in operations():
         url = operation.url(scene.values)
-        response = operation.call(tokens.read[persona], url, operation.body(scene))
+        response = operation.call(tokens.read[persona], url, operation.body(scene, persona))
         if operation.reads:
             with_write = operation.call(tokens.write[persona], url, None)
             if response.status_code != with_write.status_code:
