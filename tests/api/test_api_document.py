@@ -101,3 +101,20 @@ def test_an_answer_the_document_does_not_describe_fails_the_test_that_got_it():
     response.content = json.dumps(body).encode()
     with pytest.raises(InvalidData):
         check(response)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/no/such/thing"),
+        ("PUT", "/api/v1/alliances/%0A%08x/terms"),  # a newline in it
+        ("PATCH", "/api/v1/alliances/9223372036854775808"),  # past the largest id
+    ],
+)
+def test_an_address_the_document_does_not_have_is_a_404_problem(method, path):
+    """Whatever the method and however odd the address: a problem a client can read, never
+    the site's HTML page (nor its page about a missing CSRF token)."""
+    response = Client(enforce_csrf_checks=True).generic(method, path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404
