@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from alliance.alliances import services
 from alliance.alliances.models import Kind, Party
 from alliance.api.access import answers, caller, party
-from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
 from alliance.api.problems import ApiProblem
 
 router = Router(tags=["alliances"])
@@ -54,7 +54,9 @@ def alliance_out(party: Party) -> AllianceOut:
 
 
 class AllianceListQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
+    cursor: str | None = Field(
+        None, max_length=200, pattern=CURSOR_PATTERN, description="From `next_cursor`."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
