@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
+from ninja.parser import Parser
 
 from alliance.api.auth import AUTH
 from alliance.api.problems import PROBLEM_CONTENT_TYPE, install_problem_handlers, problem_response
@@ -39,8 +40,19 @@ PATH_PROBLEMS = {
     "404": "Nothing here, or nothing the caller may see.",
 }
 BODY_PROBLEMS = {
-    "400": "The body is not JSON.",
+    "400": "The body is not a JSON object.",
 }
+
+
+class JsonObjects(Parser):
+    """Every body the API takes is a JSON object: anything else (an array, a number, a
+    string) is refused as unreadable, a 400, before a schema could read it as empty."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("The body is not a JSON object.")
+        return data
 
 
 class AllianceAPI(NinjaAPI):
@@ -93,6 +105,7 @@ api = AllianceAPI(
         "(`Authorization: Bearer alliance_pat_…`). Errors are RFC 9457 problem details."
     ),
     auth=AUTH,
+    parser=JsonObjects(),
     urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": False}),
     docs_url="/docs",

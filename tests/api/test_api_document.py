@@ -13,7 +13,7 @@ from openapi_core.validation.response.exceptions import InvalidData
 
 from tests.api.client import check, token_for
 from tests.api.sweep import Operation, document, operations, resolve
-from tests.factories import make_user
+from tests.factories import make_alliance, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,20 @@ def test_an_address_the_document_does_not_have_is_a_404_problem(method, path):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 404
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "3", '"title"', "{not json"])
+def test_a_body_that_is_not_a_json_object_is_a_400_problem_and_changes_nothing(body):
+    ana = make_user("Ana")
+    alliance = make_alliance(ana, title="First")
+    response = Client().patch(
+        f"/api/v1/alliances/{alliance.pk}",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for(ana)}"},
+    )
+    check(response)
+    assert response.status_code == 400
+    assert "JSON object" in response.json()["detail"]
+    alliance.refresh_from_db()
+    assert (alliance.title, alliance.revision) == ("First", 1)
