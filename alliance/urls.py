@@ -41,6 +41,7 @@ urlpatterns = [
     path("invitations/continue/", invitation_continue, name="invitation_continue"),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("api/v1/", api.urls),
-    re_path(r"^api/(?P<rest>.*)$", not_found, name="api_not_found"),
+    # Any character, newlines included: an address with an encoded newline is no page.
+    re_path(r"^api/(?P<rest>(?s:.*))$", not_found, name="api_not_found"),
     path("admin/", admin.site.urls),
 ]

@@ -20,7 +20,7 @@ from alliance.alliances.export import alliance_export
 from alliance.alliances.forms import invitation_addresses
 from alliance.alliances.models import Event, Invitation, Kind, ObserverGrant, Party
 from alliance.api.access import answers, caller, party
-from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
 from alliance.api.problems import ApiProblem, Problem, problem_response
 from alliance.lib.clock import now
 from alliance.record.verify import verify_alliance
@@ -66,7 +66,9 @@ def alliance_out(party: Party) -> AllianceOut:
 
 
 class AllianceListQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
+    cursor: str | None = Field(
+        None, max_length=200, pattern=CURSOR_PATTERN, description="From `next_cursor`."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
@@ -114,6 +116,8 @@ def alliance_create(request: HttpRequest, payload: AllianceIn) -> Status[Allianc
     openapi_extra=answers("observers"),
 )
 def alliance_detail(request: HttpRequest, alliance_id: int) -> AllianceOut:
+    """One alliance the caller is in, as a party or an observer: its title, purpose, the
+    version in force and the caller's role."""
     return alliance_out(party(request, alliance_id, observers=True))
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
+from ninja.parser import Parser
 
 from alliance.api.auth import AUTH
 from alliance.api.problems import PROBLEM_CONTENT_TYPE, install_problem_handlers, problem_response
@@ -43,6 +45,20 @@ WRITE_PROBLEMS = {
 PATH_PROBLEMS = {
     "404": "Nothing here, or nothing the caller may see.",
 }
+BODY_PROBLEMS = {
+    "400": "The body is not a JSON object.",
+}
+
+
+class JsonObjects(Parser):
+    """Every body the API takes is a JSON object: anything else (an array, a number, a
+    string) is refused as unreadable, a 400, before a schema could read it as empty."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("The body is not a JSON object.")
+        return data
 
 
 class AllianceAPI(NinjaAPI):
@@ -73,6 +89,8 @@ class AllianceAPI(NinjaAPI):
                     documented.update(WRITE_PROBLEMS)
                 if "{" in path:
                     documented.update(PATH_PROBLEMS)
+                if "requestBody" in operation:
+                    documented.update(BODY_PROBLEMS)
                 for status, description in documented.items():
                     if int(status) not in responses:
                         responses[int(status)] = {"description": description}
@@ -93,6 +111,7 @@ api = AllianceAPI(
         "(`Authorization: Bearer alliance_pat_…`). Errors are RFC 9457 problem details."
     ),
     auth=AUTH,
+    parser=JsonObjects(),
     urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
@@ -103,6 +122,9 @@ for module in ROUTERS:
     api.add_router("/", import_module(module).router)
 
 
+# Exempt as the API's operations are: a write to no operation is a 404 problem too, not
+# the site's HTML page about a missing CSRF token.
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under /api/v1/: a problem, not the site's HTML page."""
     return problem_response(404, _("There is nothing at this address of the API."))

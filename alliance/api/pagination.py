@@ -20,6 +20,9 @@ M = TypeVar("M", bound=Model)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# What a cursor is made of (URL-safe base64 without padding): declared on the query
+# parameter, so the docs say it and nothing else reaches `_decode`.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
 
 
 class Page(Schema, Generic[T]):

@@ -140,6 +140,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            # ninja's own words for a body that is not a JSON object, in the reader's
+            # language.
+            return problem_response(400, _("The body is not a JSON object: send one."))
         return problem_response(exc.status_code, str(exc.message))
 
     @api.exception_handler(Http404)
