@@ -16,7 +16,6 @@ from alliance.accounts.selectors import access_tokens_query
 from alliance.accounts.services import access_token_revoke
 from alliance.api.access import answers, caller
 from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
-from alliance.api.schemas import BodyIn
 from alliance.lib.clock import now
 
 router = Router(tags=["me"])
@@ -52,7 +51,7 @@ def me(request: HttpRequest) -> MeOut:
 # Erasing one's account -----------------------------------------------------------------
 
 
-class EraseIn(BodyIn):
+class EraseIn(Schema):
     """What the erase page asks, to be sure it is the person and that they mean it."""
 
     email: str = Field(max_length=254, description="The account's address, as a confirmation.")

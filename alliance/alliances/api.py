@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import model_validator
 
 from alliance.alliances import selectors, services
 from alliance.alliances.export import alliance_export
@@ -210,19 +209,7 @@ def party_list(request: HttpRequest, alliance_id: int) -> list[PartyOut]:
     return [party_out(row, me) for row in selectors.present_parties(me.alliance_id)]
 
 
-class BodyIn(Schema):
-    """A request body: a JSON object, never a list or a bare value (which a ninja schema
-    would otherwise read as an object with every field left out)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        if not isinstance(getattr(data, "_obj", data), dict):
-            raise ValueError(_("Send a JSON object."))
-        return data
-
-
-class RoleIn(BodyIn):
+class RoleIn(Schema):
     role_label: str = Field(
         min_length=1, max_length=40, description="How you appear to the others."
     )
@@ -348,7 +335,7 @@ def invitation_list(request: HttpRequest, alliance_id: int) -> list[InvitationOu
     return [invitation_out(invitation) for invitation in selectors.pending_invitations(me.alliance)]
 
 
-class InvitationIn(BodyIn):
+class InvitationIn(Schema):
     emails: list[Annotated[str, Field(min_length=3, max_length=254)]] = Field(
         default_factory=list,
         max_length=100,
@@ -432,7 +419,7 @@ def invitation_revoke(request: HttpRequest, alliance_id: int, invitation_id: int
     return Status(204, None)
 
 
-class AcceptIn(BodyIn):
+class AcceptIn(Schema):
     token: str = Field(
         min_length=1,
         max_length=200,
@@ -556,7 +543,7 @@ def observer_allowance_list(request: HttpRequest, alliance_id: int) -> Allowance
     return allowances_out(party(request, alliance_id, observers=True))
 
 
-class AllowanceIn(BodyIn):
+class AllowanceIn(Schema):
     grant: ObserverGrant
     agreed: bool = Field(
         strict=True, description="True to agree, false to withdraw your agreement."

@@ -51,8 +51,9 @@ BODY_PROBLEMS = {
 
 
 class JsonObjects(Parser):
-    """Every body the API takes is a JSON object: anything else (an array, a number, a
-    string) is refused as unreadable, a 400, before a schema could read it as empty."""
+    """Every body the API takes is a JSON object (`{}` where every member may be left
+    out): anything else (`null`, an array, a number, a string) is refused as unreadable,
+    a 400, before a schema could read it as an object with every field left out."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = super().parse_body(request)

@@ -15,7 +15,6 @@ from pydantic import ConfigDict
 from alliance.alliances.api import AllianceOut, alliance_out
 from alliance.alliances.models import Kind, Party
 from alliance.api.access import answers, caller, party
-from alliance.api.schemas import BodyIn
 from alliance.conversations.library import PROMPTS_BY_KEY, THEME_LABELS
 from alliance.starting import selectors, services
 from alliance.starting.builtins import BUILTINS, BUILTINS_BY_KEY
@@ -63,7 +62,7 @@ def api_url(name: str, **kwargs: object) -> str:
 # The template file -----------------------------------------------------------------------
 
 
-class Strict(BodyIn):
+class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -260,7 +259,7 @@ def template_import(request: HttpRequest, payload: TemplateFile) -> Status[Templ
     return Status(201, own_out(template))
 
 
-class TemplateNameIn(BodyIn):
+class TemplateNameIn(Schema):
     name: str = Field(max_length=NAME_LIMIT)
 
 
@@ -289,7 +288,7 @@ def template_delete(request: HttpRequest, template_id: int) -> Status[None]:
     return Status(204, None)
 
 
-class TemplateStartIn(BodyIn):
+class TemplateStartIn(Schema):
     """The new alliance; whatever is left out comes from the template, as the start page
     fills it in."""
 
@@ -367,7 +366,7 @@ def template_builtin_start(
     return _start(request, builtin(key), payload)
 
 
-class TemplateSaveIn(BodyIn):
+class TemplateSaveIn(Schema):
     name: str | None = Field(
         None, max_length=NAME_LIMIT, description="The alliance's kind if left out."
     )

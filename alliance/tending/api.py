@@ -4,7 +4,7 @@ as the pages, with the same rules of who sees what."""
 
 from datetime import date, datetime, time
 from enum import Enum, IntEnum, StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator
 
 from alliance.alliances.models import Kind, ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see, team_setting_refusal
@@ -187,7 +187,9 @@ def _ordinal(value: int) -> int:
 class RhythmIn(Schema):
     starts_on: date = Field(description="Local date of the next check-in, in your time zone.")
     at_time: str = Field(
-        pattern=LOCAL_TIME, description="Local time of day, `HH:MM`, in your own time zone."
+        max_length=8,
+        pattern=LOCAL_TIME,
+        description="Local time of day, `HH:MM`, in your own time zone.",
     )
     repeat: Repeat = Field(description="How it repeats, as the rhythm form offers.")
     interval: int = Field(
@@ -298,16 +300,6 @@ class CheckInStartIn(Schema):
         ),
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        # Every field has a default, so ninja would read any JSON (a list, a number) as
-        # "nothing asked": only an object is this body. (Ninja hands validators the body
-        # wrapped in its DjangoGetter.)
-        if not isinstance(getattr(data, "_obj", data), dict):
-            raise ValueError(_("Send a JSON object, e.g. {}."))
-        return data
-
 
 class CheckInPartyOut(Schema):
     party_id: int
@@ -411,13 +403,12 @@ def _checkin_detail_out(me: Party, checkin_id: int) -> CheckInDetailOut:
     openapi_extra=answers("parties"),
 )
 def checkin_start(
-    request: HttpRequest, alliance_id: int, payload: CheckInStartIn | None = None
+    request: HttpRequest, alliance_id: int, payload: CheckInStartIn
 ) -> Status[CheckInDetailOut]:
     """Open a check-in of the version in force (201), or answer with the one already open
-    (200). Before the next planned check-in, say in `when` whether this one takes its
-    place or comes on top of it."""
+    (200). Send `{}`; before the next planned check-in, say in `when` whether this one
+    takes its place or comes on top of it."""
     me = _writer(request, alliance_id)
-    payload = payload or CheckInStartIn(when=None)
     care = selectors.care_for(me.alliance)
     if care.checkin_early and payload.when is None and care.next_at is not None:
         when = formats.date_format(localtime(care.next_at), "l j F Y, H:i")

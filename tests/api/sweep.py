@@ -26,6 +26,11 @@ from tests.scene import Scene
 # Operation id -> the body a party would send, where the generated one is not enough.
 BODIES: dict[str, Callable[[Scene], dict[str, Any]]] = {
     "alliance_update": lambda s: {"revision": 1, "title": "Renamed through the API"},
+    "rhythm_set": lambda s: {
+        "starts_on": (now() + timedelta(days=9)).date().isoformat(),
+        "at_time": "09:30",
+        "repeat": "weeks",
+    },
 }
 
 # Operation id -> (body field, tests/routes.py name): operations where a token in the

@@ -367,7 +367,7 @@ def test_a_nul_character_is_refused_naming_the_field_on_every_database(
     assert list(Alliance.objects.values_list("pk", flat=True)) == [cast.alliance.pk]
 
 
-@pytest.mark.parametrize("body", [[1, 2], "x", 3, None])
+@pytest.mark.parametrize("body", [[1, 2], "x", 3])
 def test_a_body_that_is_not_an_object_is_refused_even_where_every_field_may_be_left_out(cast, body):
     """A body of "x" once started an alliance titled "X" (ninja read `"x".title()`)."""
     client = ApiClient(cast.coach)
@@ -382,6 +382,6 @@ def test_a_body_that_is_not_an_object_is_refused_even_where_every_field_may_be_l
             headers={"Authorization": f"Bearer {client.token}"},
         )
         check(response)
-        assert response.status_code == 422, path
+        assert response.status_code == 400, path
     assert list(Alliance.objects.values_list("pk", flat=True)) == [cast.alliance.pk]
     assert not Template.objects.exists()

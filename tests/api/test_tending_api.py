@@ -756,19 +756,19 @@ def test_a_rhythm_the_form_could_not_have_made_still_reads(world, rule, fields):
     assert (body["repeat"], body["ordinal"], body["interval"]) == fields
 
 
-def test_a_check_in_starts_with_no_body_at_all_but_not_with_a_body_that_is_no_object(world):
+def test_a_check_in_starts_with_an_empty_object_but_not_with_a_body_that_is_no_object(world):
     ana = ApiClient(world.ana)
     for body in ([1], 3, "extra"):
-        refused = ana.post(world.url("/checkins"), body)
-        assert refused.status_code == 422, body
+        assert ana.post(world.url("/checkins"), body).status_code == 400, body
+    for raw in (b"null", b""):  # nothing, or JSON's nothing: the body is the object {}
+        refused = ana.client.generic(
+            "POST",
+            world.url("/checkins"),
+            raw,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {ana.token}"},
+        )
+        check(refused)
+        assert refused.status_code in (400, 422), raw
     assert not CheckIn.objects.filter(alliance=world.alliance).exists()
-    # As `curl -X POST` sends it: no body, no content.
-    bare = ana.client.generic(
-        "POST",
-        world.url("/checkins"),
-        b"",
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {ana.token}"},
-    )
-    check(bare)
-    assert bare.status_code == 201
+    assert ana.post(world.url("/checkins"), {}).status_code == 201
