@@ -15,7 +15,7 @@ from alliance.accounts.models import AccessToken, TokenScope
 from alliance.accounts.selectors import access_tokens_query
 from alliance.accounts.services import access_token_revoke
 from alliance.api.access import answers, caller
-from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import Page, PageQuery, cursor_page
 from alliance.lib.clock import now
 
 router = Router(tags=["me"])
@@ -135,11 +135,6 @@ def token_out(token: AccessToken, request: HttpRequest) -> TokenOut:
     )
 
 
-class TokenListQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
-
 TOKENS_ARE_MADE = (
     "Tokens are made on the profile page (/profile/tokens/) or by an operator with "
     "`alliance token create`, never through the API, so that no token can make another; "
@@ -157,7 +152,7 @@ TOKENS_ARE_MADE = (
     ),
     openapi_extra=answers("own"),
 )
-def token_list(request: HttpRequest, query: Query[TokenListQuery]) -> Page[TokenOut]:
+def token_list(request: HttpRequest, query: Query[PageQuery]) -> Page[TokenOut]:
     items, next_cursor = cursor_page(
         access_tokens_query(caller(request)),
         cursor=query.cursor,

@@ -19,7 +19,11 @@ from alliance.alliances.export import alliance_export
 from alliance.alliances.forms import invitation_addresses
 from alliance.alliances.models import Event, Invitation, Kind, ObserverGrant, Party
 from alliance.api.access import answers, caller, party
-from alliance.api.pagination import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import (
+    Page,
+    PageQuery,
+    cursor_page,
+)
 from alliance.api.problems import ApiProblem, Problem, problem_response
 from alliance.lib.clock import now
 from alliance.record.verify import verify_alliance
@@ -64,17 +68,10 @@ def alliance_out(party: Party) -> AllianceOut:
     )
 
 
-class AllianceListQuery(Schema):
-    cursor: str | None = Field(
-        None, max_length=200, pattern=CURSOR_PATTERN, description="From `next_cursor`."
-    )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
-
 @router.get(
     "/alliances", response=Page[AllianceOut], summary="My alliances", openapi_extra=answers("own")
 )
-def alliance_list(request: HttpRequest, query: Query[AllianceListQuery]) -> Page[AllianceOut]:
+def alliance_list(request: HttpRequest, query: Query[PageQuery]) -> Page[AllianceOut]:
     """Every alliance the caller is in now, observed ones included, oldest first."""
     parties = Party.present.filter(user=caller(request)).select_related("alliance__current_version")
     # Paged by party row: one per alliance for the caller, in the order they joined.
@@ -590,11 +587,6 @@ def event_out(event: Event) -> EventOut:
     )
 
 
-class HistoryQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
-
 @router.get(
     "/alliances/{id:alliance_id}/history",
     response=Page[EventOut],
@@ -602,7 +594,7 @@ class HistoryQuery(Schema):
     openapi_extra=answers("parties"),
 )
 def alliance_history(
-    request: HttpRequest, alliance_id: int, query: Query[HistoryQuery]
+    request: HttpRequest, alliance_id: int, query: Query[PageQuery]
 ) -> Page[EventOut]:
     """Everything that happened in the alliance, newest first, in the words of its history
     page. Lines are never changed or removed; `GET …/record` checks that they were not."""

@@ -25,11 +25,11 @@ from alliance.lib.forms import MAX_ID
 ROUTERS = [
     "alliance.accounts.api",
     "alliance.alliances.api",
-    "alliance.terms.api",
     "alliance.starting.api",
-    "alliance.record.api",
+    "alliance.terms.api",
     "alliance.tending.api",
     "alliance.closing.api",
+    "alliance.record.api",
     "alliance.webhooks.api",
 ]
 

@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 
 from alliance.api.problems import ApiProblem
 
@@ -23,6 +23,15 @@ MAX_LIMIT = 200
 # What a cursor is made of (URL-safe base64 without padding): declared on the query
 # parameter, so the docs say it and nothing else reaches `_decode`.
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+
+
+class PageQuery(Schema):
+    """The query of every cursor-paged list: `?limit=50&cursor=…`."""
+
+    cursor: str | None = Field(
+        None, max_length=200, pattern=CURSOR_PATTERN, description="From `next_cursor`."
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 class Page(Schema, Generic[T]):

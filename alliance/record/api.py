@@ -9,7 +9,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from alliance.api.access import answers, caller
-from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import Page, PageQuery, cursor_page
 from alliance.api.problems import ApiProblem
 from alliance.record import takeout
 from alliance.record.models import DataCopy, DataCopyState
@@ -54,18 +54,13 @@ def data_copy_out(copy: DataCopy) -> DataCopyOut:
     )
 
 
-class DataCopyListQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
-
 @router.get(
     "/me/data-copies",
     response=Page[DataCopyOut],
     summary="My data copies",
     openapi_extra=answers("own"),
 )
-def data_copy_list(request: HttpRequest, query: Query[DataCopyListQuery]) -> Page[DataCopyOut]:
+def data_copy_list(request: HttpRequest, query: Query[PageQuery]) -> Page[DataCopyOut]:
     """Every copy of their data the caller asked for, newest first, with its state."""
     items, next_cursor = cursor_page(
         takeout.data_copies_of(caller(request)),

@@ -19,7 +19,7 @@ from alliance.alliances.models import Kind, ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see, team_setting_refusal
 from alliance.alliances.services import alliance_open_check
 from alliance.api.access import answers, party
-from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import Page, PageQuery, cursor_page
 from alliance.api.texts import StorableText
 from alliance.lib.forms import MAX_ID
 from alliance.tending import selectors, services
@@ -43,11 +43,6 @@ def _writer(request: HttpRequest, alliance_id: int) -> Party:
     me = party(request, alliance_id)
     alliance_open_check(me.alliance_id)
     return me
-
-
-class ListQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 # Rhythm ----------------------------------------------------------------------------------
@@ -270,7 +265,7 @@ def _checkin_fields(checkin: CheckIn) -> dict[str, object]:
     openapi_extra=answers("parties"),
 )
 def checkin_list(
-    request: HttpRequest, alliance_id: int, query: Query[ListQuery]
+    request: HttpRequest, alliance_id: int, query: Query[PageQuery]
 ) -> Page[CheckInOut]:
     """Every check-in of the alliance, newest first."""
     me = party(request, alliance_id)
@@ -571,7 +566,7 @@ def _signal(me: Party, signal_id: int) -> Signal:
     summary="Tending signals",
     openapi_extra=answers("parties"),
 )
-def signal_list(request: HttpRequest, alliance_id: int, query: Query[ListQuery]) -> Page[SignalOut]:
+def signal_list(request: HttpRequest, alliance_id: int, query: Query[PageQuery]) -> Page[SignalOut]:
     """Every tending signal of the alliance, newest first. A signal raised without a name
     names nobody, to anyone."""
     me = party(request, alliance_id)

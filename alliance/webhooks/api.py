@@ -9,7 +9,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from alliance.api.access import answers, caller, party
-from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import Page, PageQuery, cursor_page
 from alliance.lib.forms import MAX_ID
 from alliance.webhooks import selectors, services
 from alliance.webhooks.models import Delivery, DeliveryAttempt, DeliveryState, Endpoint, EventType
@@ -218,11 +218,6 @@ def webhook_test(request: HttpRequest, endpoint_id: int) -> DeliveryOut:
     return delivery_out(selectors.delivery_for(endpoint=endpoint, delivery_id=delivery.pk))
 
 
-class DeliveryListQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
-
 @router.get(
     "/webhooks/{id:endpoint_id}/deliveries",
     response=Page[DeliveryOut],
@@ -230,7 +225,7 @@ class DeliveryListQuery(Schema):
     openapi_extra=answers("own"),
 )
 def webhook_deliveries(
-    request: HttpRequest, endpoint_id: int, query: Query[DeliveryListQuery]
+    request: HttpRequest, endpoint_id: int, query: Query[PageQuery]
 ) -> Page[DeliveryOut]:
     """What was sent to the endpoint, newest first, each with every attempt."""
     endpoint = selectors.endpoint_for(user=caller(request), endpoint_id=endpoint_id)
