@@ -23,6 +23,8 @@ from alliance.lib.forms import MAX_ID
 ROUTERS = [
     "alliance.accounts.api",
     "alliance.alliances.api",
+    "alliance.conversations.api",
+    "alliance.feedback.api",
 ]
 
 # The problems every operation may answer with, besides its own.
