@@ -35,13 +35,14 @@ from alliance.conversations.models import (
 )
 from alliance.conversations.selectors import Conversation, PromptBoard, SeenReflection
 from alliance.lib.dates import EARLIEST, LATEST
+from alliance.lib.forms import MAX_ID
 from alliance.terms.models import Category
+from alliance.terms.services import AlreadyProposed
 
 router = Router(tags=["conversations"])
 
 T = TypeVar("T")
 
-MAX_ID = 2**63 - 1
 REVISION = Field(ge=1, le=2**31 - 1, description="The `revision` you read.")
 
 
@@ -241,6 +242,15 @@ def stake_detail_out(c: Conversation) -> StakeDetailOut:
 # Lookups -----------------------------------------------------------------------------------
 
 
+def writer(request: HttpRequest, alliance_id: int) -> Party:
+    """The caller's party, for a change: as the pages do, a closed alliance refuses every
+    one (409), even one that would turn out to change nothing."""
+    me = party(request, alliance_id)
+    if me.alliance.closed_at is not None:
+        raise AllianceClosed
+    return me
+
+
 def _stake(me: Party, stake_id: int) -> Stake:
     """The conversation, 404 when it is not this alliance's (as on the page)."""
     stake = selectors.stake_for(me, stake_id)
@@ -329,7 +339,7 @@ class StakeIn(Schema):
 def stake_plant(request: HttpRequest, alliance_id: int, payload: StakeIn) -> Status[StakeDetailOut]:
     """Propose a conversation with times that suit you; the others are emailed and say
     which suit them."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     stake = _on_field(
         "times",
         lambda: services.stake_plant(
@@ -376,7 +386,7 @@ def stake_answer(
 ) -> StakeDetailOut:
     """Replace my answer about the offered times. With two parties, a time that suits
     both is scheduled at once and everyone gets the calendar invitation."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     _stake(me, stake_id)
     _on_field(
         "works", lambda: services.stake_answer(party=me, stake_id=stake_id, works=payload.works)
@@ -398,7 +408,7 @@ def stake_counter(
     request: HttpRequest, alliance_id: int, stake_id: int, payload: OtherTimesIn
 ) -> StakeDetailOut:
     """None of the times suit me: decline them all and offer 1 to 5 others."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     _stake(me, stake_id)
     _on_field(
         "times", lambda: services.stake_counter(party=me, stake_id=stake_id, times=payload.times)
@@ -421,7 +431,7 @@ def stake_schedule(
 ) -> StakeDetailOut:
     """Whoever proposed the conversation (anyone, once they left) fixes a time that
     suits everyone; everyone gets the calendar invitation."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     _stake(me, stake_id)
     _on_field(
         "time_id",
@@ -444,7 +454,7 @@ def stake_reschedule(
     request: HttpRequest, alliance_id: int, stake_id: int, payload: RescheduleIn
 ) -> StakeDetailOut:
     """Move a scheduled conversation; everyone's calendar entry is updated."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     _stake(me, stake_id)
     _on_field(
         "starts_at",
@@ -462,7 +472,7 @@ def stake_reschedule(
 def stake_cancel(request: HttpRequest, alliance_id: int, stake_id: int) -> StakeDetailOut:
     """Call the conversation off: a scheduled one leaves everyone's calendar, a proposed
     one is withdrawn and the others are told. Calling off twice changes nothing."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     _stake(me, stake_id)
     services.stake_cancel(party=me, stake_id=stake_id)
     return _detail(me, stake_id)
@@ -513,7 +523,7 @@ def groundwork_update(
 ) -> GroundworkOut:
     """Send the `revision` you read: if someone changed the groundwork since, nothing is
     written and the answer is 409 with the current text and yours."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     _stake(me, stake_id)
     try:
         stake = services.groundwork_update(
@@ -571,7 +581,7 @@ class PromptIn(Schema):
 )
 def prompt_add(request: HttpRequest, alliance_id: int, payload: PromptIn) -> Status[PromptOut]:
     """A question of the parties' own, asked after the others of its theme."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     prompt = services.prompt_add(
         party=me, theme=payload.theme, text=payload.text, category=payload.category
     )
@@ -605,7 +615,7 @@ def prompt_change(
     """As on the prompts page: a prompt is hidden rather than removed (reflections on it
     stay), and moves one place at a time. Its words do not change once others may have
     answered them."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     _prompt(me, prompt_id)
     if payload.hidden is not None:
         services.prompt_set_hidden(party=me, prompt_id=prompt_id, hidden=payload.hidden)
@@ -698,7 +708,7 @@ def _reflection_write(
     payload: ReflectionIn,
     write: Callable[..., Reflection],
 ) -> MyReflectionOut:
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     stake = _stake(me, stake_id)
     prompt = _asked(me, stake, prompt_id)
     try:
@@ -771,7 +781,7 @@ def reflection_skip(
 ) -> MyReflectionOut:
     """Pass on the prompt: it counts as my answer for the reveal. A draft is kept, and
     stays mine alone."""
-    me = party(request, alliance_id)
+    me = writer(request, alliance_id)
     stake = _stake(me, stake_id)
     prompt = _asked(me, stake, prompt_id)
     mine = services.reflection_skip(party=me, stake_id=stake_id, prompt_id=prompt_id)
@@ -894,4 +904,110 @@ def common_ground(
             OnlyOut(party=party_out(who), words=words)
             for who, words in (ground.only if ground else [])
         ],
+    )
+
+
+# One reflection, and terms from it ----------------------------------------------------------
+
+
+class ReflectionOut(Schema):
+    """A reflection the caller may read: their own, or one revealed to them."""
+
+    id: int
+    stake_id: int
+    prompt: PromptOut
+    party: ConversationPartyOut
+    mine: bool
+    state: AnswerState
+    text: str
+    shared_at: datetime | None
+    url: str
+
+
+def _visible(me: Party, reflection_id: int) -> Reflection:
+    reflection = selectors.reflection_visible_to(me, reflection_id)
+    if reflection is None:
+        raise Http404("No such reflection.")
+    return reflection
+
+
+@router.get(
+    "/alliances/{id:alliance_id}/reflections/{id:reflection_id}",
+    response=ReflectionOut,
+    summary="One reflection",
+    openapi_extra=answers("parties"),
+)
+def reflection_detail(request: HttpRequest, alliance_id: int, reflection_id: int) -> ReflectionOut:
+    """My own reflection, or someone's shared one on a prompt revealed to both of us;
+    404 for any other, exactly as for none."""
+    me = party(request, alliance_id)
+    reflection = _visible(me, reflection_id)
+    return ReflectionOut(
+        id=reflection.pk,
+        stake_id=reflection.stake_id,
+        prompt=prompt_out(reflection.prompt),
+        party=party_out(reflection.party),
+        mine=reflection.party_id == me.pk,
+        state=AnswerState(reflection.state),
+        text=reflection.text,
+        shared_at=reflection.shared_at,
+        url=_url("reflection_detail", alliance_id=me.alliance_id, reflection_id=reflection.pk),
+    )
+
+
+class TermFromReflectionIn(Schema):
+    category: Category
+    text: str = Field(max_length=2000, description="The term, drafted from the reflection.")
+    note: str = Field("", max_length=2000, description="Why, for the others.")
+
+
+class ProposedTermOut(Schema):
+    term_id: int
+    category: Category
+    text: str
+    url: str = Field(description="The term in the API.")
+
+
+def _term_url(alliance_id: int, term_id: int) -> str:
+    # The terms' own router answers there (see the API's URL map).
+    return f"{_url('alliance_detail', alliance_id=alliance_id)}/terms/{term_id}"
+
+
+@router.post(
+    "/alliances/{id:alliance_id}/reflections/{id:reflection_id}/term",
+    response={201: ProposedTermOut},
+    summary="Propose a term from a reflection",
+    openapi_extra=answers("parties"),
+)
+def reflection_term_propose(
+    request: HttpRequest, alliance_id: int, reflection_id: int, payload: TermFromReflectionIn
+) -> Status[ProposedTermOut]:
+    """Propose a term drafted from a reflection I may read; everyone is asked for
+    consent, and the term remembers the reflection it came from. Proposing the very same
+    term again is 409 naming the one in the draft (linked to this reflection too)."""
+    me = writer(request, alliance_id)
+    _visible(me, reflection_id)
+    try:
+        term = services.term_from_reflection(
+            party=me,
+            reflection_id=reflection_id,
+            category=payload.category,
+            text=payload.text,
+            note=payload.note,
+        )
+    except AlreadyProposed as already:
+        raise ApiProblem(
+            409,
+            str(already),
+            term_id=already.term.pk,
+            term_url=_term_url(me.alliance_id, already.term.pk),
+        ) from already
+    return Status(
+        201,
+        ProposedTermOut(
+            term_id=term.pk,
+            category=Category(term.category),
+            text=term.text,
+            url=_term_url(me.alliance_id, term.pk),
+        ),
     )

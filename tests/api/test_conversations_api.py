@@ -575,3 +575,68 @@ def test_shared_reflections_keep_their_earlier_text_when_revised(cast):
     emptied = ana.put(url, {"text": "", "revision": revised.json()["revision"]})
     assert emptied.status_code == 422
     assert emptied.json()["errors"][0]["field"] == "text"
+
+
+# One reflection, and a term from it ----------------------------------------------------------
+
+
+def test_a_reflection_is_read_by_id_only_by_its_author_until_revealed_to_both(cast, sam):
+    stake = plant(cast.coach_party)
+    p1, p2 = stake.alliance.prompts.order_by("position")[:2]
+    share(cast.coach_party, stake, p1, "I hope for calm.")
+    services.reflection_save(
+        party=cast.coach_party, stake_id=stake.pk, prompt_id=p2.pk, text=SECRET, revision=None
+    )
+    shared, draft = (Reflection.objects.get(prompt=p, party=cast.coach_party) for p in (p1, p2))
+    base = f"{API}/{cast.alliance.pk}/reflections"
+    ana, ben = ApiClient(cast.coach), ApiClient(cast.client)
+    missing = ben.get(f"{base}/999999").json()
+    assert ana.get(f"{base}/{draft.pk}").json()["text"] == SECRET
+    for client in (ben, ApiClient(sam), ApiClient(cast.outsider)):
+        for reflection in (shared, draft):
+            response = client.get(f"{base}/{reflection.pk}")
+            assert response.status_code == 404
+            assert response.json() == missing
+    share(cast.client_party, stake, p1, "I hope for calm, too.")
+    revealed = ben.get(f"{base}/{shared.pk}").json()
+    assert (revealed["party"]["name"], revealed["text"], revealed["mine"]) == (
+        "Ana",
+        "I hope for calm.",
+        False,
+    )
+    assert ben.get(f"{base}/{draft.pk}").status_code == 404
+
+
+def test_a_term_is_proposed_from_a_revealed_reflection_once(cast):
+    stake = plant(cast.coach_party)
+    prompt = first_prompt(stake)
+    share(cast.coach_party, stake, prompt, "I hope we meet every two weeks.")
+    ana_reflection = Reflection.objects.get(party=cast.coach_party)
+    url = f"{API}/{cast.alliance.pk}/reflections/{ana_reflection.pk}/term"
+    ben = ApiClient(cast.client)
+    term = {"category": "rhythm", "text": "We meet every two weeks."}
+    assert ben.post(url, term).status_code == 404  # not revealed yet
+    share(cast.client_party, stake, prompt, "I hope for a steady rhythm.")
+    mail.outbox.clear()
+    proposed = ben.post(url, term)
+    assert proposed.status_code == 201
+    body = proposed.json()
+    assert body["url"] == f"{API}/{cast.alliance.pk}/terms/{body['term_id']}"
+    assert ana_reflection.terms.get().term_id == body["term_id"]
+    assert mail.outbox[-1].to == ["ana@example.org"]
+    again = ben.post(url, term)
+    assert again.status_code == 409
+    assert again.json()["term_id"] == body["term_id"]
+    blank = ben.post(url, {"category": "rhythm", "text": "  "})
+    assert blank.status_code == 422
+    assert blank.json()["errors"][0]["field"] == "text"
+
+
+def test_on_a_closed_alliance_even_a_write_that_changes_nothing_is_409(cast):
+    stake = plant(cast.coach_party)
+    services.stake_cancel(party=cast.coach_party, stake_id=stake.pk)
+    prompt = first_prompt(stake)
+    close_with(cast.coach_party, cast.client_party)
+    ana = ApiClient(cast.coach)
+    assert ana.post(f"{conversation_url(stake)}/cancel").status_code == 409
+    assert ana.patch(f"{API}/{cast.alliance.pk}/prompts/{prompt.pk}", {}).status_code == 409
