@@ -102,7 +102,7 @@ def party_out(p: Party) -> ConversationPartyOut:
     )
 
 
-class PromptOut(Schema):
+class AlliancePromptOut(Schema):
     id: int
     theme: str = Field(json_schema_extra={"enum": [key for key, _label in THEMES]})
     theme_label: str
@@ -113,8 +113,8 @@ class PromptOut(Schema):
     url: str
 
 
-def prompt_out(prompt: AlliancePrompt) -> PromptOut:
-    return PromptOut(
+def prompt_out(prompt: AlliancePrompt) -> AlliancePromptOut:
+    return AlliancePromptOut(
         id=prompt.pk,
         theme=prompt.theme,
         theme_label=str(THEME_LABELS.get(prompt.theme, prompt.theme)),
@@ -158,12 +158,12 @@ def stake_out(stake: Stake) -> StakeOut:
     )
 
 
-class TimeAnswerOut(Schema):
+class StakeTimeAnswerOut(Schema):
     party: ConversationPartyOut
     works: bool | None = Field(description="Null: not answered yet.")
 
 
-class TimeOut(Schema):
+class StakeTimeOut(Schema):
     id: int
     starts_at: datetime
     offered_by: ConversationPartyOut | None = Field(
@@ -171,13 +171,13 @@ class TimeOut(Schema):
     )
     mine: bool | None = Field(description="Whether it suits me; null: not answered yet.")
     suits_everyone: bool
-    answers: list[TimeAnswerOut]
+    answers: list[StakeTimeAnswerOut]
 
 
-class BoardOut(Schema):
+class StakePromptOut(Schema):
     """One prompt of the conversation as the caller stands with it."""
 
-    prompt: PromptOut
+    prompt: AlliancePromptOut
     revealed: bool
     closed_to_me: bool = Field(
         description="Revealed before I joined: nothing of it to read, nothing to answer."
@@ -190,9 +190,9 @@ class BoardOut(Schema):
     reflections_url: str
 
 
-def board_out(stake: Stake, board: PromptBoard) -> BoardOut:
+def board_out(stake: Stake, board: PromptBoard) -> StakePromptOut:
     ids = {"alliance_id": stake.alliance_id, "stake_id": stake.pk, "prompt_id": board.prompt.pk}
-    return BoardOut(
+    return StakePromptOut(
         prompt=prompt_out(board.prompt),
         revealed=board.revealed,
         closed_to_me=board.closed_to_me,
@@ -211,9 +211,9 @@ class StakeDetailOut(StakeOut):
     waits_on: list[ConversationPartyOut] = Field(
         description="The designing parties the conversation waits on."
     )
-    times: list[TimeOut] = Field(description="While it looks for a time.")
+    times: list[StakeTimeOut] = Field(description="While it looks for a time.")
     may_schedule: bool = Field(description="Whether I confirm a time that suits everyone.")
-    prompts: list[BoardOut]
+    prompts: list[StakePromptOut]
 
 
 def stake_detail_out(c: Conversation) -> StakeDetailOut:
@@ -224,13 +224,15 @@ def stake_detail_out(c: Conversation) -> StakeDetailOut:
         groundwork_revision=stake.groundwork_revision,
         waits_on=[party_out(p) for p in c.parties],
         times=[
-            TimeOut(
+            StakeTimeOut(
                 id=option.candidate.pk,
                 starts_at=option.candidate.starts_at,
                 offered_by=party_out(option.offered_by) if option.offered_by else None,
                 mine=option.mine,
                 suits_everyone=option.suits_everyone,
-                answers=[TimeAnswerOut(party=party_out(p), works=w) for p, w in option.answers],
+                answers=[
+                    StakeTimeAnswerOut(party=party_out(p), works=w) for p, w in option.answers
+                ],
             )
             for option in c.times
         ],
@@ -368,7 +370,7 @@ def stake_detail(request: HttpRequest, alliance_id: int, stake_id: int) -> Stake
     return _detail(party(request, alliance_id), stake_id)
 
 
-class TimesIn(Schema):
+class StakeTimesIn(Schema):
     works: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         max_length=services.MAX_TIMES_PER_STAKE,
         description="The ids of the offered times that suit me; none is an answer too.",
@@ -382,7 +384,7 @@ class TimesIn(Schema):
     openapi_extra=answers("parties"),
 )
 def stake_answer(
-    request: HttpRequest, alliance_id: int, stake_id: int, payload: TimesIn
+    request: HttpRequest, alliance_id: int, stake_id: int, payload: StakeTimesIn
 ) -> StakeDetailOut:
     """Replace my answer about the offered times. With two parties, a time that suits
     both is scheduled at once and everyone gets the calendar invitation."""
@@ -394,7 +396,7 @@ def stake_answer(
     return _detail(me, stake_id)
 
 
-class OtherTimesIn(Schema):
+class StakeOtherTimesIn(Schema):
     times: list[Moment] = Field(min_length=1, max_length=services.MAX_CANDIDATES)
 
 
@@ -405,7 +407,7 @@ class OtherTimesIn(Schema):
     openapi_extra=answers("parties"),
 )
 def stake_counter(
-    request: HttpRequest, alliance_id: int, stake_id: int, payload: OtherTimesIn
+    request: HttpRequest, alliance_id: int, stake_id: int, payload: StakeOtherTimesIn
 ) -> StakeDetailOut:
     """None of the times suit me: decline them all and offer 1 to 5 others."""
     me = writer(request, alliance_id)
@@ -416,7 +418,7 @@ def stake_counter(
     return _detail(me, stake_id)
 
 
-class ScheduleIn(Schema):
+class StakeScheduleIn(Schema):
     time_id: int = Field(ge=1, le=MAX_ID, description="The id of a time that suits everyone.")
 
 
@@ -427,7 +429,7 @@ class ScheduleIn(Schema):
     openapi_extra=answers("parties"),
 )
 def stake_schedule(
-    request: HttpRequest, alliance_id: int, stake_id: int, payload: ScheduleIn
+    request: HttpRequest, alliance_id: int, stake_id: int, payload: StakeScheduleIn
 ) -> StakeDetailOut:
     """Whoever proposed the conversation (anyone, once they left) fixes a time that
     suits everyone; everyone gets the calendar invitation."""
@@ -440,7 +442,7 @@ def stake_schedule(
     return _detail(me, stake_id)
 
 
-class RescheduleIn(Schema):
+class StakeRescheduleIn(Schema):
     starts_at: Moment
 
 
@@ -451,7 +453,7 @@ class RescheduleIn(Schema):
     openapi_extra=answers("parties"),
 )
 def stake_reschedule(
-    request: HttpRequest, alliance_id: int, stake_id: int, payload: RescheduleIn
+    request: HttpRequest, alliance_id: int, stake_id: int, payload: StakeRescheduleIn
 ) -> StakeDetailOut:
     """Move a scheduled conversation; everyone's calendar entry is updated."""
     me = writer(request, alliance_id)
@@ -555,11 +557,11 @@ def _prompt(me: Party, prompt_id: int) -> AlliancePrompt:
 
 @router.get(
     "/alliances/{id:alliance_id}/prompts",
-    response=list[PromptOut],
+    response=list[AlliancePromptOut],
     summary="Prompts",
     openapi_extra=answers("parties"),
 )
-def prompt_list(request: HttpRequest, alliance_id: int) -> list[PromptOut]:
+def prompt_list(request: HttpRequest, alliance_id: int) -> list[AlliancePromptOut]:
     """The alliance's prompts in the order conversations ask them, grouped by theme,
     hidden ones included (marked)."""
     me = party(request, alliance_id)
@@ -567,7 +569,7 @@ def prompt_list(request: HttpRequest, alliance_id: int) -> list[PromptOut]:
     return [prompt_out(p) for p in selectors.prompts_of(me.alliance, include_hidden=True)]
 
 
-class PromptIn(Schema):
+class AlliancePromptIn(Schema):
     theme: str = Field(max_length=20, json_schema_extra={"enum": [key for key, _label in THEMES]})
     text: str = Field(max_length=500, description="The question everyone reflects on.")
     category: Category = Field(Category.OTHER, description="What terms from it usually concern.")
@@ -575,11 +577,13 @@ class PromptIn(Schema):
 
 @router.post(
     "/alliances/{id:alliance_id}/prompts",
-    response={201: PromptOut},
+    response={201: AlliancePromptOut},
     summary="Add a prompt",
     openapi_extra=answers("parties"),
 )
-def prompt_add(request: HttpRequest, alliance_id: int, payload: PromptIn) -> Status[PromptOut]:
+def prompt_add(
+    request: HttpRequest, alliance_id: int, payload: AlliancePromptIn
+) -> Status[AlliancePromptOut]:
     """A question of the parties' own, asked after the others of its theme."""
     me = writer(request, alliance_id)
     prompt = services.prompt_add(
@@ -590,28 +594,28 @@ def prompt_add(request: HttpRequest, alliance_id: int, payload: PromptIn) -> Sta
 
 @router.get(
     "/alliances/{id:alliance_id}/prompts/{id:prompt_id}",
-    response=PromptOut,
+    response=AlliancePromptOut,
     summary="One prompt",
     openapi_extra=answers("parties"),
 )
-def prompt_detail(request: HttpRequest, alliance_id: int, prompt_id: int) -> PromptOut:
+def prompt_detail(request: HttpRequest, alliance_id: int, prompt_id: int) -> AlliancePromptOut:
     return prompt_out(_prompt(party(request, alliance_id), prompt_id))
 
 
-class PromptChangeIn(Schema):
+class AlliancePromptChangeIn(Schema):
     hidden: bool | None = Field(None, description="Hide it from conversations, or show it.")
     move: Literal["up", "down"] | None = Field(None, description="Swap it with a neighbour.")
 
 
 @router.patch(
     "/alliances/{id:alliance_id}/prompts/{id:prompt_id}",
-    response=PromptOut,
+    response=AlliancePromptOut,
     summary="Hide, show or move a prompt",
     openapi_extra=answers("parties"),
 )
 def prompt_change(
-    request: HttpRequest, alliance_id: int, prompt_id: int, payload: PromptChangeIn
-) -> PromptOut:
+    request: HttpRequest, alliance_id: int, prompt_id: int, payload: AlliancePromptChangeIn
+) -> AlliancePromptOut:
     """As on the prompts page: a prompt is hidden rather than removed (reflections on it
     stay), and moves one place at a time. Its words do not change once others may have
     answered them."""
@@ -630,7 +634,7 @@ def prompt_change(
 class MyReflectionOut(Schema):
     """My own reflection on a prompt of a conversation: only I ever read it here."""
 
-    prompt: PromptOut
+    prompt: AlliancePromptOut
     state: AnswerState = Field(description="`none` until I write; a draft is mine alone.")
     text: str
     # Send it back to write: a reflection not yet written is at revision 1.
@@ -695,7 +699,7 @@ def reflection_mine(
     )
 
 
-class ReflectionIn(Schema):
+class ConversationReflectionIn(Schema):
     text: str = Field(max_length=services.REFLECTION_LIMIT)
     revision: int = REVISION
 
@@ -705,7 +709,7 @@ def _reflection_write(
     alliance_id: int,
     stake_id: int,
     prompt_id: int,
-    payload: ReflectionIn,
+    payload: ConversationReflectionIn,
     write: Callable[..., Reflection],
 ) -> MyReflectionOut:
     me = writer(request, alliance_id)
@@ -744,7 +748,11 @@ def _reflection_write(
     openapi_extra=answers("parties"),
 )
 def reflection_save(
-    request: HttpRequest, alliance_id: int, stake_id: int, prompt_id: int, payload: ReflectionIn
+    request: HttpRequest,
+    alliance_id: int,
+    stake_id: int,
+    prompt_id: int,
+    payload: ConversationReflectionIn,
 ) -> MyReflectionOut:
     """Keep a private draft (nobody else sees it), or revise what I shared (the earlier
     text is kept). Send the `revision` you read: if it was saved elsewhere since, nothing
@@ -761,7 +769,11 @@ def reflection_save(
     openapi_extra=answers("parties"),
 )
 def reflection_share(
-    request: HttpRequest, alliance_id: int, stake_id: int, prompt_id: int, payload: ReflectionIn
+    request: HttpRequest,
+    alliance_id: int,
+    stake_id: int,
+    prompt_id: int,
+    payload: ConversationReflectionIn,
 ) -> MyReflectionOut:
     """Share `text`. The others read it only once everyone has shared or skipped the
     prompt: then all the reflections are revealed side by side."""
@@ -788,7 +800,7 @@ def reflection_skip(
     return _written(me, stake, prompt, mine)
 
 
-class SegmentOut(Schema):
+class GroundSegmentOut(Schema):
     text: str
     shared: bool = Field(description="Part of the common ground.")
 
@@ -798,7 +810,7 @@ class SeenReflectionOut(Schema):
     state: AnswerState
     text: str | None = Field(description="Mine, or a shared one once revealed; else null.")
     reflection_id: int | None
-    segments: list[SegmentOut] = Field(description="The text, common ground marked.")
+    segments: list[GroundSegmentOut] = Field(description="The text, common ground marked.")
     terms_proposed: int
 
 
@@ -808,13 +820,13 @@ def seen_out(seen: SeenReflection) -> SeenReflectionOut:
         state=AnswerState(seen.state),
         text=seen.text or None,
         reflection_id=seen.pk if seen.text else None,
-        segments=[SegmentOut(text=piece, shared=shared) for piece, shared in seen.segments],
+        segments=[GroundSegmentOut(text=piece, shared=shared) for piece, shared in seen.segments],
         terms_proposed=seen.terms,
     )
 
 
 class PromptReflectionsOut(Schema):
-    prompt: PromptOut
+    prompt: AlliancePromptOut
     revealed: bool
     closed_to_me: bool
     answers: list[SeenReflectionOut] = Field(
@@ -847,29 +859,29 @@ def reflections_revealed(
     )
 
 
-class QuoteOut(Schema):
+class GroundQuoteOut(Schema):
     party: ConversationPartyOut
     said: str
     before: str
     after: str
 
 
-class SharedOut(Schema):
+class GroundSharedOut(Schema):
     label: str
     same_words: bool = Field(description="Everyone put it the same way.")
-    quotes: list[QuoteOut]
+    quotes: list[GroundQuoteOut]
 
 
-class OnlyOut(Schema):
+class GroundOnlyOut(Schema):
     party: ConversationPartyOut
     words: list[str]
 
 
 class CommonGroundOut(Schema):
-    prompt: PromptOut
+    prompt: AlliancePromptOut
     revealed: bool = Field(description="Common ground is found once the prompt is revealed.")
-    shared: list[SharedOut]
-    only: list[OnlyOut] = Field(description="What only one party mentioned.")
+    shared: list[GroundSharedOut]
+    only: list[GroundOnlyOut] = Field(description="What only one party mentioned.")
 
 
 @router.get(
@@ -890,18 +902,20 @@ def common_ground(
         prompt=prompt_out(board.prompt),
         revealed=board.revealed,
         shared=[
-            SharedOut(
+            GroundSharedOut(
                 label=item.label,
                 same_words=item.same_words,
                 quotes=[
-                    QuoteOut(party=party_out(q.who), said=q.said, before=q.before, after=q.after)
+                    GroundQuoteOut(
+                        party=party_out(q.who), said=q.said, before=q.before, after=q.after
+                    )
                     for q in item.quotes
                 ],
             )
             for item in (ground.shared if ground else [])
         ],
         only=[
-            OnlyOut(party=party_out(who), words=words)
+            GroundOnlyOut(party=party_out(who), words=words)
             for who, words in (ground.only if ground else [])
         ],
     )
@@ -910,12 +924,12 @@ def common_ground(
 # One reflection, and terms from it ----------------------------------------------------------
 
 
-class ReflectionOut(Schema):
+class ConversationReflectionOut(Schema):
     """A reflection the caller may read: their own, or one revealed to them."""
 
     id: int
     stake_id: int
-    prompt: PromptOut
+    prompt: AlliancePromptOut
     party: ConversationPartyOut
     mine: bool
     state: AnswerState
@@ -933,16 +947,18 @@ def _visible(me: Party, reflection_id: int) -> Reflection:
 
 @router.get(
     "/alliances/{id:alliance_id}/reflections/{id:reflection_id}",
-    response=ReflectionOut,
+    response=ConversationReflectionOut,
     summary="One reflection",
     openapi_extra=answers("parties"),
 )
-def reflection_detail(request: HttpRequest, alliance_id: int, reflection_id: int) -> ReflectionOut:
+def reflection_detail(
+    request: HttpRequest, alliance_id: int, reflection_id: int
+) -> ConversationReflectionOut:
     """My own reflection, or someone's shared one on a prompt revealed to both of us;
     404 for any other, exactly as for none."""
     me = party(request, alliance_id)
     reflection = _visible(me, reflection_id)
-    return ReflectionOut(
+    return ConversationReflectionOut(
         id=reflection.pk,
         stake_id=reflection.stake_id,
         prompt=prompt_out(reflection.prompt),
@@ -961,7 +977,7 @@ class TermFromReflectionIn(Schema):
     note: str = Field("", max_length=2000, description="Why, for the others.")
 
 
-class ProposedTermOut(Schema):
+class ReflectionTermOut(Schema):
     term_id: int
     category: Category
     text: str
@@ -975,13 +991,13 @@ def _term_url(alliance_id: int, term_id: int) -> str:
 
 @router.post(
     "/alliances/{id:alliance_id}/reflections/{id:reflection_id}/term",
-    response={201: ProposedTermOut},
+    response={201: ReflectionTermOut},
     summary="Propose a term from a reflection",
     openapi_extra=answers("parties"),
 )
 def reflection_term_propose(
     request: HttpRequest, alliance_id: int, reflection_id: int, payload: TermFromReflectionIn
-) -> Status[ProposedTermOut]:
+) -> Status[ReflectionTermOut]:
     """Propose a term drafted from a reflection I may read; everyone is asked for
     consent, and the term remembers the reflection it came from. Proposing the very same
     term again is 409 naming the one in the draft (linked to this reflection too)."""
@@ -1004,7 +1020,7 @@ def reflection_term_propose(
         ) from already
     return Status(
         201,
-        ProposedTermOut(
+        ReflectionTermOut(
             term_id=term.pk,
             category=Category(term.category),
             text=term.text,

@@ -10,12 +10,12 @@ from alliance.feedback.forms import text_fingerprint
 router = Router(tags=["feedback"])
 
 
-class ReviewIn(Schema):
+class FeedbackReviewIn(Schema):
     # Far more than a reflection holds (5,000), and a bound on the work one request asks.
     text: str = Field(max_length=20_000)
 
 
-class FlagOut(Schema):
+class FeedbackFlagOut(Schema):
     kind: str = Field(json_schema_extra={"enum": list(KINDS)})
     label: str
     words: list[str] = Field(description="Quoted exactly as written.")
@@ -23,23 +23,23 @@ class FlagOut(Schema):
     explanation: str
 
 
-class ReviewOut(Schema):
-    flags: list[FlagOut]
+class FeedbackReviewOut(Schema):
+    flags: list[FeedbackFlagOut]
     seen: str = Field(description="A fingerprint of the text as the coach read it.")
 
 
 @router.post(
     "/feedback/review",
-    response=ReviewOut,
+    response=FeedbackReviewOut,
     summary="Feedback on a text",
     openapi_extra=answers("own"),
 )
-def feedback_review(request: HttpRequest, payload: ReviewIn) -> ReviewOut:
+def feedback_review(request: HttpRequest, payload: FeedbackReviewIn) -> FeedbackReviewOut:
     """What the feedback coach notices in `text` before it reaches another person:
     "you"-statements and blame, absolutes ("always", "never"), no "I" at all, a hard
     opening; each with a suggestion. Advice, never a refusal: nothing is stored, and the
     API holds nothing back for it."""
-    return ReviewOut(
-        flags=[FlagOut(**flag.as_dict()) for flag in review(payload.text)],  # type: ignore[arg-type]
+    return FeedbackReviewOut(
+        flags=[FeedbackFlagOut(**flag.as_dict()) for flag in review(payload.text)],  # type: ignore[arg-type]
         seen=text_fingerprint(payload.text),
     )
