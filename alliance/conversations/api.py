@@ -23,6 +23,7 @@ from alliance.alliances.services import AllianceClosed
 from alliance.api.access import answers, party
 from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
 from alliance.api.problems import ApiProblem
+from alliance.api.texts import StorableText
 from alliance.conversations import selectors, services
 from alliance.conversations.library import THEME_LABELS, THEMES
 from alliance.conversations.models import (
@@ -320,9 +321,11 @@ class StakeIn(Schema):
         description="1 to 5 times that suit you, each with its offset, in the future.",
     )
     duration_minutes: int = Field(60, ge=15, le=480)
-    location: str = Field("", max_length=300, description="A room, or a video call's link.")
-    note: str = Field("", max_length=2000)
-    groundwork: str = Field(
+    location: StorableText = Field(
+        "", max_length=300, description="A room, or a video call's link."
+    )
+    note: StorableText = Field("", max_length=2000)
+    groundwork: StorableText = Field(
         "",
         max_length=4000,
         description="How it opens; empty for the opening suited to the alliance and kind.",
@@ -491,7 +494,7 @@ class GroundworkOut(Schema):
 
 
 class GroundworkIn(Schema):
-    groundwork: str = Field(max_length=4000)
+    groundwork: StorableText = Field(max_length=4000)
     revision: int = REVISION
 
 
@@ -571,7 +574,7 @@ def prompt_list(request: HttpRequest, alliance_id: int) -> list[AlliancePromptOu
 
 class AlliancePromptIn(Schema):
     theme: str = Field(max_length=20, json_schema_extra={"enum": [key for key, _label in THEMES]})
-    text: str = Field(max_length=500, description="The question everyone reflects on.")
+    text: StorableText = Field(max_length=500, description="The question everyone reflects on.")
     category: Category = Field(Category.OTHER, description="What terms from it usually concern.")
 
 
@@ -700,7 +703,7 @@ def reflection_mine(
 
 
 class ConversationReflectionIn(Schema):
-    text: str = Field(max_length=services.REFLECTION_LIMIT)
+    text: StorableText = Field(max_length=services.REFLECTION_LIMIT)
     revision: int = REVISION
 
 
@@ -973,8 +976,10 @@ def reflection_detail(
 
 class TermFromReflectionIn(Schema):
     category: Category
-    text: str = Field(max_length=2000, description="The term, drafted from the reflection.")
-    note: str = Field("", max_length=2000, description="Why, for the others.")
+    text: StorableText = Field(
+        max_length=2000, description="The term, drafted from the reflection."
+    )
+    note: StorableText = Field("", max_length=2000, description="Why, for the others.")
 
 
 class ReflectionTermOut(Schema):

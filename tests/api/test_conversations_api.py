@@ -640,3 +640,35 @@ def test_on_a_closed_alliance_even_a_write_that_changes_nothing_is_409(cast):
     ana = ApiClient(cast.coach)
     assert ana.post(f"{conversation_url(stake)}/cancel").status_code == 409
     assert ana.patch(f"{API}/{cast.alliance.pk}/prompts/{prompt.pk}", {}).status_code == 409
+
+
+def test_text_no_database_column_takes_is_a_422_naming_the_field(cast):
+    stake = plant(cast.coach_party)
+    prompt = first_prompt(stake)
+    ana = ApiClient(cast.coach)
+    for method, url, body, field in [
+        (
+            "put",
+            f"{prompt_url(stake, prompt)}/reflection",
+            {"text": "a\x00b", "revision": 1},
+            "text",
+        ),
+        ("post", f"{API}/{cast.alliance.pk}/prompts", {"theme": "feel", "text": "a\x00b"}, "text"),
+        (
+            "put",
+            f"{conversation_url(stake)}/groundwork",
+            {"groundwork": "a\x00b", "revision": 1},
+            "groundwork",
+        ),
+        (
+            "post",
+            f"{API}/{cast.alliance.pk}/conversations",
+            {"times": [iso(soon(3))], "note": "a\x00b"},
+            "note",
+        ),
+    ]:
+        refused = getattr(ana, method)(url, body)
+        assert refused.status_code == 422, url
+        assert refused.json()["errors"][0]["field"] == field
+    assert not Reflection.objects.exists()
+    assert Stake.objects.count() == 1
