@@ -63,12 +63,16 @@ test-sqlite: install-test browser-deps
 ## The same suite on PostgreSQL (skipped with a notice when none answers, unless REQUIRE_POSTGRES=1).
 test-postgres: install-test
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ "$$REQUIRE_POSTGRES" = 1 ]; then \
-	  rm -rf $(TEST_DATA_DIR); \
-	  ALLIANCE_DATA_DIR=$(TEST_DATA_DIR) DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not browser"; \
+	  rm -rf $(TEST_DATA_DIR)-pg; \
+	  ALLIANCE_DATA_DIR=$(TEST_DATA_DIR)-pg DATABASE_URL=$(POSTGRES_URL) ALLIANCE_TEST_REDIS_DB=4 \
+	    $(BIN)/pytest -m "not browser"; \
 	else echo "NOTICE: no PostgreSQL on 127.0.0.1:5432, PostgreSQL run skipped"; fi
 
-## Install what the tests need and run everything: lint, SQLite with the browser, PostgreSQL.
-test: lint test-sqlite test-postgres
+## Install what the tests need and run everything: lint, then SQLite with the browser and
+## PostgreSQL side by side (each with its own data directory; the log of each is printed
+## whole when it ends).
+test: lint browser-deps
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 ## wrk for the throughput part of the benchmark, from Debian's packages; without root or
 ## sudo the benchmark says so and skips that part.

@@ -64,6 +64,11 @@ def one_line_errors(*, show_traceback: bool) -> Iterator[None]:
         if show_traceback:
             raise
         fail(database_problem(error))
+    except BrokenPipeError:
+        # The reader went away (`alliance alliances --json | head`): nothing more to say,
+        # and Python must not try again to flush what it could not write.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 def fail(message: str) -> NoReturn:
@@ -132,6 +137,11 @@ def overview() -> str:
         ("alliance demo", _("create a coach and a client to sign in as")),
         ('echo "You never listen." | alliance coach', _("ask the feedback coach")),
         ("alliance verify alliance-3.json", _("check that an exported record is intact")),
+        ("alliance alliances --user ana@example.org --json", _("her alliances, for a script")),
+        (
+            "alliance token create --user ana@example.org --name CRM",
+            _("a token for the JSON API at /api/v1/"),
+        ),
         ("DATABASE_URL=postgres://db/alliance alliance migrate", _("set up PostgreSQL")),
         ("alliance check --deploy", _("check a production configuration")),
     ]

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 
+from alliance.accounts import views as accounts_views
 from alliance.accounts.views import account_erased, profile, profile_erase, time_zone_answer_view
 from alliance.alliances.views import invitation_accept, invitation_continue
 from alliance.api.api import api, not_found
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("alliance.record.urls")),
     path("profile/erase/", profile_erase, name="profile_erase"),
     path("profile/erased/", account_erased, name="account_erased"),
+    path("profile/tokens/", accounts_views.access_tokens, name="access_tokens"),
     path("", include("alliance.outbox.urls")),
     path("alliances/", include("alliance.alliances.urls")),
     path("alliances/<id:alliance_id>/", include("alliance.terms.urls")),

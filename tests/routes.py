@@ -71,6 +71,9 @@ ROUTES: dict[str, Route] = {
         },
     ),
     "calendar_settings": Route("own", lambda s: {"action": "renew"}),
+    "access_tokens": Route(
+        "own", lambda s: {"action": "create", "name": "Sweep", "scope": "read", "expiry": "30"}
+    ),
     "invitation_continue": Route("own"),
     "feedback_review": Route("own", lambda s: {"text": "You always cancel."}),
     "template_list": Route("own", read_only=True),

@@ -38,6 +38,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from alliance.accounts.models import User
+from alliance.accounts.services import access_token_create
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import (
     Alliance,
@@ -65,6 +66,7 @@ from alliance.outbox.digests import digests_queue
 from alliance.outbox.models import OPTIONAL_KINDS, OutboxMessage
 from alliance.outbox.nudges import nudges_queue
 from alliance.outbox.services import unsubscribe_token
+from alliance.record.models import DataCopy, DataCopyState
 from alliance.starting import services as starting_services
 from alliance.starting.models import AllianceStart
 from alliance.tending import services as tending_services
@@ -200,7 +202,7 @@ class Foreign:
 class Scene:
     alliance: Alliance
     users: dict[str, User]  # persona -> user
-    values: dict[str, int | str]  # URL values of alliance A, and of Ana's own template
+    values: dict[str, int | str]  # URL values of alliance A, and of Ana's own template, token, copy
     written_prompt_ids: list[int]  # the prompts with a reflection of anyone's
     p1: int
     p2: int
@@ -379,6 +381,10 @@ def build_scene(clock: Any) -> Scene:
     # Ana keeps the alliance as a template of her own: its terms carry A's markers, so a
     # template page shown to anyone else would be caught showing them.
     template = starting_services.template_save(party=a, name=f"{TITLE} as a template")
+    # Ana's own things the API names by id: an access token, and a copy of her data
+    # asked for long ago that expired (no worker builds it).
+    ana_token, _ = access_token_create(user=ana, name="Ana's calendar assistant", scope="read")
+    ana_copy = DataCopy.objects.create(user=ana, state=DataCopyState.EXPIRED)
     return Scene(
         alliance=alliance,
         users=users,
@@ -394,6 +400,9 @@ def build_scene(clock: Any) -> Scene:
             "signal_id": signal.pk,
             "template_id": template.pk,
             "key": "coaching",
+            "party_id": a.pk,
+            "token_id": ana_token.pk,
+            "copy_id": ana_copy.pk,
         },
         written_prompt_ids=sorted(
             set(Reflection.objects.filter(stake=stake).values_list("prompt_id", flat=True))

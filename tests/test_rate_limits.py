@@ -19,7 +19,9 @@ from tests.factories import PASSWORD, make_user
 from tests.helpers import links_in_last_mail, page_text, path_of
 from tests.outbox.workers import database_url
 
-REDIS_URL = "redis://127.0.0.1:6379/3"
+# Its own database number, so that two runs of the suite side by side (SQLite and
+# PostgreSQL, as `make test` runs them) never share a lockout.
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('ALLIANCE_TEST_REDIS_DB', '3')}"
 LOCKED = "Too many failed login attempts"
 
 # Signs in once, in a process of its own, the way a second gunicorn worker would.

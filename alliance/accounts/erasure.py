@@ -22,7 +22,13 @@ from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Model, ProtectedError, QuerySet
 
-from alliance.accounts.models import InvitationSignup, User, pseudonym, stored_pseudonym
+from alliance.accounts.models import (
+    AccessToken,
+    InvitationSignup,
+    User,
+    pseudonym,
+    stored_pseudonym,
+)
 from alliance.accounts.reactions import account_erased
 from alliance.alliances.models import Alliance, Event, EventKind, Invitation, Party
 from alliance.alliances.services import event_record, party_leave
@@ -113,6 +119,8 @@ def account_erase(user: User) -> Erasure:
         Invitation.objects.filter(email__iexact=address).update(email="")
     EmailAddress.objects.filter(user=user).delete()
     InvitationSignup.objects.filter(user=user).delete()
+    # No script acts for the person any more, and the tokens' names were theirs alone.
+    AccessToken.objects.filter(user=user).delete()
     _sessions_end(user)
     _tombstone(user, number)
     for party in kept:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
 from alliance.accounts.models import (
@@ -104,6 +104,11 @@ def access_token_find(raw: str) -> AccessToken | None:
     if token is None or not token.is_usable(now()):
         return None
     return token
+
+
+def access_tokens_query(user: User) -> QuerySet[AccessToken]:
+    """As `access_tokens_of`, to be paged."""
+    return AccessToken.objects.filter(user=user)
 
 
 def access_tokens_of(user: User) -> list[AccessToken]:

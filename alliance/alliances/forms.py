@@ -58,22 +58,25 @@ class InvitationForm(forms.Form):
     )
 
     def clean_email(self) -> list[str]:
-        """The addresses, checked one by one; a bad one refuses the whole list. How many at
-        once is the invitation limits' rule (alliances.services)."""
-        addresses = list(dict.fromkeys(re.split(r"[\s,;]+", self.cleaned_data["email"].lower())))
-        addresses = [a for a in addresses if a]
-        bad = []
-        for address in addresses:
-            try:
-                validate_email(address)
-            except ValidationError:
-                bad.append(address)
-        if bad:
-            raise ValidationError(
-                gettext("These are not email addresses: %(addresses)s.")
-                % {"addresses": ", ".join(bad)}
-            )
-        return addresses
+        return invitation_addresses(re.split(r"[\s,;]+", self.cleaned_data["email"]))
+
+
+def invitation_addresses(addresses: list[str]) -> list[str]:
+    """The addresses to invite, lower-cased, each once, checked one by one: a bad one
+    refuses the whole list. How many at once is the invitation limits' rule
+    (alliances.services). The page's form and the API both ask this."""
+    addresses = [a for a in dict.fromkeys(a.strip().lower() for a in addresses) if a]
+    bad = []
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        raise ValidationError(
+            gettext("These are not email addresses: %(addresses)s.") % {"addresses": ", ".join(bad)}
+        )
+    return addresses
 
 
 class JoinForm(forms.Form):

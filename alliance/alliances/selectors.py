@@ -119,6 +119,21 @@ def pending_invitations(alliance: Alliance) -> QuerySet[Invitation]:
     ).select_related("invited_by")
 
 
+def invitation_in(alliance_id: int, invitation_id: int) -> Invitation | None:
+    """The invitation of this alliance with this id, whatever its state, or None."""
+    return Invitation.objects.filter(pk=invitation_id, alliance_id=alliance_id).first()
+
+
+def present_parties(alliance_id: int) -> QuerySet[Party]:
+    """Everyone in the alliance now: the designing parties, then the observers, each in
+    the order they joined."""
+    return (
+        Party.present.filter(alliance_id=alliance_id)
+        .select_related("user")
+        .order_by("is_observer", "joined_at", "pk")
+    )
+
+
 def invitation_by_token(raw_token: str) -> Invitation | None:
     return (
         Invitation.objects.select_related("alliance", "invited_by")
@@ -664,3 +679,59 @@ def observer_page(party: Party) -> ObserverPage:
         versions=versions,
         health=health,
     )
+
+
+# For the command line (`alliance alliances`, `alliance alliance`) ------------------------
+
+
+def alliances_of(user: User) -> list[Party]:
+    """The person's parties in every alliance they are in now (observing and closed ones
+    too), newest first, each with its alliance, version in force and present parties:
+    three queries however many there are."""
+    return list(
+        Party.present.filter(user=user)
+        .select_related("alliance__current_version")
+        .prefetch_related(
+            Prefetch(
+                "alliance__parties",
+                queryset=Party.present.select_related("user").order_by("joined_at", "id"),
+                to_attr="present_parties",
+            )
+        )
+        .order_by("-alliance__created_at", "-alliance_id")
+    )
+
+
+@dataclass
+class AllianceSummary:
+    """One alliance as an operator may look at it: who is in it, what is agreed and under
+    discussion, and how it is kept alive. Never anyone's reflection."""
+
+    alliance: Alliance
+    parties: list[Party]
+    draft: Draft
+    care: Care
+
+    @property
+    def open_signals(self) -> int:
+        return sum(1 for s in self.care.signals if s.state == "open")
+
+    @property
+    def acknowledged_signals(self) -> int:
+        return sum(1 for s in self.care.signals if s.state == "acknowledged")
+
+
+def alliance_summary(alliance_id: int) -> AllianceSummary | None:
+    """The alliance with this id, summarised; None when there is none."""
+    alliance = Alliance.objects.select_related("current_version").filter(pk=alliance_id).first()
+    if alliance is None:
+        return None
+    parties = list(
+        Party.present.filter(alliance=alliance).select_related("user").order_by("joined_at", "id")
+    )
+    designing = [p for p in parties if not p.is_observer]
+    draft = draft_build(
+        alliance=alliance, parties=designing, terms=draft_terms_queryset([alliance.pk])
+    )
+    prefetch_related_objects([alliance], *care_prefetches())
+    return AllianceSummary(alliance=alliance, parties=parties, draft=draft, care=care_of(alliance))

@@ -1,6 +1,6 @@
 """Writes for alliances, parties and invitations. Every change that matters is an Event."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +38,15 @@ class InvitationUnusable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.invitation = invitation
+
+
+class InvitationLimitReached(ValidationError):
+    """More invitations or re-sends than the limits allow now; `retry_at` says when there
+    is room again (the API answers 429 with it, the pages show the message)."""
+
+    def __init__(self, message: str, *, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
 
 
 class AllianceClosed(ValidationError):
@@ -126,6 +135,8 @@ def event_record(*, alliance: Alliance, actor: User | None, kind: str, **data: A
 
 def _clean_role(role_label: str) -> str:
     role = " ".join(role_label.split())
+    if "\x00" in role:
+        raise ValidationError({"role_label": _("The role holds a NUL character.")})
     if not role:
         raise ValidationError({"role_label": _("Say which role you hold, e.g. “coach”.")})
     if len(role) > 40:
@@ -137,14 +148,11 @@ def _clean_role(role_label: str) -> str:
 def alliance_create(
     *, user: User, title: str, kind: str, purpose: str, role_label: str
 ) -> Alliance:
-    title = " ".join(title.split())
-    if not title:
-        raise ValidationError({"title": _("Give the alliance a title.")})
+    # The same checks as renaming: a NUL, say, is refused here, not by PostgreSQL.
+    title, purpose = _clean_details(title, purpose)
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Choose the kind of relationship.")})
-    alliance = Alliance.objects.create(
-        title=title, kind=kind, purpose=purpose.strip(), created_by=user
-    )
+    alliance = Alliance.objects.create(title=title, kind=kind, purpose=purpose, created_by=user)
     Party.objects.create(alliance=alliance, user=user, role_label=_clean_role(role_label))
     event_record(alliance=alliance, actor=user, kind=EventKind.CREATED, title=title)
     return alliance
@@ -239,10 +247,12 @@ def invitation_limits_check(*, party: Party, count: int = 1) -> None:
         times = list(events.order_by("created_at").values_list("created_at", flat=True))
         excess = len(times) + count - limit
         if excess > 0:
-            when = moment_text(times[excess - 1] + window, zone, at)
+            retry_at = times[excess - 1] + window
+            when = moment_text(retry_at, zone, at)
             left = limit - len(times)
-            raise ValidationError(
-                _limit_refusal(per_person=per_person, limit=limit, left=max(left, 0), when=when)
+            raise InvitationLimitReached(
+                _limit_refusal(per_person=per_person, limit=limit, left=max(left, 0), when=when),
+                retry_at=retry_at,
             )
 
 
@@ -265,6 +275,8 @@ def invitation_create(
     (`invitation_limits_check`).
     """
     email = email.strip().lower()
+    if "\x00" in role_label:
+        raise ValidationError({"role_label": _("The role holds a NUL character.")})
     alliance = party.alliance
     if email and Party.present.filter(alliance=alliance, user__email__iexact=email).exists():
         raise ValidationError(
@@ -348,12 +360,13 @@ def invitation_renew(*, party: Party, invitation_id: int) -> tuple[Invitation, s
     pause = timedelta(minutes=settings.INVITATION_RESEND_MINUTES)
     if invitation.email and invitation.last_sent_at and invitation.last_sent_at + pause > at:
         zone = zone_or_utc(party.user.time_zone)
-        raise ValidationError(
+        raise InvitationLimitReached(
             _("This invitation went out at %(sent)s. You can send it again after %(time)s.")
             % {
                 "sent": moment_text(invitation.last_sent_at, zone, at),
                 "time": moment_text(invitation.last_sent_at + pause, zone, at),
-            }
+            },
+            retry_at=invitation.last_sent_at + pause,
         )
     invitation_limits_check(party=party)
     raw = new_token()
@@ -628,8 +641,6 @@ def alliance_details_change(*, party: Party, revision: int, title: str, purpose:
 def party_role_change(*, party: Party, role_label: str) -> Party:
     """Change the role `party` holds (their own; nobody sets another's role)."""
     role = _clean_role(role_label)
-    if "\x00" in role:
-        raise ValidationError({"role_label": _("The role holds a NUL character.")})
     before = party.role_label
     if role == before:
         return party

@@ -23,8 +23,13 @@ from alliance.lib.forms import MAX_ID
 ROUTERS = [
     "alliance.accounts.api",
     "alliance.alliances.api",
+    "alliance.terms.api",
+    "alliance.starting.api",
     "alliance.conversations.api",
     "alliance.feedback.api",
+    "alliance.record.api",
+    "alliance.tending.api",
+    "alliance.closing.api",
 ]
 
 # The problems every operation may answer with, besides its own.

@@ -131,7 +131,7 @@ def reopening_propose(*, party: Party, note: str = "") -> ClosingProposal:
 def _proposal(party: Party, proposal_id: int) -> ClosingProposal:
     proposal = _open_proposal(party.alliance_id)
     if proposal is None or proposal.pk != proposal_id:
-        raise ValidationError(_("That proposal is no longer open."))
+        raise ValidationError({"proposal_id": _("That proposal is no longer open.")})
     return proposal
 
 

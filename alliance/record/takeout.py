@@ -34,7 +34,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.text import slugify
@@ -372,6 +372,19 @@ def data_copy_request(*, user: User) -> DataCopy:
 
 def data_copy_latest(user: User) -> DataCopy | None:
     return DataCopy.objects.filter(user=user).order_by("-requested_at", "-pk").first()
+
+
+def data_copies_of(user: User) -> QuerySet[DataCopy]:
+    """Every copy the person asked for, whatever became of it."""
+    return DataCopy.objects.filter(user=user)
+
+
+def data_copy_of(*, user: User, copy_id: int) -> DataCopy:
+    """One of the person's copies; 404 for anyone else's, as for none at all."""
+    copy = DataCopy.objects.filter(pk=copy_id, user=user).first()
+    if copy is None:
+        raise Http404("No such copy.")
+    return copy
 
 
 def data_copy_by_token(*, user: User, raw_token: str) -> DataCopy:

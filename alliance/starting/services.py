@@ -50,6 +50,10 @@ CHECKIN_TIME = time(10, 0)
 
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
+    if "\x00" in name:
+        raise ValidationError(
+            {"name": _("The name holds a NUL character; type it again without it.")}
+        )
     if not name:
         raise ValidationError({"name": _("Give the template a name.")})
     if len(name) > NAME_LIMIT:

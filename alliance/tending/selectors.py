@@ -168,16 +168,25 @@ def anonymous_allowed(alliance: Alliance) -> bool:
     return SignalPolicy.objects.filter(alliance=alliance, allow_anonymous=True).exists()
 
 
-def signal_list(alliance: Alliance) -> list[Signal]:
-    return list(
-        alliance.signals.select_related(
-            "raised_by", "acknowledged_by", "resolved_by", "resolved_version"
-        )
+def signals_of(alliance: Alliance) -> QuerySet[Signal]:
+    """The alliance's tending signals, newest first, with whoever moved them on loaded
+    (nobody for the raiser of an anonymous one: it keeps none)."""
+    return alliance.signals.select_related(
+        "raised_by", "acknowledged_by", "resolved_by", "resolved_version"
     )
 
 
+def signal_list(alliance: Alliance) -> list[Signal]:
+    return list(signals_of(alliance))
+
+
+def checkins_of(alliance: Alliance) -> QuerySet[CheckIn]:
+    """The alliance's check-ins, newest first, each with the version it reviews."""
+    return alliance.checkins.select_related("version").order_by("-opened_at", "-id")
+
+
 def checkin_list(alliance: Alliance) -> list[CheckIn]:
-    return list(alliance.checkins.select_related("version").order_by("-opened_at", "-id"))
+    return list(checkins_of(alliance))
 
 
 @dataclass
@@ -361,6 +370,27 @@ def _version_labels(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return labels
 
 
+def rated_checkins(alliance: Alliance, viewer: Party) -> list[CheckIn]:
+    """The check-ins `viewer` rated in, oldest first, with their ratings and version: the
+    ones whose ratings they may read, as on the check-in page (nobody reads the others'
+    ratings before giving their own, and a check-in completed before the viewer joined
+    stays with those who rated it)."""
+    return [
+        checkin
+        for checkin in alliance.checkins.filter(ratings__isnull=False)
+        .distinct()
+        .select_related("version")
+        .order_by("opened_at", "id")
+        .prefetch_related("ratings")
+        if any(rating.party_id == viewer.pk for rating in checkin.ratings.all())
+    ]
+
+
+def lowest_score(ratings: list[Rating]) -> Score:
+    """The worst of some ratings of one term: one "needs tending" is never averaged away."""
+    return min((Score(r.score) for r in ratings), key=SCORE_ORDER.index)
+
+
 def health_chart(alliance: Alliance, viewer: Party) -> Chart:
     """Ratings of every term at every check-in, with tending signals and ratified versions,
     laid out on one time line (five queries however long the history).
@@ -372,14 +402,7 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
     the viewer joined stays with those who rated it.
     """
     versions = list(alliance.versions.order_by("number"))
-    checkins = [
-        checkin
-        for checkin in alliance.checkins.filter(ratings__isnull=False)
-        .distinct()
-        .order_by("opened_at", "id")
-        .prefetch_related("ratings")
-        if any(rating.party_id == viewer.pk for rating in checkin.ratings.all())
-    ]
+    checkins = rated_checkins(alliance, viewer)
     signals = list(alliance.signals.order_by("raised_at", "id"))
     parties = list(
         Party.everyone.filter(alliance=alliance).select_related("user").order_by("joined_at")
@@ -416,7 +439,7 @@ def health_chart(alliance: Alliance, viewer: Party) -> Chart:
         for term_id, ratings in by_term.items():
             if term_id not in lane_of:
                 continue
-            lowest = min((Score(r.score) for r in ratings), key=SCORE_ORDER.index)
+            lowest = lowest_score(ratings)
             each = ", ".join(
                 _("%(name)s: %(rating)s")
                 % {"name": names.get(r.party_id, "?"), "rating": Score(r.score).label.lower()}
@@ -631,12 +654,18 @@ def rhythms_due_between(
     )
 
 
-def health_summary(alliance_id: int) -> list[Health]:
+def health_summary(alliance_id: int, rated_by: Party | None = None) -> list[Health]:
     """Per completed check-in, oldest first, counted in the database: not one rating,
-    comment or reflection is loaded."""
+    comment or reflection is loaded. With `rated_by`, only the check-ins that party rated
+    in (a party reads how a check-in went once they rated in it; an observer with the
+    health grant reads every one's counts)."""
+    checkins = CheckIn.objects.filter(alliance_id=alliance_id, completed_at__isnull=False)
+    if rated_by is not None:
+        checkins = checkins.filter(
+            Exists(Rating.objects.filter(checkin_id=OuterRef("pk"), party_id=rated_by.pk))
+        )
     rows = (
-        CheckIn.objects.filter(alliance_id=alliance_id, completed_at__isnull=False)
-        .annotate(
+        checkins.annotate(
             rated_terms=Count("ratings__term_id", distinct=True),
             not_well=Count(
                 "ratings__term_id",

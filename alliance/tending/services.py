@@ -201,30 +201,33 @@ def checkin_answer(
     checkin = _open_checkin(alliance, checkin_id)
     _ensure_takes_part(party, checkin)
     term_ids = [t["id"] for t in checkin.version.snapshot["terms"]]
-    errors = []
+    # By field, so that every caller can say where: the page lists them, the API names them.
+    errors: dict[str, list[str]] = {}
     for term_id in term_ids:
         score, comment = ratings.get(term_id, ("", ""))
         if score not in Score.values:
-            errors.append(_("Rate every term: working well, okay, or needs tending."))
+            errors["ratings"] = [_("Rate every term: working well, okay, or needs tending.")]
             break
         if len(comment.strip()) > TEXT_LIMIT:
-            errors.append(
+            errors["ratings"] = [
                 _("Keep each comment under %(limit)d characters.") % {"limit": TEXT_LIMIT}
-            )
+            ]
             break
     reflection = reflection.strip()
     if len(reflection) > REFLECTION_LIMIT:
-        errors.append(
+        errors.setdefault("reflection", []).append(
             _("Keep the reflection under %(limit)d characters.") % {"limit": REFLECTION_LIMIT}
         )
     if share and not reflection:
-        errors.append(_("Write your reflection before sharing it."))
+        errors.setdefault("reflection", []).append(_("Write your reflection before sharing it."))
     mine = CheckInReflection.objects.filter(checkin=checkin, party=party).first()
     if mine is not None and mine.shared_at is not None and reflection != mine.text:
-        errors.append(_("You already shared your reflection; it stays as you shared it."))
+        errors.setdefault("reflection", []).append(
+            _("You already shared your reflection; it stays as you shared it.")
+        )
     shared_already = mine is not None and mine.shared_at is not None
     if share and not shared_already and checkin.reflections_revealed_at is not None:
-        errors.append(
+        errors.setdefault("share", []).append(
             _(
                 "The reflections of this check-in were revealed while you were away; "
                 "yours stays private to you."
@@ -500,6 +503,10 @@ def signal_acknowledge(*, party: Party, signal_id: int) -> Signal:
     signal = _signal_for_update(alliance, signal_id)
     if signal.state != SignalState.OPEN:
         raise ValidationError(_("This signal was already acknowledged."))
+    # The others acknowledge what someone raised. (Who raised an anonymous signal is
+    # known to nobody, so anyone may acknowledge it.)
+    if signal.raised_by_id is not None and signal.raised_by_id == party.user_id:
+        raise ValidationError(_("You raised this signal: the others acknowledge it."))
     signal.state = SignalState.ACKNOWLEDGED
     signal.acknowledged_at = now()
     signal.acknowledged_by = party.user

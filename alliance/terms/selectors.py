@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from alliance.accounts.models import User
-from alliance.alliances.models import Alliance, Party
+from alliance.alliances.models import Alliance, ObserverGrant, Party
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
 
 DRAFT_STATUSES = (TermStatus.ACTIVE, TermStatus.WITHDRAWN)
@@ -202,6 +202,36 @@ def version_for_reader(party: Party, number: int, *, signed_only: bool) -> Versi
     if version is None or (signed_only and not signed_by(version, party)):
         raise Http404("No such version.")
     return version
+
+
+def versions_visible_check(party: Party) -> None:
+    """Observers read the versions only while every designing party allows it: 404 to
+    one they do not (as to an outsider)."""
+    # Imported here: alliances.selectors builds its pages from this module.
+    from alliance.alliances.selectors import observer_may_see
+
+    if not observer_may_see(party, ObserverGrant.VERSIONS):
+        raise Http404("No such alliance.")
+
+
+def versions_signed_only(party: Party) -> bool:
+    """Whether `party` reads only the versions they signed: someone who left, and an
+    observer the parties show no versions to who signed some before (they left and came
+    back as an observer). Any other observer gets 404."""
+    from alliance.alliances.selectors import observer_may_see
+
+    if party.left_at is not None:
+        return True
+    if observer_may_see(party, ObserverGrant.VERSIONS):
+        return False
+    if signed_versions_for(party):
+        return True
+    raise Http404("No such alliance.")
+
+
+def versions_for_reader(party: Party, *, signed_only: bool) -> list[Version]:
+    """The versions `party` may read, newest first (with `signed_only`, those they signed)."""
+    return signed_versions_for(party) if signed_only else list(version_list(party.alliance))
 
 
 def former_signer_for(*, user: User, alliance_id: int) -> Party:

@@ -47,8 +47,50 @@ class AlreadyProposed(Exception):
         self.term = term
 
 
+class NotInDraft(ValidationError):
+    """The term was withdrawn or removed: it can no longer be edited or answered."""
+
+    def __init__(self) -> None:
+        super().__init__(_("That term is no longer in the draft."))
+
+
+class ConsentOutdated(ValidationError):
+    """The term changed since the party read it: their answer would be to other words.
+    Nothing was recorded; `current` is the term as it stands."""
+
+    def __init__(self, current: Term) -> None:
+        super().__init__(
+            _("This term changed since you read it. Read the new wording, then answer again.")
+        )
+        self.current = current
+
+
+class RatificationRefused(ValidationError):
+    """The draft cannot become a version now: `reasons` says what blocks it."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(reasons)
+        self.reasons = reasons
+
+
 def _lock_alliance(party: Party) -> Alliance:
     return Alliance.objects.select_for_update().get(pk=party.alliance_id)
+
+
+def _not_text(value: str) -> bool:
+    """Whether `value` holds what no database column takes, though JSON can spell it (a
+    form cannot): NUL, or half of a surrogate pair."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _not_text_message() -> str:
+    return _("This holds a character that is not text; type it again without it.")
 
 
 def _clean_term(category: str, text: str, note: str) -> tuple[str, str, str]:
@@ -57,13 +99,17 @@ def _clean_term(category: str, text: str, note: str) -> tuple[str, str, str]:
     note = note.strip()
     if category not in Category.values:
         errors["category"] = _("Choose a category for the term.")
-    if not text:
+    if _not_text(text):
+        errors["text"] = _not_text_message()
+    elif not text:
         errors["text"] = _("Write the term: what will you both do, or not do?")
     elif len(text) > TEXT_LIMIT:
         errors["text"] = _("Keep a term under %(limit)d characters; split it if it is more.") % {
             "limit": TEXT_LIMIT
         }
-    if len(note) > TEXT_LIMIT:
+    if _not_text(note):
+        errors["note"] = _not_text_message()
+    elif len(note) > TEXT_LIMIT:
         errors["note"] = _("Keep the note under %(limit)d characters.") % {"limit": TEXT_LIMIT}
     if errors:
         raise ValidationError(errors)
@@ -86,7 +132,7 @@ def _tell_the_others(alliance: Alliance, party: Party, template: str, **context:
 def _draft_term(alliance: Alliance, term_id: int, statuses: Any = DRAFT_STATUSES) -> Term:
     term = Term.objects.filter(pk=term_id, alliance=alliance, status__in=statuses).first()
     if term is None:
-        raise ValidationError(_("That term is no longer in the draft."))
+        raise NotInDraft
     return term
 
 
@@ -215,12 +261,12 @@ def consent_give(
     alliance = _lock_alliance(party)
     term = _draft_term(alliance, term_id)
     if term.revision != revision:
-        raise ValidationError(
-            _("This term changed since you read it. Read the new wording, then answer again.")
-        )
+        raise ConsentOutdated(term)
     comment = comment.strip()
     if decision not in Decision.values:
         raise ValidationError(_("Choose whether you agree or ask for a change."))
+    if _not_text(comment):
+        raise ValidationError({"comment": _not_text_message()})
     if decision == Decision.CHANGE and not comment:
         raise ValidationError(
             {"comment": _("Say what you would change, so the others can act on it.")}
@@ -251,7 +297,7 @@ def version_ratify(*, party: Party) -> Version:
     alliance = _lock_alliance(party)
     draft = draft_for(alliance)
     if draft.blockers:
-        raise ValidationError(draft.blockers)
+        raise RatificationRefused(draft.blockers)
     previous = alliance.current_version
     number = draft.next_number
     salts = {p.pk: new_salt() for p in draft.parties}
@@ -297,8 +343,8 @@ def version_ratify(*, party: Party) -> Version:
                 },
             )
     except IntegrityError:
-        raise ValidationError(
-            _("Version %(number)d was just ratified by someone else.") % {"number": number}
+        raise RatificationRefused(
+            [_("Version %(number)d was just ratified by someone else.") % {"number": number}]
         ) from None
     Term.objects.filter(alliance=alliance, status=TermStatus.WITHDRAWN).update(
         status=TermStatus.REMOVED

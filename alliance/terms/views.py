@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.alliances.decorators import observer_allowed, party_required, version_reader
-from alliance.alliances.models import ObserverGrant, Party
-from alliance.alliances.selectors import observer_may_see
+from alliance.alliances.models import Party
 from alliance.feedback.hold import coach_holds
 from alliance.lib.web import back_to_alliance, flash_errors
 from alliance.record import documents
@@ -179,27 +178,10 @@ def ratify(request: HttpRequest, party: Party) -> HttpResponse:
     return redirect("version_detail", alliance_id=party.alliance_id, number=version.number)
 
 
-def _versions_visible_or_404(party: Party) -> None:
-    """Observers read the versions only while every designing party allows it."""
-    if not observer_may_see(party, ObserverGrant.VERSIONS):
-        raise Http404("No such alliance.")
-
-
-def _signed_only(party: Party) -> bool:
-    """Whether `party` reads only the versions they signed: someone who left, and an
-    observer the parties show no versions to who signed some before (they left and came
-    back as an observer). Any other observer gets 404."""
-    if party.left_at is not None:
-        return True
-    if observer_may_see(party, ObserverGrant.VERSIONS):
-        return False
-    if selectors.signed_versions_for(party):
-        return True
-    raise Http404("No such alliance.")
-
-
 def _version_document(party: Party, number: int) -> dict[str, Any]:
-    version = selectors.version_for_reader(party, number, signed_only=_signed_only(party))
+    version = selectors.version_for_reader(
+        party, number, signed_only=selectors.versions_signed_only(party)
+    )
     return documents.version_document(version, language=get_language())
 
 
@@ -232,10 +214,8 @@ def version_print(request: HttpRequest, party: Party, number: int) -> HttpRespon
 @version_reader
 def version_list(request: HttpRequest, party: Party) -> HttpResponse:
     """Every version; to someone who left, only the ones they signed."""
-    former = _signed_only(party)
-    versions = (
-        selectors.signed_versions_for(party) if former else selectors.version_list(party.alliance)
-    )
+    former = selectors.versions_signed_only(party)
+    versions = selectors.versions_for_reader(party, signed_only=former)
     return render(
         request,
         "terms/version_list.html",
@@ -246,7 +226,7 @@ def version_list(request: HttpRequest, party: Party) -> HttpResponse:
 @version_reader
 def version_detail(request: HttpRequest, party: Party, number: int) -> HttpResponse:
     """A version and its signatures; someone who left opens only a version they signed."""
-    former = _signed_only(party)
+    former = selectors.versions_signed_only(party)
     version = selectors.version_for_reader(party, number, signed_only=former)
     return render(
         request,
@@ -265,7 +245,7 @@ def version_detail(request: HttpRequest, party: Party, number: int) -> HttpRespo
 
 @observer_allowed
 def version_compare(request: HttpRequest, party: Party) -> HttpResponse:
-    _versions_visible_or_404(party)
+    selectors.versions_visible_check(party)
     numbers = [n for n, _ in party.alliance.versions.values_list("number", "ratified_at")]
     comparison = None
     form = CompareForm(request.GET)
