@@ -291,7 +291,10 @@ def _asked(me: Party, stake: Stake, prompt_id: int) -> AlliancePrompt:
 
 
 class StakeListQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="From `next_cursor`.")
+    # What a cursor is made of (URL-safe base64 without padding).
+    cursor: str | None = Field(
+        None, max_length=200, pattern=r"^[A-Za-z0-9_-]*$", description="From `next_cursor`."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
@@ -602,6 +605,7 @@ def prompt_add(
     openapi_extra=answers("parties"),
 )
 def prompt_detail(request: HttpRequest, alliance_id: int, prompt_id: int) -> AlliancePromptOut:
+    """One of the alliance's prompts, hidden or not."""
     return prompt_out(_prompt(party(request, alliance_id), prompt_id))
 
 
