@@ -27,6 +27,8 @@ ROUTERS = [
     "alliance.alliances.api",
     "alliance.starting.api",
     "alliance.terms.api",
+    "alliance.conversations.api",
+    "alliance.feedback.api",
     "alliance.tending.api",
     "alliance.closing.api",
     "alliance.record.api",

@@ -15,7 +15,7 @@ from alliance.accounts.models import User
 from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.models import Alliance, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
-from alliance.alliances.services import event_record
+from alliance.alliances.services import alliance_open_check, event_record
 from alliance.conversations.calendar import stake_ics
 from alliance.conversations.library import CLOSING_THEME, PROMPTS, THEME_LABELS, groundwork_for
 from alliance.conversations.models import (
@@ -103,13 +103,22 @@ def _groundwork_for_kind(party: Party, stake_kind: str, typed: str) -> str:
 # Prompts ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def prompts_ensure(alliance: Alliance) -> None:
     """Give the alliance its copy of the built-in prompts, worded for its kind. Idempotent.
 
-    The alliance row is locked so that two parties opening the prompts at once for the
-    first time do not both copy them.
+    Once they are there (nearly always) this is one read and no transaction, so that a
+    page or API call that lists the prompts takes no write lock.
     """
+    have = AlliancePrompt.objects.filter(alliance=alliance).exclude(builtin_key="")
+    if {p.key for p in PROMPTS} <= set(have.values_list("builtin_key", flat=True)):
+        return
+    _prompts_copy(alliance)
+
+
+@transaction.atomic
+def _prompts_copy(alliance: Alliance) -> None:
+    """The alliance row is locked so that two parties opening the prompts at once for the
+    first time do not both copy them."""
     Alliance.objects.select_for_update().filter(pk=alliance.pk).first()
     prompts = AlliancePrompt.objects.filter(alliance=alliance)
     have = set(prompts.exclude(builtin_key="").values_list("builtin_key", flat=True))
@@ -170,6 +179,7 @@ def prompt_add(*, party: Party, theme: str, text: str, category: str = "") -> Al
 
 @transaction.atomic
 def prompt_set_hidden(*, party: Party, prompt_id: int, hidden: bool) -> AlliancePrompt:
+    alliance_open_check(party.alliance_id)
     prompt = _prompt(party, prompt_id)
     prompt.hidden = hidden
     prompt.save(update_fields=["hidden"])
@@ -179,6 +189,7 @@ def prompt_set_hidden(*, party: Party, prompt_id: int, hidden: bool) -> Alliance
 @transaction.atomic
 def prompt_move(*, party: Party, prompt_id: int, up: bool) -> None:
     """Swap the prompt with its neighbour above or below."""
+    alliance_open_check(party.alliance_id)
     prompt = _prompt(party, prompt_id)
     siblings = AlliancePrompt.objects.select_for_update().filter(alliance_id=party.alliance_id)
     neighbour = (
@@ -530,6 +541,7 @@ def stake_cancel(*, party: Party, stake_id: int) -> Stake:
 def groundwork_update(*, party: Party, stake_id: int, groundwork: str, revision: int) -> Stake:
     """Reword the groundwork. Raises GroundworkConflict when someone else saved it since
     `revision` was read; nothing is written then."""
+    alliance_open_check(party.alliance_id)
     stake = _stake(party, stake_id)
     if stake.groundwork_revision != revision:
         raise GroundworkConflict(stake)
@@ -602,6 +614,8 @@ def reflection_save(
 ) -> Reflection:
     """Keep a private draft; for a reflection already shared, revise it (the earlier
     text is kept in its history)."""
+    # These record no history line, where a closed alliance is refused for the others.
+    alliance_open_check(party.alliance_id)
     stake = _stake(party, stake_id)
     prompt = _prompt(party, prompt_id)
     _ensure_open_to(party, stake, prompt)
