@@ -118,7 +118,7 @@ def alliance_detail(request: HttpRequest, alliance_id: int) -> AllianceOut:
 
 
 class AllianceDetailsIn(Schema):
-    revision: int = Field(ge=1, le=2**31 - 1, description="The `revision` you read.")
+    revision: int = Field(ge=1, le=2**31 - 1, description="The `revision` you read.", strict=True)
     title: str | None = Field(None, max_length=120)
     purpose: str | None = Field(None, max_length=300)
 

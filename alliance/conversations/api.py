@@ -21,7 +21,7 @@ from pydantic import AfterValidator, AwareDatetime
 from alliance.alliances.models import Party
 from alliance.alliances.services import AllianceClosed
 from alliance.api.access import answers, party
-from alliance.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_page
+from alliance.api.pagination import Page, PageQuery, cursor_page
 from alliance.api.problems import ApiProblem
 from alliance.api.texts import StorableText
 from alliance.conversations import selectors, services
@@ -290,23 +290,13 @@ def _asked(me: Party, stake: Stake, prompt_id: int) -> AlliancePrompt:
 # Stakes ------------------------------------------------------------------------------------
 
 
-class StakeListQuery(Schema):
-    # What a cursor is made of (URL-safe base64 without padding).
-    cursor: str | None = Field(
-        None, max_length=200, pattern=r"^[A-Za-z0-9_-]*$", description="From `next_cursor`."
-    )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
-
 @router.get(
     "/alliances/{id:alliance_id}/conversations",
     response=Page[StakeOut],
     summary="Conversations",
     openapi_extra=answers("parties"),
 )
-def stake_list(
-    request: HttpRequest, alliance_id: int, query: Query[StakeListQuery]
-) -> Page[StakeOut]:
+def stake_list(request: HttpRequest, alliance_id: int, query: Query[PageQuery]) -> Page[StakeOut]:
     """The alliance's conversations (stakes), newest first: proposed, scheduled and
     cancelled ones."""
     me = party(request, alliance_id)
@@ -323,7 +313,7 @@ class StakeIn(Schema):
         max_length=services.MAX_CANDIDATES,
         description="1 to 5 times that suit you, each with its offset, in the future.",
     )
-    duration_minutes: int = Field(60, ge=15, le=480)
+    duration_minutes: int = Field(60, ge=15, le=480, strict=True)
     location: StorableText = Field(
         "", max_length=300, description="A room, or a video call's link."
     )
@@ -334,7 +324,9 @@ class StakeIn(Schema):
         description="How it opens; empty for the opening suited to the alliance and kind.",
     )
     includes_observers: bool = Field(
-        False, description="The observers get the calendar entry, nothing else of it."
+        False,
+        description="The observers get the calendar entry, nothing else of it.",
+        strict=True,
     )
 
 
@@ -425,7 +417,9 @@ def stake_counter(
 
 
 class StakeScheduleIn(Schema):
-    time_id: int = Field(ge=1, le=MAX_ID, description="The id of a time that suits everyone.")
+    time_id: int = Field(
+        ge=1, le=MAX_ID, description="The id of a time that suits everyone.", strict=True
+    )
 
 
 @router.post(
@@ -610,7 +604,9 @@ def prompt_detail(request: HttpRequest, alliance_id: int, prompt_id: int) -> All
 
 
 class AlliancePromptChangeIn(Schema):
-    hidden: bool | None = Field(None, description="Hide it from conversations, or show it.")
+    hidden: bool | None = Field(
+        None, description="Hide it from conversations, or show it.", strict=True
+    )
     move: Literal["up", "down"] | None = Field(None, description="Swap it with a neighbour.")
 
 

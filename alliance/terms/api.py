@@ -398,7 +398,9 @@ def term_detail(request: HttpRequest, alliance_id: int, term_id: int) -> TermOut
 
 
 class TermEditIn(Schema):
-    revision: int = Field(ge=1, le=REVISION_LIMIT, description="The term's `revision` you read.")
+    revision: int = Field(
+        ge=1, le=REVISION_LIMIT, description="The term's `revision` you read.", strict=True
+    )
     category: Category | None = None
     text: str | None = Field(None, max_length=TEXT_LIMIT)
     note: str | None = Field(None, max_length=TEXT_LIMIT)
@@ -442,7 +444,9 @@ def term_edit(request: HttpRequest, alliance_id: int, term_id: int, payload: Ter
 
 
 class RevisionIn(Schema):
-    revision: int = Field(ge=1, le=REVISION_LIMIT, description="The term's `revision` you read.")
+    revision: int = Field(
+        ge=1, le=REVISION_LIMIT, description="The term's `revision` you read.", strict=True
+    )
 
 
 @router.post(
@@ -478,7 +482,10 @@ def term_withdraw(
 
 class ConsentIn(Schema):
     revision: int = Field(
-        ge=1, le=REVISION_LIMIT, description="The `revision` of the wording you answer."
+        strict=True,
+        ge=1,
+        le=REVISION_LIMIT,
+        description="The `revision` of the wording you answer.",
     )
     decision: Decision = Field(description="`agree`, or `change` to ask for a change.")
     comment: str = Field(

@@ -70,7 +70,11 @@ class EndpointIn(Schema):
     endpoint_url: str = Field(max_length=500, description="An https:// (or http://) address.")
     events: list[EventType] = Field(min_length=1, max_length=len(EventType))
     alliance_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="One alliance you design; leave out for all of them."
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="One alliance you design; leave out for all of them.",
+        strict=True,
     )
     description: str = Field("", max_length=200)
 
@@ -112,7 +116,9 @@ class EndpointChangeIn(Schema):
     events: list[EventType] | None = Field(None, min_length=1, max_length=len(EventType))
     description: str | None = Field(None, max_length=200)
     active: bool | None = Field(
-        None, description="false turns it off; true turns it on again and forgets its failures."
+        None,
+        description="false turns it off; true turns it on again and forgets its failures.",
+        strict=True,
     )
 
 
