@@ -14,12 +14,14 @@ reserved) is refused unless `WEBHOOKS_ALLOW_PRIVATE`, and the request goes to th
 that was checked, so a name that changes its answer in between cannot slip past.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import json
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -380,12 +382,34 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     timeout = float(settings.WEBHOOKS_TIMEOUT)
     pinned = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     conn = pinned(host, port, address, timeout)
+    # The socket's timeout bounds each wait, not the whole exchange: a receiver that
+    # answers a byte at a time would hold the worker as long as it liked. At the deadline
+    # the connection is cut, and the attempt is a timeout whatever was read by then.
+    cut = threading.Event()
+
+    def cut_off() -> None:
+        cut.set()
+        if conn.sock is not None:
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)
+
+    deadline = threading.Timer(timeout, cut_off)
+    deadline.daemon = True
+    deadline.start()
     try:
         conn.request("POST", target, body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read(BODY_KEPT).decode("utf-8", errors="replace")
+        answer = response.read(BODY_KEPT).decode("utf-8", errors="replace")
+    except (OSError, http.client.HTTPException):
+        if cut.is_set():
+            raise TimeoutError from None
+        raise
     finally:
+        deadline.cancel()
         conn.close()
+    if cut.is_set():
+        raise TimeoutError
+    return response.status, answer
 
 
 def signed_headers(endpoint: Endpoint, message_id: str, at: datetime, body: bytes) -> dict:

@@ -1,11 +1,15 @@
 """Found in review: ways past the address check and the timeout of a delivery."""
 
+import socket
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from alliance.webhooks import services
-from alliance.webhooks.models import Endpoint
-from tests.factories import make_user
+from alliance.webhooks.models import DeliveryAttempt, Endpoint
+from alliance.webhooks.services import deliver_due
+from tests.factories import make_alliance, make_user, party_of, propose
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +46,49 @@ def test_a_public_address_wrapped_in_nat64_is_still_accepted(ana, settings):
         user=ana, url="http://[64:ff9b::5db8:d70e]/hook", events=["term.proposed"]
     )
     assert endpoint.pk
+
+
+@pytest.fixture
+def trickler():
+    """A receiver on loopback that answers one byte at a time, each within the timeout,
+    for seconds on end: it would hold a worker as long as it liked."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(5)
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(60):  # six seconds at most
+                if stop.wait(0.1):
+                    return
+                try:
+                    conn.sendall(b"a")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(ana, settings, trickler):
+    settings.WEBHOOKS_TIMEOUT = 0.5
+    alliance = make_alliance(ana)
+    services.endpoint_create(user=ana, url=trickler, events=["term.proposed"])
+    propose(party_of(alliance, ana), "A term.")
+    assert deliver_due().retried == 1
+    (attempt,) = DeliveryAttempt.objects.all()
+    assert attempt.status_code is None
+    assert "No answer within" in attempt.error
+    assert attempt.response_ms < 2500
