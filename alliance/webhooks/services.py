@@ -134,6 +134,9 @@ def url_check(url: str) -> str:
     url = url.strip()
     if len(url) > 500:
         raise ValidationError({"url": _("Keep the address under 500 characters.")})
+    if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
+        # Spaces, line breaks and NUL: no request line carries them, no column keeps NUL.
+        raise ValidationError({"url": _("Leave spaces and control characters out of the address.")})
     try:
         resolve(url)
     except UnsafeAddress as refusal:
@@ -178,6 +181,10 @@ def _alliance_of(user: User, alliance_id: int | None) -> Alliance | None:
 
 def _description_check(description: str) -> str:
     description = " ".join(description.split())
+    if "\x00" in description:
+        raise ValidationError(
+            {"description": _("The text holds a NUL character; send it again without it.")}
+        )
     if len(description) > 200:
         raise ValidationError({"description": _("Keep the description to 200 characters.")})
     return description

@@ -92,3 +92,42 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(ana, sett
     assert attempt.status_code is None
     assert "No answer within" in attempt.error
     assert attempt.response_ms < 2500
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"description": "Team\x00chat"},
+        {"url": "http://127.0.0.1:9/hook\x00"},
+        {"url": "http://127.0.0.1:9/hook\r\nX-Injected: 1"},
+        {"url": "http://127.0.0.1:9/a hook"},
+    ],
+)
+def test_text_no_column_or_request_line_takes_is_refused_naming_the_field(ana, fields):
+    values = {"url": "http://127.0.0.1:9/hook", "description": ""} | fields
+    with pytest.raises(ValidationError) as refused:
+        services.endpoint_create(user=ana, events=["term.proposed"], **values)
+    assert set(refused.value.message_dict) == set(fields)
+    assert not Endpoint.objects.exists()
+
+
+def test_the_api_refuses_a_nul_in_a_webhook_with_a_422_naming_it(ana):
+    from tests.api.client import ApiClient
+
+    answer = ApiClient(ana).post(
+        "/api/v1/webhooks",
+        {
+            "endpoint_url": "http://127.0.0.1:9/",
+            "events": ["term.proposed"],
+            "description": "a\x00",
+        },
+    )
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["description"]
+    hook = services.endpoint_create(user=ana, url="http://127.0.0.1:9/", events=["term.proposed"])
+    answer = ApiClient(ana).patch(f"/api/v1/webhooks/{hook.pk}", {"endpoint_url": "http://x/\x00"})
+    assert answer.status_code == 422
+    # The field as the request named it.
+    assert [e["field"] for e in answer.json()["errors"]] == ["endpoint_url"]
+    hook.refresh_from_db()
+    assert hook.url == "http://127.0.0.1:9/"
