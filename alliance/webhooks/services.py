@@ -474,9 +474,11 @@ def deliver_due(
         .select_related("endpoint")
         .order_by("next_attempt_at", "id")
     )
-    # Whose endpoints may still hear of which alliance: designing parties only.
+    # Whose endpoints may still hear of which alliance: designing parties only, whose
+    # account is on (an account turned off can no longer see or stop its endpoints).
     designing = set(
         Party.objects.filter(
+            user__is_active=True,
             user_id__in={d.endpoint.owner_id for d in deliveries},
             alliance_id__in={d.alliance_id for d in deliveries if d.alliance_id},
         ).values_list("user_id", "alliance_id")

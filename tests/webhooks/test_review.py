@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 
 from alliance.webhooks import services
 from alliance.webhooks.models import DeliveryAttempt, Endpoint
+from alliance.webhooks.selectors import alliance_endpoints
 from alliance.webhooks.services import deliver_due
-from tests.factories import make_alliance, make_user, party_of, propose
+from tests.api.client import ApiClient
+from tests.factories import join, make_alliance, make_user, party_of, propose
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +114,6 @@ def test_text_no_column_or_request_line_takes_is_refused_naming_the_field(ana, f
 
 
 def test_the_api_refuses_a_nul_in_a_webhook_with_a_422_naming_it(ana):
-    from tests.api.client import ApiClient
-
     answer = ApiClient(ana).post(
         "/api/v1/webhooks",
         {
@@ -131,3 +131,20 @@ def test_the_api_refuses_a_nul_in_a_webhook_with_a_422_naming_it(ana):
     assert [e["field"] for e in answer.json()["errors"]] == ["endpoint_url"]
     hook.refresh_from_db()
     assert hook.url == "http://127.0.0.1:9/"
+
+
+def test_the_endpoints_of_a_deactivated_account_hear_nothing_more(ana, receiver):
+    """An account the operator turned off can no longer sign in, nor use its tokens: its
+    endpoints, which it can no longer see or turn off, stop receiving too."""
+    ben = make_user("Ben", "ben@example.org")
+    alliance = make_alliance(ben)
+    join(alliance, ana)
+    services.endpoint_create(user=ana, url=receiver.url, events=["term.proposed"])
+    propose(party_of(alliance, ben), "Queued while Ana's account is on.")
+    ana.is_active = False
+    ana.save(update_fields=["is_active"])
+    propose(party_of(alliance, ben), "Made once it is off.")
+    assert alliance_endpoints(alliance.pk) == []
+    report = deliver_due()
+    assert (report.delivered, report.cancelled) == (0, 1)
+    assert receiver.count() == 0
