@@ -2,8 +2,11 @@
 their deliveries with every attempt (cursor-paged), redelivery by hand, and for every
 party of an alliance, which endpoints receive its events and who added them."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
@@ -19,6 +22,23 @@ router = Router(tags=["webhooks"])
 
 def api_url(name: str, **kwargs: object) -> str:
     return reverse(f"api:{name}", kwargs=kwargs)
+
+
+@contextmanager
+def fields_as_sent() -> Iterator[None]:
+    """The services name the address `url`, as the page's form does; the API's body names
+    it `endpoint_url` (`url` is the endpoint's own API URL): refusals name it as sent."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {
+                "endpoint_url" if field == "url" else field: messages
+                for field, messages in error.message_dict.items()
+            }
+        ) from None
 
 
 class EndpointOut(Schema):
@@ -90,13 +110,14 @@ def webhook_create(request: HttpRequest, payload: EndpointIn) -> Status[Endpoint
     events you choose. The answer carries its `secret`: verify each delivery with it
     (`standardwebhooks.Webhook(secret).verify(body, headers)`). Addresses that are not
     public (loopback, private networks) are refused unless the site allows them."""
-    endpoint = services.endpoint_create(
-        user=caller(request),
-        url=payload.endpoint_url,
-        events=[e.value for e in payload.events],
-        alliance_id=payload.alliance_id,
-        description=payload.description,
-    )
+    with fields_as_sent():
+        endpoint = services.endpoint_create(
+            user=caller(request),
+            url=payload.endpoint_url,
+            events=[e.value for e in payload.events],
+            alliance_id=payload.alliance_id,
+            description=payload.description,
+        )
     return Status(201, endpoint_out(endpoint))
 
 
@@ -134,13 +155,14 @@ def webhook_update(
     """Change its address, events or description, or turn it off or on; what is left out
     stays as it is."""
     endpoint = selectors.endpoint_for(user=caller(request), endpoint_id=endpoint_id)
-    endpoint = services.endpoint_update(
-        endpoint=endpoint,
-        url=payload.endpoint_url,
-        events=None if payload.events is None else [e.value for e in payload.events],
-        description=payload.description,
-        is_active=payload.active,
-    )
+    with fields_as_sent():
+        endpoint = services.endpoint_update(
+            endpoint=endpoint,
+            url=payload.endpoint_url,
+            events=None if payload.events is None else [e.value for e in payload.events],
+            description=payload.description,
+            is_active=payload.active,
+        )
     return endpoint_out(endpoint)
 
 

@@ -186,8 +186,10 @@ def endpoints_for(
 ) -> list[Endpoint]:
     """The active endpoints that receive `event_type` of this alliance: those of its
     designing parties (never an observer's, never of someone who left) made for it or
-    for all their alliances, that chose the event."""
-    designers = Party.objects.filter(alliance_id=alliance_id).values("user_id")
+    for all their alliances, that chose the event; never of an account turned off."""
+    designers = Party.objects.filter(alliance_id=alliance_id, user__is_active=True).values(
+        "user_id"
+    )
     endpoints = Endpoint.objects.filter(is_active=True, owner_id__in=designers).filter(
         Q(alliance__isnull=True) | Q(alliance_id=alliance_id)
     )

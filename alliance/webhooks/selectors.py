@@ -41,7 +41,9 @@ def delivery_for(*, endpoint: Endpoint, delivery_id: int) -> Delivery:
 def alliance_endpoints(alliance_id: int) -> list[Endpoint]:
     """The endpoints that receive this alliance's events, and whose they are: those of its
     designing parties, made for it or for all their alliances, that are on."""
-    designers = Party.objects.filter(alliance_id=alliance_id).values("user_id")
+    designers = Party.objects.filter(alliance_id=alliance_id, user__is_active=True).values(
+        "user_id"
+    )
     return list(
         Endpoint.objects.filter(is_active=True, owner_id__in=designers)
         .filter(Q(alliance__isnull=True) | Q(alliance_id=alliance_id))

@@ -14,12 +14,14 @@ reserved) is refused unless `WEBHOOKS_ALLOW_PRIVATE`, and the request goes to th
 that was checked, so a name that changes its answer in between cannot slip past.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import json
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -72,10 +74,23 @@ class UnsafeAddress(Exception):
     """The endpoint's host is not one we may post to."""
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it through a
+# translator: NAT64's well-known prefix (RFC 6052), and the deprecated IPv4-compatible ::/96.
+_EMBEDDING_V4 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+
+
 def _public(address: str) -> bool:
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one (mapped, 6to4, NAT64, compatible) is judged
+        # as the IPv4 address it leads to: [64:ff9b::7f00:1] is 127.0.0.1.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif any(ip in network for network in _EMBEDDING_V4):
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip.is_global and not ip.is_multicast
 
 
@@ -119,6 +134,9 @@ def url_check(url: str) -> str:
     url = url.strip()
     if len(url) > 500:
         raise ValidationError({"url": _("Keep the address under 500 characters.")})
+    if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
+        # Spaces, line breaks and NUL: no request line carries them, no column keeps NUL.
+        raise ValidationError({"url": _("Leave spaces and control characters out of the address.")})
     try:
         resolve(url)
     except UnsafeAddress as refusal:
@@ -163,6 +181,10 @@ def _alliance_of(user: User, alliance_id: int | None) -> Alliance | None:
 
 def _description_check(description: str) -> str:
     description = " ".join(description.split())
+    if "\x00" in description:
+        raise ValidationError(
+            {"description": _("The text holds a NUL character; send it again without it.")}
+        )
     if len(description) > 200:
         raise ValidationError({"description": _("Keep the description to 200 characters.")})
     return description
@@ -367,12 +389,34 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     timeout = float(settings.WEBHOOKS_TIMEOUT)
     pinned = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     conn = pinned(host, port, address, timeout)
+    # The socket's timeout bounds each wait, not the whole exchange: a receiver that
+    # answers a byte at a time would hold the worker as long as it liked. At the deadline
+    # the connection is cut, and the attempt is a timeout whatever was read by then.
+    cut = threading.Event()
+
+    def cut_off() -> None:
+        cut.set()
+        if conn.sock is not None:
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)
+
+    deadline = threading.Timer(timeout, cut_off)
+    deadline.daemon = True
+    deadline.start()
     try:
         conn.request("POST", target, body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read(BODY_KEPT).decode("utf-8", errors="replace")
+        answer = response.read(BODY_KEPT).decode("utf-8", errors="replace")
+    except (OSError, http.client.HTTPException):
+        if cut.is_set():
+            raise TimeoutError from None
+        raise
     finally:
+        deadline.cancel()
         conn.close()
+    if cut.is_set():
+        raise TimeoutError
+    return response.status, answer
 
 
 def signed_headers(endpoint: Endpoint, message_id: str, at: datetime, body: bytes) -> dict:
@@ -430,9 +474,11 @@ def deliver_due(
         .select_related("endpoint")
         .order_by("next_attempt_at", "id")
     )
-    # Whose endpoints may still hear of which alliance: designing parties only.
+    # Whose endpoints may still hear of which alliance: designing parties only, whose
+    # account is on (an account turned off can no longer see or stop its endpoints).
     designing = set(
         Party.objects.filter(
+            user__is_active=True,
             user_id__in={d.endpoint.owner_id for d in deliveries},
             alliance_id__in={d.alliance_id for d in deliveries if d.alliance_id},
         ).values_list("user_id", "alliance_id")

@@ -77,8 +77,8 @@ def test_bad_input_is_422_naming_the_field_and_changes_nothing(people, settings)
     api = ApiClient(ana)
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     for body, field in (
-        ({"endpoint_url": "http://127.0.0.1:8000/x", "events": ["term.proposed"]}, "url"),
-        ({"endpoint_url": "ftp://example.org/x", "events": ["term.proposed"]}, "url"),
+        ({"endpoint_url": "http://127.0.0.1:8000/x", "events": ["term.proposed"]}, "endpoint_url"),
+        ({"endpoint_url": "ftp://example.org/x", "events": ["term.proposed"]}, "endpoint_url"),
         ({"endpoint_url": "https://example.org/x", "events": []}, "events"),
         ({"endpoint_url": "https://example.org/x", "events": ["term.eaten"]}, "events"),
         ({"endpoint_url": "https://example.org/x" + "x" * 500, "events": []}, "endpoint_url"),
