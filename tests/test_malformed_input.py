@@ -27,6 +27,7 @@ from alliance.outbox.models import OPTIONAL_KINDS
 from alliance.starting.models import Template
 from alliance.tending import services as tending_services
 from alliance.tending.models import Rating
+from alliance.webhooks.models import Endpoint
 from tests.conftest import login
 from tests.conversations.factories import first_prompt, plant, share, soon
 from tests.factories import propose, ratify_with
@@ -174,6 +175,9 @@ def world(cast) -> dict[str, Any]:
         "token": "not-a-token",
         "template_id": Template.objects.create(owner=cast.coach, name="Mine", kind="team").pk,
         "key": "coaching",
+        "endpoint_id": Endpoint.objects.create(
+            owner=cast.coach, url="https://hooks.example.org/alliance", events=["term.proposed"]
+        ).pk,
     }
     later = (now() + timedelta(days=9)).strftime("%Y-%m-%dT10:00")
     valid = {
