@@ -18,7 +18,7 @@ from alliance.alliances import selectors, services
 from alliance.alliances.export import alliance_export
 from alliance.alliances.forms import invitation_addresses
 from alliance.alliances.models import Event, Invitation, Kind, ObserverGrant, Party
-from alliance.api.access import answers, caller, party
+from alliance.api.access import answers, caller, party, writer
 from alliance.api.pagination import (
     Page,
     PageQuery,
@@ -162,14 +162,6 @@ def alliance_update(
 # Parties ----------------------------------------------------------------------------------
 
 
-def open_party(request: HttpRequest, alliance_id: int) -> Party:
-    """The caller's designing party, for a change a closed alliance refuses (409), as the
-    pages refuse every write to it but the few that say otherwise."""
-    me = party(request, alliance_id)
-    services.alliance_open_check(me.alliance_id)
-    return me
-
-
 class PartyOut(Schema):
     id: int
     name: str
@@ -221,13 +213,13 @@ class RoleIn(Schema):
 def party_role_update(request: HttpRequest, alliance_id: int, payload: RoleIn) -> PartyOut:
     """Change the role label you hold in the alliance (only yours: nobody sets another's).
     The history records the old and the new role."""
-    me = open_party(request, alliance_id)
+    me = writer(request, alliance_id)
     services.party_role_change(party=me, role_label=payload.role_label)
     return party_out(me, me)
 
 
 def _lead_change(request: HttpRequest, alliance_id: int, party_id: int, lead: bool) -> PartyOut:
-    me = open_party(request, alliance_id)
+    me = writer(request, alliance_id)
     # Leads are designing parties: anyone else is nobody this path can name.
     if not selectors.present_parties(alliance_id).filter(pk=party_id, is_observer=False).exists():
         raise Http404
@@ -361,7 +353,7 @@ def invitation_create(
     """Invite people by email (each gets a link of their own), or make one link to pass
     on by hand, returned here once. All or none: an address already in the alliance, or
     more than the invitation limits allow (429, with `Retry-After`), invites nobody."""
-    me = open_party(request, alliance_id)
+    me = writer(request, alliance_id)
     try:
         emails = invitation_addresses(payload.emails)
     except ValidationError as error:
@@ -392,7 +384,7 @@ def invitation_renew(
     """A fresh link replaces the old one (which stops working) and the expiry starts
     again. An emailed invitation is mailed again, not sooner than a few minutes after the
     last mail (429 until then); a hand-shared one's new link is in the answer, once."""
-    me = open_party(request, alliance_id)
+    me = writer(request, alliance_id)
     _invitation_of(me, invitation_id)
     try:
         invitation, raw = services.invitation_renew(party=me, invitation_id=invitation_id)
@@ -410,7 +402,7 @@ def invitation_renew(
 def invitation_revoke(request: HttpRequest, alliance_id: int, invitation_id: int) -> Status[None]:
     """The invitation's link stops working at once; the history records it. One already
     used or revoked is refused (422)."""
-    me = open_party(request, alliance_id)
+    me = writer(request, alliance_id)
     _invitation_of(me, invitation_id)
     services.invitation_revoke(party=me, invitation_id=invitation_id)
     return Status(204, None)

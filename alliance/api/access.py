@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest
 from alliance.accounts.models import User
 from alliance.alliances.models import Party
 from alliance.alliances.selectors import party_for
+from alliance.alliances.services import alliance_open_check
 from alliance.terms.selectors import former_signer_for
 
 
@@ -20,6 +21,15 @@ def party(request: HttpRequest, alliance_id: int, *, observers: bool = False) ->
     Observers are refused like outsiders unless the endpoint has a view for them
     (`observers=True`) and shows them only what the parties allow."""
     return party_for(user=caller(request), alliance_id=alliance_id, observers=observers)
+
+
+def writer(request: HttpRequest, alliance_id: int) -> Party:
+    """The caller's designing party, for a change: 404 for anyone else (observers too),
+    409 once the alliance is closed, before anything else is looked at, as the pages
+    refuse it. (The few changes a closed alliance takes use `party`.)"""
+    me = party(request, alliance_id)
+    alliance_open_check(me.alliance_id)
+    return me
 
 
 def version_reader(request: HttpRequest, alliance_id: int) -> Party:

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, AwareDatetime
 
 from alliance.alliances.models import Party
 from alliance.alliances.services import AllianceClosed
-from alliance.api.access import answers, party
+from alliance.api.access import answers, party, writer
 from alliance.api.pagination import Page, PageQuery, cursor_page
 from alliance.api.problems import ApiProblem
 from alliance.api.texts import StorableText
@@ -243,15 +243,6 @@ def stake_detail_out(c: Conversation) -> StakeDetailOut:
 
 
 # Lookups -----------------------------------------------------------------------------------
-
-
-def writer(request: HttpRequest, alliance_id: int) -> Party:
-    """The caller's party, for a change: as the pages do, a closed alliance refuses every
-    one (409), even one that would turn out to change nothing."""
-    me = party(request, alliance_id)
-    if me.alliance.closed_at is not None:
-        raise AllianceClosed
-    return me
 
 
 def _stake(me: Party, stake_id: int) -> Stake:

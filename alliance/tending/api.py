@@ -17,8 +17,7 @@ from pydantic import AfterValidator
 
 from alliance.alliances.models import Kind, ObserverGrant, Party
 from alliance.alliances.selectors import observer_may_see, team_setting_refusal
-from alliance.alliances.services import alliance_open_check
-from alliance.api.access import answers, party
+from alliance.api.access import answers, party, writer
 from alliance.api.pagination import Page, PageQuery, cursor_page
 from alliance.api.texts import StorableText
 from alliance.lib.forms import MAX_ID
@@ -35,14 +34,6 @@ MAX_TERMS = 500
 
 def _url(name: str, **kwargs: object) -> str:
     return reverse(f"api:{name}", kwargs=kwargs)
-
-
-def _writer(request: HttpRequest, alliance_id: int) -> Party:
-    """The caller's designing party, for a change: 404 for anyone else (observers too),
-    409 once the alliance is closed, as the pages refuse it."""
-    me = party(request, alliance_id)
-    alliance_open_check(me.alliance_id)
-    return me
 
 
 # Rhythm ----------------------------------------------------------------------------------
@@ -211,7 +202,7 @@ class RhythmIn(Schema):
 def rhythm_set(request: HttpRequest, alliance_id: int, payload: RhythmIn) -> RhythmOut:
     """Set the next check-in and how often the alliance checks in, in the caller's own
     time zone; everyone is reminded by email and in their calendar feed."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     services.rhythm_set(
         party=me,
         starts_on=payload.starts_on,
@@ -403,7 +394,7 @@ def checkin_start(
     """Open a check-in of the version in force (201), or answer with the one already open
     (200). Send `{}`; before the next planned check-in, say in `when` whether this one
     takes its place or comes on top of it."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     care = selectors.care_for(me.alliance)
     if care.checkin_early and payload.when is None and care.next_at is not None:
         when = formats.date_format(localtime(care.next_at), "l j F Y, H:i")
@@ -465,7 +456,7 @@ def checkin_answer(
     comment) and write your overall reflection. Sending again replaces your ratings, and
     your reflection until you share it. When everyone has rated, the check-in is complete;
     when everyone has shared, the reflections are revealed side by side."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     page = selectors.checkin_page(party=me, checkin_id=checkin_id)
     if page is None:
         raise Http404
@@ -504,7 +495,7 @@ def checkin_close(
     """Once everyone has rated, record what you chose together: keep the alliance as it is
     (the rhythm moves on to the next check-in), or redesign it (the terms rated "needs
     tending" are marked in the draft)."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     if not selectors.checkins_of(me.alliance).filter(pk=checkin_id).exists():
         raise Http404
     services.checkin_close(party=me, checkin_id=checkin_id, outcome=payload.outcome.value)
@@ -600,7 +591,7 @@ def signal_raise(request: HttpRequest, alliance_id: int, payload: SignalIn) -> S
     """Flag that the alliance, or one of its terms, needs attention; the others are emailed
     at once. Without a name (a team that allows it), it is stored with no raiser at all
     and everyone, you too, is emailed alike."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     if payload.anonymous and not services.anonymous_signals_allowed(me.alliance):
         raise ValidationError(
             {"anonymous": _("This alliance does not take signals without a name.")}
@@ -619,7 +610,7 @@ def signal_raise(request: HttpRequest, alliance_id: int, payload: SignalIn) -> S
 )
 def signal_acknowledge(request: HttpRequest, alliance_id: int, signal_id: int) -> SignalOut:
     """Say you have read someone's signal; the others are told."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     _signal(me, signal_id)
     services.signal_acknowledge(party=me, signal_id=signal_id)
     return _signal_out(_signal(me, signal_id))
@@ -643,7 +634,7 @@ def signal_resolve(
 ) -> SignalOut:
     """Close a signal with how it was resolved (and the version that did, if any); the
     others are told."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     _signal(me, signal_id)
     services.signal_resolve(
         party=me,
@@ -678,7 +669,7 @@ def signal_policy_set(
     """In a team alliance, allow signals without a name, or not (once the team has
     leads, only they may change it). Nobody, not even an administrator, can then see
     who raised one."""
-    me = _writer(request, alliance_id)
+    me = writer(request, alliance_id)
     policy = services.signal_policy_set(party=me, allow_anonymous=payload.allow_anonymous)
     return SignalPolicyOut(
         allow_anonymous=policy.allow_anonymous,

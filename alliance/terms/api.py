@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from alliance.alliances.models import Party
 from alliance.alliances.services import AllianceClosed
-from alliance.api.access import answers, party, version_reader
+from alliance.api.access import answers, party, version_reader, writer
 from alliance.api.problems import ApiProblem
 from alliance.lib.forms import MAX_ID
 from alliance.record import documents
@@ -313,15 +313,6 @@ def version_out(version: Version) -> VersionOut:
 # Whom a write acts for ------------------------------------------------------------------
 
 
-def designer(request: HttpRequest, alliance_id: int) -> Party:
-    """The caller's designing party, for a write: 404 to anyone else (observers too), 409
-    when the alliance is closed, as the pages refuse it before anything is looked at."""
-    me = party(request, alliance_id)
-    if me.alliance.closed_at is not None:
-        raise AllianceClosed
-    return me
-
-
 def term_as_read(me: Party, term_id: int) -> TermOut:
     draft = draft_of(me)
     item = next((i for i in draft.items if i.term.pk == term_id), None)
@@ -380,7 +371,7 @@ def term_propose(request: HttpRequest, alliance_id: int, payload: TermIn) -> Sta
     """Add a term to the draft; proposing it counts as the caller's agreement, and the
     other parties are emailed. Sending the same proposal again while it is still in the
     draft (a retry) makes nothing new: the answer is 200 with that term."""
-    me = designer(request, alliance_id)
+    me = writer(request, alliance_id)
     try:
         term = services.term_propose(
             party=me, category=payload.category, text=payload.text, note=payload.note
@@ -412,7 +403,7 @@ def term_edit(request: HttpRequest, alliance_id: int, term_id: int, payload: Ter
     caller is asked to agree again, and emailed. Send the `revision` you read: if someone
     changed the term since, nothing is written and the answer is 409 with the term as it
     is now (`current`) and what you sent (`sent`)."""
-    me = designer(request, alliance_id)
+    me = writer(request, alliance_id)
     term = selectors.term_for(me, term_id)
     if term.status != TermStatus.ACTIVE:
         raise not_in_draft(term)
@@ -461,7 +452,7 @@ def term_withdraw(
     """Take a term out of the draft. A term of the version in force stays listed as a
     removal (`status` withdrawn) until everyone ratifies the next version; any other
     leaves at once (`status` removed). A stale `revision` is 409 with the term as it is."""
-    me = designer(request, alliance_id)
+    me = writer(request, alliance_id)
     term = selectors.term_for(me, term_id)
     if term.status != TermStatus.ACTIVE:
         raise not_in_draft(term)
@@ -505,7 +496,7 @@ def term_consent(
     """The caller's answer to a term of the draft, replacing any earlier one. It answers
     the wording at `revision`: if the term changed since, nothing is recorded and the
     answer is 409 with the new wording (`current`) and your answer (`sent`)."""
-    me = designer(request, alliance_id)
+    me = writer(request, alliance_id)
     term = selectors.term_for(me, term_id)
     try:
         services.consent_give(
@@ -553,7 +544,7 @@ def version_ratify(request: HttpRequest, alliance_id: int) -> Status[VersionOut]
     version: signed, sealed and never changed after. Every party is emailed. While
     something blocks it (a term someone has not agreed to, nothing changed, one party
     alone), the answer is 409 with the `blockers`, as the draft lists them."""
-    me = designer(request, alliance_id)
+    me = writer(request, alliance_id)
     try:
         version = services.version_ratify(party=me)
     except services.RatificationRefused as refused:
