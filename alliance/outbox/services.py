@@ -26,14 +26,15 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
 from alliance.accounts.reactions import on_account_erased
+from alliance.lib.claims import claim_due
 from alliance.lib.clock import now as clock_now
 from alliance.outbox.models import (
     OPTIONAL_KINDS,
@@ -131,33 +132,8 @@ def _due(now: datetime) -> Q:
 
 def _claim(now: datetime, limit: int, worker_id: str, ids: Iterable[int] | None) -> list[int]:
     """Take up to `limit` due messages for `worker_id`; returns the ids this worker won."""
-    due = OutboxMessage.objects.filter(_due(now))
-    if ids is not None:
-        due = due.filter(pk__in=list(ids))
-    due = due.order_by("due_at", "id")
-    claim = {
-        "state": State.SENDING,
-        "claimed_at": now,
-        "claimed_by": worker_id,
-        "attempts": F("attempts") + 1,
-    }
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            # Rows another worker is claiming right now are skipped, not waited for.
-            won = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            OutboxMessage.objects.filter(pk__in=won).update(**claim)
-            return won
-        won = []
-        for pk, state, claimed_at in due.values_list("pk", "state", "claimed_at")[:limit]:
-            # The row is ours only if nobody changed it since we read it.
-            if (
-                OutboxMessage.objects.filter(pk=pk, state=state, claimed_at=claimed_at).update(
-                    **claim
-                )
-                == 1
-            ):
-                won.append(pk)
-        return won
+    due = OutboxMessage.objects.filter(_due(now)).order_by("due_at", "id")
+    return claim_due(due, now=now, limit=limit, worker_id=worker_id, sending=State.SENDING, ids=ids)
 
 
 class OutboxEmail(EmailMultiAlternatives):

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from standardwebhooks import Webhook
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
 from alliance.lib.chunks import chunked
+from alliance.lib.claims import claim_due
 from alliance.lib.clock import now as clock_now
 from alliance.lib.mail import send_templated
 from alliance.outbox.models import EmailKind
@@ -335,28 +336,10 @@ def _due(now: datetime) -> Q:
 
 def _claim(now: datetime, limit: int, worker_id: str, ids: Iterable[int] | None) -> list[int]:
     """Take up to `limit` due deliveries for `worker_id`; returns the ids this worker won."""
-    due = Delivery.objects.filter(_due(now))
-    if ids is not None:
-        due = due.filter(pk__in=list(ids))
-    due = due.order_by("next_attempt_at", "id")
-    claim = {
-        "state": DeliveryState.SENDING,
-        "claimed_at": now,
-        "claimed_by": worker_id,
-        "attempts": F("attempts") + 1,
-    }
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            # Rows another worker is claiming right now are skipped, not waited for.
-            won = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            Delivery.objects.filter(pk__in=won).update(**claim)
-            return won
-        won = []
-        for pk, state, claimed_at in due.values_list("pk", "state", "claimed_at")[:limit]:
-            # The row is ours only if nobody changed it since we read it.
-            if Delivery.objects.filter(pk=pk, state=state, claimed_at=claimed_at).update(**claim):
-                won.append(pk)
-        return won
+    due = Delivery.objects.filter(_due(now)).order_by("next_attempt_at", "id")
+    return claim_due(
+        due, now=now, limit=limit, worker_id=worker_id, sending=DeliveryState.SENDING, ids=ids
+    )
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
