@@ -28,8 +28,13 @@ from alliance.feedback.coach import (
 )
 
 DATASET = Path(__file__).with_name("coach_reflections.json")
+# Single sentences labelled alone (blame, absolute, and whether the sentence is negative),
+# which the coach's weights learn from beside the reflections; never measured on.
+SENTENCE_BANK = Path(__file__).with_name("coach_sentences.jsonl")
 SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
+# The split no training reads: the coach is measured on it, and only measured.
+UNTOUCHED = "untouched"
 SPLIT_ORDER = ("tune", "holdout")
 
 Item = dict[str, object]
@@ -87,6 +92,11 @@ class Evaluation:
 
 def items() -> list[Item]:
     return list(json.loads(DATASET.read_text()))
+
+
+def sentence_bank() -> list[dict[str, object]]:
+    lines = SENTENCE_BANK.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def splits() -> list[str]:
