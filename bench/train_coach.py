@@ -39,11 +39,16 @@ from alliance.feedback.model import WEIGHTS, probability  # noqa: E402
 from tests.feedback.evaluation import UNTOUCHED, items, sentence_bank  # noqa: E402
 
 # How strongly the weights are pulled towards zero (scikit-learn's C: smaller pulls more).
-REGULARISATION = {BLAME: 0.5, ABSOLUTE: 0.5, NEGATIVE: 0.5, NEGATIVE_OPENING: 0.25}
+REGULARISATION = {BLAME: 1.0, ABSOLUTE: 1.0, NEGATIVE: 1.0, NEGATIVE_OPENING: 0.25}
 # Features seen in fewer training examples than this are left out: a weight learnt
 # from one sentence is that sentence's, not the language's.
 MIN_SEEN = 2
 INNER_FOLDS = 3
+# The first two splits' negative openings were labelled by an earlier reading of the
+# contract that took a softened or mixed first sentence ("I felt a bit rushed") as not
+# clearly negative; every later split follows the contract as written now (see
+# tests/feedback/labelling.md). Their blame and absolute labels are used as they are.
+OPENINGS_READ_OTHERWISE = frozenset({"tune", "holdout"})
 
 
 @dataclass
@@ -53,7 +58,7 @@ class Reflection:
     blame: list[bool]
     absolute: list[bool]
     sweeping: list[bool]  # whether the sentence holds a word the absolute flag can quote
-    negative_opening: bool
+    negative_opening: bool | None  # None: not a label to learn from (see OPENINGS_READ_OTHERWISE)
 
     @property
     def negative(self) -> list[bool | None]:
@@ -95,7 +100,11 @@ def reflections() -> list[Reflection]:
                 blame=[i in labels["blame"] for i in range(len(sentences))],  # type: ignore[index]
                 absolute=[i in labels["absolute"] for i in range(len(sentences))],  # type: ignore[index]
                 sweeping=[bool(s.sweeping) for s in read_sentences],
-                negative_opening=bool(labels["negative_opening"]) and len(sentences) > 1,  # type: ignore[index]
+                negative_opening=(
+                    None
+                    if item["split"] in OPENINGS_READ_OTHERWISE
+                    else bool(labels["negative_opening"]) and len(sentences) > 1  # type: ignore[index]
+                ),
             )
         )
     return found
@@ -158,18 +167,26 @@ def sentence_rows(
     rows, labels = [], []
     for reflection in data:
         for i, features in enumerate(reflection.sentences):
-            if kind == ABSOLUTE and not reflection.sweeping[i]:
-                continue
-            label = getattr(reflection, kind)[i]
+            label = _label(
+                kind, reflection.sweeping[i], getattr(reflection, kind)[i], reflection.negative[i]
+            )
             if label is not None:
                 rows.append(features)
                 labels.append(label)
     for entry in banked:
-        if kind == ABSOLUTE and not entry.sweeping:
-            continue
-        rows.append(entry.features)
-        labels.append(getattr(entry, kind))
+        label = _label(kind, entry.sweeping, getattr(entry, kind), entry.negative)
+        if label is not None:
+            rows.append(entry.features)
+            labels.append(label)
     return rows, labels
+
+
+def _label(kind: str, sweeping: bool, label: bool | None, negative: bool | None) -> bool | None:
+    """An absolute is a sweeping word in a complaint: where a sentence has no sweeping
+    word, its tone still teaches the absolute's weights what a complaint reads like."""
+    if kind == ABSOLUTE and not sweeping:
+        return negative
+    return label
 
 
 @dataclass
@@ -183,7 +200,9 @@ class SentenceModels:
         blamed = [probability(s) for s in self.blame.scores(sentences)]
         swept = [
             probability(s) if sweeping else 0.0
-            for s, sweeping in zip(self.absolute.scores(sentences), reflection.sweeping, strict=True)
+            for s, sweeping in zip(
+                self.absolute.scores(sentences), reflection.sweeping, strict=True
+            )
         ]
         hard = [probability(s) for s in self.negative.scores(sentences)]
         return blamed, swept, hard
@@ -200,7 +219,7 @@ def opening_rows(
 ) -> tuple[list[list[str]], list[bool]]:
     rows, labels = [], []
     for reflection in data:
-        if len(reflection.sentences) < 2:
+        if len(reflection.sentences) < 2 or reflection.negative_opening is None:
             continue
         rows.append(opening_features(reflection.sentences, *models.chances(reflection)))
         labels.append(reflection.negative_opening)
@@ -221,13 +240,29 @@ def cross_validate(data: list[Reflection], banked: list[Banked]) -> list[Fold]:
         models = sentence_models(seen, banked)
         scores = {}
         for kind, model in ((BLAME, models.blame), (ABSOLUTE, models.absolute)):
-            rows, labels = sentence_rows(unseen, [], kind)
-            scores[kind] = (model.scores(rows), np.asarray(labels))
+            scores[kind] = _held_out_scores(unseen, kind, model)
         opening = train(*_inner_opening_rows(seen, banked), NEGATIVE_OPENING)
         rows, labels = opening_rows(unseen, models)
-        scores[NEGATIVE_OPENING] = (opening.scores(rows), np.asarray(labels))
+        if rows:
+            scores[NEGATIVE_OPENING] = (opening.scores(rows), np.asarray(labels))
         folds.append(Fold(split, scores))
     return folds
+
+
+def _held_out_scores(
+    unseen: list[Reflection], kind: str, model: Trained
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every labelled sentence, as the coach meets it: one without a sweeping word can
+    never be flagged absolute (scored minus infinity), and still counts if it was
+    labelled so."""
+    scores, labels = [], []
+    for reflection in unseen:
+        found = model.scores(reflection.sentences)
+        for i, score in enumerate(found):
+            gated = kind == ABSOLUTE and not reflection.sweeping[i]
+            scores.append(-np.inf if gated else float(score))
+            labels.append(bool(getattr(reflection, kind)[i]))
+    return np.asarray(scores), np.asarray(labels)
 
 
 def _inner_opening_rows(
@@ -260,8 +295,8 @@ def precision_recall(
 def balanced_threshold(folds: list[Fold], kind: str) -> float:
     """The threshold where the held-out precision and recall, pooled over folds, are both
     as high as they can be together (the largest of their minimum)."""
-    scores = np.concatenate([f.scores[kind][0] for f in folds])
-    labels = np.concatenate([f.scores[kind][1] for f in folds])
+    scores = np.concatenate([f.scores[kind][0] for f in folds if kind in f.scores])
+    labels = np.concatenate([f.scores[kind][1] for f in folds if kind in f.scores])
     candidates = np.linspace(-2.0, 2.0, 81)
     return float(max(candidates, key=lambda t: min(precision_recall(scores, labels, t))))
 
@@ -273,10 +308,10 @@ def report(folds: list[Fold], thresholds: dict[str, float]) -> None:
         for kind, (scores, labels) in fold.scores.items():
             p, r = precision_recall(scores, labels, thresholds[kind])
             print(f"| {fold.split} | {kind} | {p:.2f} | {r:.2f} |")
-    for kind in folds[0].scores:
+    for kind in (BLAME, ABSOLUTE, NEGATIVE_OPENING):
         threshold = thresholds[kind]
-        scores = np.concatenate([f.scores[kind][0] for f in folds])
-        labels = np.concatenate([f.scores[kind][1] for f in folds])
+        scores = np.concatenate([f.scores[kind][0] for f in folds if kind in f.scores])
+        labels = np.concatenate([f.scores[kind][1] for f in folds if kind in f.scores])
         p, r = precision_recall(scores, labels, threshold)
         print(f"| all, pooled | {kind} | {p:.2f} | {r:.2f} |  threshold {threshold:+.2f}")
 

@@ -144,10 +144,34 @@ def read(texts: list[str]) -> list[ReadSentence]:
         rules = [b.form for b in blamed]
         if _absolute_matches(head, blamed=bool(blamed)):
             rules.append("sweeping")
+        sweeping = list(_SWEEPING.finditer(head))
+        rules += _sweeping_context(head, sweeping)
         features = sentence_features(
             head, rules, before.text[:MAX_SENTENCE_CHARS] if before else ""
         )
-        found.append(ReadSentence(text, blamed, list(_SWEEPING.finditer(head)), features))
+        found.append(ReadSentence(text, blamed, sweeping, features))
+    return found
+
+
+def _sweeping_context(sentence: str, sweeping: list[re.Match[str]]) -> list[str]:
+    """For the weights, how each sweeping word is used: who its clause is about, how
+    warm VADER reads that clause (VADER knows "never gives up" is praise), and whether a
+    schedule follows or a promise comes before."""
+    found = []
+    for match in sweeping:
+        word = re.sub(r"\s+", " ", match.group(0).lower())
+        clause = _clause_around(sentence, match.start())
+        tone = compound(clause)
+        mood = "warm" if tone >= 0.3 else "hard" if tone <= -0.3 else "flat"
+        found += [
+            f"sweep:{word}",
+            f"sweep:{mood}",
+            f"sweep:{_doer_of(sentence, match) or 'other'}:{mood}",
+        ]
+        if _SCHEDULE_AFTER.match(sentence, match.end()):
+            found.append("sweep:schedule")
+        if _INTENT_BEFORE.search(sentence[: match.start()]):
+            found.append("sweep:intent")
     return found
 
 

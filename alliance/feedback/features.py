@@ -17,11 +17,10 @@ from functools import cache
 from itertools import pairwise
 
 import simplemma
-from textblob.en import tag
 
 from alliance.feedback.lexicon import HARMFUL_TRAITS, HARMFUL_VERBS, HURT_FEELINGS, analyser
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 # Text-message spellings and contractions written out, so that "ur", "your" and "you're"
 # are read the same way.
@@ -104,21 +103,21 @@ def lemma(word: str) -> str:
     return str(simplemma.lemmatize(word, lang="en")).lower()
 
 
-def _coarse(pos: str) -> str:
-    """Penn tags folded to what matters here: past or participle verbs (what someone
-    did), other verbs, adjectives (traits), nouns, adverbs, the rest."""
-    if pos in ("VBD", "VBN"):
+def _by_ending(word: str) -> str:
+    """A rough part of speech from the ending, which is enough to tell "you dismissed"
+    (what someone did) from "you always" or "your plan": past forms, -ing forms,
+    adverbs, and the rest."""
+    if len(word) > 4 and word.endswith("ed"):
         return "VBD"
-    if pos.startswith("VB") or pos == "MD":
-        return "VB"
-    for prefix in ("JJ", "NN", "RB"):
-        if pos.startswith(prefix):
-            return prefix
-    return "X"
+    if len(word) > 5 and word.endswith("ing"):
+        return "VBG"
+    if len(word) > 4 and word.endswith("ly"):
+        return "RB"
+    return "W"
 
 
 @cache
-def word_class(word: str, pos: str = "X") -> str:
+def word_class(word: str) -> str:
     """The word's class in the sentence's shape."""
     if word in YOU or word in FIRST:
         return "you" if word in YOU else "I"
@@ -135,7 +134,7 @@ def word_class(word: str, pos: str = "X") -> str:
         return "NEG"
     if valence >= 1.0:
         return "POS"
-    return _coarse(pos)
+    return _by_ending(word)
 
 
 def _valence(word: str) -> float:
@@ -161,17 +160,14 @@ def sentence_features(sentence: str, rule_forms: list[str], previous: str = "") 
     "and that's not fair")."""
     words = tokens(sentence)
     lemmas = [lemma(w) for w in words]
-    tagged = tag(" ".join(words), tokenize=False) if words else []
-    if len(tagged) != len(words):
-        tagged = [(w, "X") for w in words]
-    shape = [word_class(w, pos) for w, (_, pos) in zip(words, tagged, strict=True)]
+    shape = [word_class(w) for w in words]
     found = [f"w:{x}" for x in lemmas]
     padded = ["<s>", *lemmas, "</s>"]
     found += [f"ww:{a}_{b}" for a, b in pairwise(padded)]
     outline = ["<s>", *shape, "</s>"]
     for size in (2, 3, 4):
         found += ["s:" + "_".join(outline[i : i + size]) for i in range(len(outline) - size + 1)]
-    found += _reader_features(words, lemmas, tagged)
+    found += _reader_features(words, lemmas, shape)
     for i, word in enumerate(words):
         if word in YOU:
             found += [f"you+{k}:{lemmas[i + k]}" for k in (1, 2, 3) if i + k < len(words)]
@@ -203,27 +199,21 @@ _AUXILIARY = frozenset(
 )  # fmt: skip
 
 
-def _reader_features(
-    words: list[str], lemmas: list[str], tagged: list[tuple[str, str]]
-) -> list[str]:
-    """What the reader does or is, and what of theirs is talked about: the first verb or
-    adjective after "you" (past "keep", "always", "are"), the first noun after "your"."""
+def _reader_features(words: list[str], lemmas: list[str], shape: list[str]) -> list[str]:
+    """What the reader does or is, and what of theirs is talked about: the first word
+    after "you" past the auxiliaries ("keep", "always", "are"), the word after "your"
+    past an article-like word."""
     found = []
     for i, word in enumerate(words):
         if word == "you":
-            for j in range(i + 1, min(i + 6, len(words))):
-                pos = tagged[j][1] if j < len(tagged) else "X"
-                if words[j] in _AUXILIARY:
-                    continue
-                if pos.startswith(("VB", "JJ")):
-                    found.append(f"you-do:{lemmas[j]}")
-                break
-        elif word == "your":
-            for j in range(i + 1, min(i + 4, len(words))):
-                pos = tagged[j][1] if j < len(tagged) else "X"
-                if pos.startswith("NN"):
-                    found.append(f"your-thing:{lemmas[j]}")
-                    break
+            following = [
+                j for j in range(i + 1, min(i + 6, len(words))) if words[j] not in _AUXILIARY
+            ]
+            if following and shape[following[0]] not in ("you", "I", "we", "they"):
+                found.append(f"you-do:{lemmas[following[0]]}")
+        elif word == "your" and i + 1 < len(words):
+            j = i + 2 if words[i + 1] in _AUXILIARY and i + 2 < len(words) else i + 1
+            found.append(f"your-thing:{lemmas[j]}")
     return found
 
 
