@@ -334,7 +334,7 @@ def main() -> None:
     }
     document = {
         "features_version": FEATURES_VERSION,
-        "trained_on": sorted({r.split for r in data}) + ["sentence bank"],
+        "trained_on": [*sorted({r.split for r in data}), "sentence bank"],
         "models": {
             kind: {"threshold": round(thresholds[kind], 4), "weights": model.weights()}
             for kind, model in trained.items()

@@ -1,18 +1,20 @@
 """The feedback coach: reads a written reflection and points out what may land badly.
 
-Four kinds of flag, each found by rules a person can read and argue with, and each
-quoting the words it is about and saying why:
+Four kinds of flag, each quoting the words it is about and saying why:
 
 - ``blame``: a sentence that makes the reader the doer or owner of a wrong, or gives
-  them a bad trait (see ``blame``). The suggestion is an "I"-statement built from it.
+  them a bad trait. The suggestion is an "I"-statement built from it.
 - ``absolute``: always, never, everyone, nothing, ... used as a sweeping complaint.
 - ``no_first_person``: the whole text speaks without "I", "me" or "my".
 - ``negative_opening``: a clearly negative first sentence before warm or constructive
   text.
 
-The definitions are the labelling contract of the evaluation (tests/feedback/); the
-rules are measured on reflections written by people who never saw them
-(`bench/coach_eval.py`).
+The definitions are the labelling contract of the evaluation (tests/feedback/). Blame,
+absolute and the negative opening are decided by learnt weights (``model``) over features
+a person can read (``features``), among them what the hand-written rules of ``blame``
+and this module find; the rules still choose the words quoted and the explanation where
+they recognise the sentence. No first person is a rule. The coach is measured on
+reflections written and labelled by people who never saw it (`bench/coach_eval.py`).
 
 The coach is pure: no database, no network, and it never raises on any string. Very long
 texts are cut to their first ``MAX_CHARS`` characters, since a reflection is short and
@@ -407,7 +409,6 @@ _ALLOTTED = re.compile(
     re.I,
 )
 _NEGATING = frozenset({"never", "nothing", "nobody", "no one", "no-one", "not once"})
-_INTENSIFIER = re.compile(r"\b(?:ever|anymore|at\s+all|again)\b", re.I)
 
 
 def _absolute_matches(sentence: str, *, blamed: bool) -> list[re.Match[str]]:
@@ -532,7 +533,14 @@ def _concrete_alternative(word: str) -> str:
 
 # --- first person ---------------------------------------------------------------------
 
-_FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.I)
+# Text-message spellings count too: "im", "ive", and "ill" or "id" where a verb follows
+# ("ill leave at 8"), not where they mean unwell or an identity ("I felt ill").
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|me|my|mine|myself|im|ive)\b|\b(?:ill|id)\s+(?:be|have|do|get|go|come|call|send|"
+    r"leave|take|make|see|try|text|ring|pick|let|tell|ask|sort|bring|drop|grab|just|never|"
+    r"always|really|probably|rather|like|love|need|say)\b",
+    re.I,
+)
 _OTHER_VOICES = re.compile(r"\b(?:we|us|our|ours|you|your|yours)\b", re.I)
 
 

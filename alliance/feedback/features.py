@@ -246,7 +246,7 @@ def _clause_features(words: list[str], shape: list[str]) -> list[str]:
         if word in _CLAUSE_WORDS and clauses[-1]:
             clauses.append([])
         clauses[-1].append((word, cls))
-    for index, clause in enumerate(clauses):
+    for index, clause in enumerate(c for c in clauses if c):
         classes = [cls for _, cls in clause]
         subject = next((c for c in classes if c in ("you", "I", "we", "they")), "none")
         tone = "NEG" if "NEG" in classes else "POS" if "POS" in classes else "flat"
