@@ -2,6 +2,11 @@
 every split of the labelled reflections (tests/feedback/coach_reflections.json), every
 miss, and the time one review takes (median and 99th percentile per reflection).
 
+Only the ``untouched`` split says how the coach does on text it never read: every other
+split trained its weights, so their figures show only that training took (see
+bench/train_coach.py, whose cross-validation measures each split with a model that did not
+read it).
+
     .venv/bin/python bench/coach_eval.py            # tables, timing and every miss
     .venv/bin/python bench/coach_eval.py --summary  # tables and timing only
 """
