@@ -7,8 +7,9 @@
 
 Every split of tests/feedback/coach_reflections.json is used except ``untouched``, which
 no training ever reads (the coach is measured on it by bench/coach_eval.py). The
-cross-validation leaves out one split at a time: the splits were written by different
-people, so each fold measures text from a writer the model has not read. Each kind's
+cross-validation leaves out one split at a time. Most splits are each one writer's; "tune"
+and "holdout" are one writer's text split by id, and so are "tune-2" and the untouched
+half, so those folds measure text from a writer the model has read other text of. Each kind's
 threshold is chosen on those held-out predictions, where precision and recall meet.
 
 Logistic regression (scikit-learn) learns the weights; the coach needs only the weights
@@ -36,7 +37,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from alliance.feedback.coach import ABSOLUTE, BLAME, NEGATIVE, NEGATIVE_OPENING, read  # noqa: E402
 from alliance.feedback.features import FEATURES_VERSION, opening_features  # noqa: E402
 from alliance.feedback.model import WEIGHTS, probability  # noqa: E402
-from tests.feedback.evaluation import UNTOUCHED, items, sentence_bank  # noqa: E402
+from tests.feedback.evaluation import UNTOUCHED, fingerprint, items, sentence_bank  # noqa: E402
 
 # How strongly the weights are pulled towards zero (scikit-learn's C: smaller pulls more).
 REGULARISATION = {BLAME: 1.0, ABSOLUTE: 1.0, NEGATIVE: 1.0, NEGATIVE_OPENING: 0.25}
@@ -334,6 +335,7 @@ def main() -> None:
     }
     document = {
         "features_version": FEATURES_VERSION,
+        "fingerprint": fingerprint(),
         "trained_on": [*sorted({r.split for r in data}), "sentence bank"],
         "models": {
             kind: {"threshold": round(thresholds[kind], 4), "weights": model.weights()}

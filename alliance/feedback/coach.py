@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from alliance.feedback import blame as blaming
 from alliance.feedback.blame import Blame, blames, predicate_after
 from alliance.feedback.features import opening_features, sentence_features
-from alliance.feedback.lexicon import analyser, valence
+from alliance.feedback.lexicon import polarity, valence
 from alliance.feedback.model import models, probability
 from alliance.feedback.reframe import reframe
 
@@ -61,6 +61,8 @@ MAX_SENTENCES = 200
 # cost of reading one grows faster than its length.
 MAX_SENTENCE_CHARS = 400
 MIN_WORDS_FOR_FIRST_PERSON = 4
+# How many sweeping words of one sentence have their use read (each costs a VADER pass).
+MAX_SWEEPING_READ = 5
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def _sweeping_context(sentence: str, sweeping: list[re.Match[str]]) -> list[str]
     warm VADER reads that clause (VADER knows "never gives up" is praise), and whether a
     schedule follows or a promise comes before."""
     found = []
-    for match in sweeping:
+    for match in sweeping[:MAX_SWEEPING_READ]:
         word = re.sub(r"\s+", " ", match.group(0).lower())
         clause = _clause_around(sentence, match.start())
         tone = compound(clause)
@@ -242,16 +244,16 @@ def compound(text: str) -> float:
     )
     if not text.strip():
         return 0.0
-    return float(analyser().polarity_scores(text)["compound"])
+    return polarity(text)
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
-def _harm_in(text: str, ignore: frozenset[str] = frozenset()) -> bool:
+def _harm_in(text: str) -> bool:
     """A word that names a wrong or a hurt, not negated just before it."""
     for match in _WORD.finditer(text):
-        if match.group(0).lower() not in ignore and valence(match.group(0)) <= -1.0:
+        if valence(match.group(0)) <= -1.0:
             before = text[max(0, match.start() - 25) : match.start()].lower()
             if not re.search(r"\b(?:not|never|no|nothing)\b|n't\b", before):
                 return True
@@ -330,6 +332,12 @@ _BEING = re.compile(
     r"\b(?:you(?:'re|\s+are|\s+were|\s+can\s+be|\s+get)|ur)\s+(?:so\s+|too\s+|really\s+|quite\s+|very\s+|such\s+an?\s+|an?\s+|being\s+)*\w+",
     re.I,
 )
+# Praise that opens a sentence the weights call blame is praise said mockingly.
+_MOCK_PRAISE = re.compile(
+    r"^\W*(?:oh\s+)?(?:brilliant|great|nice|lovely|fantastic|amazing|wonderful|perfect|"
+    r"cheers|thanks|thank\s+you|well\s+done|good\s+job|wow|sure|of\s+course)\b",
+    re.I,
+)
 _READER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b", re.I)
 
 
@@ -338,6 +346,8 @@ def _form_of(sentence: str) -> str:
     shape, since the rules that name forms did not recognise it."""
     if sentence.rstrip().endswith("?"):
         return blaming.QUESTION
+    if _MOCK_PRAISE.match(sentence):
+        return blaming.SARCASM
     if _MAKING_FEEL.search(sentence):
         return blaming.MAKES_ME_FEEL
     if _DEMANDING.search(sentence):
@@ -354,10 +364,18 @@ def _reader_clause(sentence: str) -> str:
     clause, or the whole sentence when it never names them."""
     reader = _READER.search(sentence)
     if reader is None:
-        return _shorten(sentence.strip())
+        return _cut(sentence.strip(" .!?"))
     clause = _clause_around(sentence, reader.start())
     begin = clause.lower().find(reader.group(0).lower())
-    return _shorten(clause[max(begin, 0) :].strip(" ,;:"), limit=80)
+    return _cut(clause[max(begin, 0) :].strip(" ,;:.!?"))
+
+
+def _cut(words: str, limit: int = 80) -> str:
+    """At most ``limit`` characters of ``words``, cut at a space: a quotation, so never
+    changed otherwise."""
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0]
 
 
 # --- absolutes ------------------------------------------------------------------------
@@ -504,7 +522,11 @@ def _is_praise(clause: str, word: str) -> bool:
 
 
 def _absolute_flag(sentence: ReadSentence) -> Flag:
-    words = _unique(m.group(0) for m in sentence.sweeping)
+    """Quotes the sweeping words the rules read as complaining ("never" in "you never
+    reply, though we meet every Monday"), or all of them when the rules read none so."""
+    head = sentence.text[:MAX_SENTENCE_CHARS]
+    complaining = _absolute_matches(head, blamed=bool(sentence.blames))
+    words = _unique(m.group(0) for m in (complaining or sentence.sweeping))
     quoted = ", ".join(f"“{w}”" for w in words)
     return Flag(
         kind=ABSOLUTE,
@@ -537,8 +559,8 @@ def _concrete_alternative(word: str) -> str:
 # ("ill leave at 8"), not where they mean unwell or an identity ("I felt ill").
 _FIRST_PERSON = re.compile(
     r"\b(?:i|me|my|mine|myself|im|ive)\b|\b(?:ill|id)\s+(?:be|have|do|get|go|come|call|send|"
-    r"leave|take|make|see|try|text|ring|pick|let|tell|ask|sort|bring|drop|grab|just|never|"
-    r"always|really|probably|rather|like|love|need|say)\b",
+    r"leave|take|make|see|try|text|ring|pick|let|tell|ask|sort|bring|drop|grab|rather|like|"
+    r"love|need|say)\b",
     re.I,
 )
 _OTHER_VOICES = re.compile(r"\b(?:we|us|our|ours|you|your|yours)\b", re.I)
@@ -585,7 +607,7 @@ def _negative_opening_flag(
     words += [m.group(0) for m in _WORD.finditer(first.text) if valence(m.group(0)) <= -1.0]
     return Flag(
         kind=NEGATIVE_OPENING,
-        words=_unique(words)[:4] or [_shorten(first.text)],
+        words=_unique(words)[:4] or [_cut(first.text)],
         suggestion=_(
             "Lead with what works: for instance start with “{warm}”, then say what is hard."
         ).format(warm=_shorten(warmest.text)),

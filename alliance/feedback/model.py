@@ -3,9 +3,8 @@
 in tests/feedback/, never from the untouched split).
 
 A score is the sum of the weights of the features present (``features``); the kind is
-flagged when the score reaches the model's threshold. Being linear, every decision can be
-explained by the features that weighed most, which is how the coach picks the words it
-quotes.
+flagged when the score reaches the model's threshold. Being linear, every decision is the
+sum of named weights a person can list and argue with.
 """
 
 import json
@@ -31,12 +30,6 @@ class LinearModel:
 
     def applies(self, features: list[str]) -> bool:
         return self.score(features) >= self.threshold
-
-    def strongest(self, features: list[str], prefix: str, count: int = 3) -> list[str]:
-        """The features starting with ``prefix`` that pushed the score up the most."""
-        pushing = {f: self.weights.get(f, 0.0) for f in set(features) if f.startswith(prefix)}
-        ranked = sorted((f for f, w in pushing.items() if w > 0), key=lambda f: -pushing[f])
-        return ranked[:count]
 
 
 def probability(score: float) -> float:

@@ -12,8 +12,10 @@ from tests.feedback.evaluation import (
     SENTENCE_KINDS,
     UNTOUCHED,
     evaluate,
+    fingerprint,
     flagged_sentences,
     items,
+    sentence_bank,
     sentence_spans,
     splits,
     text_of,
@@ -22,18 +24,21 @@ from tests.feedback.evaluation import (
 # The issue's target on reflections the coach never saw is 0.85 for every flag. Measured
 # once on the untouched half (440 reflections written for the purpose, labelled twice, the
 # odd ids for training and the even ids never read by any training): blame 0.88 / 0.93,
-# absolute 0.89 / 0.86, no "I" 0.84 / 1.00 (texted "im" and "ill" were not read as "I";
-# fixed afterwards, now 1.00 / 1.00), negative opening 0.89 / 0.78. The floors are those
-# figures less a little, so a change that makes the coach worse fails. On the splits it
-# was trained on, the weights must reproduce their labels (a broken feature shows there
-# first); the first two splits' negative openings were labelled by an earlier reading and
-# are not learnt from (bench/train_coach.py).
+# absolute 0.89 / 0.86, no "I" 0.84 / 1.00, negative opening 0.89 / 0.78. The untouched
+# half shares its two writers with the odd ids it was split from; by writers the weights
+# never read (each split left out in turn) the figures are lower (bench/train_coach.py).
+# Texted "im" and "ive" were read as "I" only after that measurement, so the no-"I" figure
+# since is no longer a measurement on unseen text. The floors are the figures less a
+# little, so a change that makes the coach worse fails. On the splits it was trained on,
+# the weights must reproduce their labels (a broken feature shows there first); the first
+# two splits' negative openings were labelled by an earlier reading and are not learnt
+# from (bench/train_coach.py).
 THRESHOLD = 0.85
 FLOORS = {
     UNTOUCHED: {
         "blame": (0.85, 0.88),
         "absolute": (0.85, 0.82),
-        "no_first_person": (0.95, 0.95),
+        "no_first_person": (0.8, 0.95),
         "negative_opening": (0.85, 0.75),
     },
     "tune": {"negative_opening": (0.5, 0.75)},
@@ -95,6 +100,23 @@ def test_the_weights_never_read_the_untouched_half():
     assert set(trained_on) == set(splits()) - {UNTOUCHED} | {"sentence bank"}
 
 
+def test_no_sentence_of_the_untouched_half_is_in_the_sentence_bank():
+    untouched = {
+        str(s).strip().lower()
+        for item in items()
+        if item["split"] == UNTOUCHED
+        for s in item["sentences"]  # type: ignore[attr-defined]
+    }
+    banked = {str(entry["text"]).strip().lower() for entry in sentence_bank()}
+    assert not untouched & banked
+
+
+def test_the_weights_were_trained_on_the_features_the_coach_reads_now():
+    """Any change to what the features read (a feature, a rule, a word list, simplemma or
+    VADER) changes the fingerprint: train again (make train-coach)."""
+    assert json.loads(WEIGHTS.read_text())["fingerprint"] == fingerprint()
+
+
 @pytest.mark.parametrize("split", splits())
 @pytest.mark.parametrize("kind", KINDS)
 def test_precision_and_recall_reach_the_threshold_on_every_split(split, kind):
@@ -126,3 +148,18 @@ def test_a_flag_counts_for_the_labelled_sentence_it_quotes():
     flags = review(text_of(AN_ITEM))
     assert flagged_sentences(AN_ITEM, flags, "blame") == {1}
     assert flagged_sentences(AN_ITEM, flags, "absolute") == {1}
+
+
+def test_every_flag_quotes_words_as_they_stand_in_the_text():
+    """On every labelled reflection: a flag's words are the writer's own, exactly (the
+    coach straightens typographic quotes one character for one, and so does this). A
+    missing "I" may have nothing to quote."""
+    straighten = str.maketrans("\u2019\u2018\u02bc\u201c\u201d", "'''\"\"")
+    for item in items():
+        text = text_of(item).translate(straighten)
+        for flag in review(text):
+            assert flag.words or flag.kind == "no_first_person", (item["id"], flag)
+            assert flag.suggestion
+            assert flag.explanation
+            for word in flag.words:
+                assert word in text, (item["id"], flag.kind, word)
