@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/alliance
 
-.PHONY: run demo install install-test fmt lint test test-sqlite test-postgres browser-deps bench-deps bench clean
+.PHONY: run demo install install-test install-train fmt lint test test-sqlite test-postgres browser-deps bench-deps bench train-coach clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -84,6 +84,15 @@ bench-deps:
 
 bench: install-test bench-deps
 	$(BIN)/python bench/run.py
+
+## scikit-learn, which only training the feedback coach's weights needs.
+install-train: install-test
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+
+## Train the feedback coach's weights from tests/feedback/ (cross-validation first, about
+## six minutes on two cores) and write alliance/feedback/coach_weights.json.
+train-coach: install-train
+	$(BIN)/python bench/train_coach.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class FeedbackConfig(AppConfig):
@@ -7,3 +8,18 @@ class FeedbackConfig(AppConfig):
 
     name = "alliance.feedback"
     label = "feedback"
+
+    def ready(self) -> None:
+        checks.register(weights_fit_the_features)
+
+
+def weights_fit_the_features(**kwargs: object) -> list[checks.CheckMessage]:
+    """A deploy whose weights were trained for other features would make every review
+    fail; say so at start rather than on the first keystroke."""
+    from alliance.feedback.model import models
+
+    try:
+        models()
+    except (OSError, ValueError, KeyError, RuntimeError) as problem:
+        return [checks.Error(str(problem), id="feedback.E001")]
+    return []

@@ -16,8 +16,8 @@ from alliance.feedback.lexicon import (
     HARMFUL_PHRASES,
     NOT_A_DUTY,
     SUFFERING,
-    analyser,
     own_word,
+    polarity,
     valence,
 )
 
@@ -126,12 +126,12 @@ def _is_positive(text: str) -> bool:
     )
     if not text.strip():
         return False
-    score = analyser().polarity_scores(text)["compound"]
+    score = polarity(text)
     return score >= 0.4 and not _harmful_words(text)
 
 
 def _is_negative(text: str) -> bool:
-    return bool(_harmful_words(text)) or analyser().polarity_scores(text)["compound"] <= -0.3
+    return bool(_harmful_words(text)) or polarity(text) <= -0.3
 
 
 # --- the "I"-statement that mentions "you" ----------------------------------------------
@@ -272,7 +272,7 @@ def _wrong(sentence: str, you: re.Match[str]) -> Blame | None:
         or all(w.endswith("ly") for w in lead)
         or any(HARMFUL_PHRASES.fullmatch(m.group(0)) or own_word(m.group(0)) for m in harmful)
     )
-    if not verb_first and analyser().polarity_scores(predicate)["compound"] >= 0:
+    if not verb_first and polarity(predicate) >= 0:
         return None  # "you handled a difficult client with grace": the harm is not theirs
     last = max(m.end() for m in harmful) + match.start("act")
     return Blame(WRONG, you.start(), last)
@@ -586,9 +586,7 @@ def _sarcasm(sentence: str, after_sarcasm: bool) -> list[Blame]:
     ):
         found.append(Blame(SARCASM, m.start(), m.end()))
     found += [Blame(SARCASM, m.start(), m.end()) for m in _SARCASM_ANYWHERE.finditer(sentence)]
-    warm_words = analyser().polarity_scores(sentence)["compound"] > 0.2 or _WARM_OPENER.match(
-        sentence
-    )
+    warm_words = polarity(sentence) > 0.2 or _WARM_OPENER.match(sentence)
     if not found and after_sarcasm and warm_words and not _FIRST_PERSON_DOER.search(sentence):
         found.append(Blame(SARCASM, 0, len(sentence.rstrip(".!?"))))
     return found

@@ -1,24 +1,27 @@
 """The feedback coach: reads a written reflection and points out what may land badly.
 
-Four kinds of flag, each found by rules a person can read and argue with, and each
-quoting the words it is about and saying why:
+Four kinds of flag, each quoting the words it is about and saying why:
 
 - ``blame``: a sentence that makes the reader the doer or owner of a wrong, or gives
-  them a bad trait (see ``blame``). The suggestion is an "I"-statement built from it.
+  them a bad trait. The suggestion is an "I"-statement built from it.
 - ``absolute``: always, never, everyone, nothing, ... used as a sweeping complaint.
 - ``no_first_person``: the whole text speaks without "I", "me" or "my".
 - ``negative_opening``: a clearly negative first sentence before warm or constructive
   text.
 
-The definitions are the labelling contract of the evaluation (tests/feedback/); the
-rules are measured on reflections written by people who never saw them
-(`bench/coach_eval.py`).
+The definitions are the labelling contract of the evaluation (tests/feedback/). Blame,
+absolute and the negative opening are decided by learnt weights (``model``) over features
+a person can read (``features``), among them what the hand-written rules of ``blame``
+and this module find; the rules still choose the words quoted and the explanation where
+they recognise the sentence. No first person is a rule. The coach is measured on
+reflections written and labelled by people who never saw it (`bench/coach_eval.py`).
 
 The coach is pure: no database, no network, and it never raises on any string. Very long
 texts are cut to their first ``MAX_CHARS`` characters, since a reflection is short and
 the cost grows with the text.
 """
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,16 +31,21 @@ from django.utils.translation import gettext_lazy
 
 from alliance.feedback import blame as blaming
 from alliance.feedback.blame import Blame, blames, predicate_after
-from alliance.feedback.lexicon import SUFFERING, analyser, valence
+from alliance.feedback.features import opening_features, sentence_features
+from alliance.feedback.lexicon import polarity, valence
+from alliance.feedback.model import models, probability
 from alliance.feedback.reframe import reframe
 
-__all__ = ["KINDS", "Flag", "reframe", "review", "split_sentences"]
+__all__ = ["KINDS", "Flag", "ReadSentence", "read", "reframe", "review", "split_sentences"]
 
 BLAME = "blame"
 ABSOLUTE = "absolute"
 NO_FIRST_PERSON = "no_first_person"
 NEGATIVE_OPENING = "negative_opening"
 KINDS = (BLAME, ABSOLUTE, NO_FIRST_PERSON, NEGATIVE_OPENING)
+# Not a flag: how likely a sentence is to be hard (a complaint, hurt, a hard admission),
+# which the negative opening's weights read.
+NEGATIVE = "negative"
 
 # What the kinds are called in front of people.
 LABELS = {
@@ -53,6 +61,8 @@ MAX_SENTENCES = 200
 # cost of reading one grows faster than its length.
 MAX_SENTENCE_CHARS = 400
 MIN_WORDS_FOR_FIRST_PERSON = 4
+# How many sweeping words of one sentence have their use read (each costs a VADER pass).
+MAX_SWEEPING_READ = 5
 
 
 @dataclass(frozen=True)
@@ -84,10 +94,14 @@ class Flag:
 
 
 @dataclass
-class _Sentence:
+class ReadSentence:
+    """One sentence as the coach reads it: what the hand-written rules found in it, the
+    sweeping words an absolute flag could quote, and the features the weights score."""
+
     text: str
     blames: list[Blame]
-    absolutes: list[re.Match[str]]
+    sweeping: list[re.Match[str]]
+    features: list[str]
 
 
 def review(text: str) -> list[Flag]:
@@ -96,31 +110,73 @@ def review(text: str) -> list[Flag]:
     if not isinstance(text, str):
         return []
     text = _normalise(text[:MAX_CHARS])
-    sentences = _read(split_sentences(text))
+    sentences = read(split_sentences(text))
     if not sentences:
         return []
-    flags = [_blame_flag(s) for s in sentences if s.blames]
-    flags += [_absolute_flag(s) for s in sentences if s.absolutes]
-    for check in (_no_first_person_flag, _negative_opening_flag):
-        if (found := check(text, sentences)) is not None:
-            flags.append(found)
+    learned = models()
+    blame = [learned[BLAME].score(s.features) for s in sentences]
+    absolute = [learned[ABSOLUTE].score(s.features) if s.sweeping else -math.inf for s in sentences]
+    threshold = learned[BLAME].threshold
+    flags = [
+        _blame_flag(s) for s, score in zip(sentences, blame, strict=True) if score >= threshold
+    ]
+    threshold = learned[ABSOLUTE].threshold
+    flags += [
+        _absolute_flag(s)
+        for s, score in zip(sentences, absolute, strict=True)
+        if score >= threshold
+    ]
+    if (found := _no_first_person_flag(text, sentences)) is not None:
+        flags.append(found)
+    if (found := _negative_opening_flag(sentences, blame, absolute)) is not None:
+        flags.append(found)
     return flags
 
 
-def _read(texts: list[str]) -> list[_Sentence]:
-    """Each sentence with its blames and absolutes; blame reads the sentence before
-    ("That's not fair to me" after an accusation; sarcasm that runs on)."""
-    read: list[_Sentence] = []
+def read(texts: list[str]) -> list[ReadSentence]:
+    """Each sentence with its rules' findings and its features; blame reads the sentence
+    before ("That's not fair to me" after an accusation; sarcasm that runs on)."""
+    found: list[ReadSentence] = []
     for text in texts:
-        before = read[-1].blames if read else []
+        before = found[-1] if found else None
         head = text[:MAX_SENTENCE_CHARS]
-        found = blames(
+        blamed = blames(
             head,
-            after_blame=bool(before),
-            after_sarcasm=any(b.form == blaming.SARCASM for b in before),
+            after_blame=bool(before and before.blames),
+            after_sarcasm=bool(before and any(b.form == blaming.SARCASM for b in before.blames)),
         )
-        read.append(_Sentence(text, found, _absolute_matches(head, blamed=bool(found))))
-    return read
+        rules = [b.form for b in blamed]
+        if _absolute_matches(head, blamed=bool(blamed)):
+            rules.append("sweeping")
+        sweeping = list(_SWEEPING.finditer(head))
+        rules += _sweeping_context(head, sweeping)
+        features = sentence_features(
+            head, rules, before.text[:MAX_SENTENCE_CHARS] if before else ""
+        )
+        found.append(ReadSentence(text, blamed, sweeping, features))
+    return found
+
+
+def _sweeping_context(sentence: str, sweeping: list[re.Match[str]]) -> list[str]:
+    """For the weights, how each sweeping word is used: who its clause is about, how
+    warm VADER reads that clause (VADER knows "never gives up" is praise), and whether a
+    schedule follows or a promise comes before."""
+    found = []
+    for match in sweeping[:MAX_SWEEPING_READ]:
+        word = re.sub(r"\s+", " ", match.group(0).lower())
+        clause = _clause_around(sentence, match.start())
+        tone = compound(clause)
+        mood = "warm" if tone >= 0.3 else "hard" if tone <= -0.3 else "flat"
+        found += [
+            f"sweep:{word}",
+            f"sweep:{mood}",
+            f"sweep:{_doer_of(sentence, match) or 'other'}:{mood}",
+        ]
+        if _SCHEDULE_AFTER.match(sentence, match.end()):
+            found.append("sweep:schedule")
+        if _INTENT_BEFORE.search(sentence[: match.start()]):
+            found.append("sweep:intent")
+    return found
 
 
 # --- text handling --------------------------------------------------------------------
@@ -188,16 +244,16 @@ def compound(text: str) -> float:
     )
     if not text.strip():
         return 0.0
-    return float(analyser().polarity_scores(text)["compound"])
+    return polarity(text)
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
-def _harm_in(text: str, ignore: frozenset[str] = frozenset()) -> bool:
+def _harm_in(text: str) -> bool:
     """A word that names a wrong or a hurt, not negated just before it."""
     for match in _WORD.finditer(text):
-        if match.group(0).lower() not in ignore and valence(match.group(0)) <= -1.0:
+        if valence(match.group(0)) <= -1.0:
             before = text[max(0, match.start() - 25) : match.start()].lower()
             if not re.search(r"\b(?:not|never|no|nothing)\b|n't\b", before):
                 return True
@@ -250,17 +306,76 @@ _WHY_BLAME = {
 }
 
 
-def _blame_flag(sentence: _Sentence) -> Flag:
-    found = sentence.blames
-    form = found[0].form
-    statement = reframe(sentence.text[:MAX_SENTENCE_CHARS], form)
+def _blame_flag(sentence: ReadSentence) -> Flag:
+    """Worded by the rule that found the blame where one did; otherwise by its shape."""
+    head = sentence.text[:MAX_SENTENCE_CHARS]
+    if sentence.blames:
+        form = sentence.blames[0].form
+        words = _unique(head[b.start : b.end].strip() for b in sentence.blames)
+    else:
+        form = _form_of(head)
+        words = [_reader_clause(head)]
+    statement = reframe(head, form)
     return Flag(
         kind=BLAME,
-        words=_unique(sentence.text[b.start : b.end].strip() for b in found),
+        words=words,
         suggestion=_("Try an I-statement: {statement}").format(statement=statement),
         explanation=str(_WHY_BLAME[form]),
         sentence=sentence.text,
     )
+
+
+_DEMANDING = re.compile(r"\b(?:should|must|ought\s+to|have\s+to|need\s+to|stop)\b", re.I)
+_MAKING_FEEL = re.compile(r"\bmak(?:e|es|ing)\s+me\s+feel\b|\bmade\s+me\s+feel\b", re.I)
+_ONLY_WHEN = re.compile(r"\bonly\b.*\b(?:when|because|if)\b", re.I)
+_BEING = re.compile(
+    r"\b(?:you(?:'re|\s+are|\s+were|\s+can\s+be|\s+get)|ur)\s+(?:so\s+|too\s+|really\s+|quite\s+|very\s+|such\s+an?\s+|an?\s+|being\s+)*\w+",
+    re.I,
+)
+# Praise that opens a sentence the weights call blame is praise said mockingly.
+_MOCK_PRAISE = re.compile(
+    r"^\W*(?:oh\s+)?(?:brilliant|great|nice|lovely|fantastic|amazing|wonderful|perfect|"
+    r"cheers|thanks|thank\s+you|well\s+done|good\s+job|wow|sure|of\s+course)\b",
+    re.I,
+)
+_READER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b", re.I)
+
+
+def _form_of(sentence: str) -> str:
+    """How a sentence the weights found blames, for the explanation: by its outward
+    shape, since the rules that name forms did not recognise it."""
+    if sentence.rstrip().endswith("?"):
+        return blaming.QUESTION
+    if _MOCK_PRAISE.match(sentence):
+        return blaming.SARCASM
+    if _MAKING_FEEL.search(sentence):
+        return blaming.MAKES_ME_FEEL
+    if _DEMANDING.search(sentence):
+        return blaming.DEMAND
+    if _ONLY_WHEN.search(sentence):
+        return blaming.MOTIVE
+    if _BEING.search(sentence):
+        return blaming.TRAIT
+    return blaming.WRONG
+
+
+def _reader_clause(sentence: str) -> str:
+    """The words about the reader: from the first "you" or "your" to the end of its
+    clause, or the whole sentence when it never names them."""
+    reader = _READER.search(sentence)
+    if reader is None:
+        return _cut(sentence.strip(" .!?"))
+    clause = _clause_around(sentence, reader.start())
+    begin = clause.lower().find(reader.group(0).lower())
+    return _cut(clause[max(begin, 0) :].strip(" ,;:.!?"))
+
+
+def _cut(words: str, limit: int = 80) -> str:
+    """At most ``limit`` characters of ``words``, cut at a space: a quotation, so never
+    changed otherwise."""
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0]
 
 
 # --- absolutes ------------------------------------------------------------------------
@@ -269,6 +384,15 @@ _ABSOLUTES = re.compile(
     r"\b(?:all\s+the\s+time|each\s+and\s+every(?:\s+time)?|every\s*(?:thing|one|body)\b|"
     r"every\s+(?:single\s+)?time\b|every\s+single\b|every\b|always|never|nothing|nobody|"
     r"no[\s-]one|not\s+once|constantly|constant|forever)\b",
+    re.I,
+)
+# What an absolute flag can quote; whether the word sweeps in a complaint is the weights'
+# call, with the rules below as one of their features.
+_SWEEPING = re.compile(
+    _ABSOLUTES.pattern[: -len(r")\b")]
+    + r"|any(?:one|body|thing|where)?|ever|everywhere|all\s+(?:the|of|day|night|week|"
+    r"weekend|morning|evening|year)|(?:the\s+)?(?:whole|entire)\s+\w+|none|whenever|"
+    r"not\s+(?:one|a\s+single)|once|the\s+only\s+one)\b",
     re.I,
 )
 _SCHEDULE_AFTER = re.compile(
@@ -303,7 +427,6 @@ _ALLOTTED = re.compile(
     re.I,
 )
 _NEGATING = frozenset({"never", "nothing", "nobody", "no one", "no-one", "not once"})
-_INTENSIFIER = re.compile(r"\b(?:ever|anymore|at\s+all|again)\b", re.I)
 
 
 def _absolute_matches(sentence: str, *, blamed: bool) -> list[re.Match[str]]:
@@ -398,8 +521,12 @@ def _is_praise(clause: str, word: str) -> bool:
     return compound(clause) >= 0.45 or bool(_POSITIVE_CUES.search(clause))
 
 
-def _absolute_flag(sentence: _Sentence) -> Flag:
-    words = _unique(m.group(0) for m in sentence.absolutes)
+def _absolute_flag(sentence: ReadSentence) -> Flag:
+    """Quotes the sweeping words the rules read as complaining ("never" in "you never
+    reply, though we meet every Monday"), or all of them when the rules read none so."""
+    head = sentence.text[:MAX_SENTENCE_CHARS]
+    complaining = _absolute_matches(head, blamed=bool(sentence.blames))
+    words = _unique(m.group(0) for m in (complaining or sentence.sweeping))
     quoted = ", ".join(f"“{w}”" for w in words)
     return Flag(
         kind=ABSOLUTE,
@@ -428,11 +555,18 @@ def _concrete_alternative(word: str) -> str:
 
 # --- first person ---------------------------------------------------------------------
 
-_FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.I)
+# Text-message spellings count too: "im", "ive", and "ill" or "id" where a verb follows
+# ("ill leave at 8"), not where they mean unwell or an identity ("I felt ill").
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|me|my|mine|myself|im|ive)\b|\b(?:ill|id)\s+(?:be|have|do|get|go|come|call|send|"
+    r"leave|take|make|see|try|text|ring|pick|let|tell|ask|sort|bring|drop|grab|rather|like|"
+    r"love|need|say)\b",
+    re.I,
+)
 _OTHER_VOICES = re.compile(r"\b(?:we|us|our|ours|you|your|yours)\b", re.I)
 
 
-def _no_first_person_flag(text: str, sentences: list[_Sentence]) -> Flag | None:
+def _no_first_person_flag(text: str, sentences: list[ReadSentence]) -> Flag | None:
     """Contractions need no special case: the apostrophe ends the word, so "I'm",
     "I've", "I'd" and "I'll" all start with the word "I"."""
     if len(_WORD.findall(text)) < MIN_WORDS_FOR_FIRST_PERSON or _FIRST_PERSON.search(text):
@@ -451,106 +585,29 @@ def _no_first_person_flag(text: str, sentences: list[_Sentence]) -> Flag | None:
 
 # --- negative opening -----------------------------------------------------------------
 
-# Words of a hard time that VADER scores mildly or not at all.
-_HARD_CUES = re.compile(
-    r"\b(?:flat|rough|drowning|fumes|panic|urgent|firefighting|killing|exhausting|stuck|"
-    r"late|tense|fed\s+up|tired\s+of|done|left\s+out|humiliated|lonely|miserable)\b",
-    re.I,
-)
-# A turn towards the other person: a wish, a plan, an offer, a concession, thanks.
-_TURNING = re.compile(
-    r"\b(?:I'd\s+(?:like|love|suggest|prefer|ask|rather|just)|I\s+would\s+(?:like|love)|"
-    r"could\s+we|can\s+we|let's|let\s+us|maybe|I\s+want|we\s+could|how\s+about|"
-    r"what\s+if\s+we|I\s+think\s+we|I'll|I\s+will|happy\s+to|I\s+need\s+us|next\s+time|"
-    r"I\s+know|I'm\s+sure|I\s+get\s+that|I\s+understand|not\s+anyone's\s+fault|"
-    r"as\s+guilty|I\s+trust|I\s+appreciate|I\s+love|I\s+(?:still\s+)?value|grateful|"
-    r"thank\w*|anyone\s+up\s+for|I'm\s+not\s+sure|together|having\s+said\s+that|"
-    r"you\s+and\s+me|both\s+of\s+us|all\s+of\s+us|I\s+miss|I\s+expect|I\s+hope)\b",
-    re.I,
-)
-# "Would have saved hours": a reproach in the conditional.
-_REPROACH = re.compile(r"\b(?:would|could|should)\s+have\s+\w+", re.I)
-# The writer judging themselves ("I've been a pain", "I've made mistakes") owns the hard
-# part; that is no complaint to move.
-_SELF_CRITICISM = re.compile(r"\bI(?:'ve|\s+have)\s+(?:been|made)\b", re.I)
 
-
-# "Honestly," or "I'll be honest," only announces what follows; VADER reads it as warmth.
-_PREFACE = re.compile(
-    r"^\W*(?:honestly|frankly|truthfully|to\s+be\s+(?:honest|frank)|I'll\s+be\s+(?:honest|frank)|"
-    r"let\s+me\s+be\s+(?:blunt|honest|frank))\b\W*",
-    re.I,
-)
-
-
-# "A bit rushed", "slightly flat": said gently, the hard part is not clearly negative.
-_GENTLE = re.compile(r"\b(?:a\s+bit|a\s+little|slightly|somewhat|kind\s+of|a\s+touch)\b", re.I)
-
-
-def _is_warm(text: str) -> bool:
-    text = _PREFACE.sub("", text)
-    return compound(text) >= 0.5 or bool(_POSITIVE_CUES.search(text))
-
-
-def _is_hard(sentence: _Sentence) -> bool:
-    """Hard: it blames, complains in absolutes, reproaches, or its words are hard and no
-    turn towards the other softens them."""
-    text = _PREFACE.sub("", sentence.text)
-    if sentence.blames or sentence.absolutes:
-        return True
-    main = re.split(r"\bbut\b", text, flags=re.I)[-1]
-    if _REPROACH.search(main) and not _FIRST_PERSON.search(main):
-        return True
-    if _TURNING.search(text) or _is_warm(text):
-        return False
-    return compound(text) <= -0.3 or _harm_in(text)
-
-
-def _opens_hard(sentence: _Sentence) -> bool:
-    """Clearly negative: blame, a complaint in absolutes, hard words; not a request, a
-    warm sentence with a hard word in it, or the writer's judgement of themselves."""
-    text = _PREFACE.sub("", sentence.text)
-    if sentence.blames:
-        return True
-    if _POSITIVE_CUES.search(text) or _TURNING.search(text):
-        return False
-    if _SELF_CRITICISM.search(text) and not re.search(r"\byou\b", text, re.I):
-        return False
-    if _GENTLE.search(text):
-        return False
-    if _HARD_CUES.search(text):
-        return True
-    if _harm_in(_without_their_feelings(text), ignore=SUFFERING):
-        return True
-    sweeping = sentence.absolutes
-    return len(sweeping) >= 2 or bool(sweeping and _INTENSIFIER.search(text))
-
-
-def _without_their_feelings(text: str) -> str:
-    """ "You said you felt ignored" reports their feeling; it is no complaint."""
-    return re.sub(
-        r"\byou\s+(?:said\s+you\s+)?(?:felt|feel|seem|seemed)\s+\w+", " ", text, flags=re.I
-    )
-
-
-def _negative_opening_flag(text: str, sentences: list[_Sentence]) -> Flag | None:
-    """The opening sets the tone of what follows. Flagged only when the text turns right
-    after it (a wish, a plan, a concession, warmth) and nothing after is hard, because a
-    text that is hard all the way through has no bright side to lead with."""
+def _negative_opening_flag(
+    sentences: list[ReadSentence], blame: list[float], absolute: list[float]
+) -> Flag | None:
+    """The opening sets the tone of what follows. The weights flag a hard first sentence
+    followed by warm or constructive ones: a text that is hard all the way through has no
+    bright side to lead with. They read the first sentence and how likely each later one
+    is to blame or sweep."""
     if len(sentences) < 2:
         return None
+    hard = [probability(models()[NEGATIVE].score(s.features)) for s in sentences]
+    chances = [probability(s) for s in blame], [probability(s) for s in absolute], hard
+    features = opening_features([s.features for s in sentences], *chances)
+    if not models()[NEGATIVE_OPENING].applies(features):
+        return None
     first, rest = sentences[0], sentences[1:]
-    if not _opens_hard(first) or any(_is_hard(s) for s in rest):
-        return None
-    if not (_TURNING.search(rest[0].text) or _is_warm(rest[0].text)):
-        return None
     warmest = max(rest, key=lambda s: compound(s.text))
-    words = [m.group(0) for m in _HARD_CUES.finditer(first.text)]
-    words += [first.text[b.start : b.end] for b in first.blames]
-    words += [m.group(0) for m in first.absolutes]
+    words = [first.text[b.start : b.end] for b in first.blames]
+    words += [m.group(0) for m in first.sweeping]
+    words += [m.group(0) for m in _WORD.finditer(first.text) if valence(m.group(0)) <= -1.0]
     return Flag(
         kind=NEGATIVE_OPENING,
-        words=_unique(words) or [first.text],
+        words=_unique(words)[:4] or [_cut(first.text)],
         suggestion=_(
             "Lead with what works: for instance start with “{warm}”, then say what is hard."
         ).format(warm=_shorten(warmest.text)),

@@ -7,7 +7,7 @@ word when it belongs to the class, wherever it was met.
 """
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -17,6 +17,27 @@ def analyser() -> SentimentIntensityAnalyzer:
     """Built on first use: loading the lexicon takes a moment and many processes never
     review anything."""
     return SentimentIntensityAnalyzer()
+
+
+# VADER reads each emoji as the words of its name and its negation check is quadratic in
+# words, so a line of emoji would cost seconds: a few are read, the rest set aside.
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+MAX_EMOJI = 8
+
+
+@lru_cache(maxsize=1024)
+def polarity(text: str) -> float:
+    """VADER's compound score of ``text`` (each sentence is also read as the one before
+    the next, hence the small cache)."""
+    kept = 0
+
+    def first_few(match: re.Match[str]) -> str:
+        nonlocal kept
+        kept += 1
+        return match.group(0) if kept <= MAX_EMOJI else " "
+
+    text = _EMOJI.sub(first_few, text)
+    return float(analyser().polarity_scores(text)["compound"])
 
 
 # Ways of treating someone badly that VADER has no valence for ("steamrolled", "sulk"):

@@ -2,8 +2,8 @@
 
 Shared by the evaluation test and `bench/coach_eval.py`. The data
 (`coach_reflections.json`) was written and labelled by people who never saw the coach;
-the split was fixed before any tuning (odd ids "tune", even ids "holdout"), and only the
-tune half was read while writing the rules.
+the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
+weights learn from every split but ``untouched`` (see labelling.md).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
 counts for the labelled sentence its ``sentence`` lies in, found by position in the
@@ -11,6 +11,7 @@ reflection the labelled sentences make up. No first person and negative opening 
 labelled once per reflection and scored so.
 """
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -24,12 +25,18 @@ from alliance.feedback.coach import (
     NEGATIVE_OPENING,
     NO_FIRST_PERSON,
     Flag,
+    read,
     review,
 )
 
 DATASET = Path(__file__).with_name("coach_reflections.json")
+# Single sentences labelled alone (blame, absolute, and whether the sentence is negative),
+# which the coach's weights learn from beside the reflections; never measured on.
+SENTENCE_BANK = Path(__file__).with_name("coach_sentences.jsonl")
 SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
+# The split no training reads: the coach is measured on it, and only measured.
+UNTOUCHED = "untouched"
 SPLIT_ORDER = ("tune", "holdout")
 
 Item = dict[str, object]
@@ -87,6 +94,23 @@ class Evaluation:
 
 def items() -> list[Item]:
     return list(json.loads(DATASET.read_text()))
+
+
+def sentence_bank() -> list[dict[str, object]]:
+    lines = SENTENCE_BANK.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+# Sentences whose features the weights file fingerprints: if the features of these change
+# (a feature, a rule, a word list or a library they read), the weights no longer fit.
+PROBES = 300
+
+
+def fingerprint() -> str:
+    """A hash of the features the coach reads in the first ``PROBES`` sentences of the bank."""
+    texts = [str(entry["text"]) for entry in sentence_bank()[:PROBES]]
+    features = [sorted(sentence.features) for text in texts for sentence in read([text])]
+    return hashlib.sha256(json.dumps(features).encode()).hexdigest()
 
 
 def splits() -> list[str]:

@@ -1,52 +1,87 @@
 """The coach measured on reflections written and labelled by people who never saw it: if a
-change makes any kind of flag worse than the threshold on any split, this fails.
+change makes any kind of flag worse than its floor on any split, this fails.
 `bench/coach_eval.py` prints the tables and every miss."""
+
+import json
 
 import pytest
 
 from alliance.feedback.coach import KINDS, review
+from alliance.feedback.model import WEIGHTS
 from tests.feedback.evaluation import (
     SENTENCE_KINDS,
+    UNTOUCHED,
     evaluate,
+    fingerprint,
     flagged_sentences,
     items,
+    sentence_bank,
     sentence_spans,
     splits,
     text_of,
 )
 
 # The issue's target on reflections the coach never saw is 0.85 for every flag. Measured
-# once on the untouched half (held out from everyone who wrote rules): blame 0.88 / 0.54,
-# absolute 0.75 / 0.76, no "I" 1.00 / 1.00, negative opening 0.57 / 0.43; and once on a
-# fresh set of 260 written afterwards by someone else, to be hard for keyword rules: blame
-# 0.78 / 0.48, absolute 0.59 / 0.58, no "I" 1.00 / 1.00, negative opening 0.65 / 0.19.
-# Until it gets there, the floors below are those figures less a little, so a change that
-# makes it worse fails; the tune half must meet the target.
+# once on the untouched half (440 reflections written for the purpose, labelled twice, the
+# odd ids for training and the even ids never read by any training): blame 0.88 / 0.93,
+# absolute 0.89 / 0.86, no "I" 0.84 / 1.00, negative opening 0.89 / 0.78. The untouched
+# half shares its two writers with the odd ids it was split from; by writers the weights
+# never read (each split left out in turn) the figures are lower (bench/train_coach.py).
+# Texted "im" and "ive" were read as "I" only after that measurement, so the no-"I" figure
+# since is no longer a measurement on unseen text. The floors are the figures less a
+# little, so a change that makes the coach worse fails. On the splits it was trained on,
+# the weights must reproduce their labels (a broken feature shows there first); the first
+# two splits' negative openings were labelled by an earlier reading and are not learnt
+# from (bench/train_coach.py).
 THRESHOLD = 0.85
 FLOORS = {
-    "holdout": {
-        "blame": (0.85, 0.5),
-        "absolute": (0.7, 0.7),
-        "no_first_person": (0.95, 0.95),
-        "negative_opening": (0.5, 0.4),
+    UNTOUCHED: {
+        "blame": (0.85, 0.88),
+        "absolute": (0.85, 0.82),
+        "no_first_person": (0.8, 0.95),
+        "negative_opening": (0.85, 0.75),
     },
-    "fresh": {
-        "blame": (0.75, 0.45),
-        "absolute": (0.55, 0.55),
-        "no_first_person": (0.95, 0.95),
-        "negative_opening": (0.6, 0.15),
-    },
+    "tune": {"negative_opening": (0.5, 0.75)},
+    "holdout": {"negative_opening": (0.5, 0.75)},
 }
+
+
+# Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
+# split by parity before any rule was written), and the last set's odd ids were for tuning
+# and its even ids are the untouched half.
+WRITERS = {
+    range(1, 1001): None,  # odd "tune", even "holdout"
+    range(1001, 1261): "fresh",
+    range(3001, 3251): "writer-1",
+    range(4001, 4251): "writer-2",
+    range(5001, 5251): "writer-3",
+    range(6001, 6251): "writer-4",
+    range(9001, 9251): "writer-5",
+    range(9501, 9751): "writer-6",
+    range(10001, 10251): "writer-7",
+    range(11001, 11251): "writer-8",
+    range(7001, 7221): UNTOUCHED,  # odd "tune-2", even untouched
+    range(8001, 8221): UNTOUCHED,
+}
+
+
+def _split_for(item_id: int) -> str:
+    for ids, split in WRITERS.items():
+        if item_id in ids:
+            if split is None:
+                return "tune" if item_id % 2 else "holdout"
+            if split == UNTOUCHED:
+                return "tune-2" if item_id % 2 else UNTOUCHED
+            return split
+    raise AssertionError(f"id {item_id} belongs to no writer")
 
 
 def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     data = items()
-    assert len(data) >= 200
+    assert len({item["id"] for item in data}) == len(data)
+    assert sum(item["split"] == UNTOUCHED for item in data) >= 200
     for item in data:
-        if int(item["id"]) > 1000:
-            assert item["split"] == "fresh", item["id"]
-        else:
-            assert item["split"] == ("tune" if int(item["id"]) % 2 else "holdout"), item["id"]
+        assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
         assert set(labels) == set(KINDS)
         for kind in SENTENCE_KINDS:
@@ -59,11 +94,34 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
             assert sum(bool(item["labels"][kind]) for item in half) >= 10
 
 
+def test_the_weights_never_read_the_untouched_half():
+    trained_on = json.loads(WEIGHTS.read_text())["trained_on"]
+    assert UNTOUCHED not in trained_on
+    assert set(trained_on) == set(splits()) - {UNTOUCHED} | {"sentence bank"}
+
+
+def test_no_sentence_of_the_untouched_half_is_in_the_sentence_bank():
+    untouched = {
+        str(s).strip().lower()
+        for item in items()
+        if item["split"] == UNTOUCHED
+        for s in item["sentences"]  # type: ignore[attr-defined]
+    }
+    banked = {str(entry["text"]).strip().lower() for entry in sentence_bank()}
+    assert not untouched & banked
+
+
+def test_the_weights_were_trained_on_the_features_the_coach_reads_now():
+    """Any change to what the features read (a feature, a rule, a word list, simplemma or
+    VADER) changes the fingerprint: train again (make train-coach)."""
+    assert json.loads(WEIGHTS.read_text())["fingerprint"] == fingerprint()
+
+
 @pytest.mark.parametrize("split", splits())
 @pytest.mark.parametrize("kind", KINDS)
 def test_precision_and_recall_reach_the_threshold_on_every_split(split, kind):
     score = evaluate(split).confusion[kind]
-    precision, recall = FLOORS[split][kind] if split in FLOORS else (THRESHOLD, THRESHOLD)
+    precision, recall = FLOORS.get(split, {}).get(kind, (THRESHOLD, THRESHOLD))
     assert score.precision >= precision, score
     assert score.recall >= recall, score
 
@@ -90,3 +148,18 @@ def test_a_flag_counts_for_the_labelled_sentence_it_quotes():
     flags = review(text_of(AN_ITEM))
     assert flagged_sentences(AN_ITEM, flags, "blame") == {1}
     assert flagged_sentences(AN_ITEM, flags, "absolute") == {1}
+
+
+def test_every_flag_quotes_words_as_they_stand_in_the_text():
+    """On every labelled reflection: a flag's words are the writer's own, exactly (the
+    coach straightens typographic quotes one character for one, and so does this). A
+    missing "I" may have nothing to quote."""
+    straighten = str.maketrans("\u2019\u2018\u02bc\u201c\u201d", "'''\"\"")
+    for item in items():
+        text = text_of(item).translate(straighten)
+        for flag in review(text):
+            assert flag.words or flag.kind == "no_first_person", (item["id"], flag)
+            assert flag.suggestion
+            assert flag.explanation
+            for word in flag.words:
+                assert word in text, (item["id"], flag.kind, word)
