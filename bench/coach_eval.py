@@ -2,7 +2,8 @@
 every split of the labelled reflections (tests/feedback/coach_reflections.json), every
 miss, and the time one review takes (median and 99th percentile per reflection).
 
-Only the ``untouched`` split says how the coach does on text it never read: every other
+Only the ``untouched`` and ``untouched-2`` splits say how the coach does on text it never
+read (the second by writers no training read either): every other
 split trained its weights, so their figures show only that training took (see
 bench/train_coach.py, whose cross-validation measures each split with a model that did not
 read it).
@@ -10,7 +11,7 @@ read it).
     .venv/bin/python bench/coach_eval.py            # tables, timing and every miss
     .venv/bin/python bench/coach_eval.py --summary  # tables and timing only
 
-The misses of the untouched split are not printed unless asked (``--untouched-misses``):
+The misses of the untouched splits are not printed unless asked (``--untouched-misses``):
 reading them is how a rule comes to be fixed against the very text that measures it.
 """
 
@@ -29,7 +30,7 @@ django.setup()  # the coach's words go through gettext, which needs the app regi
 
 from alliance.feedback.coach import review  # noqa: E402
 from tests.feedback.evaluation import (  # noqa: E402
-    UNTOUCHED,
+    NEVER_TRAINED,
     Evaluation,
     evaluate,
     items,
@@ -75,7 +76,7 @@ def main() -> None:
     )
     if "--summary" not in sys.argv:
         for evaluation in evaluations:
-            if evaluation.split != UNTOUCHED or "--untouched-misses" in sys.argv:
+            if evaluation.split not in NEVER_TRAINED or "--untouched-misses" in sys.argv:
                 print_misses(evaluation)
 
 

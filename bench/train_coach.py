@@ -5,12 +5,13 @@
     .venv/bin/python bench/train_coach.py       # cross-validation, then the weights
     .venv/bin/python bench/train_coach.py --cv  # cross-validation only
 
-Every split of tests/feedback/coach_reflections.json is used except ``untouched``, which
-no training ever reads (the coach is measured on it by bench/coach_eval.py). The
-cross-validation leaves out one split at a time. Most splits are each one writer's; "tune"
-and "holdout" are one writer's text split by id, and so are "tune-2" and the untouched
-half, so those folds measure text from a writer the model has read other text of. Each kind's
-threshold is chosen on those held-out predictions, where precision and recall meet.
+Every split of tests/feedback/coach_reflections.json is used except ``untouched`` and
+``untouched-2``, which no training ever reads (the coach is measured on them by
+bench/coach_eval.py). The cross-validation leaves out one split at a time. Most splits are
+each one writer's; "tune" and "holdout" are one writer's text split by id, and so are
+"tune-2" and the untouched half, so those folds measure text from a writer the model has
+read other text of. Each kind's threshold is chosen on those held-out predictions, where
+precision and recall meet.
 
 Logistic regression (scikit-learn) learns the weights; the coach needs only the weights
 (``alliance.feedback.model``), so scikit-learn is not a dependency of the application.
@@ -37,7 +38,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from alliance.feedback.coach import ABSOLUTE, BLAME, NEGATIVE, NEGATIVE_OPENING, read  # noqa: E402
 from alliance.feedback.features import FEATURES_VERSION, opening_features  # noqa: E402
 from alliance.feedback.model import WEIGHTS, probability  # noqa: E402
-from tests.feedback.evaluation import UNTOUCHED, fingerprint, items, sentence_bank  # noqa: E402
+from tests.feedback.evaluation import NEVER_TRAINED, fingerprint, items, sentence_bank  # noqa: E402
 
 # How strongly the weights are pulled towards zero (scikit-learn's C: smaller pulls more).
 REGULARISATION = {BLAME: 1.0, ABSOLUTE: 1.0, NEGATIVE: 1.0, NEGATIVE_OPENING: 0.25}
@@ -89,7 +90,7 @@ class Banked:
 def reflections() -> list[Reflection]:
     found = []
     for item in items():
-        if item["split"] == UNTOUCHED:
+        if item["split"] in NEVER_TRAINED:
             continue
         labels = item["labels"]
         sentences = [str(s) for s in item["sentences"]]  # type: ignore[attr-defined]

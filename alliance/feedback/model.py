@@ -1,6 +1,6 @@
 """The coach's learned weights: one linear model per kind of flag, read from
 ``coach_weights.json`` (written by ``bench/train_coach.py`` from the labelled reflections
-in tests/feedback/, never from the untouched split).
+in tests/feedback/, never from the untouched splits).
 
 A score is the sum of the weights of the features present (``features``); the kind is
 flagged when the score reaches the model's threshold. Being linear, every decision is the

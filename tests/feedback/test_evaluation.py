@@ -9,8 +9,10 @@ import pytest
 from alliance.feedback.coach import KINDS, review
 from alliance.feedback.model import WEIGHTS
 from tests.feedback.evaluation import (
+    NEVER_TRAINED,
     SENTENCE_KINDS,
     UNTOUCHED,
+    UNTOUCHED_2,
     evaluate,
     fingerprint,
     flagged_sentences,
@@ -25,14 +27,18 @@ from tests.feedback.evaluation import (
 # once on the untouched half (440 reflections written for the purpose, labelled twice, the
 # odd ids for training and the even ids never read by any training): blame 0.88 / 0.93,
 # absolute 0.89 / 0.86, no "I" 0.84 / 1.00, negative opening 0.89 / 0.78. The untouched
-# half shares its two writers with the odd ids it was split from; by writers the weights
-# never read (each split left out in turn) the figures are lower (bench/train_coach.py).
-# Texted "im" and "ive" were read as "I" only after that measurement, so the no-"I" figure
-# since is no longer a measurement on unseen text. The floors are the figures less a
-# little, so a change that makes the coach worse fails. On the splits it was trained on,
-# the weights must reproduce their labels (a broken feature shows there first); the first
-# two splits' negative openings were labelled by an earlier reading and are not learnt
-# from (bench/train_coach.py).
+# half shares its two writers with the odd ids it was split from, which flatters it.
+# "untouched-2" is two writers no training read (300 reflections, labelled twice): with the
+# weights of before they were written, blame 0.76 / 0.80, absolute 0.74 / 0.70, no "I"
+# 0.98 / 1.00, negative opening 0.90 / 0.80; measured once after training on the other two
+# new writers, blame 0.77 / 0.80, absolute 0.75 / 0.77, no "I" 0.98 / 1.00, negative
+# opening 0.90 / 0.84 (see labelling.md). Texted "im" and "ive" were read as "I" only
+# after the first measurement, so the no-"I" figure on the untouched half since is no
+# longer a measurement on unseen text. The floors are the figures less a little, so a
+# change that makes the coach worse fails. On the splits it was trained on, the weights
+# must reproduce their labels (a broken feature shows there first); the first two splits'
+# negative openings were labelled by an earlier reading and are not learnt from
+# (bench/train_coach.py).
 THRESHOLD = 0.85
 FLOORS = {
     UNTOUCHED: {
@@ -40,6 +46,12 @@ FLOORS = {
         "absolute": (0.85, 0.82),
         "no_first_person": (0.8, 0.95),
         "negative_opening": (0.85, 0.75),
+    },
+    UNTOUCHED_2: {
+        "blame": (0.74, 0.77),
+        "absolute": (0.72, 0.74),
+        "no_first_person": (0.95, 0.97),
+        "negative_opening": (0.87, 0.81),
     },
     "tune": {"negative_opening": (0.5, 0.75)},
     "holdout": {"negative_opening": (0.5, 0.75)},
@@ -62,6 +74,10 @@ WRITERS = {
     range(11001, 11251): "writer-8",
     range(7001, 7221): UNTOUCHED,  # odd "tune-2", even untouched
     range(8001, 8221): UNTOUCHED,
+    range(12001, 12151): "writer-9",
+    range(13001, 13151): UNTOUCHED_2,  # two writers no training read
+    range(14001, 14151): "writer-10",
+    range(15001, 15151): UNTOUCHED_2,
 }
 
 
@@ -80,6 +96,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     data = items()
     assert len({item["id"] for item in data}) == len(data)
     assert sum(item["split"] == UNTOUCHED for item in data) >= 200
+    assert sum(item["split"] == UNTOUCHED_2 for item in data) >= 300
     for item in data:
         assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
@@ -94,17 +111,17 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
             assert sum(bool(item["labels"][kind]) for item in half) >= 10
 
 
-def test_the_weights_never_read_the_untouched_half():
+def test_the_weights_never_read_the_untouched_splits():
     trained_on = json.loads(WEIGHTS.read_text())["trained_on"]
-    assert UNTOUCHED not in trained_on
-    assert set(trained_on) == set(splits()) - {UNTOUCHED} | {"sentence bank"}
+    assert not NEVER_TRAINED & set(trained_on)
+    assert set(trained_on) == set(splits()) - NEVER_TRAINED | {"sentence bank"}
 
 
-def test_no_sentence_of_the_untouched_half_is_in_the_sentence_bank():
+def test_no_sentence_of_the_untouched_splits_is_in_the_sentence_bank():
     untouched = {
         str(s).strip().lower()
         for item in items()
-        if item["split"] == UNTOUCHED
+        if item["split"] in NEVER_TRAINED
         for s in item["sentences"]  # type: ignore[attr-defined]
     }
     banked = {str(entry["text"]).strip().lower() for entry in sentence_bank()}
