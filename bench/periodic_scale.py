@@ -14,6 +14,7 @@ Targets (issue 9): a pass at 1,000,000 alliances under 5 s and 300 MB, an email 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/alliance_bench_scale \\
         .venv/bin/python bench/periodic_scale.py --sizes 10000,100000
     .venv/bin/python bench/periodic_scale.py --sizes 1000000 --keep   # keep the data
+    .venv/bin/python bench/periodic_scale.py --existing   # measure the kept data again
 
 The database named in DATABASE_URL is dropped and made again for every size.
 """
@@ -118,6 +119,11 @@ def main() -> None:
     parser.add_argument(
         "--first-pass-only", action="store_true", help="no steady pass, no email timing"
     )
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="measure the database as it is (kept by --keep) instead of making it",
+    )
     args = parser.parse_args()
     if args.one_pass:
         run_pass()
@@ -132,10 +138,16 @@ def main() -> None:
     from bench.scale_data import generate
 
     assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
-    for size in [int(n) for n in args.sizes.split(",")]:
-        drop_database(again=True)
-        call_command("migrate", verbosity=0)
-        made = generate(size, verbose=False)
+    for size in [int(n) for n in args.sizes.split(",")] if not args.existing else [0]:
+        if args.existing:
+            from alliance.alliances.models import Alliance
+
+            size, made = Alliance.objects.count(), 0.0
+            args.keep = True
+        else:
+            drop_database(again=True)
+            call_command("migrate", verbosity=0)
+            made = generate(size, verbose=False)
         first = pass_in_subprocess()
         print(
             f"{size:>9} alliances (made in {made:.0f} s)\n"

@@ -13,7 +13,7 @@ from alliance.core.management.commands.worker import periodic_pass
 from alliance.outbox.models import OutboxMessage
 from alliance.outbox.nudges import alliance_ids_joined_since, nudge_horizon
 from alliance.tending.models import ReminderSent
-from alliance.tending.selectors import day_of_reminders_owed
+from alliance.tending.selectors import reminder_windows, rhythms_owing_reminder
 from tests.periodic import alliances_due_tomorrow
 
 pytestmark = pytest.mark.django_db
@@ -72,12 +72,41 @@ def test_the_due_selections_go_through_their_indexes():
     else:
         alliances_due_tomorrow(300, NOW, waiting_term=True)
         now = NOW
-    reminders = day_of_reminders_owed(now).explain()
-    assert any(_uses_index(line, "next_at") for line in reminders.splitlines()), reminders
+    for window in reminder_windows(now):
+        plan = window.rhythms.order_by("next_at", "pk")[:500].explain()
+        assert any(_uses_index(line, "next_at") for line in plan.splitlines()), plan
     joins = alliance_ids_joined_since(now - nudge_horizon()).explain()
     assert any(_uses_index(line, "joined_at") for line in joins.splitlines()), joins
-    assert len(day_of_reminders_owed(now + timedelta(days=1))) > 0, "the data has some due"
+    day_of = reminder_windows(now + timedelta(days=1))[0]
+    assert rhythms_owing_reminder(day_of.rhythms, day_of.kind).exists(), "the data has some due"
 
 
 def _uses_index(plan_line: str, column: str) -> bool:
     return "index" in plan_line.lower() and column in plan_line
+
+
+def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(clock, settings):
+    """With everything reminded and nudged already, a pass still reads every candidate;
+    each step of the nudges reads one chunk of them (and the reminders one window), so
+    mail queued meanwhile (sent between steps) never waits for a whole job."""
+    settings.PERIODIC_CHUNK_SIZE = 10
+
+    def longest_step() -> int:
+        steps = periodic_pass()
+        longest = 0
+        while True:
+            with CaptureQueriesContext(connection) as queries:
+                step = next(steps, None)
+            # The call that ends the pass counts too: it may have read the rest.
+            longest = max(longest, len(queries))
+            if step is None:
+                return longest
+
+    alliances_due_tomorrow(10, NOW, waiting_term=True)
+    list(periodic_pass())
+    ten = longest_step()
+    alliances_due_tomorrow(200, NOW, waiting_term=True)
+    list(periodic_pass())
+    assert longest_step() == ten
+    steps = list(periodic_pass())
+    assert steps.count("nudges") >= 21, "a chunk of ten candidates a step"

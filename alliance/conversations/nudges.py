@@ -31,7 +31,7 @@ OPEN_STAKES = (StakeState.PROPOSED, StakeState.SCHEDULED)
 
 
 @nudge_provider("reflections")
-def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
+def reflections_awaited(now: datetime) -> Iterable[list[WaitingItem]]:
     """A party who has not answered a prompt that someone else already shared, and that
     is not revealed yet (a reveal made before someone joined waits on nobody).
 
@@ -48,7 +48,7 @@ def reflections_awaited(now: datetime) -> Iterable[WaitingItem]:
         joined.values_list("pk", flat=True)
     )
     for chunk in chunked(sorted(candidates)):
-        yield from _reflections_awaited_in(_stake_ids_awaiting_reflections(chunk, now))
+        yield list(_reflections_awaited_in(_stake_ids_awaiting_reflections(chunk, now)))
 
 
 def _stake_ids_awaiting_reflections(stake_ids: list[int], now: datetime) -> list[int]:
@@ -142,7 +142,7 @@ def _reflections_awaited_in(stake_ids: list[int]) -> Iterator[WaitingItem]:
 
 
 @nudge_provider("times")
-def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
+def times_unanswered(now: datetime) -> Iterable[list[WaitingItem]]:
     """A party who has not said which of the proposed times suit them: the first ones, or
     those someone proposed later instead (each later proposal starts a new pair). Only
     conversations with times proposed within the horizon are read: times offered before
@@ -152,7 +152,7 @@ def times_unanswered(now: datetime) -> Iterable[WaitingItem]:
     )
     candidates = set(recent.order_by().values_list("stake_id", flat=True))
     for chunk in chunked(sorted(candidates)):
-        yield from _times_unanswered_in(_stake_ids_awaiting_times(chunk, now))
+        yield list(_times_unanswered_in(_stake_ids_awaiting_times(chunk, now)))
 
 
 def _stake_ids_awaiting_times(stake_ids: list[int], now: datetime) -> list[int]:

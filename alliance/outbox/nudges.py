@@ -1,10 +1,12 @@
 """Nudges: one gentle reminder, and at most one more, to whoever something waits on.
 
 A *provider* looks at one kind of open question (terms awaiting consent, unshared
-reflections, unanswered proposed times, unfilled check-ins) and yields a `WaitingItem` for
+reflections, unanswered proposed times, unfilled check-ins) and finds a `WaitingItem` for
 each person it waits on. It reads only what began to wait, or was joined, within
 `nudge_horizon()`, through an index on that time, and loads the rest a chunk of objects
-at a time (never a query per row). `nudges_queue` (run every minute by `alliance worker`,
+at a time (never a query per row), yielding the items of each chunk as one list (empty
+when nothing in it waits), so that a step of the worker reads one chunk however many
+candidates there are. `nudges_queue` (run every minute by `alliance worker`,
 a chunk per step) turns items into emails: the first once the item has waited
 `NUDGE_DAYS`, the second `NUDGE_DAYS` after the first, never a third. Each email has a
 `dedupe_key`
@@ -15,8 +17,9 @@ starts a fresh pair. People who answered are simply not yielded, so they get not
 Adding a provider:
 
     @nudge_provider("reflections")
-    def unshared_reflections(now: datetime) -> Iterable[WaitingItem]:
-        ...
+    def unshared_reflections(now: datetime) -> Iterable[list[WaitingItem]]:
+        for chunk in chunked(candidate_ids):
+            yield [...]  # the items of this chunk
 
 Invitations not yet accepted get no nudge: only a hash of the invitation link is stored,
 so a reminder could not carry the link, and minting a new one behind the inviter's back
@@ -28,7 +31,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -71,7 +73,7 @@ class WaitingItem:
         return f"nudge:{self.provider}:{self.object_id}:{self.revision}:{self.user.pk}:{n}"
 
 
-Provider = Callable[[datetime], Iterable[WaitingItem]]
+Provider = Callable[[datetime], Iterable[list[WaitingItem]]]
 PROVIDERS: dict[str, Provider] = {}
 
 
@@ -129,19 +131,19 @@ def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
 
 
 def _waiting_chunks(now: datetime) -> Iterator[list[WaitingItem]]:
-    """What every provider yields, a chunk at a time; a provider that fails keeps what it
-    yielded so far, and the others still run."""
+    """What every provider finds, a chunk of candidates at a time; a provider that fails
+    keeps what it found so far, and the others still run."""
     for name, provider in PROVIDERS.items():
-        items = iter(provider(now))
+        chunks = iter(provider(now))
         while True:
             try:
                 # A savepoint, so that a database error leaves the connection usable.
                 with transaction.atomic():
-                    chunk = list(islice(items, settings.PERIODIC_CHUNK_SIZE))
+                    chunk = next(chunks, None)
             except Exception:
                 logger.exception("Nudges: the %s provider failed; its other items wait", name)
                 break
-            if not chunk:
+            if chunk is None:
                 break
             yield [item for item in chunk if not _closed(item)]
 
@@ -222,62 +224,59 @@ def _queue(due: list[tuple[WaitingItem, int]]) -> int:
 
 
 @nudge_provider("terms")
-def terms_awaiting_consent(now: datetime) -> Iterable[WaitingItem]:
+def terms_awaiting_consent(now: datetime) -> Iterable[list[WaitingItem]]:
     """Parties who have said nothing yet on one or more terms of a draft.
 
     The revision is the time of the draft's latest change: a new or edited term starts a
     new pair of nudges; another party's answer does not. Only drafts changed, or joined,
     within the horizon are read, and of those only the ones that wait on someone.
     """
-    from alliance.terms.models import Term
-    from alliance.terms.selectors import (
-        DRAFT_STATUSES,
-        alliance_ids_awaiting_consent,
-        alliance_ids_changed_since,
-        draft_build,
-        draft_terms_queryset,
-    )
+    from alliance.terms.selectors import alliance_ids_awaiting_consent, alliance_ids_changed_since
 
     since = now - nudge_horizon()
     candidates = alliance_ids_changed_since(since) | set(alliance_ids_joined_since(since))
     for chunk in chunked(sorted(candidates)):
-        waiting_ids = alliance_ids_awaiting_consent(chunk, now=now)
-        alliances = (
-            Alliance.objects.filter(pk__in=waiting_ids)
-            .annotate(
-                last_change=Max("terms__updated_at", filter=Q(terms__status__in=DRAFT_STATUSES))
+        yield list(_terms_awaiting_in(alliance_ids_awaiting_consent(chunk, now=now)))
+
+
+def _terms_awaiting_in(waiting_ids: list[int]) -> Iterator[WaitingItem]:
+    from alliance.terms.models import Term
+    from alliance.terms.selectors import DRAFT_STATUSES, draft_build, draft_terms_queryset
+
+    alliances = (
+        Alliance.objects.filter(pk__in=waiting_ids)
+        .annotate(last_change=Max("terms__updated_at", filter=Q(terms__status__in=DRAFT_STATUSES)))
+        .select_related("current_version")
+    )
+    parties: dict[int, list[Party]] = {}
+    for party in Party.objects.filter(alliance_id__in=waiting_ids).select_related("user"):
+        parties.setdefault(party.alliance_id, []).append(party)
+    terms: dict[int, list[Term]] = {}
+    for term in draft_terms_queryset(waiting_ids):
+        terms.setdefault(term.alliance_id, []).append(term)
+    for alliance in alliances:
+        try:
+            draft = draft_build(
+                alliance=alliance,
+                parties=parties.get(alliance.pk, []),
+                terms=terms.get(alliance.pk, []),
             )
-            .select_related("current_version")
-        )
-        parties: dict[int, list[Party]] = {}
-        for party in Party.objects.filter(alliance_id__in=waiting_ids).select_related("user"):
-            parties.setdefault(party.alliance_id, []).append(party)
-        terms: dict[int, list[Term]] = {}
-        for term in draft_terms_queryset(waiting_ids):
-            terms.setdefault(term.alliance_id, []).append(term)
-        for alliance in alliances:
-            try:
-                draft = draft_build(
-                    alliance=alliance,
-                    parties=parties.get(alliance.pk, []),
-                    terms=terms.get(alliance.pk, []),
-                )
-                waiting = _awaiting_consent(draft)
-            except Exception:
-                # A broken row (say, a hand-edited version) costs this alliance its nudges.
-                logger.exception("Nudges: the terms of alliance %s could not be read", alliance.pk)
-                continue
-            revision = str(int(alliance.last_change.timestamp()))
-            for party, count in waiting:
-                yield WaitingItem(
-                    provider="terms",
-                    object_id=alliance.pk,
-                    revision=revision,
-                    user=party.user,
-                    since=alliance.last_change,
-                    template="nudge_terms",
-                    context={"alliance": alliance, "count": count},
-                )
+            waiting = _awaiting_consent(draft)
+        except Exception:
+            # A broken row (say, a hand-edited version) costs this alliance its nudges.
+            logger.exception("Nudges: the terms of alliance %s could not be read", alliance.pk)
+            continue
+        revision = str(int(alliance.last_change.timestamp()))
+        for party, count in waiting:
+            yield WaitingItem(
+                provider="terms",
+                object_id=alliance.pk,
+                revision=revision,
+                user=party.user,
+                since=alliance.last_change,
+                template="nudge_terms",
+                context={"alliance": alliance, "count": count},
+            )
 
 
 def _awaiting_consent(draft: "Draft") -> list[tuple[Party, int]]:

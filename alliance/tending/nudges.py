@@ -20,7 +20,7 @@ from alliance.tending.models import CheckIn, Rating
 
 
 @nudge_provider("checkins")
-def checkins_unfilled(now: datetime) -> Iterable[WaitingItem]:
+def checkins_unfilled(now: datetime) -> Iterable[list[WaitingItem]]:
     """A party who has rated nothing in an open check-in that still waits on someone (one
     completed before a party joined never waits on them). Only check-ins opened, or in
     alliances joined, within the horizon are read."""
@@ -34,7 +34,7 @@ def checkins_unfilled(now: datetime) -> Iterable[WaitingItem]:
         )
     )
     for chunk in chunked(sorted(candidates)):
-        yield from _checkins_unfilled_in(_checkin_ids_owing_a_nudge(chunk, now))
+        yield list(_checkins_unfilled_in(_checkin_ids_owing_a_nudge(chunk, now)))
 
 
 def _checkin_ids_owing_a_nudge(checkin_ids: list[int], now: datetime) -> list[int]:

@@ -24,7 +24,6 @@ from alliance.accounts.reactions import on_account_erased
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record, team_setting_check
-from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
 from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
@@ -640,8 +639,8 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
 
     Without `at`, each chunk is weighed at the time it runs: chunks run between batches of
     mail, and a reminder must not go out once its check-in has begun."""
-    for rhythm_ids in chunked(rhythm_ids_awaiting_reminder(at or now())):
-        yield _reminders_of_chunk(rhythm_ids, at or now())
+    for rhythm_ids in rhythm_ids_awaiting_reminder(at or now()):
+        yield _reminders_of_chunk(rhythm_ids, at or now()) if rhythm_ids else []
 
 
 def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:
