@@ -122,7 +122,8 @@ def main() -> None:
     parser.add_argument(
         "--existing",
         action="store_true",
-        help="measure the database as it is (kept by --keep) instead of making it",
+        help="measure the database as it is (kept by --keep) instead of making it; --sizes is"
+        " ignored, and the mail it holds queued is marked sent",
     )
     args = parser.parse_args()
     if args.one_pass:
@@ -150,7 +151,7 @@ def main() -> None:
             made = generate(size, verbose=False)
         first = pass_in_subprocess()
         print(
-            f"{size:>9} alliances (made in {made:.0f} s)\n"
+            f"{size:>9} alliances ({'kept' if args.existing else f'made in {made:.0f} s'})\n"
             f"  first pass:  {first['seconds']:7.2f} s, peak {first['peak_mb']} MB "
             f"(Django alone {first['baseline_mb']} MB), {first['queued']} emails queued, "
             f"{first['jobs']}",

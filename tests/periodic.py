@@ -58,3 +58,36 @@ def alliances_due_tomorrow(count: int, now: datetime, *, waiting_term: bool = Fa
             for i, alliance in enumerate(alliances)
         )
     return [user.email for user in users]
+
+
+def teams_awaiting_a_term(count: int, size: int, proposed: datetime) -> None:
+    """`count` team alliances of `size` people, each with a term the first proposed at
+    `proposed` that nobody else has answered."""
+    start = Alliance.objects.count()
+    users = User.objects.bulk_create(
+        User(email=f"team{start + i}-{p}@example.org", display_name=f"Member {start + i} {p}")
+        for i in range(count)
+        for p in range(size)
+    )
+    alliances = Alliance.objects.bulk_create(
+        Alliance(
+            title=f"Team {start + i}", kind="team", purpose="Ship.", created_by=users[size * i]
+        )
+        for i in range(count)
+    )
+    parties = Party.objects.bulk_create(
+        Party(alliance=alliance, user=users[size * i + p], role_label="member")
+        for i, alliance in enumerate(alliances)
+        for p in range(size)
+    )
+    Term.objects.bulk_create(
+        Term(
+            alliance=alliance,
+            category="rhythm",
+            text="We meet weekly.",
+            proposed_by=parties[size * i],
+            created_at=proposed,
+            updated_at=proposed,
+        )
+        for i, alliance in enumerate(alliances)
+    )

@@ -2,6 +2,7 @@
 queries per chunk, never per alliance, and on PostgreSQL its due selections go through
 their indexes. (Speed and memory at 10k to 1M alliances: bench/periodic_scale.py.)"""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,11 +11,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.core.management.commands.worker import periodic_pass
+from alliance.outbox import nudges
 from alliance.outbox.models import OutboxMessage
-from alliance.outbox.nudges import alliance_ids_joined_since, nudge_horizon
+from alliance.outbox.nudges import (
+    alliance_ids_joined_since,
+    nudge_horizon,
+    nudges_queue_in_chunks,
+    terms_awaiting_consent,
+)
 from alliance.tending.models import ReminderSent
 from alliance.tending.selectors import reminder_windows, rhythms_owing_reminder
-from tests.periodic import alliances_due_tomorrow
+from tests.periodic import alliances_due_tomorrow, teams_awaiting_a_term
 
 pytestmark = pytest.mark.django_db
 
@@ -72,9 +79,9 @@ def test_the_due_selections_go_through_their_indexes():
     else:
         alliances_due_tomorrow(300, NOW, waiting_term=True)
         now = NOW
-    for window in reminder_windows(now):
-        plan = window.rhythms.order_by("next_at", "pk")[:500].explain()
-        assert any(_uses_index(line, "next_at") for line in plan.splitlines()), plan
+    day_of = reminder_windows(now)[0]
+    plan = rhythms_owing_reminder(day_of.rhythms, day_of.kind).explain()
+    assert any(_uses_index(line, "next_at") for line in plan.splitlines()), plan
     joins = alliance_ids_joined_since(now - nudge_horizon()).explain()
     assert any(_uses_index(line, "joined_at") for line in joins.splitlines()), joins
     day_of = reminder_windows(now + timedelta(days=1))[0]
@@ -110,3 +117,38 @@ def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(clock, s
     assert longest_step() == ten
     steps = list(periodic_pass())
     assert steps.count("nudges") >= 21, "a chunk of ten candidates a step"
+    # Nothing owed: each window of check-ins is read in a step of its own.
+    assert steps.count("check-in reminders") == len(reminder_windows(NOW))
+
+
+def test_a_step_queues_at_most_a_chunk_of_nudges(clock, settings):
+    """Ten teams of twelve, nobody agreed yet: 120 nudges from ten candidates, still ten a
+    step."""
+    settings.PERIODIC_CHUNK_SIZE = 10
+    teams_awaiting_a_term(10, 12, NOW - timedelta(days=2, hours=1))
+    per_step = list(nudges_queue_in_chunks())
+    assert sum(per_step) == 120
+    assert max(per_step) == 10
+
+
+def test_a_provider_that_fails_keeps_what_it_found_and_the_others_run(clock, settings, monkeypatch):
+    settings.PERIODIC_CHUNK_SIZE = 2
+    alliances_due_tomorrow(4, NOW, waiting_term=True)
+
+    def failing(now):
+        for chunk in terms_awaiting_consent(now):
+            yield chunk
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM no_such_table")
+
+    def after(now):
+        for chunk in terms_awaiting_consent(now):
+            yield [replace(item, provider="after") for item in chunk]
+
+    monkeypatch.setattr(nudges, "PROVIDERS", {"failing": failing, "after": after})
+    list(nudges_queue_in_chunks())
+    keys = list(OutboxMessage.objects.filter(kind="nudge").values_list("dedupe_key", flat=True))
+    # Both parties of each alliance wait on the term: two alliances a chunk, four nudges.
+    assert sum(key.startswith("nudge:terms:") for key in keys) == 4, "its first chunk"
+    # The next provider finds the same terms; those just nudged about are not due again.
+    assert sum(key.startswith("nudge:after:") for key in keys) == 4, "the rest"

@@ -131,21 +131,29 @@ def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
 
 
 def _waiting_chunks(now: datetime) -> Iterator[list[WaitingItem]]:
-    """What every provider finds, a chunk of candidates at a time; a provider that fails
-    keeps what it found so far, and the others still run."""
+    """What every provider finds, a step at a time: a step reads one chunk of a provider's
+    candidates and hands on at most a chunk of items (an empty list when none waits). A
+    provider that fails keeps what it found so far, and the others still run."""
     for name, provider in PROVIDERS.items():
-        chunks = iter(provider(now))
+        try:
+            # A savepoint (a transaction in the worker), so that a database error leaves
+            # the connection usable.
+            with transaction.atomic():
+                chunks = iter(provider(now))
+        except Exception:
+            logger.exception("Nudges: the %s provider failed; its items wait", name)
+            continue
         while True:
             try:
-                # A savepoint, so that a database error leaves the connection usable.
                 with transaction.atomic():
-                    chunk = next(chunks, None)
+                    found = next(chunks, None)
             except Exception:
                 logger.exception("Nudges: the %s provider failed; its other items wait", name)
                 break
-            if chunk is None:
+            if found is None:
                 break
-            yield [item for item in chunk if not _closed(item)]
+            waiting = [item for item in found if not _closed(item)]
+            yield from chunked(waiting) if waiting else [[]]
 
 
 def _closed(item: WaitingItem) -> bool:
@@ -191,8 +199,8 @@ def nudges_queue(now: datetime | None = None) -> int:
 
 
 def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
-    """`nudges_queue`, one chunk of waiting items per step (the worker's way); yields how
-    many each step queued."""
+    """`nudges_queue`, a step at a time (the worker's way): each step reads one chunk of
+    candidates and queues at most a chunk of nudges; yields how many each step queued."""
     now = now or clock_now()
     for chunk in _waiting_chunks(now):
         yield _queue(_due_among(chunk, now))

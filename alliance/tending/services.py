@@ -638,7 +638,8 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
     preferences and reminders already sent come in one query each.
 
     Without `at`, each chunk is weighed at the time it runs: chunks run between batches of
-    mail, and a reminder must not go out once its check-in has begun."""
+    mail, and a reminder must not go out once its check-in has begun. A window of
+    check-ins that owes nothing is a step of its own (an empty list)."""
     for rhythm_ids in rhythm_ids_awaiting_reminder(at or now()):
         yield _reminders_of_chunk(rhythm_ids, at or now()) if rhythm_ids else []
 

@@ -59,8 +59,8 @@ FLOORS = {
 
 
 # Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
-# split by parity before any rule was written), and the last set's odd ids were for tuning
-# and its even ids are the untouched half.
+# split by parity before any rule was written); the 7001 and 8001 sets' odd ids train and
+# their even ids are the untouched half; two of the last four writers are untouched-2.
 WRITERS = {
     range(1, 1001): None,  # odd "tune", even "holdout"
     range(1001, 1261): "fresh",
