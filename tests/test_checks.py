@@ -36,3 +36,38 @@ def test_plain_http_elsewhere_is_a_warning(settings, base_url):
     settings.DEBUG = False
     settings.BASE_URL = base_url
     assert "alliance.W001" in check_ids()
+
+
+@pytest.fixture
+def coach_weights(monkeypatch, tmp_path):
+    """The coach's weights file, swapped for one the test writes; the weights loaded
+    before and after are the shipped ones."""
+    from alliance.feedback import model
+
+    model.models.cache_clear()
+    swapped = tmp_path / "coach_weights.json"
+    monkeypatch.setattr(model, "WEIGHTS", swapped)
+    yield swapped
+    monkeypatch.undo()
+    model.models.cache_clear()
+
+
+def test_the_shipped_coach_weights_pass_the_check():
+    assert "feedback.E001" not in check_ids()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,  # missing
+        "{not json",
+        '{"features_version": -1, "models": {}}',  # trained for other features
+        '{"features_version": VERSION}',  # no models
+    ],
+)
+def test_coach_weights_that_cannot_serve_are_an_error_at_start(coach_weights, content):
+    from alliance.feedback.features import FEATURES_VERSION
+
+    if content is not None:
+        coach_weights.write_text(content.replace("VERSION", str(FEATURES_VERSION)))
+    assert "feedback.E001" in check_ids()
