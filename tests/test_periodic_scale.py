@@ -35,13 +35,20 @@ def clock(settings):
         yield traveller
 
 
+@pytest.fixture
+def full_passes(monkeypatch):
+    """Every pass of the nudges a full one (as at a worker's start and once a day): the
+    tests below add alliances with their items already waiting, as no service would."""
+    monkeypatch.setattr(nudges, "FULL_SCAN_EVERY", timedelta(0))
+
+
 def pass_queries() -> int:
     with CaptureQueriesContext(connection) as queries:
         list(periodic_pass())
     return len(queries)
 
 
-def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock):
+def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock, full_passes):
     alliances_due_tomorrow(10, NOW, waiting_term=True)
     list(periodic_pass())
     assert ReminderSent.objects.count() == 20, "a reminder for each party"
@@ -56,7 +63,7 @@ def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock
     assert OutboxMessage.objects.count() == 160, "and the passes after queued nothing twice"
 
 
-def test_a_pass_costs_a_few_queries_per_chunk_not_per_alliance(clock, settings):
+def test_a_pass_costs_a_few_queries_per_chunk_not_per_alliance(clock, full_passes, settings):
     settings.PERIODIC_CHUNK_SIZE = 10
     counts = []
     for _ in range(3):
@@ -92,9 +99,11 @@ def _uses_index(plan_line: str, column: str) -> bool:
     return "index" in plan_line.lower() and column in plan_line
 
 
-def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(clock, settings):
-    """With everything reminded and nudged already, a pass still reads every candidate;
-    each step of the nudges reads one chunk of them (and the reminders one window), so
+def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(
+    clock, full_passes, settings
+):
+    """With everything reminded and nudged already, a full pass (a worker's first, and
+    one a day) still reads every candidate; each step of the nudges reads one chunk of them (and the reminders one window), so
     mail queued meanwhile (sent between steps) never waits for a whole job."""
     settings.PERIODIC_CHUNK_SIZE = 10
 

@@ -18,10 +18,9 @@ from alliance.conversations.models import (
 )
 from alliance.lib.chunks import chunked
 from alliance.outbox.nudges import (
+    Scan,
     WaitingItem,
-    alliance_ids_joined_since,
     nudge_delay,
-    nudge_horizon,
     nudge_provider,
     nudged_lately,
 )
@@ -31,24 +30,27 @@ OPEN_STAKES = (StakeState.PROPOSED, StakeState.SCHEDULED)
 
 
 @nudge_provider("reflections")
-def reflections_awaited(now: datetime) -> Iterable[list[WaitingItem]]:
+def reflections_awaited(scan: Scan) -> Iterable[list[WaitingItem]]:
     """A party who has not answered a prompt that someone else already shared, and that
     is not revealed yet (a reveal made before someone joined waits on nobody).
 
     One pair of nudges per conversation and person, however many prompts wait: the
-    reminder is about the conversation, not each question. Only conversations with a
-    reflection shared, or a party joined, within the horizon are read.
+    reminder is about the conversation, not each question. Only the conversations of the
+    scan are read (a reflection shared, a nudge, a party joined: see `Scan`).
     """
-    since = now - nudge_horizon()
-    recent = Reflection.objects.filter(shared_at__gt=since, state=ReflectionState.SHARED)
-    joined = Stake.objects.filter(
-        alliance_id__in=alliance_ids_joined_since(since), state__in=OPEN_STAKES
+    shared = Reflection.objects.filter(
+        scan.began_waiting("shared_at"), state=ReflectionState.SHARED
+    )
+    changed = Stake.objects.filter(
+        alliance_id__in=scan.alliance_ids_changed(), state__in=OPEN_STAKES
     ).order_by()
-    candidates = set(recent.order_by().values_list("stake_id", flat=True)) | set(
-        joined.values_list("pk", flat=True)
+    candidates = (
+        set(shared.order_by().values_list("stake_id", flat=True))
+        | set(changed.values_list("pk", flat=True))
+        | scan.first_nudged("reflections")
     )
     for chunk in chunked(sorted(candidates)):
-        yield list(_reflections_awaited_in(_stake_ids_awaiting_reflections(chunk, now)))
+        yield list(_reflections_awaited_in(_stake_ids_awaiting_reflections(chunk, scan.now)))
 
 
 def _stake_ids_awaiting_reflections(stake_ids: list[int], now: datetime) -> list[int]:
@@ -142,17 +144,24 @@ def _reflections_awaited_in(stake_ids: list[int]) -> Iterator[WaitingItem]:
 
 
 @nudge_provider("times")
-def times_unanswered(now: datetime) -> Iterable[list[WaitingItem]]:
+def times_unanswered(scan: Scan) -> Iterable[list[WaitingItem]]:
     """A party who has not said which of the proposed times suit them: the first ones, or
     those someone proposed later instead (each later proposal starts a new pair). Only
-    conversations with times proposed within the horizon are read: times offered before
-    someone joined never wait on them."""
-    recent = CandidateTime.objects.filter(
-        proposed_at__gt=now - nudge_horizon(), stake__state=StakeState.PROPOSED
+    the conversations of the scan are read (times proposed, a nudge, history: see
+    `Scan`); times offered before someone joined never wait on them."""
+    proposed = CandidateTime.objects.filter(
+        scan.began_waiting("proposed_at"), stake__state=StakeState.PROPOSED
     )
-    candidates = set(recent.order_by().values_list("stake_id", flat=True))
+    changed = Stake.objects.filter(
+        alliance_id__in=scan.alliance_ids_changed(), state=StakeState.PROPOSED
+    ).order_by()
+    candidates = (
+        set(proposed.order_by().values_list("stake_id", flat=True))
+        | set(changed.values_list("pk", flat=True))
+        | scan.first_nudged("times")
+    )
     for chunk in chunked(sorted(candidates)):
-        yield list(_times_unanswered_in(_stake_ids_awaiting_times(chunk, now)))
+        yield list(_times_unanswered_in(_stake_ids_awaiting_times(chunk, scan.now)))
 
 
 def _stake_ids_awaiting_times(stake_ids: list[int], now: datetime) -> list[int]:

@@ -132,6 +132,12 @@ class OutboxMessage(models.Model):
             models.Index(fields=["state", "due_at"], name="outbox_state_due"),
             # Nudge providers ask which nudges a person had lately.
             models.Index(fields=["recipient", "kind", "created_at"], name="outbox_recipient_kind"),
+            # A pass of the nudges asks which first nudges were queued a delay ago.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(kind="nudge"),
+                name="outbox_nudge_created",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,7 +226,24 @@ class DigestItem(models.Model):
                 name="digest_item_pending",
             ),
             models.Index(fields=["recipient", "digested_at"], name="digest_item_recipient"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(kind="nudge"),
+                name="digest_item_nudge_created",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class NudgeMark(models.Model):
+    """How far one nudge provider has looked: the moment of its last pass, and of its
+    last full one (see `alliance.outbox.nudges.Scan`)."""
+
+    provider = models.CharField(max_length=50, unique=True)
+    reached_at = models.DateTimeField()
+    full_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Nudges of {self.provider} looked for until {self.reached_at:%Y-%m-%d %H:%M}"

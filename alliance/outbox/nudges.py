@@ -2,24 +2,27 @@
 
 A *provider* looks at one kind of open question (terms awaiting consent, unshared
 reflections, unanswered proposed times, unfilled check-ins) and finds a `WaitingItem` for
-each person it waits on. It reads only what began to wait, or was joined, within
-`nudge_horizon()`, through an index on that time, and loads the rest a chunk of objects
-at a time (never a query per row), yielding the items of each chunk as one list (empty
-when nothing in it waits), so that a step of the worker reads one chunk however many
-candidates there are. `nudges_queue` (run every minute by `alliance worker`,
-a chunk per step) turns items into emails: the first once the item has waited
-`NUDGE_DAYS`, the second `NUDGE_DAYS` after the first, never a third. Each email has a
-`dedupe_key`
-(`nudge:<provider>:<object id>:<revision>:<user id>:<n>`), so running the job twice, or on
-two workers at once, queues nothing twice. A new `revision` (the thing waited on changed)
-starts a fresh pair. People who answered are simply not yielded, so they get nothing.
+each person it waits on. It reads only the candidates its `Scan` names, through indexes on
+time, and loads the rest a chunk of objects at a time (never a query per row), yielding
+the items of each chunk as one list (empty when nothing in it waits), so that a step of
+the worker reads one chunk however many candidates there are. `nudges_queue` (run every
+minute by `alliance worker`, a chunk per step) turns items into emails: the first once the
+item has waited `NUDGE_DAYS`, the second `NUDGE_DAYS` after the first, never a third. Each
+email has a `dedupe_key` (`nudge:<provider>:<object id>:<revision>:<user id>:<n>`), so
+running the job twice, or on two workers at once, queues nothing twice. A new `revision`
+(the thing waited on changed) starts a fresh pair. People who answered are simply not
+yielded, so they get nothing.
+
+A pass does not read everything that waits: only what may have become due since the
+provider's previous pass (see `Scan`), and once a day everything within the horizon.
 
 Adding a provider:
 
     @nudge_provider("reflections")
-    def unshared_reflections(now: datetime) -> Iterable[list[WaitingItem]]:
+    def unshared_reflections(scan: Scan) -> Iterable[list[WaitingItem]]:
+        candidates = shared.filter(scan.began_waiting("shared_at")) ...  # and the others
         for chunk in chunked(candidate_ids):
-            yield [...]  # the items of this chunk
+            yield [...]  # the items of this chunk, waiting at scan.now
 
 Invitations not yet accepted get no nudge: only a hash of the invitation link is stored,
 so a reminder could not carry the link, and minting a new one behind the inviter's back
@@ -39,10 +42,10 @@ from django.db.models import CharField, Exists, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from alliance.accounts.models import User
-from alliance.alliances.models import Alliance, Party
+from alliance.alliances.models import Alliance, Event, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
-from alliance.outbox.models import DigestItem, EmailKind, OutboxMessage
+from alliance.outbox.models import DigestItem, EmailKind, NudgeMark, OutboxMessage
 
 if TYPE_CHECKING:
     from alliance.terms.selectors import Draft
@@ -73,7 +76,85 @@ class WaitingItem:
         return f"nudge:{self.provider}:{self.object_id}:{self.revision}:{self.user.pk}:{n}"
 
 
-Provider = Callable[[datetime], Iterable[list[WaitingItem]]]
+# A pass reads everything within the horizon at least this often: it catches what no
+# line of history records (a hand edit of the database) and what failed to queue.
+FULL_SCAN_EVERY = timedelta(days=1)
+# A pass looks this far back before the previous one for history written in transactions
+# still open when that one ran, and for workers whose clocks differ a little.
+SCAN_OVERLAP = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """Which candidates a provider reads at `now`.
+
+    A full scan (`after` is None) reads everything that began to wait within the
+    horizon, and whatever waits in an alliance someone joined within it. Every pass after
+    one reads only what may have become due after the previous pass (`after`):
+
+    - what began to wait a nudge delay before a moment since then (its first nudge is due);
+    - what had its first nudge a delay before such a moment (the second is due);
+    - what belongs to an alliance with history recorded since: someone joined or came
+      back, a term was withdrawn, the alliance reopened, which may make something old
+      wait on someone.
+
+    An item waits from the moment it began to (a reflection shared, a time proposed, a
+    check-in opened, a draft changed) or from a change that is a line of history, so these
+    three hold every item that became due; the others were nudged already or are not due
+    yet. That keeps a pass to what changed, however many alliances there are.
+    """
+
+    now: datetime
+    after: datetime | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.after is None
+
+    def began_waiting(self, field_name: str) -> Q:
+        """Rows whose `field_name` (the time something began to wait) is a candidate."""
+        if self.after is None:
+            return Q(**{f"{field_name}__gt": self.now - nudge_horizon()})
+        delay = nudge_delay()
+        return Q(
+            **{
+                f"{field_name}__gt": self.after - delay - SCAN_OVERLAP,
+                f"{field_name}__lte": self.now - delay,
+            }
+        )
+
+    def first_nudged(self, provider: str) -> set[int]:
+        """Ids of the objects of `provider` whose first nudge was queued (or held for a
+        digest) a nudge delay before a moment since the previous pass (none in a full
+        scan, which reads them all)."""
+        if self.after is None:
+            return set()
+        delay = nudge_delay()
+        window = {
+            "kind": EmailKind.NUDGE,
+            "created_at__gt": self.after - delay - SCAN_OVERLAP,
+            "created_at__lte": self.now - delay,
+            "dedupe_key__startswith": f"nudge:{provider}:",
+            "dedupe_key__endswith": ":1",
+        }
+        keys = [
+            *OutboxMessage.objects.filter(**window).values_list("dedupe_key", flat=True),
+            *DigestItem.objects.filter(**window).values_list("dedupe_key", flat=True),
+        ]
+        return {int(key.split(":")[2]) for key in keys if key}
+
+    def alliance_ids_changed(self) -> QuerySet[Any, int]:
+        """Alliances in which something old may have begun to wait on someone."""
+        if self.after is None:
+            return alliance_ids_joined_since(self.now - nudge_horizon())
+        return (
+            Event.objects.filter(created_at__gt=self.after - SCAN_OVERLAP)
+            .order_by()
+            .values_list("alliance_id", flat=True)
+        )
+
+
+Provider = Callable[[Scan], Iterable[list[WaitingItem]]]
 PROVIDERS: dict[str, Provider] = {}
 
 
@@ -130,16 +211,42 @@ def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
     )
 
 
-def _waiting_chunks(now: datetime) -> Iterator[list[WaitingItem]]:
-    """What every provider finds, a step at a time: a step reads one chunk of a provider's
-    candidates and hands on at most a chunk of items (an empty list when none waits). A
-    provider that fails keeps what it found so far, and the others still run."""
-    for name, provider in PROVIDERS.items():
+def scan_for(provider: str, now: datetime) -> Scan:
+    """What `provider`'s pass at `now` reads: since its previous pass, or everything
+    within the horizon when there was none, the last full one is a day old, or the clock
+    went back."""
+    mark = NudgeMark.objects.filter(provider=provider).first()
+    if mark is None or not mark.full_at > now - FULL_SCAN_EVERY or mark.reached_at > now:
+        return Scan(now)
+    return Scan(now, after=mark.reached_at)
+
+
+def _scan_done(provider: str, scan: Scan) -> None:
+    """Remember that `provider` looked up to `scan.now` (never moving the mark back, when
+    another worker's pass went further)."""
+    mark, created = NudgeMark.objects.get_or_create(
+        provider=provider, defaults={"reached_at": scan.now, "full_at": scan.now}
+    )
+    if created:
+        return
+    if scan.full:
+        mark.full_at = max(mark.full_at, scan.now)
+    mark.reached_at = max(mark.reached_at, scan.now)
+    mark.save(update_fields=["reached_at", "full_at"])
+
+
+def _waiting_chunks(scans: dict[str, Scan]) -> Iterator[tuple[str, list[WaitingItem] | None]]:
+    """What each provider finds in its scan, a step at a time: (provider, items), where
+    a step reads one chunk of a provider's candidates and hands on at most a chunk of
+    items (an empty list when none waits), and (provider, None) once a provider read all
+    of its scan. A provider that fails keeps what it found so far, and the others still
+    run."""
+    for name, scan in scans.items():
         try:
             # A savepoint (a transaction in the worker), so that a database error leaves
             # the connection usable.
             with transaction.atomic():
-                chunks = iter(provider(now))
+                chunks = iter(PROVIDERS[name](scan))
         except Exception:
             logger.exception("Nudges: the %s provider failed; its items wait", name)
             continue
@@ -151,9 +258,11 @@ def _waiting_chunks(now: datetime) -> Iterator[list[WaitingItem]]:
                 logger.exception("Nudges: the %s provider failed; its other items wait", name)
                 break
             if found is None:
+                yield name, None
                 break
             waiting = [item for item in found if not _closed(item)]
-            yield from chunked(waiting) if waiting else [[]]
+            for chunk in chunked(waiting) if waiting else [[]]:
+                yield name, chunk
 
 
 def _closed(item: WaitingItem) -> bool:
@@ -189,8 +298,15 @@ def _due_among(items: list[WaitingItem], now: datetime) -> list[tuple[WaitingIte
 
 
 def nudges_due(now: datetime) -> list[tuple[WaitingItem, int]]:
-    """Every (item, n) for which nudge number n should be queued at `now`."""
-    return [due for chunk in _waiting_chunks(now) for due in _due_among(chunk, now)]
+    """Every (item, n) for which nudge number n should be queued at `now` (a full scan:
+    what waits within the horizon, whatever the previous passes saw)."""
+    scans = {name: Scan(now) for name in PROVIDERS}
+    return [
+        due
+        for _name, chunk in _waiting_chunks(scans)
+        if chunk is not None
+        for due in _due_among(chunk, now)
+    ]
 
 
 def nudges_queue(now: datetime | None = None) -> int:
@@ -200,10 +316,16 @@ def nudges_queue(now: datetime | None = None) -> int:
 
 def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
     """`nudges_queue`, a step at a time (the worker's way): each step reads one chunk of
-    candidates and queues at most a chunk of nudges; yields how many each step queued."""
+    candidates and queues at most a chunk of nudges; yields how many each step queued.
+    Each provider reads what its `scan_for` names, and moves its mark once it has read
+    all of it: a pass cut short is read again."""
     now = now or clock_now()
-    for chunk in _waiting_chunks(now):
-        yield _queue(_due_among(chunk, now))
+    scans = {name: scan_for(name, now) for name in PROVIDERS}
+    for name, chunk in _waiting_chunks(scans):
+        if chunk is None:
+            _scan_done(name, scans[name])
+        else:
+            yield _queue(_due_among(chunk, now))
 
 
 def _queue(due: list[tuple[WaitingItem, int]]) -> int:
@@ -232,19 +354,23 @@ def _queue(due: list[tuple[WaitingItem, int]]) -> int:
 
 
 @nudge_provider("terms")
-def terms_awaiting_consent(now: datetime) -> Iterable[list[WaitingItem]]:
+def terms_awaiting_consent(scan: Scan) -> Iterable[list[WaitingItem]]:
     """Parties who have said nothing yet on one or more terms of a draft.
 
     The revision is the time of the draft's latest change: a new or edited term starts a
-    new pair of nudges; another party's answer does not. Only drafts changed, or joined,
-    within the horizon are read, and of those only the ones that wait on someone.
+    new pair of nudges; another party's answer does not. Only the drafts of the scan are
+    read (changed, nudged or joined: see `Scan`), and of those only the ones that wait on
+    someone.
     """
-    from alliance.terms.selectors import alliance_ids_awaiting_consent, alliance_ids_changed_since
+    from alliance.terms.selectors import alliance_ids_awaiting_consent, alliance_ids_of_drafts
 
-    since = now - nudge_horizon()
-    candidates = alliance_ids_changed_since(since) | set(alliance_ids_joined_since(since))
+    candidates = (
+        alliance_ids_of_drafts(scan.began_waiting("updated_at"))
+        | scan.first_nudged("terms")
+        | set(scan.alliance_ids_changed())
+    )
     for chunk in chunked(sorted(candidates)):
-        yield list(_terms_awaiting_in(alliance_ids_awaiting_consent(chunk, now=now)))
+        yield list(_terms_awaiting_in(alliance_ids_awaiting_consent(chunk, now=scan.now)))
 
 
 def _terms_awaiting_in(waiting_ids: list[int]) -> Iterator[WaitingItem]:

@@ -9,10 +9,9 @@ from django.db.models import Exists, OuterRef
 from alliance.alliances.models import Party
 from alliance.lib.chunks import chunked
 from alliance.outbox.nudges import (
+    Scan,
     WaitingItem,
-    alliance_ids_joined_since,
     nudge_delay,
-    nudge_horizon,
     nudge_provider,
     nudged_lately,
 )
@@ -20,21 +19,24 @@ from alliance.tending.models import CheckIn, Rating
 
 
 @nudge_provider("checkins")
-def checkins_unfilled(now: datetime) -> Iterable[list[WaitingItem]]:
+def checkins_unfilled(scan: Scan) -> Iterable[list[WaitingItem]]:
     """A party who has rated nothing in an open check-in that still waits on someone (one
-    completed before a party joined never waits on them). Only check-ins opened, or in
-    alliances joined, within the horizon are read."""
-    since = now - nudge_horizon()
+    completed before a party joined never waits on them). Only the check-ins of the scan
+    are read (opened, nudged, or in an alliance with history: see `Scan`)."""
     still_open = CheckIn.objects.filter(
         closed_at__isnull=True, completed_at__isnull=True
     ).order_by()
-    candidates = set(still_open.filter(opened_at__gt=since).values_list("pk", flat=True)) | set(
-        still_open.filter(alliance_id__in=alliance_ids_joined_since(since)).values_list(
-            "pk", flat=True
+    candidates = (
+        set(still_open.filter(scan.began_waiting("opened_at")).values_list("pk", flat=True))
+        | set(
+            still_open.filter(alliance_id__in=scan.alliance_ids_changed()).values_list(
+                "pk", flat=True
+            )
         )
+        | scan.first_nudged("checkins")
     )
     for chunk in chunked(sorted(candidates)):
-        yield list(_checkins_unfilled_in(_checkin_ids_owing_a_nudge(chunk, now)))
+        yield list(_checkins_unfilled_in(_checkin_ids_owing_a_nudge(chunk, scan.now)))
 
 
 def _checkin_ids_owing_a_nudge(checkin_ids: list[int], now: datetime) -> list[int]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -351,10 +351,11 @@ def consent_awaited_from_party() -> Exists:
     )
 
 
-def alliance_ids_changed_since(moment: datetime) -> set[int]:
-    """Alliances whose draft changed after `moment` (through the terms' `updated_at` index)."""
-    changed = Term.objects.filter(status__in=DRAFT_STATUSES, updated_at__gt=moment)
-    return set(changed.order_by().values_list("alliance_id", flat=True).distinct())
+def alliance_ids_of_drafts(changed: Q) -> set[int]:
+    """Alliances with a draft term matching `changed`, a condition on when it changed
+    (through the terms' `updated_at` index)."""
+    terms = Term.objects.filter(changed, status__in=DRAFT_STATUSES)
+    return set(terms.order_by().values_list("alliance_id", flat=True).distinct())
 
 
 def alliance_ids_awaiting_consent(alliance_ids: Iterable[int], *, now: datetime) -> list[int]:
