@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.core.management.commands.worker import periodic_pass
-from alliance.outbox import nudges
+from alliance.outbox import marks, nudges
 from alliance.outbox.models import OutboxMessage
 from alliance.outbox.nudges import (
     alliance_ids_joined_since,
@@ -39,7 +39,7 @@ def clock(settings):
 def full_passes(monkeypatch):
     """Every pass of the nudges a full one (as at a worker's start and once a day): the
     tests below add alliances with their items already waiting, as no service would."""
-    monkeypatch.setattr(nudges, "FULL_SCAN_EVERY", timedelta(0))
+    monkeypatch.setattr(marks, "FULL_PASS_EVERY", timedelta(0))
 
 
 def pass_queries() -> int:
@@ -103,8 +103,9 @@ def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(
     clock, full_passes, settings
 ):
     """With everything reminded and nudged already, a full pass (a worker's first, and
-    one a day) still reads every candidate; each step of the nudges reads one chunk of them (and the reminders one window), so
-    mail queued meanwhile (sent between steps) never waits for a whole job."""
+    one a day) still reads every candidate; each step of the nudges reads one chunk of
+    them (and the reminders one window), so mail queued meanwhile (sent between steps)
+    never waits for a whole job."""
     settings.PERIODIC_CHUNK_SIZE = 10
 
     def longest_step() -> int:

@@ -237,13 +237,13 @@ class DigestItem(models.Model):
         return f"{self.kind} for {self.recipient_id} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
-class NudgeMark(models.Model):
-    """How far one nudge provider has looked: the moment of its last pass, and of its
-    last full one (see `alliance.outbox.nudges.Scan`)."""
+class PassMark(models.Model):
+    """How far one periodic job (a nudge provider, the check-in reminders) has looked:
+    the moment of its last pass, and of its last full one (see `alliance.outbox.marks`)."""
 
-    provider = models.CharField(max_length=50, unique=True)
+    job = models.CharField(max_length=50, unique=True)
     reached_at = models.DateTimeField()
     full_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"Nudges of {self.provider} looked for until {self.reached_at:%Y-%m-%d %H:%M}"
+        return f"{self.job} looked at until {self.reached_at:%Y-%m-%d %H:%M}"

@@ -45,7 +45,8 @@ from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
-from alliance.outbox.models import DigestItem, EmailKind, NudgeMark, OutboxMessage
+from alliance.outbox.marks import PASS_OVERLAP, pass_done, previous_pass
+from alliance.outbox.models import DigestItem, EmailKind, OutboxMessage
 
 if TYPE_CHECKING:
     from alliance.terms.selectors import Draft
@@ -76,14 +77,6 @@ class WaitingItem:
         return f"nudge:{self.provider}:{self.object_id}:{self.revision}:{self.user.pk}:{n}"
 
 
-# A pass reads everything within the horizon at least this often: it catches what no
-# line of history records (a hand edit of the database) and what failed to queue.
-FULL_SCAN_EVERY = timedelta(days=1)
-# A pass looks this far back before the previous one for history written in transactions
-# still open when that one ran, and for workers whose clocks differ a little.
-SCAN_OVERLAP = timedelta(minutes=10)
-
-
 @dataclass(frozen=True)
 class Scan:
     """Which candidates a provider reads at `now`.
@@ -101,7 +94,8 @@ class Scan:
     An item waits from the moment it began to (a reflection shared, a time proposed, a
     check-in opened, a draft changed) or from a change that is a line of history, so these
     three hold every item that became due; the others were nudged already or are not due
-    yet. That keeps a pass to what changed, however many alliances there are.
+    yet. That keeps a pass to what changed, however many alliances there are; once a day,
+    a full one reads everything (see `alliance.outbox.marks`).
     """
 
     now: datetime
@@ -118,7 +112,7 @@ class Scan:
         delay = nudge_delay()
         return Q(
             **{
-                f"{field_name}__gt": self.after - delay - SCAN_OVERLAP,
+                f"{field_name}__gt": self.after - delay - PASS_OVERLAP,
                 f"{field_name}__lte": self.now - delay,
             }
         )
@@ -132,7 +126,7 @@ class Scan:
         delay = nudge_delay()
         window = {
             "kind": EmailKind.NUDGE,
-            "created_at__gt": self.after - delay - SCAN_OVERLAP,
+            "created_at__gt": self.after - delay - PASS_OVERLAP,
             "created_at__lte": self.now - delay,
             "dedupe_key__startswith": f"nudge:{provider}:",
             "dedupe_key__endswith": ":1",
@@ -148,7 +142,7 @@ class Scan:
         if self.after is None:
             return alliance_ids_joined_since(self.now - nudge_horizon())
         return (
-            Event.objects.filter(created_at__gt=self.after - SCAN_OVERLAP)
+            Event.objects.filter(created_at__gt=self.after - PASS_OVERLAP)
             .order_by()
             .values_list("alliance_id", flat=True)
         )
@@ -212,27 +206,8 @@ def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
 
 
 def scan_for(provider: str, now: datetime) -> Scan:
-    """What `provider`'s pass at `now` reads: since its previous pass, or everything
-    within the horizon when there was none, the last full one is a day old, or the clock
-    went back."""
-    mark = NudgeMark.objects.filter(provider=provider).first()
-    if mark is None or not mark.full_at > now - FULL_SCAN_EVERY or mark.reached_at > now:
-        return Scan(now)
-    return Scan(now, after=mark.reached_at)
-
-
-def _scan_done(provider: str, scan: Scan) -> None:
-    """Remember that `provider` looked up to `scan.now` (never moving the mark back, when
-    another worker's pass went further)."""
-    mark, created = NudgeMark.objects.get_or_create(
-        provider=provider, defaults={"reached_at": scan.now, "full_at": scan.now}
-    )
-    if created:
-        return
-    if scan.full:
-        mark.full_at = max(mark.full_at, scan.now)
-    mark.reached_at = max(mark.reached_at, scan.now)
-    mark.save(update_fields=["reached_at", "full_at"])
+    """What `provider`'s pass at `now` reads (see `alliance.outbox.marks`)."""
+    return Scan(now, after=previous_pass(f"nudges:{provider}", now))
 
 
 def _waiting_chunks(scans: dict[str, Scan]) -> Iterator[tuple[str, list[WaitingItem] | None]]:
@@ -323,7 +298,7 @@ def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
     scans = {name: scan_for(name, now) for name in PROVIDERS}
     for name, chunk in _waiting_chunks(scans):
         if chunk is None:
-            _scan_done(name, scans[name])
+            pass_done(f"nudges:{name}", now, full=scans[name].full)
         else:
             yield _queue(_due_among(chunk, now))
 

@@ -10,8 +10,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alliance.outbox import nudges
-from alliance.outbox.models import NudgeMark, OutboxMessage
+from alliance.outbox import marks, nudges
+from alliance.outbox.models import OutboxMessage, PassMark
 from alliance.outbox.nudges import nudges_queue, nudges_queue_in_chunks
 from tests.factories import join, make_user, propose
 from tests.periodic import teams_awaiting_a_term
@@ -30,7 +30,7 @@ def clock():
 @pytest.fixture
 def rarely_full(monkeypatch):
     """No full pass but the first, so that every later pass reads only what changed."""
-    monkeypatch.setattr(nudges, "FULL_SCAN_EVERY", timedelta(days=365))
+    monkeypatch.setattr(marks, "FULL_PASS_EVERY", timedelta(days=365))
 
 
 def passes(clock, until: datetime, every: timedelta) -> list[tuple[datetime, str]]:
@@ -58,7 +58,7 @@ def test_passes_that_read_only_what_changed_nudge_on_time(cast, clock, rarely_fu
         (MONDAY + timedelta(days=2, minutes=20), "ben@example.org"),
         (MONDAY + timedelta(days=4, minutes=40), "ben@example.org"),
     ]
-    mark = NudgeMark.objects.get(provider="terms")
+    mark = PassMark.objects.get(job="nudges:terms")
     assert mark.full_at == MONDAY, "none of the later passes read everything"
     assert mark.reached_at == MONDAY + timedelta(days=6, minutes=-40)
 
@@ -100,12 +100,12 @@ def test_a_pass_cut_short_is_read_again(clock, settings, rarely_full):
     nudges_queue()
     clock.move_to(MONDAY + timedelta(minutes=10))
     teams_awaiting_a_term(3, 2, MONDAY - timedelta(days=2, hours=1))
-    NudgeMark.objects.all().delete()  # as before the first pass: a full one
+    PassMark.objects.all().delete()  # as before the first pass: a full one
     steps = nudges_queue_in_chunks()
     while next(steps) == 0:  # the providers before it find nothing
         pass
     steps.close()  # the worker stopped after the step that queued one nudge
-    assert not NudgeMark.objects.filter(provider="terms").exists()
+    assert not PassMark.objects.filter(job="nudges:terms").exists()
     clock.move_to(MONDAY + timedelta(minutes=20))
     assert nudges_queue() == 5, "the rest, from a pass that reads the whole scan again"
 
@@ -122,7 +122,7 @@ def test_a_pass_with_nothing_new_costs_the_same_for_10_or_200_waiting(clock, rar
     assert nudges_queue() == 20
     ten = pass_queries()
     teams_awaiting_a_term(190, 2, MONDAY - timedelta(days=2, hours=1))
-    NudgeMark.objects.all().delete()
+    PassMark.objects.all().delete()
     assert nudges_queue() == 380
     assert pass_queries() == ten
     # Per provider: its mark, its windows (what began to wait, first nudges, history),
