@@ -12,28 +12,42 @@ from alliance.accounts.models import (
     User,
     validate_time_zone,
 )
+from alliance.accounts.reactions import time_zone_changed
 from alliance.alliances.models import Invitation
 from alliance.alliances.services import InvitationUnusable, invitation_check
 from alliance.lib.clock import now
 from alliance.lib.tokens import hash_token, new_token
 
 
+@transaction.atomic
 def profile_update(*, user: User, display_name: str, time_zone: str) -> User:
     """Change how others see `user` and the zone their times are shown in."""
+    moved = time_zone != _stored_time_zone(user)
     user.display_name = " ".join(display_name.split())
     user.time_zone = time_zone
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=["display_name", "time_zone"])
+    if moved:
+        time_zone_changed(user)
     return user
 
 
+def _stored_time_zone(user: User) -> str:
+    """The zone saved for `user` (a bound form may have changed the object already)."""
+    return User.objects.filter(pk=user.pk).values_list("time_zone", flat=True).get()
+
+
+@transaction.atomic
 def time_zone_answer(*, user: User, browser_zone: str, switch: bool) -> User:
     """Answer "your browser says `browser_zone`, switch?": take that zone, or keep the
     profile's and not be asked about `browser_zone` again."""
     validate_time_zone(browser_zone)
     if switch:
+        moved = browser_zone != _stored_time_zone(user)
         user.time_zone = browser_zone
         user.save(update_fields=["time_zone"])
+        if moved:
+            time_zone_changed(user)
     else:
         user.declined_time_zone = browser_zone
         user.save(update_fields=["declined_time_zone"])

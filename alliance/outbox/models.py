@@ -168,6 +168,8 @@ class NotificationPreferences(models.Model):
 
     class Meta:
         verbose_name_plural = "notification preferences"
+        # The reminders' pass asks who chose anew since the previous one.
+        indexes = [models.Index(fields=["updated_at"], name="preferences_updated_at")]
 
     def __str__(self) -> str:
         return f"Notification preferences of {self.user}"

@@ -1,20 +1,24 @@
 """Reads for tending: an alliance's care state (rhythm, open signals, check-ins of the
 version in force), the check-in page with its reveal rule, and the health timeline."""
 
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import cache, reduce
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from alliance.alliances.models import Alliance, Party
+from alliance.alliances.models import Alliance, Event, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
 from alliance.lib.dates import zone_or_utc
+from alliance.outbox.marks import PASS_OVERLAP
 from alliance.outbox.models import DEFAULT_REMINDER_DAYS, NotificationPreferences
 from alliance.tending.models import (
     CheckIn,
@@ -581,18 +585,136 @@ def reminder_windows(at: datetime) -> list[ReminderWindow]:
     return windows
 
 
-def rhythm_ids_awaiting_reminder(at: datetime) -> Iterator[list[int]]:
-    """The rhythms that may owe a current party a reminder at `at`, without what was sent
-    already (NOT EXISTS), in chunks: each window is read by one query, a step of the worker
-    (an empty list when it owes nothing, so that the worker sends mail between windows).
+def rhythm_ids_awaiting_reminder(
+    at: datetime, *, after: datetime | None = None
+) -> Iterator[list[int]]:
+    """The rhythms that may owe a current party a reminder at `at`, in chunks.
 
-    One set query per window is the cheapest way through it: at a million alliances a
-    window holds up to 300,000 check-ins, which a hash join reads in about a second, where
-    reading it in slices of the index costs twice as long in all (bench/periodic_scale.py).
+    A full pass (`after` is None) reads every window of `reminder_windows`, without what
+    was sent already (NOT EXISTS), each by one query, a step of the worker (an empty list
+    when it owes nothing, so that the worker sends mail between windows). One set query
+    per window is the cheapest way through it: at a million alliances a window holds up
+    to 300,000 check-ins, which a hash join reads in about a second, where reading it in
+    slices of the index costs twice as long in all (bench/periodic_scale.py).
+
+    Every other pass reads only what may owe a reminder it did not owe at `after`, the
+    previous pass (`rhythm_ids_owing_since`): one step.
     """
+    if after is not None:
+        owed = sorted(rhythm_ids_owing_since(after, at))
+        yield from chunked(owed) if owed else [[]]
+        return
     for window in reminder_windows(at):
         owed = list(rhythms_owing_reminder(window.rhythms, window.kind, window.parties))
         yield from chunked(owed) if owed else [[]]
+
+
+def rhythm_ids_owing_since(after: datetime, at: datetime) -> set[int]:
+    """The rhythms that may owe someone a reminder at `at` that was not owed at `after`.
+
+    A reminder falls due when a local day begins: the check-in's day, or the day `days`
+    before it. So only people in a time zone where a day began since `after` can owe a
+    new one (at most a zone or two in a pass a minute long), and only for check-ins on
+    that day or `days` later. The rest that can change what is owed is a line of history
+    (a rhythm set or moved, a check-in kept, someone joined or came back, an alliance
+    reopened) or a person choosing how early reminders come; a move to another time zone
+    is weighed as it happens (see `services.reminders_after_move`).
+    """
+    since = after - PASS_OVERLAP
+    later = Rhythm.objects.filter(next_at__gt=at)
+    chose = NotificationPreferences.objects.filter(updated_at__gt=since).values("user_id")
+    # Each from its own index, the few rows that changed first (an OR of the two would
+    # read every rhythm).
+    owing = set(
+        later.filter(
+            alliance_id__in=Event.objects.filter(created_at__gt=since).values("alliance_id")
+        ).values_list("pk", flat=True)
+    )
+    owing.update(
+        later.filter(
+            alliance_id__in=Party.objects.filter(user_id__in=chose).values("alliance_id")
+        ).values_list("pk", flat=True)
+    )
+    begun = local_days_begun(since, at)
+    if not begun:
+        return owing
+    chosen_leads = set(
+        NotificationPreferences.objects.exclude(checkin_reminder_days=DEFAULT_REMINDER_DAYS)
+        .filter(checkin_reminder_days__gt=0)
+        .order_by()
+        .values_list("checkin_reminder_days", flat=True)
+        .distinct()
+    )
+    default_lead = Q(user__notification_preferences__isnull=True) | Q(
+        user__notification_preferences__checkin_reminder_days=DEFAULT_REMINDER_DAYS
+    )
+    for day_begun in begun:
+        in_zones = Party.objects.filter(
+            alliance_id=OuterRef("alliance_id"), user__time_zone__in=day_begun.zones
+        )
+        # Everyone's reminder on the day itself, and the one before for those who never
+        # chose how early.
+        on_the_day = later.filter(day_begun.check_ins(), Exists(in_zones))
+        ahead = later.filter(
+            day_begun.check_ins(DEFAULT_REMINDER_DAYS), Exists(in_zones.filter(default_lead))
+        )
+        owing.update(on_the_day.values_list("pk", flat=True))
+        owing.update(ahead.values_list("pk", flat=True))
+        # Those who chose: from their choices (a small part of everyone), in one query.
+        if chosen_leads:
+            lead = "alliance__parties__user__notification_preferences__checkin_reminder_days"
+            chosen = later.filter(
+                reduce(
+                    operator.or_,
+                    (day_begun.check_ins(days) & Q(**{lead: days}) for days in chosen_leads),
+                ),
+                alliance__parties__user__time_zone__in=day_begun.zones,
+            )
+            owing.update(chosen.values_list("pk", flat=True))
+    return owing
+
+
+@dataclass(frozen=True)
+class DayBegun:
+    """A local `day` that began, in every one of `zones` at the same instant."""
+
+    day: date
+    zones: list[str]
+
+    def check_ins(self, days_later: int = 0) -> Q:
+        """For a query over rhythms: the next check-in falls `days_later` days after the
+        day, in one of the zones (an hour wider on each side, so that no rule of the
+        clocks is missed; the service weighs each exactly)."""
+        day = self.day + timedelta(days=days_later)
+        zones = [_zones()[name] for name in self.zones]
+        start = min(_local_midnight(day, zone) for zone in zones) - timedelta(hours=1)
+        end = max(_local_midnight(day + timedelta(days=1), zone) for zone in zones)
+        return Q(next_at__gte=start, next_at__lt=end + timedelta(hours=1))
+
+
+def local_days_begun(after: datetime, at: datetime) -> list[DayBegun]:
+    """The local days that began in (`after`, `at`], the zones where each began at the
+    same instant together; in a pass a minute long, mostly none."""
+    begun: dict[tuple[date, datetime], list[str]] = {}
+    for name, zone in _zones().items():
+        day, last = after.astimezone(zone).date(), at.astimezone(zone).date()
+        while day <= last:
+            midnight = _local_midnight(day, zone)
+            if after < midnight <= at:
+                begun.setdefault((day, midnight), []).append(name)
+            day += timedelta(days=1)
+    return [DayBegun(day, zones) for (day, _midnight), zones in sorted(begun.items())]
+
+
+@cache
+def _zones() -> dict[str, ZoneInfo]:
+    """Every time zone, loaded once (`ZoneInfo` keeps only a few it was not handed back)."""
+    return {name: ZoneInfo(name) for name in sorted(available_timezones())}
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """When `day` begins in `zone`, reckoned as the reminders reckon it."""
+    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def rhythms_owing_reminder(

@@ -20,14 +20,16 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from alliance.accounts.models import User
-from alliance.accounts.reactions import on_account_erased
+from alliance.accounts.reactions import on_account_erased, on_time_zone_changed
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record, team_setting_check
+from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
 from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
+from alliance.outbox.marks import pass_done, previous_pass
 from alliance.outbox.models import DEFAULT_REMINDER_DAYS, EmailKind
 from alliance.outbox.services import reminder_days_of
 from alliance.tending.models import (
@@ -57,6 +59,9 @@ REFLECTION_LIMIT = 5000
 MIN_AUDIENCE = 2
 
 logger = logging.getLogger(__name__)
+
+# The check-in reminders' mark (see `alliance.outbox.marks`).
+REMINDERS_JOB = "check-in reminders"
 
 
 def _lock_alliance(party: Party) -> Alliance:
@@ -635,13 +640,36 @@ def checkin_reminders_due(at: datetime) -> list[Reminder]:
 def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Reminder]]:
     """`checkin_reminders_due`, one chunk of check-ins per step (the worker's way): only
     the check-ins near enough to owe a reminder are read, and each chunk's parties,
-    preferences and reminders already sent come in one query each.
+    preferences and reminders already sent come in one query each. A pass reads only
+    what may owe a reminder it did not owe at the previous pass, and once a day every
+    check-in near enough (see `alliance.outbox.marks`).
 
     Without `at`, each chunk is weighed at the time it runs: chunks run between batches of
     mail, and a reminder must not go out once its check-in has begun. A window of
     check-ins that owes nothing is a step of its own (an empty list)."""
-    for rhythm_ids in rhythm_ids_awaiting_reminder(at or now()):
+    started = at or now()
+    after = previous_pass(REMINDERS_JOB, started)
+    for rhythm_ids in rhythm_ids_awaiting_reminder(started, after=after):
         yield _reminders_of_chunk(rhythm_ids, at or now()) if rhythm_ids else []
+    pass_done(REMINDERS_JOB, started, full=after is None)
+
+
+@on_time_zone_changed
+def reminders_after_move(user: User) -> None:
+    """Someone moved to another time zone: their local days moved too, so what falls due
+    for them is weighed at once rather than at the next full pass."""
+    rhythm_ids = list(
+        Rhythm.objects.filter(
+            alliance__parties__user=user, alliance__closed_at__isnull=True, next_at__gt=now()
+        ).values_list("pk", flat=True)
+    )
+    for chunk in chunked(rhythm_ids):
+        try:
+            with transaction.atomic():
+                _reminders_of_chunk(chunk, now())
+        except Exception:
+            # The move stands; the next full pass weighs these again.
+            logger.exception("Check-in reminders after a move of %s failed", user.pk)
 
 
 def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:

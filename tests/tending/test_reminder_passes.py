@@ -1,0 +1,138 @@
+"""A pass of the check-in reminders reads only what may owe a reminder it did not owe at
+the previous pass: people in whose time zone a day began, and what changed (a rhythm set,
+someone joined, someone chose how early, someone moved). Every reminder still comes at
+the first pass of the local day it is due on, in each person's own zone."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alliance.accounts.services import profile_update
+from alliance.outbox import marks
+from alliance.outbox.models import PassMark
+from alliance.outbox.services import preferences_update
+from alliance.tending import services
+from alliance.tending.models import ReminderSent
+from tests.factories import join, make_user
+from tests.periodic import alliances_due_tomorrow
+
+from .conftest import START
+
+CHECKIN = datetime(2025, 3, 28, 10, 0, tzinfo=UTC)  # Friday 10:00 UTC, 19:00 in Tokyo
+EVERY = timedelta(minutes=20)
+
+
+def march(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 3, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def rarely_full(monkeypatch):
+    """No full pass but the first, so that every later pass reads only what changed."""
+    monkeypatch.setattr(marks, "FULL_PASS_EVERY", timedelta(days=365))
+
+
+@pytest.fixture
+def planned(ratified):
+    """Ana works in UTC, Ben in Tokyo; their check-in is on Friday."""
+    ratified.client.time_zone = "Asia/Tokyo"
+    ratified.client.save()
+    services.rhythm_set(
+        party=ratified.coach_party, starts_on=CHECKIN.date(), at_time=time(10), rule="FREQ=WEEKLY"
+    )
+    return ratified
+
+
+def passes(clock, start: datetime, until: datetime) -> list[tuple[datetime, str, str]]:
+    """A pass every twenty minutes from `start` to `until`: (when, who, which) of each
+    reminder sent."""
+    sent = []
+    moment = start
+    while moment <= until:
+        clock.move_to(moment)
+        sent += [(moment, r.user.name, r.kind) for r in services.checkin_reminders_due(moment)]
+        moment += EVERY
+    return sent
+
+
+def test_each_comes_at_the_first_pass_of_its_local_day(planned, clock, rarely_full):
+    sent = passes(clock, START, CHECKIN)
+    assert sent == [
+        (march(24, 15), "Ben", "before"),  # Tuesday 00:00 in Tokyo
+        (march(25, 0), "Ana", "before"),
+        (march(27, 15), "Ben", "day_of"),
+        (march(28, 0), "Ana", "day_of"),
+    ]
+    mark = PassMark.objects.get(job=services.REMINDERS_JOB)
+    assert mark.full_at == START, "none of the later passes read everything"
+
+
+def test_choosing_earlier_reminders_is_weighed_at_the_next_pass(planned, clock, rarely_full):
+    passes(clock, START, START + timedelta(hours=1))
+    clock.move_to(march(21, 12, 5))
+    preferences_update(user=planned.coach, deliveries={}, checkin_reminder_days=7)
+    sent = passes(clock, march(21, 12, 20), march(22, 0))
+    # Seven days before Friday began on Friday the 21st: already due when she chose.
+    assert sent == [(march(21, 12, 20), "Ana", "before")]
+
+
+def test_a_move_to_another_zone_is_weighed_at_once(ratified, clock, rarely_full):
+    services.rhythm_set(
+        party=ratified.coach_party, starts_on=CHECKIN.date(), at_time=time(10), rule="FREQ=WEEKLY"
+    )
+    passes(clock, march(27, 14), march(27, 16))
+    assert set(ReminderSent.objects.values_list("kind", flat=True)) == {"before"}
+    # At 16:10 UTC it is already Friday 01:10 in Tokyo, the day of the check-in.
+    clock.move_to(march(27, 16, 10))
+    profile_update(user=ratified.client, display_name="Ben", time_zone="Asia/Tokyo")
+    assert list(
+        ReminderSent.objects.filter(kind="day_of").values_list("user__email", flat=True)
+    ) == [ratified.client.email]
+    assert passes(clock, march(27, 16, 20), CHECKIN) == [(march(28, 0), "Ana", "day_of")]
+
+
+def test_a_newcomer_is_reminded_at_the_next_pass(planned, clock, rarely_full):
+    passes(clock, START, march(26, 12))
+    clock.move_to(march(26, 12, 10))
+    join(planned.alliance, make_user("Cleo", "cleo@example.org"), role="client")
+    sent = passes(clock, march(26, 12, 20), march(26, 13))
+    assert sent == [(march(26, 12, 20), "Cleo", "before")]
+
+
+def test_what_no_history_records_is_found_by_the_daily_full_pass(db, clock):
+    """Rhythms written behind the services' back (bulk inserts, as a hand edit would) whose
+    reminder fell due before they were written: no local day begins for them until the
+    check-in's own, and the full pass of the next day finds them."""
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clock.move_to(monday)
+    services.checkin_reminders_due(monday)
+    alliances_due_tomorrow(3, monday + timedelta(days=1))  # Wednesday noon
+    clock.move_to(monday + timedelta(hours=1))
+    assert services.checkin_reminders_due(monday + timedelta(hours=1)) == []
+    clock.move_to(monday + timedelta(days=1))
+    assert len(services.checkin_reminders_due(monday + timedelta(days=1))) == 6
+
+
+def test_a_pass_costs_the_same_for_10_or_200_alliances(clock, rarely_full, db):
+    """Between two local midnights, and across one."""
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def pass_queries(at: datetime) -> int:
+        clock.move_to(at)
+        with CaptureQueriesContext(connection) as queries:
+            services.checkin_reminders_due(at)
+        return len(queries)
+
+    counts = []
+    for count in (10, 190):
+        PassMark.objects.all().delete()
+        clock.move_to(monday)
+        alliances_due_tomorrow(count, monday + timedelta(days=9))  # nothing due this week
+        services.checkin_reminders_due(monday)  # a full pass
+        quiet = pass_queries(monday + timedelta(minutes=10))
+        midnight = pass_queries(datetime.combine(date(2026, 3, 3), time(0), tzinfo=UTC))
+        counts.append((quiet, midnight))
+    assert counts[0] == counts[1]
+    assert counts[0][0] <= 8, "its mark, what changed, its mark again, a savepoint"
