@@ -1,14 +1,14 @@
-"""Benchmark: one full pass of the worker's periodic jobs at 10k, 100k and 1M alliances.
+"""Benchmark: a pass of the worker's periodic jobs at 10k, 100k and 1M alliances.
 
 For each size it makes a fresh PostgreSQL database, fills it (`bench/scale_data.py`),
 and reports, each pass in a process of its own:
 
-- the first pass, a full one (what was due piled up: reminders and nudges to queue; a
-  worker's first pass, and one a day, reads every nudge candidate within the horizon),
-  and a second one (the steady state a worker meets every minute: the nudges read only
-  what may have become due since the first): wall time and peak memory (the process's
-  maximum resident set, Django included);
-- the time a queued email takes to leave while a real `alliance worker` runs a full pass.
+- the first pass, a sweep (what was due piled up: reminders and nudges to queue; a
+  worker's first pass, and one a day, reads everything the jobs could owe), and a second
+  one (the steady state a worker meets every minute: the jobs read only what may have
+  become due since the first, see `alliance.outbox.marks`): wall time and peak memory
+  (the process's maximum resident set, Django included);
+- the time a queued email takes to leave while a real `alliance worker` sweeps.
 
 Targets (issue 9): a pass at 1,000,000 alliances under 5 s and 300 MB, an email out within
 10 s while it runs. They are reported here, never asserted in the test suite.
@@ -90,7 +90,7 @@ def pass_in_subprocess() -> dict:
 
 
 def forget_pass_marks() -> None:
-    """Make the next pass of every job a full one, as a worker's first pass is."""
+    """Make the next pass of every job a sweep, as a worker's first pass is."""
     from alliance.outbox.models import PassMark
 
     PassMark.objects.all().delete()
@@ -104,7 +104,7 @@ def email_latency() -> float:
 
     # What the passes queued stands for mail sent long ago; only the probe waits.
     OutboxMessage.objects.filter(state="queued").update(state="sent")
-    forget_pass_marks()  # the worker's pass is a full one, the longest
+    forget_pass_marks()  # the worker's pass is a sweep, the longest
     with running_smtp_server() as sink:
         worker = WorkerProcess("bench", sink.email_url, WORK, "--jobs-interval", "3600")
         try:
@@ -164,7 +164,7 @@ def main() -> None:
         first = pass_in_subprocess()
         print(
             f"{size:>9} alliances ({'kept' if args.existing else f'made in {made:.0f} s'})\n"
-            f"  first pass (full): {first['seconds']:7.2f} s, peak {first['peak_mb']} MB "
+            f"  first pass (sweep): {first['seconds']:7.2f} s, peak {first['peak_mb']} MB "
             f"(Django alone {first['baseline_mb']} MB), {first['queued']} emails queued, "
             f"{first['jobs']}",
             flush=True,
@@ -173,12 +173,12 @@ def main() -> None:
             continue
         steady = pass_in_subprocess()
         print(
-            f"  steady pass:       {steady['seconds']:7.2f} s, peak {steady['peak_mb']} MB, "
+            f"  steady pass:         {steady['seconds']:7.2f} s, peak {steady['peak_mb']} MB, "
             f"{steady['queued']} emails queued, {steady['jobs']}",
             flush=True,
         )
         latency = email_latency()
-        print(f"  a queued email left after {latency:.2f} s while the worker ran a full pass")
+        print(f"  a queued email left after {latency:.2f} s while the worker swept")
     if not args.keep:
         drop_database(again=False)
 

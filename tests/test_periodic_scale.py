@@ -36,10 +36,10 @@ def clock(settings):
 
 
 @pytest.fixture
-def full_passes(monkeypatch):
-    """Every pass of the nudges a full one (as at a worker's start and once a day): the
+def sweeps(monkeypatch):
+    """Every pass a sweep (as a worker's first, and one a day): the
     tests below add alliances with their items already waiting, as no service would."""
-    monkeypatch.setattr(marks, "FULL_PASS_EVERY", timedelta(0))
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))
 
 
 def pass_queries() -> int:
@@ -48,7 +48,7 @@ def pass_queries() -> int:
     return len(queries)
 
 
-def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock, full_passes):
+def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock, sweeps):
     alliances_due_tomorrow(10, NOW, waiting_term=True)
     list(periodic_pass())
     assert ReminderSent.objects.count() == 20, "a reminder for each party"
@@ -63,7 +63,7 @@ def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock
     assert OutboxMessage.objects.count() == 160, "and the passes after queued nothing twice"
 
 
-def test_a_pass_costs_a_few_queries_per_chunk_not_per_alliance(clock, full_passes, settings):
+def test_a_pass_costs_a_few_queries_per_chunk_not_per_alliance(clock, sweeps, settings):
     settings.PERIODIC_CHUNK_SIZE = 10
     counts = []
     for _ in range(3):
@@ -99,10 +99,8 @@ def _uses_index(plan_line: str, column: str) -> bool:
     return "index" in plan_line.lower() and column in plan_line
 
 
-def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(
-    clock, full_passes, settings
-):
-    """With everything reminded and nudged already, a full pass (a worker's first, and
+def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(clock, sweeps, settings):
+    """With everything reminded and nudged already, a sweep (a worker's first pass, and
     one a day) still reads every candidate; each step of the nudges reads one chunk of
     them (and the reminders one window), so mail queued meanwhile (sent between steps)
     never waits for a whole job."""

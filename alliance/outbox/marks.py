@@ -1,18 +1,19 @@
 """Marks of the periodic jobs that read only what changed since their previous pass.
 
 A pass of such a job (a nudge provider, the check-in reminders) reads what may have
-become due after the moment its previous pass ran, and everything once a day: that
-catches what no line of history records (a hand edit of the database) and retries what
-failed. A job's mark moves only once a pass has read all it had to, so a pass cut short
-is read again.
+become due after the moment its previous pass ran. Once a day, and at a worker's first
+pass, it is a *sweep* instead, which reads everything the job could owe: that catches
+what no line of history records (a hand edit of the database) and retries what failed.
+A job's mark moves only once a pass has read all it had to, so a pass cut short is read
+again.
 """
 
 from datetime import datetime, timedelta
 
 from alliance.outbox.models import PassMark
 
-# How often a job's pass reads everything it could owe.
-FULL_PASS_EVERY = timedelta(days=1)
+# How often a job sweeps.
+SWEEP_EVERY = timedelta(days=1)
 # A pass looks this far back before the previous one, for what transactions still open
 # when that one ran wrote, and for workers whose clocks differ a little.
 PASS_OVERLAP = timedelta(minutes=10)
@@ -20,23 +21,23 @@ PASS_OVERLAP = timedelta(minutes=10)
 
 def previous_pass(job: str, now: datetime) -> datetime | None:
     """When `job`'s previous pass ran, if the pass at `now` may read only what changed
-    since; None when it must read everything: there was none, the last full one is a
-    day old, or the clock went back."""
+    since; None when it must sweep: there was none, the last sweep is a day old, or the
+    clock went back."""
     mark = PassMark.objects.filter(job=job).first()
-    if mark is None or not mark.full_at > now - FULL_PASS_EVERY or mark.reached_at > now:
+    if mark is None or not mark.swept_at > now - SWEEP_EVERY or mark.reached_at > now:
         return None
     return mark.reached_at
 
 
-def pass_done(job: str, now: datetime, *, full: bool) -> None:
+def pass_done(job: str, now: datetime, *, sweep: bool) -> None:
     """Remember that `job` read all it had to at `now` (never moving the mark back, when
     another worker's pass went further)."""
     mark, created = PassMark.objects.get_or_create(
-        job=job, defaults={"reached_at": now, "full_at": now}
+        job=job, defaults={"reached_at": now, "swept_at": now}
     )
     if created:
         return
-    if full:
-        mark.full_at = max(mark.full_at, now)
+    if sweep:
+        mark.swept_at = max(mark.swept_at, now)
     mark.reached_at = max(mark.reached_at, now)
-    mark.save(update_fields=["reached_at", "full_at"])
+    mark.save(update_fields=["reached_at", "swept_at"])

@@ -14,7 +14,8 @@ running the job twice, or on two workers at once, queues nothing twice. A new `r
 yielded, so they get nothing.
 
 A pass does not read everything that waits: only what may have become due since the
-provider's previous pass (see `Scan`), and once a day everything within the horizon.
+provider's previous pass (see `Scan`), and once a day (a sweep) everything within the
+horizon.
 
 Adding a provider:
 
@@ -81,7 +82,7 @@ class WaitingItem:
 class Scan:
     """Which candidates a provider reads at `now`.
 
-    A full scan (`after` is None) reads everything that began to wait within the
+    A sweep (`after` is None) reads everything that began to wait within the
     horizon, and whatever waits in an alliance someone joined within it. Every pass after
     one reads only what may have become due after the previous pass (`after`):
 
@@ -95,14 +96,14 @@ class Scan:
     check-in opened, a draft changed) or from a change that is a line of history, so these
     three hold every item that became due; the others were nudged already or are not due
     yet. That keeps a pass to what changed, however many alliances there are; once a day,
-    a full one reads everything (see `alliance.outbox.marks`).
+    a sweep reads everything (see `alliance.outbox.marks`).
     """
 
     now: datetime
     after: datetime | None = None
 
     @property
-    def full(self) -> bool:
+    def sweep(self) -> bool:
         return self.after is None
 
     def began_waiting(self, field_name: str) -> Q:
@@ -119,8 +120,8 @@ class Scan:
 
     def first_nudged(self, provider: str) -> set[int]:
         """Ids of the objects of `provider` whose first nudge was queued (or held for a
-        digest) a nudge delay before a moment since the previous pass (none in a full
-        scan, which reads them all)."""
+        digest) a nudge delay before a moment since the previous pass (none in a sweep,
+        which reads them all)."""
         if self.after is None:
             return set()
         delay = nudge_delay()
@@ -273,7 +274,7 @@ def _due_among(items: list[WaitingItem], now: datetime) -> list[tuple[WaitingIte
 
 
 def nudges_due(now: datetime) -> list[tuple[WaitingItem, int]]:
-    """Every (item, n) for which nudge number n should be queued at `now` (a full scan:
+    """Every (item, n) for which nudge number n should be queued at `now` (a sweep:
     what waits within the horizon, whatever the previous passes saw)."""
     scans = {name: Scan(now) for name in PROVIDERS}
     return [
@@ -298,7 +299,7 @@ def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
     scans = {name: scan_for(name, now) for name in PROVIDERS}
     for name, chunk in _waiting_chunks(scans):
         if chunk is None:
-            pass_done(f"nudges:{name}", now, full=scans[name].full)
+            pass_done(f"nudges:{name}", now, sweep=scans[name].sweep)
         else:
             yield _queue(_due_among(chunk, now))
 

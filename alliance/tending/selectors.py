@@ -590,7 +590,7 @@ def rhythm_ids_awaiting_reminder(
 ) -> Iterator[list[int]]:
     """The rhythms that may owe a current party a reminder at `at`, in chunks.
 
-    A full pass (`after` is None) reads every window of `reminder_windows`, without what
+    A sweep (`after` is None) reads every window of `reminder_windows`, without what
     was sent already (NOT EXISTS), each by one query, a step of the worker (an empty list
     when it owes nothing, so that the worker sends mail between windows). One set query
     per window is the cheapest way through it: at a million alliances a window holds up

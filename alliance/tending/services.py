@@ -641,8 +641,8 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
     """`checkin_reminders_due`, one chunk of check-ins per step (the worker's way): only
     the check-ins near enough to owe a reminder are read, and each chunk's parties,
     preferences and reminders already sent come in one query each. A pass reads only
-    what may owe a reminder it did not owe at the previous pass, and once a day every
-    check-in near enough (see `alliance.outbox.marks`).
+    what may owe a reminder it did not owe at the previous pass, and once a day (a sweep)
+    every check-in near enough (see `alliance.outbox.marks`).
 
     Without `at`, each chunk is weighed at the time it runs: chunks run between batches of
     mail, and a reminder must not go out once its check-in has begun. A window of
@@ -651,13 +651,13 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
     after = previous_pass(REMINDERS_JOB, started)
     for rhythm_ids in rhythm_ids_awaiting_reminder(started, after=after):
         yield _reminders_of_chunk(rhythm_ids, at or now()) if rhythm_ids else []
-    pass_done(REMINDERS_JOB, started, full=after is None)
+    pass_done(REMINDERS_JOB, started, sweep=after is None)
 
 
 @on_time_zone_changed
 def reminders_after_move(user: User) -> None:
     """Someone moved to another time zone: their local days moved too, so what falls due
-    for them is weighed at once rather than at the next full pass."""
+    for them is weighed at once rather than at the next sweep."""
     rhythm_ids = list(
         Rhythm.objects.filter(
             alliance__parties__user=user, alliance__closed_at__isnull=True, next_at__gt=now()
@@ -668,7 +668,7 @@ def reminders_after_move(user: User) -> None:
             with transaction.atomic():
                 _reminders_of_chunk(chunk, now())
         except Exception:
-            # The move stands; the next full pass weighs these again.
+            # The move stands; the next sweep weighs these again.
             logger.exception("Check-in reminders after a move of %s failed", user.pk)
 
 

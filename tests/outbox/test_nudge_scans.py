@@ -29,8 +29,8 @@ def clock():
 
 @pytest.fixture
 def rarely_full(monkeypatch):
-    """No full pass but the first, so that every later pass reads only what changed."""
-    monkeypatch.setattr(marks, "FULL_PASS_EVERY", timedelta(days=365))
+    """No sweep but the first pass, so that every later pass reads only what changed."""
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
 
 
 def passes(clock, until: datetime, every: timedelta) -> list[tuple[datetime, str]]:
@@ -50,7 +50,7 @@ def passes(clock, until: datetime, every: timedelta) -> list[tuple[datetime, str
 
 def test_passes_that_read_only_what_changed_nudge_on_time(cast, clock, rarely_full):
     propose(cast.coach_party, "We meet weekly.")
-    nudges_queue()  # the first pass is a full one
+    nudges_queue()  # the first pass is a sweep
     queued = passes(clock, MONDAY + timedelta(days=6), every=timedelta(minutes=50))
     # Due two days after the proposal, and two days after the first: the first pass from
     # then on queues each.
@@ -59,7 +59,7 @@ def test_passes_that_read_only_what_changed_nudge_on_time(cast, clock, rarely_fu
         (MONDAY + timedelta(days=4, minutes=40), "ben@example.org"),
     ]
     mark = PassMark.objects.get(job="nudges:terms")
-    assert mark.full_at == MONDAY, "none of the later passes read everything"
+    assert mark.swept_at == MONDAY, "none of the later passes read everything"
     assert mark.reached_at == MONDAY + timedelta(days=6, minutes=-40)
 
 
@@ -76,9 +76,9 @@ def test_a_newcomer_is_nudged_about_what_waited_before_they_came(cast, clock, ra
     assert queued == [(MONDAY + timedelta(days=5, minutes=20), "cleo@example.org")]
 
 
-def test_what_no_history_records_is_found_by_the_daily_full_pass(clock):
+def test_what_no_history_records_is_found_by_the_daily_sweep(clock):
     """Rows written behind the services' back (here: bulk inserts, as a hand edit would)
-    are not a change a pass can see; the full pass of the next day finds them."""
+    are not a change a pass can see; the sweep of the next day finds them."""
     nudges_queue()
     teams_awaiting_a_term(2, 3, MONDAY - timedelta(days=3))
     clock.move_to(MONDAY + timedelta(hours=1))
@@ -87,7 +87,7 @@ def test_what_no_history_records_is_found_by_the_daily_full_pass(clock):
     assert nudges_queue() == 6, "each member of the two teams (these rows hold no consent)"
 
 
-def test_a_clock_that_went_back_makes_the_next_pass_a_full_one(clock, rarely_full):
+def test_a_clock_that_went_back_makes_the_next_pass_a_sweep(clock, rarely_full):
     clock.move_to(MONDAY + timedelta(hours=2))
     nudges_queue()
     clock.move_to(MONDAY)
@@ -100,7 +100,7 @@ def test_a_pass_cut_short_is_read_again(clock, settings, rarely_full):
     nudges_queue()
     clock.move_to(MONDAY + timedelta(minutes=10))
     teams_awaiting_a_term(3, 2, MONDAY - timedelta(days=2, hours=1))
-    PassMark.objects.all().delete()  # as before the first pass: a full one
+    PassMark.objects.all().delete()  # as before the first pass: a sweep
     steps = nudges_queue_in_chunks()
     while next(steps) == 0:  # the providers before it find nothing
         pass

@@ -30,8 +30,8 @@ def march(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def rarely_full(monkeypatch):
-    """No full pass but the first, so that every later pass reads only what changed."""
-    monkeypatch.setattr(marks, "FULL_PASS_EVERY", timedelta(days=365))
+    """No sweep but the first pass, so that every later pass reads only what changed."""
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_each_comes_at_the_first_pass_of_its_local_day(planned, clock, rarely_fu
         (march(28, 0), "Ana", "day_of"),
     ]
     mark = PassMark.objects.get(job=services.REMINDERS_JOB)
-    assert mark.full_at == START, "none of the later passes read everything"
+    assert mark.swept_at == START, "none of the later passes read everything"
 
 
 def test_choosing_earlier_reminders_is_weighed_at_the_next_pass(planned, clock, rarely_full):
@@ -101,10 +101,10 @@ def test_a_newcomer_is_reminded_at_the_next_pass(planned, clock, rarely_full):
     assert sent == [(march(26, 12, 20), "Cleo", "before")]
 
 
-def test_what_no_history_records_is_found_by_the_daily_full_pass(db, clock):
+def test_what_no_history_records_is_found_by_the_daily_sweep(db, clock):
     """Rhythms written behind the services' back (bulk inserts, as a hand edit would) whose
     reminder fell due before they were written: no local day begins for them until the
-    check-in's own, and the full pass of the next day finds them."""
+    check-in's own, and the sweep of the next day finds them."""
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     clock.move_to(monday)
     services.checkin_reminders_due(monday)
@@ -130,7 +130,7 @@ def test_a_pass_costs_the_same_for_10_or_200_alliances(clock, rarely_full, db):
         PassMark.objects.all().delete()
         clock.move_to(monday)
         alliances_due_tomorrow(count, monday + timedelta(days=9))  # nothing due this week
-        services.checkin_reminders_due(monday)  # a full pass
+        services.checkin_reminders_due(monday)  # a sweep
         quiet = pass_queries(monday + timedelta(minutes=10))
         midnight = pass_queries(datetime.combine(date(2026, 3, 3), time(0), tzinfo=UTC))
         counts.append((quiet, midnight))

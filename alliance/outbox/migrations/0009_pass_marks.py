@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('job', models.CharField(max_length=50, unique=True)),
                 ('reached_at', models.DateTimeField()),
-                ('full_at', models.DateTimeField()),
+                ('swept_at', models.DateTimeField()),
             ],
         ),
         migrations.AddIndex(
