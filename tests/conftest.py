@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -77,3 +78,20 @@ def as_client(cast) -> Client:
 @pytest.fixture
 def as_outsider(cast) -> Client:
     return login(cast.outsider)
+
+
+@pytest.fixture
+def rarely_swept(monkeypatch):
+    """No sweep but a periodic job's first pass: every later pass reads only what changed
+    since the one before (see alliance.outbox.marks)."""
+    from alliance.outbox import marks
+
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
+
+
+@pytest.fixture
+def always_swept(monkeypatch):
+    """Every pass of a periodic job a sweep, which reads everything the job could owe."""
+    from alliance.outbox import marks
+
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))

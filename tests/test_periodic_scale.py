@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.core.management.commands.worker import periodic_pass
-from alliance.outbox import marks, nudges
-from alliance.outbox.models import OutboxMessage
+from alliance.outbox import nudges
+from alliance.outbox.models import OutboxMessage, PassMark
 from alliance.outbox.nudges import (
     alliance_ids_joined_since,
     nudge_horizon,
@@ -35,20 +35,13 @@ def clock(settings):
         yield traveller
 
 
-@pytest.fixture
-def sweeps(monkeypatch):
-    """Every pass a sweep (as a worker's first, and one a day): the
-    tests below add alliances with their items already waiting, as no service would."""
-    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))
-
-
 def pass_queries() -> int:
     with CaptureQueriesContext(connection) as queries:
         list(periodic_pass())
     return len(queries)
 
 
-def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock, sweeps):
+def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock, always_swept):
     alliances_due_tomorrow(10, NOW, waiting_term=True)
     list(periodic_pass())
     assert ReminderSent.objects.count() == 20, "a reminder for each party"
@@ -63,7 +56,7 @@ def test_a_pass_with_nothing_new_due_costs_the_same_for_10_or_40_alliances(clock
     assert OutboxMessage.objects.count() == 160, "and the passes after queued nothing twice"
 
 
-def test_a_pass_costs_a_few_queries_per_chunk_not_per_alliance(clock, sweeps, settings):
+def test_a_pass_costs_a_few_queries_per_chunk_not_per_alliance(clock, always_swept, settings):
     settings.PERIODIC_CHUNK_SIZE = 10
     counts = []
     for _ in range(3):
@@ -99,7 +92,9 @@ def _uses_index(plan_line: str, column: str) -> bool:
     return "index" in plan_line.lower() and column in plan_line
 
 
-def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(clock, sweeps, settings):
+def test_a_step_reads_one_chunk_however_many_alliances_wait_or_are_near(
+    clock, always_swept, settings
+):
     """With everything reminded and nudged already, a sweep (a worker's first pass, and
     one a day) still reads every candidate; each step of the nudges reads one chunk of
     them (and the reminders one window), so mail queued meanwhile (sent between steps)
@@ -143,14 +138,14 @@ def test_a_provider_that_fails_keeps_what_it_found_and_the_others_run(clock, set
     settings.PERIODIC_CHUNK_SIZE = 2
     alliances_due_tomorrow(4, NOW, waiting_term=True)
 
-    def failing(now):
-        for chunk in terms_awaiting_consent(now):
+    def failing(scan):
+        for chunk in terms_awaiting_consent(scan):
             yield chunk
             with connection.cursor() as cursor:
                 cursor.execute("SELECT * FROM no_such_table")
 
-    def after(now):
-        for chunk in terms_awaiting_consent(now):
+    def after(scan):
+        for chunk in terms_awaiting_consent(scan):
             yield [replace(item, provider="after") for item in chunk]
 
     monkeypatch.setattr(nudges, "PROVIDERS", {"failing": failing, "after": after})
@@ -160,3 +155,7 @@ def test_a_provider_that_fails_keeps_what_it_found_and_the_others_run(clock, set
     assert sum(key.startswith("nudge:terms:") for key in keys) == 4, "its first chunk"
     # The next provider finds the same terms; those just nudged about are not due again.
     assert sum(key.startswith("nudge:after:") for key in keys) == 4, "the rest"
+    # The next pass reads again what the failing one did not finish; the other moved on.
+    marks = set(PassMark.objects.values_list("job", flat=True))
+    assert "nudges:after" in marks
+    assert "nudges:failing" not in marks

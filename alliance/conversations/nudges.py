@@ -39,16 +39,11 @@ def reflections_awaited(scan: Scan) -> Iterable[list[WaitingItem]]:
     scan are read (a reflection shared, a nudge, a party joined: see `Scan`).
     """
     shared = Reflection.objects.filter(
-        scan.began_waiting("shared_at"), state=ReflectionState.SHARED
-    )
-    changed = Stake.objects.filter(
-        alliance_id__in=scan.alliance_ids_changed(), state__in=OPEN_STAKES
+        state=ReflectionState.SHARED, stake__state__in=OPEN_STAKES
     ).order_by()
-    candidates = (
-        set(shared.order_by().values_list("stake_id", flat=True))
-        | set(changed.values_list("pk", flat=True))
-        | scan.first_nudged("reflections")
-    )
+    candidates = scan.candidates(
+        shared, began="shared_at", key="stake_id", alliance="stake__alliance_id"
+    ) | scan.first_nudged("reflections")
     for chunk in chunked(sorted(candidates)):
         yield list(_reflections_awaited_in(_stake_ids_awaiting_reflections(chunk, scan.now)))
 
@@ -149,17 +144,10 @@ def times_unanswered(scan: Scan) -> Iterable[list[WaitingItem]]:
     those someone proposed later instead (each later proposal starts a new pair). Only
     the conversations of the scan are read (times proposed, a nudge, history: see
     `Scan`); times offered before someone joined never wait on them."""
-    proposed = CandidateTime.objects.filter(
-        scan.began_waiting("proposed_at"), stake__state=StakeState.PROPOSED
-    )
-    changed = Stake.objects.filter(
-        alliance_id__in=scan.alliance_ids_changed(), state=StakeState.PROPOSED
-    ).order_by()
-    candidates = (
-        set(proposed.order_by().values_list("stake_id", flat=True))
-        | set(changed.values_list("pk", flat=True))
-        | scan.first_nudged("times")
-    )
+    proposed = CandidateTime.objects.filter(stake__state=StakeState.PROPOSED).order_by()
+    candidates = scan.candidates(
+        proposed, began="proposed_at", key="stake_id", alliance="stake__alliance_id", joins=False
+    ) | scan.first_nudged("times")
     for chunk in chunked(sorted(candidates)):
         yield list(_times_unanswered_in(_stake_ids_awaiting_times(chunk, scan.now)))
 

@@ -1,11 +1,12 @@
 """Marks of the periodic jobs that read only what changed since their previous pass.
 
 A pass of such a job (a nudge provider, the check-in reminders) reads what may have
-become due after the moment its previous pass ran. Once a day, and at a worker's first
-pass, it is a *sweep* instead, which reads everything the job could owe: that catches
-what no line of history records (a hand edit of the database) and retries what failed.
-A job's mark moves only once a pass has read all it had to, so a pass cut short is read
-again.
+become due after the moment its previous pass ran. Once a day it is a *sweep* instead,
+which reads everything the job could owe, as is the first pass of a job with no mark (a
+new installation, or marks deleted by hand): that finds what no line of history records
+(a hand edit of the database). A job's mark moves only once a pass has read all it had
+to without a failure, so a pass cut short, or one in which a row failed, is read again
+from the same mark by the next pass, which retries what failed.
 """
 
 from datetime import datetime, timedelta
@@ -22,11 +23,14 @@ PASS_OVERLAP = timedelta(minutes=10)
 def previous_pass(job: str, now: datetime) -> datetime | None:
     """When `job`'s previous pass ran, if the pass at `now` may read only what changed
     since; None when it must sweep: there was none, the last sweep is a day old, or the
-    clock went back."""
+    clock went back further than two workers' clocks may differ."""
     mark = PassMark.objects.filter(job=job).first()
-    if mark is None or not mark.swept_at > now - SWEEP_EVERY or mark.reached_at > now:
+    if mark is None:
         return None
-    return mark.reached_at
+    swept_lately = mark.swept_at > now - SWEEP_EVERY
+    if swept_lately and mark.reached_at <= now + PASS_OVERLAP:
+        return mark.reached_at
+    return None
 
 
 def pass_done(job: str, now: datetime, *, sweep: bool) -> None:

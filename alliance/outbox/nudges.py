@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Exists, Max, Q, QuerySet, Value
+from django.db.models import CharField, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from alliance.accounts.models import User
@@ -82,21 +82,22 @@ class WaitingItem:
 class Scan:
     """Which candidates a provider reads at `now`.
 
-    A sweep (`after` is None) reads everything that began to wait within the
-    horizon, and whatever waits in an alliance someone joined within it. Every pass after
-    one reads only what may have become due after the previous pass (`after`):
+    A sweep (`after` is None) reads what began to wait within the horizon, and whatever
+    waits in an alliance someone joined within it. Every other pass reads only what may
+    have become due after the previous pass (`after`), of the same:
 
     - what began to wait a nudge delay before a moment since then (its first nudge is due);
     - what had its first nudge a delay before such a moment (the second is due);
     - what belongs to an alliance with history recorded since: someone joined or came
-      back, a term was withdrawn, the alliance reopened, which may make something old
-      wait on someone.
+      back, a term was withdrawn, the alliance reopened, which may make something wait
+      on someone that did not.
 
     An item waits from the moment it began to (a reflection shared, a time proposed, a
     check-in opened, a draft changed) or from a change that is a line of history, so these
     three hold every item that became due; the others were nudged already or are not due
     yet. That keeps a pass to what changed, however many alliances there are; once a day,
-    a sweep reads everything (see `alliance.outbox.marks`).
+    a sweep reads everything (see `alliance.outbox.marks`). One change is not history and
+    waits for the sweep: someone taking back a skipped reflection (they just saw it).
     """
 
     now: datetime
@@ -106,17 +107,37 @@ class Scan:
     def sweep(self) -> bool:
         return self.after is None
 
-    def began_waiting(self, field_name: str) -> Q:
-        """Rows whose `field_name` (the time something began to wait) is a candidate."""
+    def candidates(
+        self, rows: QuerySet[Any], *, began: str, key: str, alliance: str, joins: bool = True
+    ) -> set[int]:
+        """The `key` values of the `rows` (what may wait) this scan reads: `began` names
+        the time each began to wait, `alliance` the alliance each belongs to; with
+        `joins`, what waits in an alliance someone joined within the horizon is read too
+        (through history, in a pass)."""
+        horizon = self.now - nudge_horizon()
         if self.after is None:
-            return Q(**{f"{field_name}__gt": self.now - nudge_horizon()})
+            found = set(rows.filter(**{f"{began}__gt": horizon}).values_list(key, flat=True))
+            if joins:
+                joined = rows.filter(**{f"{alliance}__in": alliance_ids_joined_since(horizon)})
+                found.update(joined.values_list(key, flat=True))
+            return found
         delay = nudge_delay()
-        return Q(
-            **{
-                f"{field_name}__gt": self.after - delay - PASS_OVERLAP,
-                f"{field_name}__lte": self.now - delay,
-            }
+        due = {f"{began}__gt": self.after - delay - PASS_OVERLAP, f"{began}__lte": self.now - delay}
+        found = set(rows.filter(**due).values_list(key, flat=True))
+        # What the history since brings in, within the bounds a sweep keeps.
+        recent = Q(**{f"{began}__gt": horizon})
+        if joins:
+            joined_lately = Party.objects.filter(
+                alliance_id=OuterRef(alliance), joined_at__gt=horizon
+            )
+            recent |= Q(Exists(joined_lately))
+        changed = Event.objects.filter(created_at__gt=self.after - PASS_OVERLAP)
+        found.update(
+            rows.filter(recent, **{f"{alliance}__in": changed.values("alliance_id")}).values_list(
+                key, flat=True
+            )
         )
+        return found
 
     def first_nudged(self, provider: str) -> set[int]:
         """Ids of the objects of `provider` whose first nudge was queued (or held for a
@@ -137,16 +158,6 @@ class Scan:
             *DigestItem.objects.filter(**window).values_list("dedupe_key", flat=True),
         ]
         return {int(key.split(":")[2]) for key in keys if key}
-
-    def alliance_ids_changed(self) -> QuerySet[Any, int]:
-        """Alliances in which something old may have begun to wait on someone."""
-        if self.after is None:
-            return alliance_ids_joined_since(self.now - nudge_horizon())
-        return (
-            Event.objects.filter(created_at__gt=self.after - PASS_OVERLAP)
-            .order_by()
-            .values_list("alliance_id", flat=True)
-        )
 
 
 Provider = Callable[[Scan], Iterable[list[WaitingItem]]]
@@ -204,11 +215,6 @@ def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
     return (
         Party.objects.filter(joined_at__gt=moment).order_by().values_list("alliance_id", flat=True)
     )
-
-
-def scan_for(provider: str, now: datetime) -> Scan:
-    """What `provider`'s pass at `now` reads (see `alliance.outbox.marks`)."""
-    return Scan(now, after=previous_pass(f"nudges:{provider}", now))
 
 
 def _waiting_chunks(scans: dict[str, Scan]) -> Iterator[tuple[str, list[WaitingItem] | None]]:
@@ -293,21 +299,34 @@ def nudges_queue(now: datetime | None = None) -> int:
 def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
     """`nudges_queue`, a step at a time (the worker's way): each step reads one chunk of
     candidates and queues at most a chunk of nudges; yields how many each step queued.
-    Each provider reads what its `scan_for` names, and moves its mark once it has read
-    all of it: a pass cut short is read again."""
+    Each provider reads what its scan names (see `Scan`), and moves its mark once it has
+    read all of it and queued all it found due: a pass cut short, or in which a nudge
+    failed, is read again."""
     now = now or clock_now()
-    scans = {name: scan_for(name, now) for name in PROVIDERS}
+    scans = {name: Scan(now, after=previous_pass(_job(name), now)) for name in PROVIDERS}
+    failing: set[str] = set()
     for name, chunk in _waiting_chunks(scans):
-        if chunk is None:
-            pass_done(f"nudges:{name}", now, sweep=scans[name].sweep)
+        if chunk is not None:
+            queued, failed = _queue(_due_among(chunk, now))
+            if failed:
+                failing.add(name)
+            yield queued
+        elif name in failing:
+            logger.warning("Nudges: some of the %s provider failed; the next pass retries", name)
         else:
-            yield _queue(_due_among(chunk, now))
+            pass_done(_job(name), now, sweep=scans[name].sweep)
 
 
-def _queue(due: list[tuple[WaitingItem, int]]) -> int:
+def _job(provider: str) -> str:
+    """The name of a provider's mark."""
+    return f"nudges:{provider}"
+
+
+def _queue(due: list[tuple[WaitingItem, int]]) -> tuple[int, int]:
+    """Queue these nudges; returns how many were queued and how many failed."""
     from alliance.lib.mail import send_templated
 
-    queued = 0
+    queued = failed = 0
     for item, n in due:
         try:
             with transaction.atomic():
@@ -324,9 +343,10 @@ def _queue(due: list[tuple[WaitingItem, int]]) -> int:
                 item.dedupe_key(n),
                 getattr(item.context.get("alliance"), "pk", None),
             )
+            failed += 1
             continue
         queued += message is not None
-    return queued
+    return queued, failed
 
 
 @nudge_provider("terms")
@@ -338,13 +358,11 @@ def terms_awaiting_consent(scan: Scan) -> Iterable[list[WaitingItem]]:
     read (changed, nudged or joined: see `Scan`), and of those only the ones that wait on
     someone.
     """
-    from alliance.terms.selectors import alliance_ids_awaiting_consent, alliance_ids_of_drafts
+    from alliance.terms.selectors import alliance_ids_awaiting_consent, draft_terms
 
-    candidates = (
-        alliance_ids_of_drafts(scan.began_waiting("updated_at"))
-        | scan.first_nudged("terms")
-        | set(scan.alliance_ids_changed())
-    )
+    candidates = scan.candidates(
+        draft_terms(), began="updated_at", key="alliance_id", alliance="alliance_id"
+    ) | scan.first_nudged("terms")
     for chunk in chunked(sorted(candidates)):
         yield list(_terms_awaiting_in(alliance_ids_awaiting_consent(chunk, now=scan.now)))
 

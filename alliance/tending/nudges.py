@@ -26,15 +26,9 @@ def checkins_unfilled(scan: Scan) -> Iterable[list[WaitingItem]]:
     still_open = CheckIn.objects.filter(
         closed_at__isnull=True, completed_at__isnull=True
     ).order_by()
-    candidates = (
-        set(still_open.filter(scan.began_waiting("opened_at")).values_list("pk", flat=True))
-        | set(
-            still_open.filter(alliance_id__in=scan.alliance_ids_changed()).values_list(
-                "pk", flat=True
-            )
-        )
-        | scan.first_nudged("checkins")
-    )
+    candidates = scan.candidates(
+        still_open, began="opened_at", key="pk", alliance="alliance_id"
+    ) | scan.first_nudged("checkins")
     for chunk in chunked(sorted(candidates)):
         yield list(_checkins_unfilled_in(_checkin_ids_owing_a_nudge(chunk, scan.now)))
 

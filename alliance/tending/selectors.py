@@ -614,11 +614,12 @@ def rhythm_ids_owing_since(after: datetime, at: datetime) -> set[int]:
 
     A reminder falls due when a local day begins: the check-in's day, or the day `days`
     before it. So only people in a time zone where a day began since `after` can owe a
-    new one (at most a zone or two in a pass a minute long), and only for check-ins on
-    that day or `days` later. The rest that can change what is owed is a line of history
-    (a rhythm set or moved, a check-in kept, someone joined or came back, an alliance
-    reopened) or a person choosing how early reminders come; a move to another time zone
-    is weighed as it happens (see `services.reminders_after_move`).
+    new one (none in most passes a minute long; the zones of one UTC offset at the turn
+    of an hour), and only for check-ins on that day or `days` later. The rest that can
+    change what is owed is a line of history (a rhythm set or moved, a check-in kept,
+    someone joined or came back, an alliance reopened) or a person choosing how early
+    reminders come; a move to another time zone is weighed as it happens (see
+    `services.reminders_after_move`).
     """
     since = after - PASS_OVERLAP
     later = Rhythm.objects.filter(next_at__gt=at)
@@ -635,7 +636,8 @@ def rhythm_ids_owing_since(after: datetime, at: datetime) -> set[int]:
             alliance_id__in=Party.objects.filter(user_id__in=chose).values("alliance_id")
         ).values_list("pk", flat=True)
     )
-    begun = local_days_begun(since, at)
+    # A local midnight is a moment computed, not a row written: no overlap for it.
+    begun = local_days_begun(after, at)
     if not begun:
         return owing
     chosen_leads = set(
@@ -683,13 +685,12 @@ class DayBegun:
 
     def check_ins(self, days_later: int = 0) -> Q:
         """For a query over rhythms: the next check-in falls `days_later` days after the
-        day, in one of the zones (an hour wider on each side, so that no rule of the
-        clocks is missed; the service weighs each exactly)."""
+        day in one of the zones (their clocks may change on different days since)."""
         day = self.day + timedelta(days=days_later)
         zones = [_zones()[name] for name in self.zones]
-        start = min(_local_midnight(day, zone) for zone in zones) - timedelta(hours=1)
+        start = min(_local_midnight(day, zone) for zone in zones)
         end = max(_local_midnight(day + timedelta(days=1), zone) for zone in zones)
-        return Q(next_at__gte=start, next_at__lt=end + timedelta(hours=1))
+        return Q(next_at__gte=start, next_at__lt=end)
 
 
 def local_days_begun(after: datetime, at: datetime) -> list[DayBegun]:

@@ -633,7 +633,9 @@ def checkin_reminders_due(at: datetime) -> list[Reminder]:
     """Send the check-in reminders that are still useful at `at`, each at most once, and
     return them. A worker that was down catches up with what still helps: reminders
     for check-ins that already began are dropped. Only current parties are reminded. A
-    reminder that fails (a broken row) is logged and skipped; the others still go out."""
+    reminder that fails (a broken row) is logged and skipped; the others still go out, and
+    the next pass tries it again. It is a pass of the worker's job: it reads what changed
+    since the previous one, and moves the job's mark (see `alliance.outbox.marks`)."""
     return [reminder for chunk in checkin_reminders_in_chunks(at) for reminder in chunk]
 
 
@@ -649,9 +651,18 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
     check-ins that owes nothing is a step of its own (an empty list)."""
     started = at or now()
     after = previous_pass(REMINDERS_JOB, started)
+    failed = 0
     for rhythm_ids in rhythm_ids_awaiting_reminder(started, after=after):
-        yield _reminders_of_chunk(rhythm_ids, at or now()) if rhythm_ids else []
-    pass_done(REMINDERS_JOB, started, sweep=after is None)
+        if not rhythm_ids:
+            yield []
+            continue
+        sent, failures = _reminders_of_chunk(rhythm_ids, at or now())
+        failed += failures
+        yield sent
+    if failed:
+        logger.warning("%s check-in reminders failed; the next pass tries them again", failed)
+    else:
+        pass_done(REMINDERS_JOB, started, sweep=after is None)
 
 
 @on_time_zone_changed
@@ -672,9 +683,10 @@ def reminders_after_move(user: User) -> None:
             logger.exception("Check-in reminders after a move of %s failed", user.pk)
 
 
-def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:
+def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> tuple[list[Reminder], int]:
     """Weigh each current party of these rhythms from a few columns (time zone, days
-    ahead, what was sent), then load and send only the reminders due."""
+    ahead, what was sent), then load and send only the reminders due. Returns those sent,
+    and how many failed."""
     # Closed since the selection: it reminds nobody.
     parties = Party.objects.filter(
         alliance__rhythm__in=rhythm_ids, alliance__closed_at__isnull=True
@@ -699,16 +711,17 @@ def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:
         if kind is not None and (alliance_id, user_id, due_at, kind) not in sent:
             due.append((alliance_id, user_id, due_at, kind))
     if not due:
-        return []
+        return [], 0
     rhythms = Rhythm.objects.select_related("alliance").in_bulk(
         {alliance_id for alliance_id, _, _, _ in due}, field_name="alliance_id"
     )
     users = User.objects.in_bulk({user_id for _, user_id, _, _ in due})
     reminders = []
+    failed = 0
     for alliance_id, user_id, due_at, kind in due:
         rhythm = rhythms[alliance_id]
         if rhythm.next_at != due_at:
-            continue  # moved meanwhile: the next pass weighs it again
+            continue  # moved meanwhile (a line of history): the next pass weighs it again
         reminder = Reminder(rhythm.alliance, users[user_id], due_at, kind)
         try:
             if _reminder_send(reminder, rhythm, at):
@@ -717,7 +730,8 @@ def _reminders_of_chunk(rhythm_ids: list[int], at: datetime) -> list[Reminder]:
             # One broken row (a rhythm, a person's settings) costs only its own
             # reminder, never the other parties' and alliances' ones.
             logger.exception("Check-in reminder for alliance %s failed", alliance_id)
-    return reminders
+            failed += 1
+    return reminders, failed
 
 
 def _reminder_send(reminder: Reminder, rhythm: Rhythm, at: datetime) -> bool:

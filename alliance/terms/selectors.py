@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -351,11 +351,9 @@ def consent_awaited_from_party() -> Exists:
     )
 
 
-def alliance_ids_of_drafts(changed: Q) -> set[int]:
-    """Alliances with a draft term matching `changed`, a condition on when it changed
-    (through the terms' `updated_at` index)."""
-    terms = Term.objects.filter(changed, status__in=DRAFT_STATUSES)
-    return set(terms.order_by().values_list("alliance_id", flat=True).distinct())
+def draft_terms() -> QuerySet[Term]:
+    """Every term in a draft (proposed, or proposed to be changed or removed)."""
+    return Term.objects.filter(status__in=DRAFT_STATUSES).order_by()
 
 
 def alliance_ids_awaiting_consent(alliance_ids: Iterable[int], *, now: datetime) -> list[int]:
