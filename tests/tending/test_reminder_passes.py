@@ -6,7 +6,7 @@ the first pass of the local day it is due on, in each person's own zone."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from alliance.accounts.services import profile_update
@@ -28,10 +28,11 @@ def march(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2025, 3, day, hour, minute, tzinfo=UTC)
 
 
-@pytest.fixture
-def rarely_full(monkeypatch):
-    """No sweep but the first pass, so that every later pass reads only what changed."""
-    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
+@pytest.fixture(autouse=True)
+def frozen(clock):
+    """The clock frozen before anything is made, so that no line of history is stamped
+    later than the passes (which would make every pass read it)."""
+    return clock
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def passes(clock, start: datetime, until: datetime) -> list[tuple[datetime, str,
     return sent
 
 
-def test_each_comes_at_the_first_pass_of_its_local_day(planned, clock, rarely_full):
+def test_each_comes_at_the_first_pass_of_its_local_day(planned, clock, rarely_swept):
     sent = passes(clock, START, CHECKIN)
     assert sent == [
         (march(24, 15), "Ben", "before"),  # Tuesday 00:00 in Tokyo
@@ -69,7 +70,7 @@ def test_each_comes_at_the_first_pass_of_its_local_day(planned, clock, rarely_fu
     assert mark.swept_at == START, "none of the later passes read everything"
 
 
-def test_choosing_earlier_reminders_is_weighed_at_the_next_pass(planned, clock, rarely_full):
+def test_choosing_earlier_reminders_is_weighed_at_the_next_pass(planned, clock, rarely_swept):
     passes(clock, START, START + timedelta(hours=1))
     clock.move_to(march(21, 12, 5))
     preferences_update(user=planned.coach, deliveries={}, checkin_reminder_days=7)
@@ -78,7 +79,7 @@ def test_choosing_earlier_reminders_is_weighed_at_the_next_pass(planned, clock, 
     assert sent == [(march(21, 12, 20), "Ana", "before")]
 
 
-def test_a_move_to_another_zone_is_weighed_at_once(ratified, clock, rarely_full):
+def test_a_move_to_another_zone_is_weighed_at_once(ratified, clock, rarely_swept):
     services.rhythm_set(
         party=ratified.coach_party, starts_on=CHECKIN.date(), at_time=time(10), rule="FREQ=WEEKLY"
     )
@@ -93,7 +94,7 @@ def test_a_move_to_another_zone_is_weighed_at_once(ratified, clock, rarely_full)
     assert passes(clock, march(27, 16, 20), CHECKIN) == [(march(28, 0), "Ana", "day_of")]
 
 
-def test_a_newcomer_is_reminded_at_the_next_pass(planned, clock, rarely_full):
+def test_a_newcomer_is_reminded_at_the_next_pass(planned, clock, rarely_swept):
     passes(clock, START, march(26, 12))
     clock.move_to(march(26, 12, 10))
     join(planned.alliance, make_user("Cleo", "cleo@example.org"), role="client")
@@ -115,24 +116,85 @@ def test_what_no_history_records_is_found_by_the_daily_sweep(db, clock):
     assert len(services.checkin_reminders_due(monday + timedelta(days=1))) == 6
 
 
-def test_a_pass_costs_the_same_for_10_or_200_alliances(clock, rarely_full, db):
-    """Between two local midnights, and across one."""
-    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+def test_a_pass_costs_the_same_for_10_or_200_alliances(clock, settings, rarely_swept, db):
+    """Between two local midnights, and across one where none of them lives, while the
+    day-of reminders of all of them wait for midnight (a sweep would weigh them, a chunk of
+    ten at a time)."""
+    settings.PERIODIC_CHUNK_SIZE = 10
+    monday = datetime(2026, 3, 2, 11, 21, tzinfo=UTC)  # their check-ins: tomorrow noon
 
     def pass_queries(at: datetime) -> int:
         clock.move_to(at)
         with CaptureQueriesContext(connection) as queries:
-            services.checkin_reminders_due(at)
+            assert services.checkin_reminders_due(at) == []
         return len(queries)
 
     counts = []
     for count in (10, 190):
         PassMark.objects.all().delete()
         clock.move_to(monday)
-        alliances_due_tomorrow(count, monday + timedelta(days=9))  # nothing due this week
-        services.checkin_reminders_due(monday)  # a sweep
-        quiet = pass_queries(monday + timedelta(minutes=10))
-        midnight = pass_queries(datetime.combine(date(2026, 3, 3), time(0), tzinfo=UTC))
+        alliances_due_tomorrow(count, monday)
+        assert len(services.checkin_reminders_due(monday)) == 2 * count, "a sweep: the ones before"
+        quiet = pass_queries(monday + timedelta(minutes=8))
+        # 12:00 UTC is midnight in Fiji (and twelve hours west of Greenwich).
+        midnight = pass_queries(monday + timedelta(minutes=40))
         counts.append((quiet, midnight))
     assert counts[0] == counts[1]
     assert counts[0][0] <= 8, "its mark, what changed, its mark again, a savepoint"
+
+
+def test_passes_remind_whom_and_when_sweeps_would(ratified, clock, monkeypatch):
+    """Two weeks across the night Europe moves its clocks, once with a sweep at every pass
+    (everything read, as before marks), once with passes that read only what changed:
+    people in five zones (one half an hour off the hour), some who chose how early, one
+    who chooses anew, one who moves, one who joins, and a rhythm set again."""
+    ana, ben = ratified.coach, ratified.client
+    ben.time_zone = "Europe/Berlin"
+    ben.save()
+    dev = make_user("Dev", "dev@example.org", time_zone="Asia/Kolkata")
+    cleo = make_user("Cleo", "cleo@example.org", time_zone="America/New_York")
+    join(ratified.alliance, dev)
+    preferences_update(user=dev, deliveries={}, checkin_reminder_days=0)
+
+    def fortnight() -> list[tuple[datetime, str, str]]:
+        clock.move_to(START)
+        services.rhythm_set(
+            party=ratified.coach_party, starts_on=date(2025, 3, 31), at_time=time(8), rule=""
+        )
+        actions = {
+            march(22, 13, 7): lambda: preferences_update(
+                user=ana, deliveries={}, checkin_reminder_days=7
+            ),
+            march(26, 18, 3): lambda: profile_update(
+                user=ben, display_name="Ben", time_zone="Asia/Tokyo"
+            ),
+            march(27, 5): lambda: join(ratified.alliance, cleo),
+            march(31, 9): lambda: services.rhythm_set(
+                party=ratified.coach_party, starts_on=date(2025, 4, 3), at_time=time(8), rule=""
+            ),
+        }
+        sent = []
+        moment = START
+        while moment <= datetime(2025, 4, 3, 9, tzinfo=UTC):
+            clock.move_to(moment)
+            for when in sorted(actions):
+                if when <= moment:
+                    actions.pop(when)()
+            sent += [(moment, r.user.name, r.kind) for r in services.checkin_reminders_due(moment)]
+            moment += timedelta(minutes=30)
+        return sent
+
+    def in_a_savepoint(run) -> list[tuple[datetime, str, str]]:
+        with transaction.atomic():
+            found = run()
+            transaction.set_rollback(True)
+        return found
+
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))
+    swept = in_a_savepoint(fortnight)
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
+    changed_only = in_a_savepoint(fortnight)
+    assert changed_only == swept
+    assert {(name, kind) for _when, name, kind in swept} == {
+        (name, kind) for name in ("Ana", "Ben", "Cleo") for kind in ("before", "day_of")
+    } | {("Dev", "day_of")}
