@@ -124,7 +124,13 @@ def test_passes_nudge_whom_and_when_sweeps_would(cast, clock, monkeypatch):
             ),
             monday + timedelta(days=5, minutes=20): lambda: join(cast.alliance, cleo),
         }
-        return passes(clock, monday, monday + timedelta(days=8), timedelta(minutes=30), actions)
+        found = passes(clock, monday, monday + timedelta(days=8), timedelta(minutes=30), actions)
+        # Without the object's id: the rows made in each run have ids of their own.
+        return [(when, without_object_id(key)) for when, key in found]
+
+    def without_object_id(key: str) -> str:
+        parts = key.split(":")
+        return ":".join(parts[:2] + parts[3:])
 
     def share_first(cast) -> None:
         stake = cast.alliance.stakes.get()
