@@ -21,8 +21,11 @@ Adding a provider:
 
     @nudge_provider("reflections")
     def unshared_reflections(scan: Scan) -> Iterable[list[WaitingItem]]:
-        candidates = shared.filter(scan.began_waiting("shared_at")) ...  # and the others
-        for chunk in chunked(candidate_ids):
+        shared = Reflection.objects.filter(state=ReflectionState.SHARED)
+        candidates = scan.candidates(
+            shared, began="shared_at", key="stake_id", alliance="stake__alliance_id"
+        ) | scan.first_nudged("reflections")
+        for chunk in chunked(sorted(candidates)):
             yield [...]  # the items of this chunk, waiting at scan.now
 
 Invitations not yet accepted get no nudge: only a hash of the invitation link is stored,
@@ -88,16 +91,18 @@ class Scan:
 
     - what began to wait a nudge delay before a moment since then (its first nudge is due);
     - what had its first nudge a delay before such a moment (the second is due);
-    - what belongs to an alliance with history recorded since: someone joined or came
-      back, a term was withdrawn, the alliance reopened, which may make something wait
-      on someone that did not.
+    - what belongs to an alliance with history recorded since (someone joined or came
+      back, the alliance reopened: what may make something wait on someone that did not),
+      within the same horizon.
 
     An item waits from the moment it began to (a reflection shared, a time proposed, a
     check-in opened, a draft changed) or from a change that is a line of history, so these
     three hold every item that became due; the others were nudged already or are not due
     yet. That keeps a pass to what changed, however many alliances there are; once a day,
-    a sweep reads everything (see `alliance.outbox.marks`). One change is not history and
-    waits for the sweep: someone taking back a skipped reflection (they just saw it).
+    a sweep reads everything (see `alliance.outbox.marks`). Two changes are not history
+    and wait for the sweep: someone taking back a skipped reflection (they just saw what
+    waits), and someone turning nudges back on (what waited while they were off was not
+    recorded).
     """
 
     now: datetime
