@@ -1,7 +1,12 @@
 """Many alliances at once for the tests of periodic work (reminders, nudges, the worker):
-made with bulk inserts, since the services would take a second per alliance."""
+made with bulk inserts, since the services would take a second per alliance; and passes
+run one after another on a moving clock."""
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Party
@@ -91,3 +96,45 @@ def teams_awaiting_a_term(count: int, size: int, proposed: datetime) -> None:
         )
         for i, alliance in enumerate(alliances)
     )
+
+
+def every_pass(
+    clock: Any,
+    start: datetime,
+    until: datetime,
+    every: timedelta,
+    one_pass: Callable[[datetime], Iterable[Any]],
+    actions: dict[datetime, Callable[[], object]] | None = None,
+) -> list[tuple[datetime, Any]]:
+    """Run `one_pass(moment)` every `every` from `start` to `until`, doing each of
+    `actions` (moment -> function) just before the first pass from its moment on:
+    (moment, thing) for each thing a pass returned."""
+    actions = dict(actions or {})
+    found = []
+    moment = start
+    while moment <= until:
+        clock.move_to(moment)
+        for when in sorted(actions):
+            if when <= moment:
+                actions.pop(when)()
+        found += [(moment, thing) for thing in one_pass(moment)]
+        moment += every
+    return found
+
+
+def as_sweeps_and_as_passes(monkeypatch: Any, run: Callable[[], list[Any]]) -> tuple[list, list]:
+    """What `run` finds with a sweep at every pass (everything read, as before marks),
+    and with passes that read only what changed; each run in a savepoint rolled back
+    after it, so that both start from the same rows."""
+    from alliance.outbox import marks
+
+    def rolled_back() -> list[Any]:
+        with transaction.atomic():
+            found = run()
+            transaction.set_rollback(True)
+        return found
+
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))
+    swept = rolled_back()
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
+    return swept, rolled_back()

@@ -9,7 +9,7 @@ Python's calendar (year 10000) and the page, feed or job showing it fails. The f
 that hold typed dates therefore read any stored value back inside [EARLIEST, LATEST].
 """
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +29,12 @@ def zone_or_utc(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def day_start(day: date, zone: tzinfo) -> datetime:
+    """The moment `day` begins in `zone`. Reminders fall due at such moments, and the
+    worker looks for the days that began: both reckon them here, alike."""
+    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def horizon_end(at: datetime) -> datetime:

@@ -4,20 +4,21 @@ version in force), the check-in page with its reveal rule, and the health timeli
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, reduce
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from alliance.accounts.models import time_zone_names
 from alliance.alliances.models import Alliance, Event, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
-from alliance.lib.dates import zone_or_utc
+from alliance.lib.dates import day_start, zone_or_utc
 from alliance.outbox.marks import PASS_OVERLAP
 from alliance.outbox.models import DEFAULT_REMINDER_DAYS, NotificationPreferences
 from alliance.tending.models import (
@@ -688,8 +689,8 @@ class DayBegun:
         day in one of the zones (their clocks may change on different days since)."""
         day = self.day + timedelta(days=days_later)
         zones = [_zones()[name] for name in self.zones]
-        start = min(_local_midnight(day, zone) for zone in zones)
-        end = max(_local_midnight(day + timedelta(days=1), zone) for zone in zones)
+        start = min(day_start(day, zone) for zone in zones)
+        end = max(day_start(day + timedelta(days=1), zone) for zone in zones)
         return Q(next_at__gte=start, next_at__lt=end)
 
 
@@ -700,7 +701,7 @@ def local_days_begun(after: datetime, at: datetime) -> list[DayBegun]:
     for name, zone in _zones().items():
         day, last = after.astimezone(zone).date(), at.astimezone(zone).date()
         while day <= last:
-            midnight = _local_midnight(day, zone)
+            midnight = day_start(day, zone)
             if after < midnight <= at:
                 begun.setdefault((day, midnight), []).append(name)
             day += timedelta(days=1)
@@ -709,13 +710,9 @@ def local_days_begun(after: datetime, at: datetime) -> list[DayBegun]:
 
 @cache
 def _zones() -> dict[str, ZoneInfo]:
-    """Every time zone, loaded once (`ZoneInfo` keeps only a few it was not handed back)."""
-    return {name: ZoneInfo(name) for name in sorted(available_timezones())}
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """When `day` begins in `zone`, reckoned as the reminders reckon it."""
-    return datetime.combine(day, time(0), tzinfo=zone)
+    """Every zone a person may choose, loaded once (`ZoneInfo` keeps only a few of those
+    nobody holds on to)."""
+    return {name: ZoneInfo(name) for name in time_zone_names()}
 
 
 def rhythms_owing_reminder(

@@ -26,7 +26,7 @@ from alliance.alliances.reactions import on_party_leave, on_party_return
 from alliance.alliances.services import event_record, team_setting_check
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
-from alliance.lib.dates import day_text, horizon_last_day, zone_or_utc
+from alliance.lib.dates import day_start, day_text, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
 from alliance.outbox.marks import pass_done, previous_pass
@@ -618,13 +618,10 @@ def _useful_reminder(*, due_at: datetime, time_zone: str, days: int, at: datetim
     if due_at <= at:
         return None
     zone = zone_or_utc(time_zone)
-    day_start = datetime.combine(due_at.astimezone(zone).date(), time(0), tzinfo=zone)
-    if at >= day_start:
+    due_day = due_at.astimezone(zone).date()
+    if at >= day_start(due_day, zone):
         return ReminderKind.DAY_OF
-    before_start = datetime.combine(
-        due_at.astimezone(zone).date() - timedelta(days=days), time(0), tzinfo=zone
-    )
-    if days > 0 and at >= before_start:
+    if days > 0 and at >= day_start(due_day - timedelta(days=days), zone):
         return ReminderKind.BEFORE
     return None
 

@@ -7,19 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.alliances.services import alliance_details_change
 from alliance.lib import mail as mail_module
-from alliance.outbox import marks
 from alliance.outbox.models import DigestItem, OutboxMessage, PassMark
 from alliance.outbox.nudges import nudges_due, nudges_queue, nudges_queue_in_chunks
 from alliance.outbox.services import preferences_update
 from alliance.tending import services as tending
 from tests.conversations.factories import first_prompt, plant, share
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
-from tests.periodic import teams_awaiting_a_term
+from tests.periodic import as_sweeps_and_as_passes, every_pass, teams_awaiting_a_term
 
 pytestmark = pytest.mark.django_db
 
@@ -44,21 +43,15 @@ def passes(clock, start: datetime, until: datetime, every: timedelta, actions=No
     """A pass every `every` from `start` to `until`, doing each of `actions` (moment ->
     function) at the first pass from its moment on: (when, dedupe key) of each nudge
     queued or held for a digest."""
-    actions = dict(actions or {})
     seen = set(nudge_keys())
-    found = []
-    moment = start
-    while moment <= until:
-        clock.move_to(moment)
-        for when in sorted(actions):
-            if when <= moment:
-                actions.pop(when)()
+
+    def one_pass(_moment: datetime) -> list[str]:
         nudges_queue()
         new = [key for key in nudge_keys() if key not in seen]
-        found += [(moment, key) for key in new]
         seen.update(new)
-        moment += every
-    return found
+        return new
+
+    return every_pass(clock, start, until, every, one_pass, actions)
 
 
 def test_passes_that_read_only_what_changed_nudge_on_time(cast, clock, rarely_swept):
@@ -136,16 +129,7 @@ def test_passes_nudge_whom_and_when_sweeps_would(cast, clock, monkeypatch):
         stake = cast.alliance.stakes.get()
         share(cast.coach_party, stake, first_prompt(stake), "What I hope for.")
 
-    def in_a_savepoint(run) -> list[tuple[datetime, str]]:
-        with transaction.atomic():
-            found = run()
-            transaction.set_rollback(True)
-        return found
-
-    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))
-    swept = in_a_savepoint(week)
-    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
-    changed_only = in_a_savepoint(week)
+    swept, changed_only = as_sweeps_and_as_passes(monkeypatch, week)
     assert changed_only == swept
     providers = {key.split(":")[1] for _when, key in swept}
     assert providers == {"terms", "times", "reflections", "checkins"}

@@ -6,17 +6,16 @@ the first pass of the local day it is due on, in each person's own zone."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.accounts.services import profile_update
-from alliance.outbox import marks
 from alliance.outbox.models import PassMark
 from alliance.outbox.services import preferences_update
 from alliance.tending import services
 from alliance.tending.models import ReminderSent
 from tests.factories import join, make_user
-from tests.periodic import alliances_due_tomorrow
+from tests.periodic import alliances_due_tomorrow, as_sweeps_and_as_passes, every_pass
 
 from .conftest import START
 
@@ -46,16 +45,18 @@ def planned(ratified):
     return ratified
 
 
+def reminded(moment: datetime) -> list[tuple[str, str]]:
+    """One pass at `moment`: (who, which) of each reminder it sent."""
+    return [(r.user.name, r.kind) for r in services.checkin_reminders_due(moment)]
+
+
 def passes(clock, start: datetime, until: datetime) -> list[tuple[datetime, str, str]]:
     """A pass every twenty minutes from `start` to `until`: (when, who, which) of each
     reminder sent."""
-    sent = []
-    moment = start
-    while moment <= until:
-        clock.move_to(moment)
-        sent += [(moment, r.user.name, r.kind) for r in services.checkin_reminders_due(moment)]
-        moment += EVERY
-    return sent
+    return [
+        (moment, name, kind)
+        for moment, (name, kind) in every_pass(clock, start, until, EVERY, reminded)
+    ]
 
 
 def test_each_comes_at_the_first_pass_of_its_local_day(planned, clock, rarely_swept):
@@ -156,7 +157,7 @@ def test_passes_remind_whom_and_when_sweeps_would(ratified, clock, monkeypatch):
     join(ratified.alliance, dev)
     preferences_update(user=dev, deliveries={}, checkin_reminder_days=0)
 
-    def fortnight() -> list[tuple[datetime, str, str]]:
+    def fortnight() -> list[tuple[datetime, tuple[str, str]]]:
         clock.move_to(START)
         services.rhythm_set(
             party=ratified.coach_party, starts_on=date(2025, 3, 31), at_time=time(8), rule=""
@@ -173,28 +174,17 @@ def test_passes_remind_whom_and_when_sweeps_would(ratified, clock, monkeypatch):
                 party=ratified.coach_party, starts_on=date(2025, 4, 3), at_time=time(8), rule=""
             ),
         }
-        sent = []
-        moment = START
-        while moment <= datetime(2025, 4, 3, 9, tzinfo=UTC):
-            clock.move_to(moment)
-            for when in sorted(actions):
-                if when <= moment:
-                    actions.pop(when)()
-            sent += [(moment, r.user.name, r.kind) for r in services.checkin_reminders_due(moment)]
-            moment += timedelta(minutes=30)
-        return sent
+        return every_pass(
+            clock,
+            START,
+            datetime(2025, 4, 3, 9, tzinfo=UTC),
+            timedelta(minutes=30),
+            reminded,
+            actions,
+        )
 
-    def in_a_savepoint(run) -> list[tuple[datetime, str, str]]:
-        with transaction.atomic():
-            found = run()
-            transaction.set_rollback(True)
-        return found
-
-    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))
-    swept = in_a_savepoint(fortnight)
-    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
-    changed_only = in_a_savepoint(fortnight)
+    swept, changed_only = as_sweeps_and_as_passes(monkeypatch, fortnight)
     assert changed_only == swept
-    assert {(name, kind) for _when, name, kind in swept} == {
+    assert {sent for _when, sent in swept} == {
         (name, kind) for name in ("Ana", "Ben", "Cleo") for kind in ("before", "day_of")
     } | {("Dev", "day_of")}
