@@ -169,6 +169,17 @@ else:
         }
     }
 
+# Rendered pieces of pages, kept under keys made of what they show (alliance.core.fragments):
+# nothing is ever invalidated, so each process keeps its own, in memory.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "alliance-fragments",
+    "TIMEOUT": 24 * 60 * 60,
+    "OPTIONS": {"MAX_ENTRIES": 5_000},
+}
+# The tests set it: each kept piece is rendered again and must be the same.
+FRAGMENTS_VERIFY = False
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

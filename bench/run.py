@@ -21,6 +21,7 @@ mostly waiting in line (about 32 / rate), not the page's own time.
 
 import argparse
 import atexit
+import gc
 import gzip
 import os
 import re
@@ -71,7 +72,8 @@ from tests.factories import (  # noqa: E402
     ratify_with,
 )
 
-ROUNDS = 60
+ROUNDS = 120
+BLOCK = 10  # requests measured together, the pages of a pair taking turns
 WORKERS = 2  # gunicorn sync workers, each serving one request at a time
 
 
@@ -192,21 +194,41 @@ class Cost:
     status: int
 
 
-def measure(page: Page) -> Cost:
-    headers = page.headers or {}
-    for _ in range(5):
-        page.browser.get(page.url, headers=headers)
-    walls = []
-    cpu_start = time.process_time()
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        response = page.browser.get(page.url, headers=headers)
-        walls.append(time.perf_counter() - start)
-        assert response.status_code in (200, 304), (page.url, response.status_code)
-    cpu = (time.process_time() - cpu_start) / ROUNDS
-    with CaptureQueriesContext(connection) as queries:
-        response = page.browser.get(page.url, headers=headers)
-    return Cost(cpu * 1000, statistics.median(walls) * 1000, len(queries), response.status_code)
+def measure(*pages: Page) -> list[Cost]:
+    """Each page's CPU per request (the median over blocks of requests) and wall time.
+    The pages take turns block by block, so that a slower moment of a shared machine
+    falls on all of them alike and their ratio holds."""
+    for page in pages:
+        for _ in range(5):
+            page.browser.get(page.url, headers=page.headers or {})
+    # What building the data left behind is not the pages' to collect: frozen, the
+    # collector's passes cost what the pages' own garbage costs, as in a fresh worker.
+    gc.collect()
+    gc.freeze()
+    cpu: list[list[float]] = [[] for _ in pages]
+    walls: list[list[float]] = [[] for _ in pages]
+    for _ in range(ROUNDS // BLOCK):
+        for n, page in enumerate(pages):
+            cpu_start = time.process_time()
+            for _ in range(BLOCK):
+                start = time.perf_counter()
+                response = page.browser.get(page.url, headers=page.headers or {})
+                walls[n].append(time.perf_counter() - start)
+                assert response.status_code in (200, 304), (page.url, response.status_code)
+            cpu[n].append((time.process_time() - cpu_start) / BLOCK)
+    costs = []
+    for n, page in enumerate(pages):
+        with CaptureQueriesContext(connection) as queries:
+            response = page.browser.get(page.url, headers=page.headers or {})
+        costs.append(
+            Cost(
+                statistics.median(cpu[n]) * 1000,
+                statistics.median(walls[n]) * 1000,
+                len(queries),
+                response.status_code,
+            )
+        )
+    return costs
 
 
 def in_process(pairs: list[tuple[Page, Page]], singles: list[Page]) -> None:
@@ -219,7 +241,7 @@ def in_process(pairs: list[tuple[Page, Page]], singles: list[Page]) -> None:
         )
 
     for small, large in pairs:
-        small_cost, large_cost = measure(small), measure(large)
+        small_cost, large_cost = measure(small, large)
         line(small, small_cost)
         line(large, large_cost)
         print(
@@ -227,7 +249,8 @@ def in_process(pairs: list[tuple[Page, Page]], singles: list[Page]) -> None:
             f" queries {large_cost.queries / small_cost.queries:.2f}"
         )
     for page in singles:
-        line(page, measure(page))
+        [cost] = measure(page)
+        line(page, cost)
 
 
 def workers_cpu_seconds(master: int) -> float:

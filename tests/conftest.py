@@ -27,6 +27,7 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.OUTBOX_SEND_IMMEDIATELY = True
+    settings.FRAGMENTS_VERIFY = True
     # allauth's rate limits count in the cache: a table in the test database, so each
     # test's counts go away with its transaction (tests that commit clear it themselves).
 

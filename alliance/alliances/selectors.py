@@ -540,12 +540,18 @@ class Overview:
 
     @property
     def rows(self) -> list[dict[str, Any]]:
-        """The draft's items with every party's answer and the viewer's own."""
+        """The draft's items with every party's answer and the viewer's own, and what the
+        page around them says: whether a version is in force and whether the draft is
+        open for answers."""
+        in_force = self.draft.version is not None
+        consents_open = self.draft.has_changes or not in_force
         return [
             {
                 "item": item,
                 "answers": item.answers(self.draft.parties),
                 "mine": item.consent_of(self.party),
+                "in_force": in_force,
+                "consents_open": consents_open,
             }
             for item in self.draft.items
         ]

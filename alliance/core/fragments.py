@@ -1,0 +1,160 @@
+"""Pieces of a page kept once rendered, under a key made of everything they show.
+
+A page that lists fifty terms renders the same fifty pieces on every visit until one of
+them changes. Each piece is rendered from the values it is given and nothing else (no
+context from the page around it), so a digest of those values, with the language and time
+zone it was rendered in, names it completely: a changed value is a new key, and nothing
+ever has to be told to forget a piece. A key digests the values rather than holding them,
+and it includes the viewer's own records wherever the piece shows them.
+
+The pieces live in the ``fragments`` cache, this process's memory: nothing to invalidate
+means nothing to share between processes.
+"""
+
+import hashlib
+import pickle
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import DEFERRED, Model
+from django.template import Context
+from django.template.backends.django import Template as BackendTemplate
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+
+PLAIN = (str, int, float, bool, bytes, date, datetime, time, timedelta, Decimal, type(None))
+
+# What a kept piece holds where the page's CSRF token goes. Django masks the token
+# afresh for every response (so that a compressed page does not give it away), so the
+# token is never kept: it is put in as the piece leaves. Random for each process, it
+# cannot be typed by anyone.
+_TOKEN_MARK = secrets.token_hex(16)
+
+
+class StaleFragment(AssertionError):
+    """A kept piece differs from the piece rendered afresh: its key misses a value."""
+
+
+@cache
+def _column_names(model: type[Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+@cache
+def _read_columns(model: type[Model]) -> Callable[[dict[str, Any]], Any]:
+    return itemgetter(*_column_names(model))
+
+
+def _columns(row: Model) -> Any:
+    """Every column the row holds, as loaded: a column left out of the query (``only``)
+    is not fetched here, one query for each piece."""
+    try:
+        return _read_columns(type(row))(row.__dict__)
+    except KeyError:
+        return tuple(row.__dict__.get(name, DEFERRED) for name in _column_names(type(row)))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(dataclass: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(dataclass)
+    if names is None:
+        names = _FIELD_NAMES[dataclass] = tuple(f.name for f in fields(dataclass))
+    return names
+
+
+Seen = dict[int, tuple[Model, int, Any]]
+
+
+def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
+    """`value` reduced to plain values to digest. A model instance gives every column
+    it holds and, `depth` levels down, the related rows loaded with it (a party's user,
+    for the name; a conversation's proposer's user); a dataclass its fields; a list or a
+    mapping its members. What a piece shows must be within two loaded relations of the
+    values it is given: the tests render every kept piece again to hold that. `seen` keeps
+    the rows already reduced, by identity, while one page renders (the same party is on
+    every term); it holds the row too, so that its identity cannot pass to another."""
+    if isinstance(value, PLAIN):
+        return value
+    if seen is None:
+        seen = {}
+    if isinstance(value, Model):
+        known = seen.get(id(value))
+        if known is not None and known[1] >= depth:
+            return known[2]
+        loaded = value._state.fields_cache if depth > 0 else {}
+        # A digest of the row stands for it: a row on every piece (a party, an alliance
+        # with its version's snapshot) is pickled once a page, not once a piece.
+        reduced = _digest(
+            (
+                value._meta.label,
+                _columns(value),
+                tuple(sorted((name, facts(row, depth - 1, seen)) for name, row in loaded.items())),
+            )
+        )
+        seen[id(value)] = (value, depth, reduced)
+        return reduced
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return tuple([facts(member, depth, seen) for member in value])
+    if kind is dict:
+        return tuple([(facts(key), facts(member, depth, seen)) for key, member in value.items()])
+    if isinstance(value, Promise):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return (kind.__name__, *[facts(getattr(value, name), depth, seen) for name in _names(kind)])
+    if isinstance(value, Mapping):
+        return tuple((facts(key), facts(member, depth, seen)) for key, member in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(facts(member, depth, seen) for member in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted((facts(member, depth, seen) for member in value), key=repr))
+    raise TypeError(f"a kept piece cannot be keyed on a {type(value).__name__}")
+
+
+def _digest(reduced: Any) -> bytes:
+    return hashlib.blake2b(pickle.dumps(reduced, protocol=5), digest_size=20).digest()
+
+
+def fragment_key(template_name: str, values: Mapping[str, Any], seen: Seen | None = None) -> str:
+    shown = facts(dict(sorted(values.items())), seen=seen)
+    where = (translation.get_language(), timezone.get_current_timezone_name())
+    return "fragment:" + _digest((template_name, where, shown)).hex()
+
+
+def render_kept(
+    template_name: str,
+    values: dict[str, Any],
+    csrf_token: object = None,
+    seen: Seen | None = None,
+) -> SafeString:
+    """`template_name` rendered with `values` alone, from the cache when it was rendered
+    with the same values before. With ``settings.FRAGMENTS_VERIFY`` (the tests) every
+    kept piece is rendered again and compared, so a key that misses something the piece
+    shows fails loudly instead of showing yesterday's page."""
+    cache = caches["fragments"]
+    key = fragment_key(template_name, values, seen)
+    kept = cache.get(key)
+    if kept is None or settings.FRAGMENTS_VERIFY:
+        template = get_template(template_name)
+        assert isinstance(template, BackendTemplate)
+        fresh = template.template.render(Context({**values, "csrf_token": _TOKEN_MARK}))
+        if kept is not None and kept != fresh:
+            raise StaleFragment(f"{template_name} kept under {key} is not what it shows now")
+        if kept is None:
+            cache.set(key, str(fresh))
+        kept = fresh
+    if _TOKEN_MARK in kept:
+        kept = kept.replace(_TOKEN_MARK, str(csrf_token or ""))
+    return mark_safe(kept)  # rendered by the template engine, which escaped what it had to

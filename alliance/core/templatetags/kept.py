@@ -1,0 +1,24 @@
+"""``{% kept_include %}``: an include kept once rendered (see alliance.core.fragments).
+
+Django's ``{% cache %}`` would keep the page's CSRF token in the piece, the same in every
+response; this one keeps the piece without it and puts the response's own token in."""
+
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString
+
+from alliance.core.fragments import Seen, render_kept
+
+register = template.Library()
+# Where a page's render keeps the rows its pieces were keyed on (fragments.facts).
+SEEN = "kept_include:seen"
+
+
+@register.simple_tag(takes_context=True)
+def kept_include(context: template.Context, template_name: str, **values: Any) -> SafeString:
+    """``template_name`` rendered with the values given and nothing else of the page."""
+    seen: Seen | None = context.render_context.get(SEEN)
+    if seen is None:
+        seen = context.render_context[SEEN] = {}
+    return render_kept(template_name, values, csrf_token=context.get("csrf_token"), seen=seen)

@@ -1,0 +1,178 @@
+"""Pieces of pages kept once rendered (alliance.core.fragments): a page shows what is true
+now, in the viewer's time zone, with the response's own CSRF token, whatever was kept.
+
+These tests run with the kept pieces checked against fresh ones (FRAGMENTS_VERIFY, as
+every test does); the last ones show what that check catches."""
+
+import re
+from datetime import time, timedelta
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from alliance.accounts import services as accounts
+from alliance.core.fragments import StaleFragment, render_kept
+from alliance.lib.clock import now
+from alliance.tending import services as tending
+from alliance.terms import services as terms
+from tests.conftest import login
+from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
+from tests.helpers import page_text
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_yet():
+    caches["fragments"].clear()
+
+
+def consent_forms(html: str) -> list[str]:
+    return re.findall(r'<form class="consent"[^>]*>(.*?)</form>', html, re.S)
+
+
+def test_a_kept_term_shows_the_answer_given_since(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, ben)
+    term = propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    browser = login(ana)
+    assert "Ben: not yet" in page_text(browser.get(f"/alliances/{alliance.pk}/"))
+
+    terms.consent_give(
+        party=party_of(alliance, ben),
+        term_id=term.pk,
+        revision=term.revision,
+        decision="change",
+        comment="Thursdays suit me better.",
+    )
+
+    shown = page_text(browser.get(f"/alliances/{alliance.pk}/"))
+    assert "Ben: asks for a change" in shown
+    assert "Thursdays suit me better." in shown
+
+
+def test_each_viewer_sees_their_own_answer_on_the_same_term(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, ben)
+    propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    page = f"/alliances/{alliance.pk}/"
+
+    # The proposer agrees by proposing: a link to change the answer, no form.
+    ana_page = login(ana).get(page).content.decode()
+    ben_page = login(ben).get(page).content.decode()
+
+    assert "Change my answer" in ana_page
+    assert not consent_forms(ana_page)
+    assert "Change my answer" not in ben_page
+    assert len(consent_forms(ben_page)) == 1
+
+
+def test_a_renamed_party_is_shown_by_the_new_name_on_kept_pieces(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, ben)
+    propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    browser = login(ana)
+    assert "Ben (client)" in page_text(browser.get("/"))
+    assert "Ben: not yet" in page_text(browser.get(f"/alliances/{alliance.pk}/"))
+
+    accounts.profile_update(user=ben, display_name="Benedict", time_zone="UTC")
+
+    assert "Benedict (client)" in page_text(browser.get("/"))
+    assert "Benedict: not yet" in page_text(browser.get(f"/alliances/{alliance.pk}/"))
+
+
+def test_the_next_check_in_is_shown_in_the_viewer_s_new_time_zone(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, ben)
+    propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    starts_on = (now() + timedelta(days=3)).date()
+    tending.rhythm_set(party=party_of(alliance, ana), starts_on=starts_on, at_time=time(9), rule="")
+    browser = login(ana)
+    assert "09:00" in page_text(browser.get("/"))
+
+    accounts.profile_update(user=ana, display_name="Ana", time_zone="Asia/Tokyo")
+
+    shown = page_text(browser.get("/"))
+    assert "18:00" in shown  # nine in the morning in UTC, the rhythm's zone
+    assert "09:00" not in shown
+
+
+def test_every_response_carries_its_own_token_and_it_is_accepted(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, ben)
+    term = propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(ben)
+    page = f"/alliances/{alliance.pk}/"
+
+    first = TOKEN.findall(consent_forms(browser.get(page).content.decode())[0])
+    second = TOKEN.findall(consent_forms(browser.get(page).content.decode())[0])
+    assert len(first) == len(second) == 1
+    # Masked afresh for each response, as Django does for every page.
+    assert first != second
+
+    answered = browser.post(
+        f"/alliances/{alliance.pk}/terms/{term.pk}/consent/",
+        {"csrfmiddlewaretoken": second[0], "revision": term.revision, "decision": "agree"},
+    )
+    assert answered.status_code == 302
+    assert party_of(alliance, ben).consents.get(term=term).decision == "agree"
+
+
+@pytest.fixture
+def test_templates(settings):
+    """Two small pieces, from memory, beside the project's templates."""
+    [engine] = settings.TEMPLATES
+    settings.TEMPLATES = [
+        {
+            **engine,
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **engine["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {
+                            "tests/kept_attribute.html": "{{ alliance.title_shown }}\n",
+                            "tests/kept_title.html": "{{ alliance.title }}\n",
+                        },
+                    )
+                ],
+            },
+        }
+    ]
+
+
+def test_a_piece_kept_on_less_than_it_shows_fails_the_check(db, test_templates):
+    """The check the tests run on every kept piece: a piece that shows something its key
+    does not hold (here a value set on a row that is not one of its columns) is caught
+    when it changes, instead of being shown stale."""
+    ana = make_user("Ana")
+    alliance = make_alliance(ana, title="Coaching")
+    alliance.title_shown = "As it was"  # type: ignore[attr-defined]
+    template = "tests/kept_attribute.html"
+    assert render_kept(template, {"alliance": alliance}) == "As it was\n"
+
+    alliance.title_shown = "As it is now"  # type: ignore[attr-defined]
+
+    with pytest.raises(StaleFragment):
+        render_kept(template, {"alliance": alliance})
+
+
+def test_a_changed_column_is_a_new_piece(db, settings, test_templates):
+    settings.FRAGMENTS_VERIFY = False
+    ana = make_user("Ana")
+    alliance = make_alliance(ana, title="Coaching")
+    template = "tests/kept_title.html"
+    assert render_kept(template, {"alliance": alliance}) == "Coaching\n"
+
+    alliance.title = "Coaching, second year"
+
+    assert render_kept(template, {"alliance": alliance}) == "Coaching, second year\n"
