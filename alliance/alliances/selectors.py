@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -296,6 +297,16 @@ def dashboard_parties(
     """The user's parties in the alliances the dashboard lists (observing ones too),
     filtered and ordered in the database so that only the ones shown are ever loaded.
     By default what needs attention comes first, newest first within each rank."""
+    listed = _dashboard_listed(
+        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me
+    )
+    return _dashboard_ordered(listed, sort=sort, waiting_on_me=waiting_on_me)
+
+
+def _dashboard_listed(
+    user: User, *, search: str, status: str, kind: str, waiting_on_me: bool
+) -> QuerySet[Party]:
+    """The parties `dashboard_parties` lists, in no order."""
     parties = Party.present.filter(user=user)
     if search:
         others = Party.present.exclude(user=user).filter(
@@ -323,6 +334,12 @@ def dashboard_parties(
         parties = parties.filter(needs_tending_condition(), is_observer=False)
     if waiting_on_me:
         parties = parties.filter(_waits_on_party())
+    return parties
+
+
+def _dashboard_ordered(
+    parties: QuerySet[Party], *, sort: str, waiting_on_me: bool
+) -> QuerySet[Party]:
     newest = ["-alliance__created_at", "-alliance_id"]
     # Everything "waiting on me" lists needs attention first: newest first is that order.
     if sort == DashboardSort.NEWEST or (waiting_on_me and sort != DashboardSort.NAME):
@@ -330,6 +347,19 @@ def dashboard_parties(
     if sort == DashboardSort.NAME:
         return parties.order_by(Lower("alliance__title"), "alliance_id")
     return parties.annotate(attention=_attention()).order_by("attention", *newest)
+
+
+class _DashboardPages(Paginator):
+    """Pages of the ordered parties, counted on the same parties unordered: the order by
+    attention costs as much to build and compile again as the page itself."""
+
+    def __init__(self, ordered: QuerySet[Party], listed: QuerySet[Party], per_page: int) -> None:
+        super().__init__(ordered, per_page)
+        self.listed = listed
+
+    @cached_property
+    def count(self) -> int:
+        return self.listed.count()
 
 
 @dataclass
@@ -353,10 +383,13 @@ def dashboard_for(
 ) -> Dashboard:
     """One page of the user's alliances with their status, next step and health, in a
     fixed number of queries however many alliances the person is in."""
-    parties = dashboard_parties(
-        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
+    listed = _dashboard_listed(
+        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me
     )
-    shown = Paginator(parties.select_related("alliance__current_version"), per_page).get_page(page)
+    parties = _dashboard_ordered(listed, sort=sort, waiting_on_me=waiting_on_me)
+    shown = _DashboardPages(
+        parties.select_related("alliance__current_version"), listed, per_page
+    ).get_page(page)
     rows = list(shown.object_list)
     prefetch_related_objects(
         rows,

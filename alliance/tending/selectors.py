@@ -81,9 +81,15 @@ def care_prefetches(prefix: str = "") -> list[str | Prefetch[Any]]:
             queryset=Signal.objects.exclude(state=SignalState.RESOLVED).select_related("raised_by"),
             to_attr="open_signals",
         ),
+        # Of the check-ins on the version in force, the two kinds Care reads: the open
+        # one and those that asked for a redesign. Not the kept ones, which pile up
+        # with every check-in while the version lasts, each with its ratings.
         Prefetch(
             f"{prefix}checkins",
-            queryset=CheckIn.objects.filter(version_id=F("alliance__current_version_id"))
+            queryset=CheckIn.objects.filter(
+                Q(closed_at__isnull=True) | Q(outcome=Outcome.REDESIGN),
+                version_id=F("alliance__current_version_id"),
+            )
             .order_by("opened_at", "id")
             .prefetch_related("ratings"),
             to_attr="current_checkins",
@@ -97,6 +103,7 @@ class Care:
 
     rhythm: Rhythm | None
     signals: list[Signal]
+    # Of the version in force: the open check-in and those that asked for a redesign.
     checkins: list[CheckIn]
     at: datetime
 
