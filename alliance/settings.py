@@ -174,8 +174,9 @@ else:
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "alliance-fragments",
-    "TIMEOUT": 24 * 60 * 60,
-    "OPTIONS": {"MAX_ENTRIES": 5_000},
+    "TIMEOUT": 6 * 60 * 60,
+    # At most 32 kB each (fragments.MAX_KEPT_LENGTH), about 1 kB usually.
+    "OPTIONS": {"MAX_ENTRIES": 2_000},
 }
 # The tests set it: each kept piece is rendered again and must be the same.
 FRAGMENTS_VERIFY = False

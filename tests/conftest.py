@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.test import Client
 
 from alliance.accounts.models import User
@@ -28,6 +29,7 @@ def _test_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.OUTBOX_SEND_IMMEDIATELY = True
     settings.FRAGMENTS_VERIFY = True
+    caches["fragments"].clear()
     # allauth's rate limits count in the cache: a table in the test database, so each
     # test's counts go away with its transaction (tests that commit clear it themselves).
 

@@ -8,10 +8,10 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
 from alliance.accounts import services as accounts
+from alliance.alliances.models import Party
 from alliance.core.fragments import StaleFragment, render_kept
 from alliance.lib.clock import now
 from alliance.tending import services as tending
@@ -23,13 +23,33 @@ from tests.helpers import page_text
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def _nothing_kept_yet():
-    caches["fragments"].clear()
-
-
 def consent_forms(html: str) -> list[str]:
     return re.findall(r'<form class="consent"[^>]*>(.*?)</form>', html, re.S)
+
+
+@pytest.fixture
+def test_templates(settings):
+    """Small pieces, from memory, instead of the project's templates."""
+    [engine] = settings.TEMPLATES
+    settings.TEMPLATES = [
+        {
+            **engine,
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **engine["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {
+                            "tests/kept_attribute.html": "{{ alliance.title_shown }}\n",
+                            "tests/kept_title.html": "{{ alliance.title }}\n",
+                            "tests/kept_user_name.html": "{{ party.user.name }}\n",
+                        },
+                    )
+                ],
+            },
+        }
+    ]
 
 
 def test_a_kept_term_shows_the_answer_given_since(db):
@@ -59,10 +79,12 @@ def test_each_viewer_sees_their_own_answer_on_the_same_term(db):
     join(alliance, ben)
     propose(party_of(alliance, ana), "We meet every second Tuesday.")
     page = f"/alliances/{alliance.pk}/"
+    # Both signed in first: signing in changes the person's row, and so every key.
+    as_ana, as_ben = login(ana), login(ben)
 
     # The proposer agrees by proposing: a link to change the answer, no form.
-    ana_page = login(ana).get(page).content.decode()
-    ben_page = login(ben).get(page).content.decode()
+    ana_page = as_ana.get(page).content.decode()
+    ben_page = as_ben.get(page).content.decode()
 
     assert "Change my answer" in ana_page
     assert not consent_forms(ana_page)
@@ -83,6 +105,34 @@ def test_a_renamed_party_is_shown_by_the_new_name_on_kept_pieces(db):
 
     assert "Benedict (client)" in page_text(browser.get("/"))
     assert "Benedict: not yet" in page_text(browser.get(f"/alliances/{alliance.pk}/"))
+
+
+def test_a_signal_raised_since_is_on_the_kept_dashboard_card(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, ben)
+    propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    tending.signal_raise(party=party_of(alliance, ben), note="The sessions run late.")
+    browser = login(ana)
+    assert "The sessions run late." in page_text(browser.get("/"))
+
+    tending.signal_raise(party=party_of(alliance, ben), note="And start late too.")
+
+    shown = page_text(browser.get("/"))
+    assert "The sessions run late." in shown
+    assert "And start late too." in shown
+
+
+def test_a_piece_that_reads_what_it_was_not_given_fails_the_check(db, test_templates):
+    """A relation the page did not load is read by a query while the piece renders, and
+    is not in its key: the tests refuse it before it can be shown stale."""
+    ana = make_user("Ana")
+    alliance = make_alliance(ana, title="Coaching")
+    party = Party.objects.get(alliance=alliance, user=ana)  # its user not loaded with it
+
+    with pytest.raises(StaleFragment, match="ran a query"):
+        render_kept("tests/kept_user_name.html", {"party": party})
 
 
 def test_the_next_check_in_is_shown_in_the_viewer_s_new_time_zone(db):
@@ -124,30 +174,6 @@ def test_every_response_carries_its_own_token_and_it_is_accepted(db):
     )
     assert answered.status_code == 302
     assert party_of(alliance, ben).consents.get(term=term).decision == "agree"
-
-
-@pytest.fixture
-def test_templates(settings):
-    """Two small pieces, from memory, beside the project's templates."""
-    [engine] = settings.TEMPLATES
-    settings.TEMPLATES = [
-        {
-            **engine,
-            "APP_DIRS": False,
-            "OPTIONS": {
-                **engine["OPTIONS"],
-                "loaders": [
-                    (
-                        "django.template.loaders.locmem.Loader",
-                        {
-                            "tests/kept_attribute.html": "{{ alliance.title_shown }}\n",
-                            "tests/kept_title.html": "{{ alliance.title }}\n",
-                        },
-                    )
-                ],
-            },
-        }
-    ]
 
 
 def test_a_piece_kept_on_less_than_it_shows_fails_the_check(db, test_templates):

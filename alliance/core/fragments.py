@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 from django.db.models import DEFERRED, Model
 from django.template import Context
 from django.template.backends.django import Template as BackendTemplate
@@ -31,6 +32,11 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+
+# A piece longer than this is rendered every time rather than kept: a term of a large
+# alliance with long texts and comments can weigh a hundred kilobytes, and every edit
+# makes a new one.
+MAX_KEPT_LENGTH = 32_000
 
 PLAIN = (str, int, float, bool, bytes, date, datetime, time, timedelta, Decimal, type(None))
 
@@ -127,9 +133,14 @@ def _digest(reduced: Any) -> bytes:
     return hashlib.blake2b(pickle.dumps(reduced, protocol=5), digest_size=20).digest()
 
 
-def fragment_key(template_name: str, values: Mapping[str, Any], seen: Seen | None = None) -> str:
+def fragment_key(
+    template_name: str,
+    values: Mapping[str, Any],
+    seen: Seen | None = None,
+    with_token: bool = True,
+) -> str:
     shown = facts(dict(sorted(values.items())), seen=seen)
-    where = (translation.get_language(), timezone.get_current_timezone_name())
+    where = (translation.get_language(), timezone.get_current_timezone_name(), with_token)
     return "fragment:" + _digest((template_name, where, shown)).hex()
 
 
@@ -141,20 +152,35 @@ def render_kept(
 ) -> SafeString:
     """`template_name` rendered with `values` alone, from the cache when it was rendered
     with the same values before. With ``settings.FRAGMENTS_VERIFY`` (the tests) every
-    kept piece is rendered again and compared, so a key that misses something the piece
-    shows fails loudly instead of showing yesterday's page."""
+    kept piece is rendered again and compared, and must render without a query, so that
+    a key missing something the piece shows fails loudly instead of showing yesterday's
+    page. With ``DEBUG`` nothing is kept: a template edited in development shows at once,
+    as Django's own template loaders do then."""
     cache = caches["fragments"]
-    key = fragment_key(template_name, values, seen)
-    kept = cache.get(key)
+    key = fragment_key(template_name, values, seen, with_token=bool(csrf_token))
+    kept = None if settings.DEBUG else cache.get(key)
     if kept is None or settings.FRAGMENTS_VERIFY:
-        template = get_template(template_name)
-        assert isinstance(template, BackendTemplate)
-        fresh = template.template.render(Context({**values, "csrf_token": _TOKEN_MARK}))
+        fresh = _render(
+            template_name, {**values, "csrf_token": _TOKEN_MARK if csrf_token else None}
+        )
         if kept is not None and kept != fresh:
             raise StaleFragment(f"{template_name} kept under {key} is not what it shows now")
-        if kept is None:
+        if kept is None and len(fresh) <= MAX_KEPT_LENGTH and not settings.DEBUG:
             cache.set(key, str(fresh))
         kept = fresh
-    if _TOKEN_MARK in kept:
-        kept = kept.replace(_TOKEN_MARK, str(csrf_token or ""))
+    if csrf_token and _TOKEN_MARK in kept:
+        kept = kept.replace(_TOKEN_MARK, str(csrf_token))
     return mark_safe(kept)  # rendered by the template engine, which escaped what it had to
+
+
+def _render(template_name: str, values: dict[str, Any]) -> SafeString:
+    template = get_template(template_name)
+    assert isinstance(template, BackendTemplate)
+    if not settings.FRAGMENTS_VERIFY:
+        return template.template.render(Context(values))
+    with connection.execute_wrapper(_no_query_in_a_piece):
+        return template.template.render(Context(values))
+
+
+def _no_query_in_a_piece(*args: Any) -> None:
+    raise StaleFragment("a kept piece ran a query while rendering: what it read is not in its key")
