@@ -114,6 +114,29 @@ def build_alliance_page(terms: int, versions: int) -> Page:
     return Page(name, signed_in(coach), f"/alliances/{alliance.pk}/")
 
 
+def build_kept_checkins(kept: int) -> tuple[Page, Page]:
+    """A version of ten terms that has lived through `kept` check-ins, each rated by both
+    parties and kept: its alliance page and its coach's dashboard."""
+    coach, client = make_user("Coach"), make_user("Client")
+    alliance = make_alliance(coach, title=f"{kept} check-ins kept")
+    join(alliance, client)
+    parties = [party_of(alliance, coach), party_of(alliance, client)]
+    for n in range(10):
+        propose(parties[0], f"Term number {n}: we keep our word on this.")
+    ratify_with(parties)
+    for _ in range(kept):
+        checkin = tending.checkin_start(party=parties[0])
+        ratings = {term["id"]: ("well", "") for term in checkin.version.snapshot["terms"]}
+        for party in parties:
+            tending.checkin_answer(party=party, checkin_id=checkin.pk, ratings=ratings)
+        tending.checkin_close(party=parties[0], checkin_id=checkin.pk, outcome="kept")
+    browser = signed_in(coach)
+    return (
+        Page(f"alliance page, {kept} check-ins kept", browser, f"/alliances/{alliance.pk}/"),
+        Page(f"dashboard, its one alliance with {kept} check-ins kept", browser, "/"),
+    )
+
+
 def build_dashboard(alliances: int) -> Page:
     """A coach with `alliances` clients, in every state the dashboard tells apart: some
     still designing, some ratified with a check-in due, some signalled, some with a
@@ -425,7 +448,15 @@ def main() -> None:
     dashboards = (build_dashboard(1), build_dashboard(200))
     alliance_pages = (build_alliance_page(1, 0), build_alliance_page(50, 10))
     few, many = build_conversation(1), build_conversation(17)
-    pairs = [dashboards, alliance_pages, (few[0], many[0]), (few[1], many[1])]
+    fresh, long_lived = build_kept_checkins(0), build_kept_checkins(100)
+    pairs = [
+        dashboards,
+        alliance_pages,
+        (few[0], many[0]),
+        (few[1], many[1]),
+        (fresh[0], long_lived[0]),
+        (fresh[1], long_lived[1]),
+    ]
     in_process(pairs, [revalidating(many[1])])
     if not options.no_wrk:
         through_gunicorn([page for pair in pairs for page in pair], options.seconds)
