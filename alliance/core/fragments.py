@@ -39,6 +39,7 @@ from django.utils.safestring import SafeString, mark_safe
 MAX_KEPT_LENGTH = 32_000
 
 PLAIN = (str, int, float, bool, bytes, date, datetime, time, timedelta, Decimal, type(None))
+_PLAIN_TYPES = frozenset(PLAIN)
 
 # What a kept piece holds where the page's CSRF token goes. Django masks the token
 # afresh for every response (so that a compressed page does not give it away), so the
@@ -91,31 +92,32 @@ def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
     values it is given: the tests render every kept piece again to hold that. `seen` keeps
     the rows already reduced, by identity, while one page renders (the same party is on
     every term); it holds the row too, so that its identity cannot pass to another."""
-    if isinstance(value, PLAIN):
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
         return value
     if seen is None:
         seen = {}
-    if isinstance(value, Model):
-        known = seen.get(id(value))
-        if known is not None and known[1] >= depth:
-            return known[2]
-        loaded = value._state.fields_cache if depth > 0 else {}
-        # A digest of the row stands for it: a row on every piece (a party, an alliance
-        # with its version's snapshot) is pickled once a page, not once a piece.
-        reduced = _digest(
-            (
-                value._meta.label,
-                _columns(value),
-                tuple(sorted((name, facts(row, depth - 1, seen)) for name, row in loaded.items())),
-            )
-        )
-        seen[id(value)] = (value, depth, reduced)
-        return reduced
-    kind = type(value)
     if kind is list or kind is tuple:
         return tuple([facts(member, depth, seen) for member in value])
     if kind is dict:
         return tuple([(facts(key), facts(member, depth, seen)) for key, member in value.items()])
+    if isinstance(value, Model):
+        known = seen.get(id(value))
+        if known is not None and known[1] >= depth:
+            return known[2]
+        loaded = value._state.fields_cache if depth > 0 else None
+        related = (
+            tuple(sorted([(name, facts(row, depth - 1, seen)) for name, row in loaded.items()]))
+            if loaded
+            else ()
+        )
+        # A digest of the row stands for it: a row on every piece (a party, an alliance
+        # with its version's snapshot) is pickled once a page, not once a piece.
+        reduced = _digest((value._meta.label, _columns(value), related))
+        seen[id(value)] = (value, depth, reduced)
+        return reduced
+    if isinstance(value, PLAIN):
+        return value
     if isinstance(value, Promise):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
