@@ -5,22 +5,48 @@ These tests run with the kept pieces checked against fresh ones (FRAGMENTS_VERIF
 every test does); the last ones show what that check catches."""
 
 import re
+from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
 from django.test import Client
 
 from alliance.accounts import services as accounts
-from alliance.alliances.models import Party
+from alliance.accounts.models import User
+from alliance.alliances.models import Alliance, Party
 from alliance.core.fragments import StaleFragment, render_kept
 from alliance.lib.clock import now
 from alliance.tending import services as tending
 from alliance.terms import services as terms
+from alliance.terms.models import Term
 from tests.conftest import login
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
 from tests.helpers import page_text
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@dataclass
+class Coaching:
+    ana: User
+    ben: User
+    alliance: Alliance
+    term: Term
+
+    def party(self, user: User) -> Party:
+        return party_of(self.alliance, user)
+
+
+def coaching(*, ratified: bool = False) -> Coaching:
+    """Ana coaches Ben; she proposed one term, which Ben has not answered unless the
+    version is ratified."""
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, ben)
+    term = propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    if ratified:
+        ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    return Coaching(ana, ben, alliance, term)
 
 
 def consent_forms(html: str) -> list[str]:
@@ -53,10 +79,8 @@ def test_templates(settings):
 
 
 def test_a_kept_term_shows_the_answer_given_since(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Coaching")
-    join(alliance, ben)
-    term = propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    scene = coaching()
+    ana, ben, alliance, term = scene.ana, scene.ben, scene.alliance, scene.term
     browser = login(ana)
     assert "Ben: not yet" in page_text(browser.get(f"/alliances/{alliance.pk}/"))
 
@@ -74,10 +98,8 @@ def test_a_kept_term_shows_the_answer_given_since(db):
 
 
 def test_each_viewer_sees_their_own_answer_on_the_same_term(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Coaching")
-    join(alliance, ben)
-    propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    scene = coaching()
+    ana, ben, alliance = scene.ana, scene.ben, scene.alliance
     page = f"/alliances/{alliance.pk}/"
     # Both signed in first: signing in changes the person's row, and so every key.
     as_ana, as_ben = login(ana), login(ben)
@@ -93,10 +115,8 @@ def test_each_viewer_sees_their_own_answer_on_the_same_term(db):
 
 
 def test_a_renamed_party_is_shown_by_the_new_name_on_kept_pieces(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Coaching")
-    join(alliance, ben)
-    propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    scene = coaching()
+    ana, ben, alliance = scene.ana, scene.ben, scene.alliance
     browser = login(ana)
     assert "Ben (client)" in page_text(browser.get("/"))
     assert "Ben: not yet" in page_text(browser.get(f"/alliances/{alliance.pk}/"))
@@ -108,11 +128,8 @@ def test_a_renamed_party_is_shown_by_the_new_name_on_kept_pieces(db):
 
 
 def test_a_signal_raised_since_is_on_the_kept_dashboard_card(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Coaching")
-    join(alliance, ben)
-    propose(party_of(alliance, ana), "We meet every second Tuesday.")
-    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    scene = coaching(ratified=True)
+    ana, ben, alliance = scene.ana, scene.ben, scene.alliance
     tending.signal_raise(party=party_of(alliance, ben), note="The sessions run late.")
     browser = login(ana)
     assert "The sessions run late." in page_text(browser.get("/"))
@@ -135,12 +152,28 @@ def test_a_piece_that_reads_what_it_was_not_given_fails_the_check(db, test_templ
         render_kept("tests/kept_user_name.html", {"party": party})
 
 
+def test_an_observer_never_gets_the_card_the_parties_are_shown(db):
+    """The same alliance on two dashboards in one process: the parties' card shows the
+    signal and the next step, the observer's shows neither, whichever was kept first."""
+    scene = coaching(ratified=True)
+    tending.signal_raise(party=scene.party(scene.ben), note="The sessions run late.")
+    sponsor = make_user("Sam")
+    join(scene.alliance, sponsor, role="sponsor", as_observer=True)
+    as_ana, as_sam = login(scene.ana), login(sponsor)
+
+    for _ in range(2):
+        ana_card = page_text(as_ana.get("/"))
+        sam_card = page_text(as_sam.get("/"))
+        assert "The sessions run late." in ana_card
+        assert "Version 1 in force" in ana_card
+        assert "you observe as sponsor" in sam_card
+        assert "The sessions run late." not in sam_card
+        assert "Version 1 in force" not in sam_card
+
+
 def test_the_next_check_in_is_shown_in_the_viewer_s_new_time_zone(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Coaching")
-    join(alliance, ben)
-    propose(party_of(alliance, ana), "We meet every second Tuesday.")
-    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    scene = coaching(ratified=True)
+    ana, alliance = scene.ana, scene.alliance
     starts_on = (now() + timedelta(days=3)).date()
     tending.rhythm_set(party=party_of(alliance, ana), starts_on=starts_on, at_time=time(9), rule="")
     browser = login(ana)
@@ -154,10 +187,8 @@ def test_the_next_check_in_is_shown_in_the_viewer_s_new_time_zone(db):
 
 
 def test_every_response_carries_its_own_token_and_it_is_accepted(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Coaching")
-    join(alliance, ben)
-    term = propose(party_of(alliance, ana), "We meet every second Tuesday.")
+    scene = coaching()
+    ben, alliance, term = scene.ben, scene.alliance, scene.term
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(ben)
     page = f"/alliances/{alliance.pk}/"

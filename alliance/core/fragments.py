@@ -71,16 +71,6 @@ def _columns(row: Model) -> Any:
         return tuple(row.__dict__.get(name, DEFERRED) for name in _column_names(type(row)))
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _names(dataclass: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(dataclass)
-    if names is None:
-        names = _FIELD_NAMES[dataclass] = tuple(f.name for f in fields(dataclass))
-    return names
-
-
 Seen = dict[int, tuple[Model, int, Any]]
 
 
@@ -121,7 +111,7 @@ def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
     if isinstance(value, Promise):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return (kind.__name__, *[facts(getattr(value, name), depth, seen) for name in _names(kind)])
+        return (kind.__name__, *[facts(getattr(value, f.name), depth, seen) for f in fields(value)])
     if isinstance(value, Mapping):
         return tuple((facts(key), facts(member, depth, seen)) for key, member in value.items())
     if isinstance(value, (list, tuple)):
