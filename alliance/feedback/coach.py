@@ -392,7 +392,8 @@ _SWEEPING = re.compile(
     _ABSOLUTES.pattern[: -len(r")\b")]
     + r"|any(?:one|body|thing|where)?|ever|everywhere|all\s+(?:the|of|day|night|week|"
     r"weekend|morning|evening|year)|(?:the\s+)?(?:whole|entire)\s+\w+|none|whenever|"
-    r"not\s+(?:one|a\s+single)|once|the\s+only\s+one)\b",
+    r"not\s+(?:one|a\s+single)|a\s+single|at\s+all|each\s+time|once|the\s+only\s+one|"
+    r"evry(?:thing|one|body|\s+time)?|everytime|noone|24/7|round\s+the\s+clock)\b",
     re.I,
 )
 _SCHEDULE_AFTER = re.compile(

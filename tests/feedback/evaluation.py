@@ -39,8 +39,8 @@ REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 # The splits no training reads: the coach is measured on them, and only measured. The
 # first shares its two writers with "tune-2"; the second is two writers no training read.
 UNTOUCHED = "untouched"
-UNTOUCHED_2 = "untouched-2"
-NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_2})
+UNTOUCHED_3 = "untouched-3"
+NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_3})
 SPLIT_ORDER = ("tune", "holdout")
 
 Item = dict[str, object]

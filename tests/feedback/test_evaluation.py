@@ -12,7 +12,7 @@ from tests.feedback.evaluation import (
     NEVER_TRAINED,
     SENTENCE_KINDS,
     UNTOUCHED,
-    UNTOUCHED_2,
+    UNTOUCHED_3,
     evaluate,
     fingerprint,
     flagged_sentences,
@@ -60,7 +60,7 @@ FLOORS = {
 
 # Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
 # split by parity before any rule was written); the 7001 and 8001 sets' odd ids train and
-# their even ids are the untouched half; two of the last four writers are untouched-2.
+# their even ids are the untouched half; the last four writers are untouched-3.
 WRITERS = {
     range(1, 1001): None,  # odd "tune", even "holdout"
     range(1001, 1261): "fresh",
@@ -75,9 +75,17 @@ WRITERS = {
     range(7001, 7221): UNTOUCHED,  # odd "tune-2", even untouched
     range(8001, 8221): UNTOUCHED,
     range(12001, 12151): "writer-9",
-    range(13001, 13151): UNTOUCHED_2,  # two writers no training read
+    range(13001, 13151): "writer-11",  # once "untouched-2", measured twice, then trained on
     range(14001, 14151): "writer-10",
-    range(15001, 15151): UNTOUCHED_2,
+    range(15001, 15151): "writer-12",  # the other half of "untouched-2"
+    range(16001, 16101): "writer-13",  # measured once with the weights of before, then trained on
+    range(17001, 17101): "writer-14",
+    range(18001, 18101): "writer-15",
+    range(19001, 19101): "writer-16",
+    range(20001, 20101): UNTOUCHED_3,  # four writers no training read
+    range(21001, 21101): UNTOUCHED_3,
+    range(22001, 22101): UNTOUCHED_3,
+    range(23001, 23101): UNTOUCHED_3,
 }
 
 
@@ -96,7 +104,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     data = items()
     assert len({item["id"] for item in data}) == len(data)
     assert sum(item["split"] == UNTOUCHED for item in data) >= 200
-    assert sum(item["split"] == UNTOUCHED_2 for item in data) >= 300
+    assert sum(item["split"] == UNTOUCHED_3 for item in data) >= 400
     for item in data:
         assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
