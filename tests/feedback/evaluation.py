@@ -4,7 +4,7 @@ Shared by the evaluation test and `bench/coach_eval.py`. The data
 (`coach_reflections.json`) was written and labelled by people who never saw the coach;
 the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
 weights learn from every split but the two never-trained ones, ``untouched`` and
-``untouched-2`` (see labelling.md).
+``untouched-3`` (see labelling.md).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
 counts for the labelled sentence its ``sentence`` lies in, found by position in the
@@ -37,7 +37,9 @@ SENTENCE_BANK = Path(__file__).with_name("coach_sentences.jsonl")
 SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 # The splits no training reads: the coach is measured on them, and only measured. The
-# first shares its two writers with "tune-2"; the second is two writers no training read.
+# first shares its two writers with "tune-2"; the second is four writers no training read.
+# ("untouched-2", two more writers, was measured twice and then trained on, as
+# "writer-11" and "writer-12".)
 UNTOUCHED = "untouched"
 UNTOUCHED_3 = "untouched-3"
 NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_3})

@@ -28,33 +28,35 @@ from tests.feedback.evaluation import (
 # odd ids for training and the even ids never read by any training): blame 0.88 / 0.93,
 # absolute 0.89 / 0.86, no "I" 0.84 / 1.00, negative opening 0.89 / 0.78. The untouched
 # half shares its two writers with the odd ids it was split from, which flatters it.
-# "untouched-2" is two writers no training read (300 reflections, labelled twice): with the
-# weights of before they were written, blame 0.76 / 0.80, absolute 0.74 / 0.70, no "I"
-# 0.98 / 1.00, negative opening 0.90 / 0.80; measured once after training on the other two
-# new writers, blame 0.77 / 0.80, absolute 0.75 / 0.77, no "I" 0.98 / 1.00, negative
-# opening 0.90 / 0.84 (see labelling.md). Texted "im" and "ive" were read as "I" only
-# after the first measurement, so the no-"I" figure on the untouched half since is no
-# longer a measurement on unseen text. The floors are the figures less a little, so a
-# change that makes the coach worse fails. On the splits it was trained on, the weights
-# must reproduce their labels (a broken feature shows there first); the first two splits'
-# negative openings were labelled by an earlier reading and are not learnt from
-# (bench/train_coach.py).
+# "untouched-3" is four writers no training read (400 reflections, labelled twice),
+# measured after training on 1,000 reflections of six other new writers, with thresholds
+# chosen on the everyday writers' held-out folds: blame 0.87 / 0.87, absolute 0.86 / 0.77,
+# no "I" 1.00 / 1.00, negative opening 0.90 / 0.84 (see labelling.md; the README also
+# gives the figures of the same training with thresholds chosen on every fold). Those
+# thresholds trade the untouched half's negative openings (0.87 / 0.76 before, 0.77 /
+# 0.80 now) for the new writers'.
+# Texted "im" and "ive" were read as "I" only after the first measurement of the untouched
+# half, so its no-"I" figure since is no longer a measurement on unseen text. The floors
+# are the figures less a little, so a change that makes the coach worse fails. On the
+# splits it was trained on, the weights must reproduce their labels (a broken feature
+# shows there first); the first two splits' negative openings were labelled by an earlier
+# reading and are not learnt from (bench/train_coach.py).
 THRESHOLD = 0.85
 FLOORS = {
     UNTOUCHED: {
         "blame": (0.85, 0.88),
         "absolute": (0.85, 0.82),
         "no_first_person": (0.8, 0.95),
-        "negative_opening": (0.85, 0.75),
+        "negative_opening": (0.74, 0.77),
     },
-    UNTOUCHED_2: {
-        "blame": (0.74, 0.77),
-        "absolute": (0.72, 0.74),
-        "no_first_person": (0.95, 0.97),
+    UNTOUCHED_3: {
+        "blame": (0.84, 0.84),
+        "absolute": (0.83, 0.74),
+        "no_first_person": (0.97, 0.97),
         "negative_opening": (0.87, 0.81),
     },
-    "tune": {"negative_opening": (0.5, 0.75)},
-    "holdout": {"negative_opening": (0.5, 0.75)},
+    "tune": {"negative_opening": (0.45, 0.75)},
+    "holdout": {"negative_opening": (0.45, 0.75)},
 }
 
 
