@@ -392,7 +392,9 @@ _SWEEPING = re.compile(
     _ABSOLUTES.pattern[: -len(r")\b")]
     + r"|any(?:one|body|thing|where)?|ever|everywhere|all\s+(?:the|of|day|night|week|"
     r"weekend|morning|evening|year)|(?:the\s+)?(?:whole|entire)\s+\w+|none|whenever|"
-    r"not\s+(?:one|a\s+single)|a\s+single|at\s+all|each\s+time|once|the\s+only\s+one|"
+    r"not\s+(?:one|a\s+single)|(?:without|never)\s+(?:even\s+)?a\s+single|"
+    r"a\s+single\s+(?:one|word|thing|time|day|penny|email|message|text|call)|"
+    r"at\s+all(?!\s+(?:times|costs))|each\s+time|once|the\s+only\s+one|"
     r"evry(?:thing|one|body|\s+time)?|everytime|noone|24/7|round\s+the\s+clock)\b",
     re.I,
 )
@@ -547,10 +549,14 @@ def _concrete_alternative(word: str) -> str:
     """What to say instead depends on what the absolute sweeps over: people, things,
     or how often."""
     word = word.lower()
-    if word.startswith(("everyone", "everybody", "nobody", "no one", "no-one")):
+    if word.startswith(
+        ("everyone", "everybody", "nobody", "no one", "no-one", "noone", "evryone", "evrybody")
+    ):
         return _("who exactly, such as “two people on the team”")
-    if word.startswith(("everything", "nothing", "every")) and "time" not in word:
+    if word.startswith(("everything", "nothing", "every", "evry")) and "time" not in word:
         return _("which ones, such as “the last two proposals”")
+    if "single" in word or word.split() == ["at", "all"]:
+        return _("what exactly happened, such as “one reply to my three messages”")
     return _("how often it happened, such as “twice this month”")
 
 

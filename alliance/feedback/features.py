@@ -28,7 +28,7 @@ from alliance.feedback.lexicon import (
     polarity,
 )
 
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 
 # Text-message spellings and contractions written out, so that "ur", "your" and "you're"
 # are read the same way.

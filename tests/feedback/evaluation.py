@@ -112,9 +112,23 @@ def sentence_bank() -> list[dict[str, object]]:
 PROBES = 300
 
 
+# Sentences that hold every kind of word the absolute flag can quote, so that a change
+# to what it quotes changes the fingerprint even where the bank's first sentences have none.
+SWEEPING_PROBES = (
+    "You always leave it all the time, every single time, each and every time.",
+    "Everyone, everybody, everything, nobody, no one, nothing: not once, constantly, forever.",
+    "Anyone, anybody, anything, anywhere, ever, everywhere, all the week, the whole day.",
+    "None of it, whenever you like, not one word, not a single reply, once, the only one.",
+    "You left without a single word and never even a single call, not a single one.",
+    "You didn't help at all, but the gate is shut at all times, each time you go.",
+    "evry time u do this, evrything, evryone, everytime, noone, 24/7, round the clock.",
+)
+
+
 def fingerprint() -> str:
-    """A hash of the features the coach reads in the first ``PROBES`` sentences of the bank."""
-    texts = [str(entry["text"]) for entry in sentence_bank()[:PROBES]]
+    """A hash of the features the coach reads in the first ``PROBES`` sentences of the
+    bank and in ``SWEEPING_PROBES``."""
+    texts = [str(entry["text"]) for entry in sentence_bank()[:PROBES]] + list(SWEEPING_PROBES)
     features = [sorted(sentence.features) for text in texts for sentence in read([text])]
     return hashlib.sha256(json.dumps(features).encode()).hexdigest()
 

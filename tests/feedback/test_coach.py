@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from alliance.feedback.coach import MAX_CHARS, Flag, reframe, review
+from alliance.feedback.coach import MAX_CHARS, Flag, read, reframe, review
 
 
 def kinds(text: str) -> set[str]:
@@ -203,6 +203,33 @@ def test_every_time_and_every_single_stay_absolutes(text):
 )
 def test_promises_praise_and_idioms_are_not_absolutes(text):
     assert "absolute" not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("You closed my ticket without a single word.", "without a single"),
+        ("You haven't done a single one of the exercises.", "a single one"),
+        ("You didn't help at all.", "at all"),
+        ("evry time u do this i end up alone", "evry time"),
+    ],
+)
+def test_a_sweeping_negation_can_be_quoted(text, words):
+    (sentence,) = read([text])
+    assert [m.group(0) for m in sentence.sweeping] == [words]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As a single parent I find late changes hard.",
+        "It was a single mistake and I know it.",
+        "The gate has to be shut at all times.",
+    ],
+)
+def test_a_single_thing_or_a_rule_at_all_times_sweeps_nothing(text):
+    (sentence,) = read([text])
+    assert not sentence.sweeping
 
 
 def test_nobody_is_an_absolute_even_where_vader_reads_warmth():

@@ -29,12 +29,14 @@ from tests.feedback.evaluation import (
 # absolute 0.89 / 0.86, no "I" 0.84 / 1.00, negative opening 0.89 / 0.78. The untouched
 # half shares its two writers with the odd ids it was split from, which flatters it.
 # "untouched-3" is four writers no training read (400 reflections, labelled twice),
-# measured after training on 1,000 reflections of six other new writers, with thresholds
-# chosen on the everyday writers' held-out folds: blame 0.87 / 0.87, absolute 0.86 / 0.77,
-# no "I" 1.00 / 1.00, negative opening 0.90 / 0.84 (see labelling.md; the README also
-# gives the figures of the same training with thresholds chosen on every fold). Those
-# thresholds trade the untouched half's negative openings (0.87 / 0.76 before, 0.77 /
-# 0.80 now) for the new writers'.
+# measured after training on 700 reflections of six other new writers, with thresholds
+# chosen on the most recent writers' held-out folds: blame 0.86 / 0.87, absolute 0.86 /
+# 0.77, no "I" 1.00 / 1.00, negative opening 0.90 / 0.84. It is the third measurement of
+# that split (see labelling.md and the README: the same training with thresholds chosen on
+# every fold, then a fix a reviewer asked for in what the absolute flag can quote); nobody
+# has read its misses. Those thresholds traded the untouched half's negative openings
+# (0.88 / 0.80 with the weights of before, 0.75 / 0.80 now) for the new writers' (0.76 to
+# 0.84 recall): the floor below was lowered on purpose, and says so.
 # Texted "im" and "ive" were read as "I" only after the first measurement of the untouched
 # half, so its no-"I" figure since is no longer a measurement on unseen text. The floors
 # are the figures less a little, so a change that makes the coach worse fails. On the
@@ -47,10 +49,10 @@ FLOORS = {
         "blame": (0.85, 0.88),
         "absolute": (0.85, 0.82),
         "no_first_person": (0.8, 0.95),
-        "negative_opening": (0.74, 0.77),
+        "negative_opening": (0.72, 0.77),
     },
     UNTOUCHED_3: {
-        "blame": (0.84, 0.84),
+        "blame": (0.83, 0.84),
         "absolute": (0.83, 0.74),
         "no_first_person": (0.97, 0.97),
         "negative_opening": (0.87, 0.81),
@@ -136,6 +138,44 @@ def test_no_sentence_of_the_untouched_splits_is_in_the_sentence_bank():
     }
     banked = {str(entry["text"]).strip().lower() for entry in sentence_bank()}
     assert not untouched & banked
+
+
+# Sentences of the untouched splits that a trained reflection also holds word for word:
+# stock phrases that different writers wrote independently, and in the untouched half its
+# two writers repeating themselves across their odd (trained) and even ids (labelling.md).
+SHARED_WITH_TRAINING = frozenset(
+    {
+        "can we talk tonight?",
+        "classy.",
+        "i don't think you meant it that way.",
+        "i know you were trying to help.",
+        "i'd really like that.",
+        "i'll always be grateful for that.",
+        "it's not that you're doing anything wrong with the baby.",
+        "love you.",
+        "miss u already",
+        "none of that is on you.",
+        "nothing was taken, thank god.",
+        "thank you, truly.",
+        "thank you.",
+        "why is it always me who has to ring the landlord?",
+        "you are my favourite person.",
+        "you didn't deserve that.",
+        "you only say sorry when you want the argument to be over.",
+    }
+)
+
+
+def test_the_untouched_splits_share_no_other_sentence_with_what_trains():
+    def sentences(untouched: bool) -> set[str]:
+        return {
+            str(s).strip().lower()
+            for item in items()
+            if (item["split"] in NEVER_TRAINED) == untouched
+            for s in item["sentences"]  # type: ignore[attr-defined]
+        }
+
+    assert sentences(untouched=True) & sentences(untouched=False) <= SHARED_WITH_TRAINING
 
 
 def test_the_weights_were_trained_on_the_features_the_coach_reads_now():
