@@ -55,9 +55,9 @@ OPENINGS_READ_OTHERWISE = frozenset({"tune", "holdout"})
 # Each flag's threshold is chosen on the held-out folds of these splits: the most recent
 # writers, each asked for the text of given settings rather than for the contract's edges
 # (half of the first eight wrote to briefs of contrast pairs, boundary cases, openings and
-# idioms a keyword rule would miss, whose folds pull the thresholds elsewhere). "tune", "holdout" and "fresh" were
-# written against the first rules; "tune-2" is left out because its writers are the
-# `untouched` split's, which thresholds chosen on it would flatter.
+# idioms a keyword rule would miss, whose folds pull the thresholds elsewhere). "tune",
+# "holdout" and "fresh" were written against the first rules; "tune-2" is left out because
+# its writers are the `untouched` split's, which thresholds chosen on it would flatter.
 EVERYDAY_SPLITS = frozenset(
     {
         "writer-9",
