@@ -136,5 +136,5 @@ def as_sweeps_and_as_passes(monkeypatch: Any, run: Callable[[], list[Any]]) -> t
 
     monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(0))
     swept = rolled_back()
-    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta(days=365))
+    monkeypatch.setattr(marks, "SWEEP_EVERY", timedelta.max)
     return swept, rolled_back()

@@ -1,47 +1,102 @@
 """Marks of the periodic jobs that read only what changed since their previous pass.
 
 A pass of such a job (a nudge provider, the check-in reminders) reads what may have
-become due after the moment its previous pass ran. Once a day it is a *sweep* instead,
-which reads everything the job could owe, as is the first pass of a job with no mark (a
-new installation, or marks deleted by hand): that finds what no line of history records
-(a hand edit of the database). A job's mark moves only once a pass has read all it had
-to without a failure, so a pass cut short, or one in which a row failed, is read again
-from the same mark by the next pass, which retries what failed.
+become due after the moment its previous pass ran. That misses only what no line of
+history records (a hand edit of the database), so every pass also *sweeps* a slice of
+the alliances: it reads everything the job could owe in them, as if nothing were known
+of them. The slices follow the clock, so that every alliance is swept once in each
+`SWEEP_EVERY` however often the worker runs: a pass a minute after the previous one
+sweeps a 1,440th of the alliances, a pass an hour later a 24th. No pass ever reads them
+all at once, except the first one of a job with no mark (a new installation, or marks
+deleted by hand) and the first after a worker stood still for a whole `SWEEP_EVERY`.
+
+A job's mark moves only once a pass has read all it had to without a failure, so a pass
+cut short, or one in which a row failed, is read again from the same mark (and slice)
+by the next pass, which retries what failed.
 """
 
-from datetime import datetime, timedelta
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from django.db.models import Max, Q
+
+from alliance.alliances.models import Alliance
 from alliance.outbox.models import PassMark
 
-# How often a job sweeps.
+# Every alliance is swept once within this.
 SWEEP_EVERY = timedelta(days=1)
 # A pass looks this far back before the previous one, for what transactions still open
 # when that one ran wrote, and for workers whose clocks differ a little.
 PASS_OVERLAP = timedelta(minutes=10)
+# Where the slices start from: the rounds begin at midnight UTC.
+_ROUNDS_BEGIN = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def previous_pass(job: str, now: datetime) -> datetime | None:
-    """When `job`'s previous pass ran, if the pass at `now` may read only what changed
-    since; None when it must sweep: there was none, the last sweep is a day old, or the
-    clock went back further than two workers' clocks may differ."""
+@dataclass(frozen=True)
+class SweptSlice:
+    """The alliances whose ids are above `after_id` and up to `until_id`, or, when the
+    round began again since the previous pass (`wrapped`), above `after_id` or up to
+    `until_id`."""
+
+    after_id: int
+    until_id: int
+    wrapped: bool = False
+
+    def condition(self, field: str) -> Q:
+        """A condition on `field`, an alliance id, for a query."""
+        above = Q(**{f"{field}__gt": self.after_id})
+        up_to = Q(**{f"{field}__lte": self.until_id})
+        return (above | up_to) if self.wrapped else (above & up_to)
+
+    @property
+    def empty(self) -> bool:
+        return not self.wrapped and self.until_id <= self.after_id
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a pass of a job at `now` reads: what changed after `after` and the alliances
+    of `swept`; or, with `after` None, everything (a whole sweep). `swept_to` is where
+    its mark goes once the pass read all of it."""
+
+    now: datetime
+    after: datetime | None
+    swept: SweptSlice | None
+    swept_to: int
+
+
+def round_position(moment: datetime, top_id: int) -> tuple[int, int]:
+    """(which round, the alliance id a round's slices reach at `moment`, `top_id` the
+    highest there is)."""
+    if not SWEEP_EVERY:
+        return 0, 0  # every pass a whole sweep: no rounds
+    spent = (moment - _ROUNDS_BEGIN) / SWEEP_EVERY
+    return math.floor(spent), math.ceil(top_id * (spent - math.floor(spent)))
+
+
+def pass_plan(job: str, now: datetime) -> Plan:
+    """What the pass of `job` at `now` reads: since the previous pass and a slice of the
+    alliances; everything when there was none, it is a `SWEEP_EVERY` old, or the clock
+    went back further than two workers' clocks may differ."""
+    top_id = Alliance.objects.aggregate(top=Max("pk"))["top"] or 0
+    round_now, reached = round_position(now, top_id)
     mark = PassMark.objects.filter(job=job).first()
-    if mark is None:
-        return None
-    swept_lately = mark.swept_at > now - SWEEP_EVERY
-    if swept_lately and mark.reached_at <= now + PASS_OVERLAP:
-        return mark.reached_at
-    return None
+    if mark is None or now - mark.reached_at >= SWEEP_EVERY or mark.reached_at > now + PASS_OVERLAP:
+        return Plan(now, after=None, swept=None, swept_to=reached)
+    round_before, _ = round_position(mark.reached_at, top_id)
+    swept = SweptSlice(mark.swept_to, reached, wrapped=round_now > round_before)
+    return Plan(now, after=mark.reached_at, swept=swept, swept_to=reached)
 
 
-def pass_done(job: str, now: datetime, *, sweep: bool) -> None:
-    """Remember that `job` read all it had to at `now` (never moving the mark back, when
+def pass_done(job: str, plan: Plan) -> None:
+    """Remember that `job` read all `plan` named (never moving the mark back, when
     another worker's pass went further)."""
     mark, created = PassMark.objects.get_or_create(
-        job=job, defaults={"reached_at": now, "swept_at": now}
+        job=job, defaults={"reached_at": plan.now, "swept_to": plan.swept_to}
     )
-    if created:
+    if created or mark.reached_at > plan.now:
         return
-    if sweep:
-        mark.swept_at = max(mark.swept_at, now)
-    mark.reached_at = max(mark.reached_at, now)
-    mark.save(update_fields=["reached_at", "swept_at"])
+    mark.reached_at = plan.now
+    mark.swept_to = plan.swept_to
+    mark.save(update_fields=["reached_at", "swept_to"])

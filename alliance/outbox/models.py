@@ -241,11 +241,12 @@ class DigestItem(models.Model):
 
 class PassMark(models.Model):
     """How far one periodic job (a nudge provider, the check-in reminders) has looked:
-    the moment of its last pass, and of its last sweep (see `alliance.outbox.marks`)."""
+    the moment of its last pass, and the alliance id its rolling sweep reached then (see
+    `alliance.outbox.marks`)."""
 
     job = models.CharField(max_length=50, unique=True)
     reached_at = models.DateTimeField()
-    swept_at = models.DateTimeField()
+    swept_to = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.job} looked at until {self.reached_at:%Y-%m-%d %H:%M}"

@@ -14,8 +14,8 @@ running the job twice, or on two workers at once, queues nothing twice. A new `r
 yielded, so they get nothing.
 
 A pass does not read everything that waits: only what may have become due since the
-provider's previous pass (see `Scan`), and once a day (a sweep) everything within the
-horizon.
+provider's previous pass, and everything within the horizon in its slice of the
+alliances, so that each alliance is swept once a day (see `Scan`).
 
 Adding a provider:
 
@@ -49,7 +49,7 @@ from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, Event, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now as clock_now
-from alliance.outbox.marks import PASS_OVERLAP, pass_done, previous_pass
+from alliance.outbox.marks import PASS_OVERLAP, SweptSlice, pass_done, pass_plan
 from alliance.outbox.models import DigestItem, EmailKind, OutboxMessage
 
 if TYPE_CHECKING:
@@ -85,32 +85,32 @@ class WaitingItem:
 class Scan:
     """Which candidates a provider reads at `now`.
 
-    A sweep (`after` is None) reads what began to wait within the horizon, and whatever
-    waits in an alliance someone joined within it. Every other pass reads only what may
-    have become due after the previous pass (`after`), of the same:
+    A whole sweep (`after` is None) reads what began to wait within the horizon, and
+    whatever waits in an alliance someone joined within it. Every other pass reads only
+    what may have become due after the previous pass (`after`), of the same:
 
     - what began to wait a nudge delay before a moment since then (its first nudge is due);
     - what had its first nudge a delay before such a moment (the second is due);
     - what belongs to an alliance with history recorded since (someone joined or came
       back, the alliance reopened: what may make something wait on someone that did not),
-      within the same horizon.
+      within the same horizon;
+
+    and it sweeps the alliances of `swept`, its slice of the rolling sweep, as a whole
+    sweep would.
 
     An item waits from the moment it began to (a reflection shared, a time proposed, a
     check-in opened, a draft changed) or from a change that is a line of history, so these
     three hold every item that became due; the others were nudged already or are not due
-    yet. That keeps a pass to what changed, however many alliances there are; once a day,
-    a sweep reads everything (see `alliance.outbox.marks`). Two changes are not history
-    and wait for the sweep: someone taking back a skipped reflection (they just saw what
-    waits), and someone turning nudges back on (what waited while they were off was not
-    recorded).
+    yet. That keeps a pass to what changed, however many alliances there are; the slices
+    find, within a day, what no history records (see `alliance.outbox.marks`). Two
+    changes are not history and wait for the slice of their alliance: someone taking back
+    a skipped reflection (they just saw what waits), and someone turning nudges back on
+    (what waited while they were off was not recorded).
     """
 
     now: datetime
     after: datetime | None = None
-
-    @property
-    def sweep(self) -> bool:
-        return self.after is None
+    swept: SweptSlice | None = None
 
     def candidates(
         self, rows: QuerySet[Any], *, began: str, key: str, alliance: str, joins: bool = True
@@ -121,11 +121,9 @@ class Scan:
         (through history, in a pass)."""
         horizon = self.now - nudge_horizon()
         if self.after is None:
-            found = set(rows.filter(**{f"{began}__gt": horizon}).values_list(key, flat=True))
-            if joins:
-                joined = rows.filter(**{f"{alliance}__in": alliance_ids_joined_since(horizon)})
-                found.update(joined.values_list(key, flat=True))
-            return found
+            return _within_horizon(
+                rows, began=began, key=key, alliance=alliance, joins=joins, at=self.now
+            )
         delay = nudge_delay()
         due = {f"{began}__gt": self.after - delay - PASS_OVERLAP, f"{began}__lte": self.now - delay}
         found = set(rows.filter(**due).values_list(key, flat=True))
@@ -142,11 +140,20 @@ class Scan:
                 key, flat=True
             )
         )
+        if self.swept is not None and not self.swept.empty:
+            found |= _within_horizon(
+                rows.filter(self.swept.condition(alliance)),
+                began=began,
+                key=key,
+                alliance=alliance,
+                joins=joins,
+                at=self.now,
+            )
         return found
 
     def first_nudged(self, provider: str) -> set[int]:
         """Ids of the objects of `provider` whose first nudge was queued (or held for a
-        digest) a nudge delay before a moment since the previous pass (none in a sweep,
+        digest) a nudge delay before a moment since the previous pass (none in a whole sweep,
         which reads them all)."""
         if self.after is None:
             return set()
@@ -212,6 +219,19 @@ def nudged_lately(
     if since is not None:
         nudges = nudges.filter(created_at__gte=since)
     return Exists(nudges)
+
+
+def _within_horizon(
+    rows: QuerySet[Any], *, began: str, key: str, alliance: str, joins: bool, at: datetime
+) -> set[int]:
+    """The `key` values of the `rows` that began to wait within the horizon before `at`
+    and, with `joins`, of those in an alliance someone joined within it (see `Scan`)."""
+    horizon = at - nudge_horizon()
+    found = set(rows.filter(**{f"{began}__gt": horizon}).values_list(key, flat=True))
+    if joins:
+        joined = rows.filter(**{f"{alliance}__in": alliance_ids_joined_since(horizon)})
+        found.update(joined.values_list(key, flat=True))
+    return found
 
 
 def alliance_ids_joined_since(moment: datetime) -> QuerySet[Party, int]:
@@ -285,7 +305,7 @@ def _due_among(items: list[WaitingItem], now: datetime) -> list[tuple[WaitingIte
 
 
 def nudges_due(now: datetime) -> list[tuple[WaitingItem, int]]:
-    """Every (item, n) for which nudge number n should be queued at `now` (a sweep:
+    """Every (item, n) for which nudge number n should be queued at `now` (a whole sweep:
     what waits within the horizon, whatever the previous passes saw)."""
     scans = {name: Scan(now) for name in PROVIDERS}
     return [
@@ -308,7 +328,8 @@ def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
     read all of it and queued all it found due: a pass cut short, or in which a nudge
     failed, is read again."""
     now = now or clock_now()
-    scans = {name: Scan(now, after=previous_pass(_job(name), now)) for name in PROVIDERS}
+    plans = {name: pass_plan(_job(name), now) for name in PROVIDERS}
+    scans = {name: Scan(now, after=plan.after, swept=plan.swept) for name, plan in plans.items()}
     failing: set[str] = set()
     for name, chunk in _waiting_chunks(scans):
         if chunk is not None:
@@ -319,7 +340,7 @@ def nudges_queue_in_chunks(now: datetime | None = None) -> Iterator[int]:
         elif name in failing:
             logger.warning("Nudges: some of the %s provider failed; the next pass retries", name)
         else:
-            pass_done(_job(name), now, sweep=scans[name].sweep)
+            pass_done(_job(name), plans[name])
 
 
 def _job(provider: str) -> str:

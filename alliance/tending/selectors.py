@@ -19,7 +19,7 @@ from alliance.alliances.models import Alliance, Event, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
 from alliance.lib.dates import day_start, zone_or_utc
-from alliance.outbox.marks import PASS_OVERLAP
+from alliance.outbox.marks import PASS_OVERLAP, SweptSlice
 from alliance.outbox.models import DEFAULT_REMINDER_DAYS, NotificationPreferences
 from alliance.tending.models import (
     CheckIn,
@@ -594,27 +594,33 @@ def reminder_windows(at: datetime) -> list[ReminderWindow]:
 
 
 def rhythm_ids_awaiting_reminder(
-    at: datetime, *, after: datetime | None = None
+    at: datetime, *, after: datetime | None = None, swept: SweptSlice | None = None
 ) -> Iterator[list[int]]:
     """The rhythms that may owe a current party a reminder at `at`, in chunks.
 
-    A sweep (`after` is None) reads every window of `reminder_windows`, without what
-    was sent already (NOT EXISTS), each by one query, a step of the worker (an empty list
-    when it owes nothing, so that the worker sends mail between windows). One set query
-    per window is the cheapest way through it: at a million alliances a window holds up
-    to 300,000 check-ins, which a hash join reads in about a second, where reading it in
-    slices of the index costs twice as long in all (bench/periodic_scale.py).
+    A whole sweep (`after` is None) reads every window of `reminder_windows`, without
+    what was sent already (NOT EXISTS), each by one query, a step of the worker (an empty
+    list when it owes nothing, so that the worker sends mail between windows). One set
+    query per window is the cheapest way through it: at a million alliances a window
+    holds up to 300,000 check-ins, which a hash join reads in about a second, where
+    reading it in slices of the index costs twice as long in all
+    (bench/periodic_scale.py).
 
     Every other pass reads only what may owe a reminder it did not owe at `after`, the
-    previous pass (`rhythm_ids_owing_since`): one step.
+    previous pass (`rhythm_ids_owing_since`), and sweeps the alliances of `swept`, its
+    slice of the rolling sweep (see `alliance.outbox.marks`): one step.
     """
     if after is not None:
-        owed = sorted(rhythm_ids_owing_since(after, at))
-        yield from chunked(owed) if owed else [[]]
+        owed = rhythm_ids_owing_since(after, at)
+        if swept is not None and not swept.empty:
+            for window in reminder_windows(at):
+                rhythms = window.rhythms.filter(swept.condition("alliance_id"))
+                owed.update(rhythms_owing_reminder(rhythms, window.kind, window.parties))
+        yield from chunked(sorted(owed)) if owed else [[]]
         return
     for window in reminder_windows(at):
-        owed = list(rhythms_owing_reminder(window.rhythms, window.kind, window.parties))
-        yield from chunked(owed) if owed else [[]]
+        owed_now = list(rhythms_owing_reminder(window.rhythms, window.kind, window.parties))
+        yield from chunked(owed_now) if owed_now else [[]]
 
 
 def rhythm_ids_owing_since(after: datetime, at: datetime) -> set[int]:

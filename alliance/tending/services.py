@@ -29,7 +29,7 @@ from alliance.lib.clock import now
 from alliance.lib.dates import day_start, day_text, horizon_last_day, zone_or_utc
 from alliance.lib.mail import send_templated
 from alliance.lib.tokens import hash_token, new_token
-from alliance.outbox.marks import pass_done, previous_pass
+from alliance.outbox.marks import pass_done, pass_plan
 from alliance.outbox.models import DEFAULT_REMINDER_DAYS, EmailKind
 from alliance.outbox.services import reminder_days_of
 from alliance.tending.models import (
@@ -640,16 +640,17 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
     """`checkin_reminders_due`, one chunk of check-ins per step (the worker's way): only
     the check-ins near enough to owe a reminder are read, and each chunk's parties,
     preferences and reminders already sent come in one query each. A pass reads only
-    what may owe a reminder it did not owe at the previous pass, and once a day (a sweep)
-    every check-in near enough (see `alliance.outbox.marks`).
+    what may owe a reminder it did not owe at the previous pass, and every check-in near
+    enough in its slice of the alliances, so that each alliance is swept once a day (see
+    `alliance.outbox.marks`).
 
     Without `at`, each chunk is weighed at the time it runs: chunks run between batches of
     mail, and a reminder must not go out once its check-in has begun. A window of
     check-ins that owes nothing is a step of its own (an empty list)."""
     started = at or now()
-    after = previous_pass(REMINDERS_JOB, started)
+    plan = pass_plan(REMINDERS_JOB, started)
     failed = 0
-    for rhythm_ids in rhythm_ids_awaiting_reminder(started, after=after):
+    for rhythm_ids in rhythm_ids_awaiting_reminder(started, after=plan.after, swept=plan.swept):
         if not rhythm_ids:
             yield []
             continue
@@ -659,13 +660,13 @@ def checkin_reminders_in_chunks(at: datetime | None = None) -> Iterator[list[Rem
     if failed:
         logger.warning("%s check-in reminders failed; the next pass tries them again", failed)
     else:
-        pass_done(REMINDERS_JOB, started, sweep=after is None)
+        pass_done(REMINDERS_JOB, plan)
 
 
 @on_time_zone_changed
 def reminders_after_move(user: User) -> None:
     """Someone moved to another time zone: their local days moved too, so what falls due
-    for them is weighed at once rather than at the next sweep."""
+    for them is weighed at once rather than when the rolling sweep reaches them."""
     rhythm_ids = list(
         Rhythm.objects.filter(
             alliance__parties__user=user, alliance__closed_at__isnull=True, next_at__gt=now()
@@ -676,7 +677,7 @@ def reminders_after_move(user: User) -> None:
             with transaction.atomic():
                 _reminders_of_chunk(chunk, now())
         except Exception:
-            # The move stands; the next sweep weighs these again.
+            # The move stands; the rolling sweep weighs these again within a day.
             logger.exception("Check-in reminders after a move of %s failed", user.pk)
 
 

@@ -1,7 +1,7 @@
 """A pass of the nudges reads only what may have become due since the previous pass, and
-a sweep once a day reads everything within the horizon: the passes in between nudge the
-same people at the same passes as sweeps would, newcomers and digests included, and cost
-the same however many alliances wait."""
+sweeps a slice of the alliances, so that each is swept once a day: the passes nudge the
+same people at the same passes as whole sweeps would, newcomers and digests included, and
+cost the same however many alliances wait."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -10,8 +10,10 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from alliance.alliances.models import Alliance
 from alliance.alliances.services import alliance_details_change
 from alliance.lib import mail as mail_module
+from alliance.outbox.marks import pass_plan
 from alliance.outbox.models import DigestItem, OutboxMessage, PassMark
 from alliance.outbox.nudges import nudges_due, nudges_queue, nudges_queue_in_chunks
 from alliance.outbox.services import preferences_update
@@ -65,7 +67,10 @@ def test_passes_that_read_only_what_changed_nudge_on_time(cast, clock, rarely_sw
         MONDAY + timedelta(days=4, minutes=40),
     ]
     mark = PassMark.objects.get(job="nudges:terms")
-    assert mark.swept_at == MONDAY, "none of the later passes read everything"
+    plan = pass_plan("nudges:terms", mark.reached_at + timedelta(minutes=50))
+    assert plan.after == mark.reached_at, "every pass but the first read what changed"
+    assert plan.swept is not None
+    assert plan.swept.empty, "and swept nothing"
     assert mark.reached_at == MONDAY + timedelta(days=6, minutes=-40)
 
 
@@ -137,15 +142,27 @@ def test_passes_nudge_whom_and_when_sweeps_would(cast, clock, monkeypatch):
     assert len([key for _when, key in swept if key.endswith(":2")]) >= 4, "second nudges"
 
 
-def test_what_no_history_records_is_found_by_the_daily_sweep(clock):
-    """Rows written behind the services' back (here: bulk inserts, as a hand edit would)
-    are not a change a pass can see; the sweep of the next day finds them."""
+def test_what_no_history_records_is_found_within_a_day_by_the_rolling_sweep(clock):
+    """Rows written behind the services' back (bulk inserts, as a hand edit would) are not
+    a change a pass can see. Each hourly pass sweeps its slice of the alliances: within a
+    day every member of every team has had the nudge, once, from the pass whose slice
+    held their alliance, and no pass read everything."""
     nudges_queue()
-    teams_awaiting_a_term(2, 3, MONDAY - timedelta(days=3))
-    clock.move_to(MONDAY + timedelta(hours=1))
-    assert nudges_queue() == 0
-    clock.move_to(MONDAY + timedelta(days=1))
-    assert nudges_queue() == 6, "each member of the two teams (these rows hold no consent)"
+    teams_awaiting_a_term(12, 2, MONDAY - timedelta(days=3))
+    nudged_by: dict[str, datetime] = {}
+    for hour in range(1, 25):
+        moment = MONDAY + timedelta(hours=hour)
+        clock.move_to(moment)
+        plan = pass_plan("nudges:terms", moment)
+        assert plan.after is not None, "a pass, not a whole sweep"
+        assert plan.swept is not None
+        before = set(nudge_keys())
+        nudges_queue()
+        for key in set(nudge_keys()) - before:
+            alliance_id = int(key.split(":")[2])
+            assert Alliance.objects.filter(plan.swept.condition("pk"), pk=alliance_id).exists()
+            nudged_by[key] = moment
+    assert len(nudged_by) == 24, "each member of the twelve teams (these rows hold no consent)"
 
 
 def test_history_brings_in_nothing_older_than_the_horizon(cast, clock, rarely_swept):

@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.accounts.services import profile_update
+from alliance.alliances.models import Alliance
+from alliance.outbox.marks import pass_plan
 from alliance.outbox.models import PassMark
 from alliance.outbox.services import preferences_update
 from alliance.tending import services
@@ -68,7 +70,10 @@ def test_each_comes_at_the_first_pass_of_its_local_day(planned, clock, rarely_sw
         (march(28, 0), "Ana", "day_of"),
     ]
     mark = PassMark.objects.get(job=services.REMINDERS_JOB)
-    assert mark.swept_at == START, "none of the later passes read everything"
+    plan = pass_plan(services.REMINDERS_JOB, mark.reached_at + EVERY)
+    assert plan.after == mark.reached_at, "every pass but the first read what changed"
+    assert plan.swept is not None
+    assert plan.swept.empty, "and swept nothing"
 
 
 def test_choosing_earlier_reminders_is_weighed_at_the_next_pass(planned, clock, rarely_swept):
@@ -103,18 +108,28 @@ def test_a_newcomer_is_reminded_at_the_next_pass(planned, clock, rarely_swept):
     assert sent == [(march(26, 12, 20), "Cleo", "before")]
 
 
-def test_what_no_history_records_is_found_by_the_daily_sweep(db, clock):
+def test_what_no_history_records_is_found_within_a_day_by_the_rolling_sweep(db, clock):
     """Rhythms written behind the services' back (bulk inserts, as a hand edit would) whose
     reminder fell due before they were written: no local day begins for them until the
-    check-in's own, and the sweep of the next day finds them."""
+    check-in's own. Each hourly pass sweeps its slice of the alliances: within a day each
+    party has had the reminder, once, from the pass whose slice held their alliance."""
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     clock.move_to(monday)
     services.checkin_reminders_due(monday)
     alliances_due_tomorrow(3, monday + timedelta(days=1))  # Wednesday noon
-    clock.move_to(monday + timedelta(hours=1))
-    assert services.checkin_reminders_due(monday + timedelta(hours=1)) == []
-    clock.move_to(monday + timedelta(days=1))
-    assert len(services.checkin_reminders_due(monday + timedelta(days=1))) == 6
+    reminded = []
+    for hour in range(1, 25):
+        moment = monday + timedelta(hours=hour)
+        clock.move_to(moment)
+        plan = pass_plan(services.REMINDERS_JOB, moment)
+        assert plan.after is not None, "a pass, not a whole sweep"
+        assert plan.swept is not None
+        for reminder in services.checkin_reminders_due(moment):
+            assert Alliance.objects.filter(
+                plan.swept.condition("pk"), pk=reminder.alliance.pk
+            ).exists()
+            reminded.append((reminder.alliance.pk, reminder.user.pk))
+    assert len(reminded) == len(set(reminded)) == 6, "each party of the three, once"
 
 
 def test_a_pass_costs_the_same_for_10_or_200_alliances(clock, settings, rarely_swept, db):
