@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
+from alliance.alliances.models import Alliance
 from alliance.core.management.commands.worker import periodic_pass
 from alliance.outbox import nudges
+from alliance.outbox.marks import SweptSlice
 from alliance.outbox.models import OutboxMessage, PassMark
 from alliance.outbox.nudges import (
     alliance_ids_joined_since,
@@ -84,6 +87,14 @@ def test_the_due_selections_go_through_their_indexes():
     assert any(_uses_index(line, "next_at") for line in plan.splitlines()), plan
     joins = alliance_ids_joined_since(now - nudge_horizon()).explain()
     assert any(_uses_index(line, "joined_at") for line in joins.splitlines()), joins
+    # A pass's slice of the rolling sweep: a range of alliance ids within the window.
+    top = Alliance.objects.aggregate(top=Max("pk"))["top"]
+    in_slice = day_of.rhythms.filter(SweptSlice(top - 100, top).condition("alliance_id"))
+    plan = rhythms_owing_reminder(in_slice, day_of.kind).explain()
+    assert any(
+        _uses_index(line, "next_at") or _uses_index(line, "alliance_id")
+        for line in plan.splitlines()
+    ), plan
     day_of = reminder_windows(now + timedelta(days=1))[0]
     assert rhythms_owing_reminder(day_of.rhythms, day_of.kind).exists(), "the data has some due"
 
