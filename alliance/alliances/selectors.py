@@ -470,12 +470,16 @@ AGENDA_LIMIT = 50
 
 @dataclass
 class AgendaItem:
+    """One line of the agenda, in plain values: a day of the agenda is a kept piece
+    (`alliance.core.fragments`), keyed on what it shows and nothing more."""
+
     at: datetime
-    alliance: Alliance
-    # "conversation" (with its stake) or "checkin".
+    alliance_id: int
+    title: str
+    # "conversation" (with its stake's id) or "checkin".
     kind: str
     label: str
-    stake: Stake | None = None
+    stake_id: int | None = None
 
 
 @dataclass
@@ -514,23 +518,25 @@ def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT
     items = [
         AgendaItem(
             at=stake.starts_at.astimezone(zone),
-            alliance=stake.alliance,
+            alliance_id=stake.alliance_id,
+            title=stake.alliance.title,
             kind="conversation",
             label=stake.get_kind_display(),
             # An observer's entry links to the alliance page, the one page they may open.
-            stake=None if stake.observed_by_user else stake,  # type: ignore[attr-defined]
+            stake_id=None if stake.observed_by_user else stake.pk,  # type: ignore[attr-defined]
         )
         for stake in stakes
     ] + [
         AgendaItem(
             at=rhythm.next_at.astimezone(zone),
-            alliance=rhythm.alliance,
+            alliance_id=rhythm.alliance_id,
+            title=rhythm.alliance.title,
             kind="checkin",
             label=_("Check-in"),
         )
         for rhythm in rhythms
     ]
-    items.sort(key=lambda item: (item.at, item.alliance.title))
+    items.sort(key=lambda item: (item.at, item.title))
     grouped: dict[date, list[AgendaItem]] = {}
     for item in items[:limit]:
         grouped.setdefault(item.at.date(), []).append(item)
