@@ -506,7 +506,8 @@ def stakes_scheduled_between(
 ) -> list[Stake]:
     """The scheduled conversations of `alliance_ids`, and those of `observed_ids` that
     include the observers, from `start` to before `end`, soonest first, at most `limit`
-    of them. Each carries `observed_by_user`: whether it is listed as observed."""
+    of them, each with only its time, kind and alliance's title. Each carries
+    `observed_by_user`: whether it is listed as observed."""
     observed = Q(alliance_id__in=observed_ids, includes_observers=True)
     mine = Q(alliance_id__in=alliance_ids)
     return list(
@@ -522,5 +523,6 @@ def stakes_scheduled_between(
             )
         )
         .select_related("alliance")
+        .only("starts_at", "kind", "alliance_id", "alliance__title")
         .order_by("starts_at", "pk")[:limit]
     )

@@ -799,10 +799,12 @@ def rhythms_due_between(
     alliance_ids: QuerySet[Any], start: datetime, end: datetime, limit: int
 ) -> list[Rhythm]:
     """The planned check-ins of `alliance_ids` from `start` to before `end`, soonest
-    first, at most `limit` of them (through the `next_at` index)."""
+    first, at most `limit` of them (through the `next_at` index), each with only its time
+    and its alliance's title."""
     return list(
         Rhythm.objects.filter(alliance_id__in=alliance_ids, next_at__gte=start, next_at__lt=end)
         .select_related("alliance")
+        .only("next_at", "alliance_id", "alliance__title")
         .order_by("next_at", "pk")[:limit]
     )
 
