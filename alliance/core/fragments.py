@@ -74,6 +74,12 @@ def _columns(row: Model) -> Any:
 Seen = dict[int, tuple[Model, int, Any]]
 
 
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The names of a dataclass's fields; None for any other type."""
+    return tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+
+
 def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
     """`value` reduced to plain values to digest. A model instance gives every column
     it holds and, `depth` levels down, the related rows loaded with it (a party's user,
@@ -82,7 +88,7 @@ def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
     values it is given: the tests render every kept piece again to hold that. `seen` keeps
     the rows already reduced, by identity, while one page renders (the same party is on
     every term); it holds the row too, so that its identity cannot pass to another."""
-    kind = type(value)
+    kind: type = type(value)
     if kind in _PLAIN_TYPES:
         return value
     if seen is None:
@@ -101,17 +107,22 @@ def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
             if loaded
             else ()
         )
-        # A digest of the row stands for it: a row on every piece (a party, an alliance
-        # with its version's snapshot) is pickled once a page, not once a piece.
-        reduced = _digest((value._meta.label, _columns(value), related))
+        columns = _columns(value)
+        reduced: Any = (value._meta.label, columns, related)
+        # A row holding a document (a version's snapshot, on every piece of its alliance)
+        # is pickled once a page, as a digest; the others go into each piece's digest as
+        # they are, which costs less than a digest of each.
+        if any(type(column) is dict or type(column) is list for column in columns):
+            reduced = _digest(reduced)
         seen[id(value)] = (value, depth, reduced)
         return reduced
+    names = _field_names(kind)
+    if names is not None:
+        return (kind.__name__, *[facts(getattr(value, name), depth, seen) for name in names])
     if isinstance(value, PLAIN):
         return value
     if isinstance(value, Promise):
         return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return (kind.__name__, *[facts(getattr(value, f.name), depth, seen) for f in fields(value)])
     if isinstance(value, Mapping):
         return tuple((facts(key), facts(member, depth, seen)) for key, member in value.items())
     if isinstance(value, (list, tuple)):
