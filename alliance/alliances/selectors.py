@@ -396,6 +396,7 @@ def dashboard_for(
         Prefetch(
             "alliance__parties",
             queryset=Party.objects.select_related("user").order_by("joined_at", "id"),
+            to_attr="members",
         ),
         Prefetch(
             "alliance__invitations",
@@ -419,7 +420,7 @@ def dashboard_for(
 
 def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
     alliance = party.alliance
-    members = list(alliance.parties.all())
+    members = alliance.members  # type: ignore[attr-defined]
     draft = draft_build(alliance=alliance, parties=members, terms=alliance.draft_terms)  # type: ignore[attr-defined]
     care = care_of(alliance)
     others = [p for p in members if p.pk != party.pk]

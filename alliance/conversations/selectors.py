@@ -350,7 +350,9 @@ def _time_options(
 def open_stakes_prefetch(prefix: str = "") -> Prefetch:
     """Conversations still looking for a time or scheduled recently or ahead, with what the
     dashboard needs to say what waits on whom (four queries for any number of alliances;
-    who proposed what is found among the alliance's parties, loaded already)."""
+    who proposed what is found among the alliance's parties, loaded already). What it
+    loads is in plain lists (`loaded_candidates`, and their `loaded_answers`), not a
+    queryset for each."""
     recent = now() - timedelta(days=14)
     return Prefetch(
         f"{prefix}stakes",
@@ -358,7 +360,13 @@ def open_stakes_prefetch(prefix: str = "") -> Prefetch:
             Q(state=StakeState.PROPOSED) | Q(state=StakeState.SCHEDULED, starts_at__gte=recent)
         )
         .prefetch_related(
-            Prefetch("candidates", queryset=CandidateTime.objects.prefetch_related("answers")),
+            Prefetch(
+                "candidates",
+                queryset=CandidateTime.objects.prefetch_related(
+                    Prefetch("answers", to_attr="loaded_answers")
+                ),
+                to_attr="loaded_candidates",
+            ),
             Prefetch(
                 "reflections",
                 queryset=Reflection.objects.filter(state__in=ANSWERED).only(
@@ -399,9 +407,9 @@ def conversation_waits(
     party_ids = set(by_id)
     for stake in stakes:
         if stake.state == StakeState.PROPOSED:
-            candidates = list(stake.candidates.all())
+            candidates = stake.loaded_candidates  # type: ignore[attr-defined]
             answers = {
-                (a.candidate_id, a.party_id): a.works for c in candidates for a in c.answers.all()
+                (a.candidate_id, a.party_id): a.works for c in candidates for a in c.loaded_answers
             }
             # Times offered after the party answered (someone declined and proposed
             # others) wait on them as the first ones did.
