@@ -73,7 +73,8 @@ def rhythm_form_initial(
 
 def care_prefetches(prefix: str = "") -> list[str | Prefetch[Any]]:
     """Lookups that load an alliance's care state, for `prefetch_related` on alliances
-    (`prefix` is the path to the alliance, e.g. "alliance__"): three queries in all."""
+    (`prefix` is the path to the alliance, e.g. "alliance__"): four queries in all, the
+    check-ins and their ratings in plain lists (`Care` reads them)."""
     return [
         f"{prefix}rhythm",
         Prefetch(
@@ -91,7 +92,7 @@ def care_prefetches(prefix: str = "") -> list[str | Prefetch[Any]]:
                 version_id=F("alliance__current_version_id"),
             )
             .order_by("opened_at", "id")
-            .prefetch_related("ratings"),
+            .prefetch_related(Prefetch("ratings", to_attr="loaded_ratings")),
             to_attr="current_checkins",
         ),
     ]
@@ -115,7 +116,7 @@ class Care:
         checkin = self.open_checkin
         return checkin is not None and (
             checkin.completed_at is None
-            or any(rating.party_id == party.pk for rating in checkin.ratings.all())
+            or any(rating.party_id == party.pk for rating in checkin.loaded_ratings)  # type: ignore[attr-defined]
         )
 
     @property
@@ -129,7 +130,7 @@ class Care:
         redesign = self.redesign
         if redesign is None:
             return set()
-        return {r.term_id for r in redesign.ratings.all() if r.score == Score.TENDING}
+        return {r.term_id for r in redesign.loaded_ratings if r.score == Score.TENDING}  # type: ignore[attr-defined]
 
     @property
     def next_at(self) -> datetime | None:
