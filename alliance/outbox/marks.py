@@ -6,13 +6,15 @@ history records (a hand edit of the database), so every pass also *sweeps* a sli
 the alliances: it reads everything the job could owe in them, as if nothing were known
 of them. The slices follow the clock, so that every alliance is swept once in each
 `SWEEP_EVERY` however often the worker runs: a pass a minute after the previous one
-sweeps a 1,440th of the alliances, a pass an hour later a 24th. No pass ever reads them
-all at once, except the first one of a job with no mark (a new installation, or marks
-deleted by hand) and the first after a worker stood still for a whole `SWEEP_EVERY`.
+sweeps a 1,440th of the alliances, a pass an hour later a 24th. A pass reads them all at
+once (a *whole sweep*) only when its job has no mark (a new installation, or marks
+deleted by hand), when a worker stood still for a whole `SWEEP_EVERY`, and when the clock
+went back further than two workers' clocks may differ (the whole sweep then moves the
+mark back to the clock).
 
 A job's mark moves only once a pass has read all it had to without a failure, so a pass
-cut short, or one in which a row failed, is read again from the same mark (and slice)
-by the next pass, which retries what failed.
+cut short, or one in which a row failed, is read again by the next pass from the same
+mark (its slice reaching further), which retries what failed.
 """
 
 import math
@@ -72,7 +74,7 @@ def round_position(moment: datetime, top_id: int) -> tuple[int, int]:
     if not SWEEP_EVERY:
         return 0, 0  # every pass a whole sweep: no rounds
     spent = (moment - _ROUNDS_BEGIN) / SWEEP_EVERY
-    return math.floor(spent), math.ceil(top_id * (spent - math.floor(spent)))
+    return math.floor(spent), math.floor(top_id * (spent - math.floor(spent)))
 
 
 def pass_plan(job: str, now: datetime) -> Plan:
@@ -84,19 +86,25 @@ def pass_plan(job: str, now: datetime) -> Plan:
     mark = PassMark.objects.filter(job=job).first()
     if mark is None or now - mark.reached_at >= SWEEP_EVERY or mark.reached_at > now + PASS_OVERLAP:
         return Plan(now, after=None, swept=None, swept_to=reached)
+    if mark.reached_at >= now:
+        # Another worker, its clock a little ahead, swept up to its own moment already.
+        nothing = SweptSlice(mark.swept_to, mark.swept_to)
+        return Plan(now, after=mark.reached_at, swept=nothing, swept_to=mark.swept_to)
     round_before, _ = round_position(mark.reached_at, top_id)
     swept = SweptSlice(mark.swept_to, reached, wrapped=round_now > round_before)
     return Plan(now, after=mark.reached_at, swept=swept, swept_to=reached)
 
 
 def pass_done(job: str, plan: Plan) -> None:
-    """Remember that `job` read all `plan` named (never moving the mark back, when
-    another worker's pass went further)."""
+    """Remember that `job` read all `plan` named. A pass never moves the mark back when
+    another worker's pass went further; a whole sweep read everything, so its moment is a
+    true mark even then (after the clock went back)."""
     mark, created = PassMark.objects.get_or_create(
         job=job, defaults={"reached_at": plan.now, "swept_to": plan.swept_to}
     )
-    if created or mark.reached_at > plan.now:
+    if created:
         return
-    mark.reached_at = plan.now
-    mark.swept_to = plan.swept_to
-    mark.save(update_fields=["reached_at", "swept_to"])
+    marks = PassMark.objects.filter(pk=mark.pk)
+    if plan.after is not None:
+        marks = marks.filter(reached_at__lte=plan.now)
+    marks.update(reached_at=plan.now, swept_to=plan.swept_to)

@@ -608,16 +608,21 @@ def rhythm_ids_awaiting_reminder(
     (bench/periodic_scale.py).
 
     Every other pass reads only what may owe a reminder it did not owe at `after`, the
-    previous pass (`rhythm_ids_owing_since`), and sweeps the alliances of `swept`, its
-    slice of the rolling sweep (see `alliance.outbox.marks`): one step.
+    previous pass (`rhythm_ids_owing_since`): one step; then it sweeps the alliances of
+    `swept`, its slice of the rolling sweep (see `alliance.outbox.marks`), a step per
+    window, as a whole sweep does.
     """
     if after is not None:
         owed = rhythm_ids_owing_since(after, at)
-        if swept is not None and not swept.empty:
-            for window in reminder_windows(at):
-                rhythms = window.rhythms.filter(swept.condition("alliance_id"))
-                owed.update(rhythms_owing_reminder(rhythms, window.kind, window.parties))
         yield from chunked(sorted(owed)) if owed else [[]]
+        if swept is None or swept.empty:
+            return
+        for window in reminder_windows(at):
+            rhythms = window.rhythms.filter(swept.condition("alliance_id"))
+            in_slice = sorted(
+                set(rhythms_owing_reminder(rhythms, window.kind, window.parties)) - owed
+            )
+            yield from chunked(in_slice) if in_slice else [[]]
         return
     for window in reminder_windows(at):
         owed_now = list(rhythms_owing_reminder(window.rhythms, window.kind, window.parties))
