@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import DEFERRED, Model
+from django.db.models import DEFERRED, JSONField, Model
 from django.template import Context
 from django.template.backends.django import Template as BackendTemplate
 from django.template.loader import get_template
@@ -55,6 +55,12 @@ class StaleFragment(AssertionError):
 @cache
 def _column_names(model: type[Model]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+@cache
+def _holds_documents(model: type[Model]) -> bool:
+    """Whether the model has a JSON column (a version's snapshot)."""
+    return any(isinstance(f, JSONField) for f in model._meta.concrete_fields)
 
 
 @cache
@@ -107,12 +113,11 @@ def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
             if loaded
             else ()
         )
-        columns = _columns(value)
-        reduced: Any = (value._meta.label, columns, related)
+        reduced: Any = (value._meta.label, _columns(value), related)
         # A row holding a document (a version's snapshot, on every piece of its alliance)
         # is pickled once a page, as a digest; the others go into each piece's digest as
         # they are, which costs less than a digest of each.
-        if any(type(column) is dict or type(column) is list for column in columns):
+        if _holds_documents(type(value)):
             reduced = _digest(reduced)
         seen[id(value)] = (value, depth, reduced)
         return reduced
