@@ -349,20 +349,21 @@ def _time_options(
 
 def open_stakes_prefetch(prefix: str = "") -> Prefetch:
     """Conversations still looking for a time or scheduled recently or ahead, with what the
-    dashboard needs to say what waits on whom (four queries for any number of alliances;
-    who proposed what is found among the alliance's parties, loaded already). What it
-    loads is in plain lists (`loaded_candidates`, and their `loaded_answers`), not a
-    queryset for each."""
+    dashboard needs to say what waits on whom (five queries for any number of alliances),
+    in plain lists (`loaded_candidates`, and their `loaded_answers`), not a queryset for
+    each. Who proposed each is loaded with it, whether they are still in the alliance
+    or not."""
     recent = now() - timedelta(days=14)
     return Prefetch(
         f"{prefix}stakes",
         queryset=Stake.objects.filter(
             Q(state=StakeState.PROPOSED) | Q(state=StakeState.SCHEDULED, starts_at__gte=recent)
         )
+        .select_related("proposed_by__user")
         .prefetch_related(
             Prefetch(
                 "candidates",
-                queryset=CandidateTime.objects.prefetch_related(
+                queryset=CandidateTime.objects.select_related("proposed_by__user").prefetch_related(
                     Prefetch("answers", to_attr="loaded_answers")
                 ),
                 to_attr="loaded_candidates",
@@ -392,19 +393,16 @@ class Waiting:
     stake: Stake
     kind: str  # "times", "schedule", "reflections" or "upcoming"
     count: int = 0
-    # For "times": who offered the times still waiting on an answer (or, when the party
-    # who did is unknown, who proposed the conversation).
+    # For "times": who offered the times still waiting on an answer.
     offered_by: Party | None = None
 
 
 def conversation_waits(
     party: Party, parties: Sequence[Party], stakes: Sequence[Stake]
 ) -> list[Waiting]:
-    """What `party`'s conversations wait on, from `open_stakes_prefetch` data (no queries):
-    `parties`, every party of the alliance with their user, name who offered what."""
+    """What `party`'s conversations wait on, from `open_stakes_prefetch` data (no queries)."""
     waits = []
-    by_id = {p.pk: p for p in parties}
-    party_ids = set(by_id)
+    party_ids = {p.pk for p in parties}
     for stake in stakes:
         if stake.state == StakeState.PROPOSED:
             candidates = stake.loaded_candidates  # type: ignore[attr-defined]
@@ -416,8 +414,7 @@ def conversation_waits(
             unanswered = [c for c in candidates if (c.pk, party.pk) not in answers]
             if unanswered:
                 latest = max(unanswered, key=lambda c: (c.proposed_at, c.pk))
-                offerer = latest.proposed_by_id or stake.proposed_by_id
-                waits.append(Waiting(stake, "times", offered_by=by_id.get(offerer)))
+                waits.append(Waiting(stake, "times", offered_by=latest.proposed_by))
             elif (
                 stake.proposed_by_id == party.pk or stake.proposed_by_id not in party_ids
             ) and any(all(answers.get((c.pk, pid)) for pid in party_ids) for c in candidates):

@@ -1,5 +1,6 @@
 """The dashboard says what each conversation waits on, for the person looking."""
 
+from alliance.alliances.services import party_leave
 from alliance.conversations import services
 from tests.conftest import login
 from tests.conversations.factories import first_prompt, plant, share
@@ -34,4 +35,15 @@ def test_with_three_parties_the_proposer_is_told_to_schedule(cast):
     services.stake_answer(party=carla, stake_id=stake.pk, works=[first])
     assert "A time suits everyone: schedule the design conversation" in page_text(
         login(cast.coach).get("/")
+    )
+
+
+def test_times_offered_by_someone_who_left_still_name_them(cast):
+    """Leaving does not call off a conversation the leaver proposed: the others are
+    still asked to answer Ana's times, in her name."""
+    join(cast.alliance, make_user("Carla"), role="supervisor")
+    plant(cast.coach_party)
+    party_leave(party=cast.coach_party)
+    assert "Ana proposed times for a design conversation: say which suit you" in page_text(
+        login(cast.client).get("/")
     )
