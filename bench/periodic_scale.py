@@ -109,7 +109,7 @@ def pass_marks_back(by: timedelta) -> None:
 
 
 def forget_pass_marks() -> None:
-    """Make the next pass of every job a sweep, as a worker's first pass is."""
+    """Make the next pass of every job a whole sweep, as a new installation's first is."""
     from alliance.outbox.models import PassMark
 
     PassMark.objects.all().delete()
