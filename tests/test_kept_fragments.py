@@ -18,7 +18,7 @@ from alliance.core.fragments import StaleFragment, render_kept
 from alliance.lib.clock import now
 from alliance.tending import services as tending
 from alliance.terms import services as terms
-from alliance.terms.models import Term
+from alliance.terms.models import Term, Version
 from tests.conftest import login
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
 from tests.helpers import page_text
@@ -70,6 +70,9 @@ def test_templates(settings):
                             "tests/kept_attribute.html": "{{ alliance.title_shown }}\n",
                             "tests/kept_title.html": "{{ alliance.title }}\n",
                             "tests/kept_user_name.html": "{{ party.user.name }}\n",
+                            "tests/kept_first_term.html": (
+                                "{{ alliance.current_version.snapshot.terms.0.text }}\n"
+                            ),
                         },
                     )
                 ],
@@ -233,3 +236,45 @@ def test_a_changed_column_is_a_new_piece(db, settings, test_templates):
     alliance.title = "Coaching, second year"
 
     assert render_kept(template, {"alliance": alliance}) == "Coaching, second year\n"
+
+
+def test_a_newly_ratified_version_replaces_the_kept_one(db, settings):
+    """Once a second version is ratified, the page's version in force shows its terms,
+    from what is kept alone."""
+    settings.FRAGMENTS_VERIFY = False
+    scene = coaching(ratified=True)
+    page = f"/alliances/{scene.alliance.pk}/"
+
+    def in_force() -> str:
+        html = login(scene.ana).get(page).content.decode()
+        return re.search(
+            r'<section class="card version" id="ratified">(.*?)</section>', html, re.S
+        )[1]
+
+    assert "We meet every second Tuesday." in in_force()
+    scene.term.refresh_from_db()
+    terms.term_edit(
+        party=scene.party(scene.ana),
+        term_id=scene.term.pk,
+        revision=scene.term.revision,
+        category=scene.term.category,
+        text="We meet every Monday at nine.",
+    )
+    ratify_with([scene.party(scene.ana), scene.party(scene.ben)])
+
+    assert "We meet every Monday at nine." in in_force()
+    assert "every second Tuesday" not in in_force()
+
+
+def test_a_changed_document_is_a_new_piece(db, settings, test_templates):
+    """A row holding a document (a version's snapshot) is keyed on a digest of it: a
+    changed snapshot is a new piece."""
+    settings.FRAGMENTS_VERIFY = False
+    version = Version(number=1, snapshot={"terms": [{"text": "We meet every second Tuesday."}]})
+    alliance = Alliance(title="Coaching", current_version=version)
+    template = "tests/kept_first_term.html"
+    assert render_kept(template, {"alliance": alliance}) == "We meet every second Tuesday.\n"
+
+    version.snapshot = {"terms": [{"text": "We meet on Mondays."}]}
+
+    assert render_kept(template, {"alliance": alliance}) == "We meet on Mondays.\n"
