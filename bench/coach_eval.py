@@ -2,7 +2,7 @@
 every split of the labelled reflections (tests/feedback/coach_reflections.json), every
 miss, and the time one review takes (median and 99th percentile per reflection).
 
-Only the ``untouched`` and ``untouched-3`` splits say how the coach does on text it never
+Only the ``untouched`` and ``untouched-4`` splits say how the coach does on text it never
 read (the second by writers no training read either): every other
 split trained its weights, so their figures show only that training took (see
 bench/train_coach.py, whose cross-validation measures each split with a model that did not

@@ -6,7 +6,7 @@
     .venv/bin/python bench/train_coach.py --cv  # cross-validation only
 
 Every split of tests/feedback/coach_reflections.json is used except ``untouched`` and
-``untouched-3``, which no training ever reads (the coach is measured on them by
+``untouched-4``, which no training ever reads (the coach is measured on them by
 bench/coach_eval.py). The cross-validation leaves out one split at a time. Most splits are
 each one writer's; "tune" and "holdout" are one writer's text split by id, and so are
 "tune-2" and the untouched half, so those folds measure text from a writer the model has
@@ -68,6 +68,10 @@ EVERYDAY_SPLITS = frozenset(
         "writer-14",
         "writer-15",
         "writer-16",
+        "writer-17",  # the four writers of what was untouched-3
+        "writer-18",
+        "writer-19",
+        "writer-20",
     }
 )
 

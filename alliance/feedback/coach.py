@@ -394,7 +394,7 @@ _SWEEPING = re.compile(
     r"weekend|morning|evening|year)|(?:the\s+)?(?:whole|entire)\s+\w+|none|whenever|"
     r"not\s+(?:one|a\s+single)|(?:without|never)\s+(?:even\s+)?a\s+single|"
     r"a\s+single\s+(?:one|word|thing|time|day|penny|email|message|text|call)|"
-    r"at\s+all(?!\s+(?:times|costs))|each\s+time|once|the\s+only\s+one|"
+    r"at\s+all(?!\s+(?:times|costs))|each\s+time|once|the\s+only\s+one|non-?stop|anytime|"
     r"evry(?:thing|one|body|\s+time)?|everytime|noone|24/7|round\s+the\s+clock)\b",
     re.I,
 )

@@ -28,7 +28,7 @@ from alliance.feedback.lexicon import (
     polarity,
 )
 
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 
 # Text-message spellings and contractions written out, so that "ur", "your" and "you're"
 # are read the same way.
@@ -66,7 +66,8 @@ SWEEPING = frozenset(
     {
         "always", "never", "every", "everything", "everyone", "everybody", "nothing",
         "nobody", "anything", "anyone", "anybody", "constantly", "forever", "ever", "all",
-        "whole", "once", "continually", "endlessly", "none", "whenever",
+        "whole", "once", "continually", "endlessly", "none", "whenever", "nonstop",
+        "non-stop", "anytime",
     }
 )  # fmt: skip
 NEGATION = frozenset({"not", "no", "nor", "without"})

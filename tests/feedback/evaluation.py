@@ -4,7 +4,7 @@ Shared by the evaluation test and `bench/coach_eval.py`. The data
 (`coach_reflections.json`) was written and labelled by people who never saw the coach;
 the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
 weights learn from every split but the two never-trained ones, ``untouched`` and
-``untouched-3`` (see labelling.md).
+``untouched-4`` (see labelling.md).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
 counts for the labelled sentence its ``sentence`` lies in, found by position in the
@@ -39,10 +39,11 @@ REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 # The splits no training reads: the coach is measured on them, and only measured. The
 # first shares its two writers with "tune-2"; the second is four writers no training read.
 # ("untouched-2", two more writers, was measured twice and then trained on, as
-# "writer-11" and "writer-12".)
+# "writer-11" and "writer-12"; "untouched-3", four more, was measured three times and
+# then trained on, as "writer-17" to "writer-20".)
 UNTOUCHED = "untouched"
-UNTOUCHED_3 = "untouched-3"
-NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_3})
+UNTOUCHED_4 = "untouched-4"
+NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_4})
 SPLIT_ORDER = ("tune", "holdout")
 
 Item = dict[str, object]
@@ -121,6 +122,7 @@ SWEEPING_PROBES = (
     "None of it, whenever you like, not one word, not a single reply, once, the only one.",
     "You left without a single word and never even a single call, not a single one.",
     "You didn't help at all, but the gate is shut at all times, each time you go.",
+    "It rang nonstop, non-stop all day, and you can ring anytime.",
     "evry time u do this, evrything, evryone, everytime, noone, 24/7, round the clock.",
 )
 

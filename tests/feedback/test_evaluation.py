@@ -12,7 +12,7 @@ from tests.feedback.evaluation import (
     NEVER_TRAINED,
     SENTENCE_KINDS,
     UNTOUCHED,
-    UNTOUCHED_3,
+    UNTOUCHED_4,
     evaluate,
     fingerprint,
     flagged_sentences,
@@ -28,19 +28,15 @@ from tests.feedback.evaluation import (
 # odd ids for training and the even ids never read by any training): blame 0.88 / 0.93,
 # absolute 0.89 / 0.86, no "I" 0.84 / 1.00, negative opening 0.89 / 0.78. The untouched
 # half shares its two writers with the odd ids it was split from, which flatters it.
-# "untouched-3" is four writers no training read (400 reflections, labelled twice),
-# measured after training on 700 reflections of six other new writers, with thresholds
-# chosen on the most recent writers' held-out folds: blame 0.86 / 0.87, absolute 0.86 /
-# 0.77, no "I" 1.00 / 1.00, negative opening 0.90 / 0.84. It is the third measurement of
-# that split (see labelling.md and the README: the same training with thresholds chosen on
-# every fold, then a fix a reviewer asked for in what the absolute flag can quote); nobody
-# has read its misses. Those thresholds traded the untouched half's negative openings
-# (0.88 / 0.80 with the weights of before, 0.75 / 0.80 now) for the new writers' (0.76 to
-# 0.84 recall): the floor below was lowered on purpose, and says so.
-# Texted "im" and "ive" were read as "I" only after the first measurement of the untouched
-# half, so its no-"I" figure since is no longer a measurement on unseen text. The floors
-# are the figures less a little, so a change that makes the coach worse fails. On the
-# splits it was trained on, the weights must reproduce their labels (a broken feature
+# "untouched-4" is four writers no training read (400 reflections, labelled twice), written
+# before anyone read the misses of "untouched-3" (four earlier writers, since trained on).
+# Measured after training on those: blame 0.77 / 0.75, absolute 0.80 / 0.72, no "I" 1.00 /
+# 1.00, negative opening 0.82 / 0.85; the weights of before scored it 0.77 / 0.74, 0.80 /
+# 0.66, 1.00 / 1.00 and 0.80 / 0.80 (see labelling.md and the README). Nobody has read its
+# misses. Texted "im" and "ive" were read as "I" only after the first measurement of the
+# untouched half, so its no-"I" figure since is no longer a measurement on unseen text. The
+# floors are the figures less a little, so a change that makes the coach worse fails. On
+# the splits it was trained on, the weights must reproduce their labels (a broken feature
 # shows there first); the first two splits' negative openings were labelled by an earlier
 # reading and are not learnt from (bench/train_coach.py).
 THRESHOLD = 0.85
@@ -51,11 +47,11 @@ FLOORS = {
         "no_first_person": (0.8, 0.95),
         "negative_opening": (0.72, 0.77),
     },
-    UNTOUCHED_3: {
-        "blame": (0.83, 0.84),
-        "absolute": (0.83, 0.74),
+    UNTOUCHED_4: {
+        "blame": (0.74, 0.72),
+        "absolute": (0.77, 0.69),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.87, 0.81),
+        "negative_opening": (0.79, 0.82),
     },
     "tune": {"negative_opening": (0.45, 0.75)},
     "holdout": {"negative_opening": (0.45, 0.75)},
@@ -64,7 +60,7 @@ FLOORS = {
 
 # Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
 # split by parity before any rule was written); the 7001 and 8001 sets' odd ids train and
-# their even ids are the untouched half; the last four writers are untouched-3.
+# their even ids are the untouched half; the last four writers are untouched-4.
 WRITERS = {
     range(1, 1001): None,  # odd "tune", even "holdout"
     range(1001, 1261): "fresh",
@@ -86,10 +82,14 @@ WRITERS = {
     range(17001, 17101): "writer-14",
     range(18001, 18101): "writer-15",
     range(19001, 19101): "writer-16",
-    range(20001, 20101): UNTOUCHED_3,  # four writers no training read
-    range(21001, 21101): UNTOUCHED_3,
-    range(22001, 22101): UNTOUCHED_3,
-    range(23001, 23101): UNTOUCHED_3,
+    range(20001, 20101): "writer-17",  # once "untouched-3", measured three times, then trained on
+    range(21001, 21101): "writer-18",
+    range(22001, 22101): "writer-19",
+    range(23001, 23101): "writer-20",
+    range(24001, 24101): UNTOUCHED_4,  # four writers no training read
+    range(25001, 25101): UNTOUCHED_4,
+    range(26001, 26101): UNTOUCHED_4,
+    range(27001, 27101): UNTOUCHED_4,
 }
 
 
@@ -108,7 +108,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     data = items()
     assert len({item["id"] for item in data}) == len(data)
     assert sum(item["split"] == UNTOUCHED for item in data) >= 200
-    assert sum(item["split"] == UNTOUCHED_3 for item in data) >= 400
+    assert sum(item["split"] == UNTOUCHED_4 for item in data) >= 400
     for item in data:
         assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
@@ -145,23 +145,30 @@ def test_no_sentence_of_the_untouched_splits_is_in_the_sentence_bank():
 # two writers repeating themselves across their odd (trained) and even ids (labelling.md).
 SHARED_WITH_TRAINING = frozenset(
     {
-        "can we talk tonight?",
-        "classy.",
-        "i don't think you meant it that way.",
+        "again.",
+        "coffee's on me tomorrow.",
+        "good session today.",
+        "i hate it.",
         "i know you were trying to help.",
-        "i'd really like that.",
+        "i'll drive.",
         "i'll always be grateful for that.",
+        "i'm sure that's a coincidence.",
+        "i owe you big time.",
         "it's not that you're doing anything wrong with the baby.",
         "love you.",
         "miss u already",
-        "none of that is on you.",
-        "nothing was taken, thank god.",
+        "no exceptions.",
+        "same time next week?",
         "thank you, truly.",
         "thank you.",
+        "that stung.",
+        "that's the third time this month.",
+        "u always do this",
         "why is it always me who has to ring the landlord?",
         "you are my favourite person.",
         "you didn't deserve that.",
         "you only say sorry when you want the argument to be over.",
+        "you're so tight with money it's embarrassing.",
     }
 )
 
