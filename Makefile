@@ -90,7 +90,7 @@ install-train: install-test
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 
 ## Train the feedback coach's weights from tests/feedback/ (cross-validation first, about
-## about eighteen minutes on two cores) and write alliance/feedback/coach_weights.json.
+## eighteen minutes on two cores) and write alliance/feedback/coach_weights.json.
 train-coach: install-train
 	$(BIN)/python bench/train_coach.py
 

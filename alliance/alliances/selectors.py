@@ -1,14 +1,16 @@
 """Reads for alliances. Every lookup of an alliance for a person goes through
 `party_for`, which answers 404 to anyone who is not a party of it."""
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import (
     Case,
+    Count,
     Exists,
     OuterRef,
     Prefetch,
@@ -21,7 +23,6 @@ from django.db.models import (
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -44,8 +45,10 @@ from alliance.conversations.selectors import (
     open_stakes_prefetch,
     stakes_scheduled_between,
 )
+from alliance.lib import prepared
 from alliance.lib.clock import now
 from alliance.lib.dates import zone_or_utc
+from alliance.lib.prepared import Slot
 from alliance.lib.tokens import hash_token
 from alliance.tending.selectors import (
     Care,
@@ -293,23 +296,22 @@ def dashboard_parties(
     kind: str = "",
     waiting_on_me: bool = False,
     sort: str = "",
-) -> QuerySet[Party]:
-    """The user's parties in the alliances the dashboard lists (observing ones too),
-    filtered and ordered in the database so that only the ones shown are ever loaded.
-    By default what needs attention comes first, newest first within each rank."""
-    listed = _dashboard_listed(
-        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me
-    )
-    return _dashboard_ordered(listed, sort=sort, waiting_on_me=waiting_on_me)
+) -> list[Party]:
+    """The user's parties in the alliances the dashboard lists (observing ones too), in
+    the dashboard's order: by default what needs attention comes first, newest first
+    within each rank."""
+    return _DashboardList(
+        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
+    )[:]
 
 
 def _dashboard_listed(
-    user: User, *, search: str, status: str, kind: str, waiting_on_me: bool
+    user_id: int | Slot, *, search: str | Slot, status: str, kind: str, waiting_on_me: bool
 ) -> QuerySet[Party]:
     """The parties `dashboard_parties` lists, in no order."""
-    parties = Party.present.filter(user=user)
+    parties = Party.present.filter(Q(user_id=user_id))
     if search:
-        others = Party.present.exclude(user=user).filter(
+        others = Party.present.exclude(Q(user_id=user_id)).filter(
             Q(user__display_name__icontains=search) | Q(user__email__icontains=search)
         )
         parties = parties.filter(
@@ -349,17 +351,72 @@ def _dashboard_ordered(
     return parties.annotate(attention=_attention()).order_by("attention", *newest)
 
 
-class _DashboardPages(Paginator):
-    """Pages of the ordered parties, counted on the same parties unordered: the order by
-    attention costs as much to build and compile again as the page itself."""
+class _DashboardList(Sequence[Party]):
+    """The parties the dashboard lists, counted and sliced in the database by prepared
+    queries (`alliance.lib.prepared`): building and compiling the order by attention
+    costs a hundred times what running it does, so each filter and order is compiled
+    once per process. A slice loads only the parties it holds."""
 
-    def __init__(self, ordered: QuerySet[Party], listed: QuerySet[Party], per_page: int) -> None:
-        super().__init__(ordered, per_page)
-        self.listed = listed
+    def __init__(
+        self,
+        user: User,
+        *,
+        search: str,
+        status: str,
+        kind: str,
+        waiting_on_me: bool,
+        sort: str,
+    ) -> None:
+        self.shape = ("dashboard", status, kind, waiting_on_me, sort, bool(search))
+        self.values = {"user": user.pk, "search": search}
+        self.searching = bool(search)
+        self.status, self.kind, self.sort = status, kind, sort
+        self.waiting_on_me = waiting_on_me
 
-    @cached_property
-    def count(self) -> int:
-        return self.listed.count()
+    def _listed(self) -> QuerySet[Party]:
+        return _dashboard_listed(
+            Slot("user", models.IntegerField()),
+            search=Slot("search", models.TextField()) if self.searching else "",
+            status=self.status,
+            kind=self.kind,
+            waiting_on_me=self.waiting_on_me,
+        )
+
+    def __len__(self) -> int:
+        # Grouped by the one user whose parties these are: one row, or none for no party.
+        counted = prepared.run(
+            (*self.shape, "count"),
+            lambda: self._listed().order_by().values("user_id").annotate(n=Count("pk")).values("n"),
+            self.values,
+        )
+        return int(counted[0][0]) if counted else 0
+
+    def __iter__(self) -> Iterator[Party]:
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, shown: int) -> Party: ...
+    @overload
+    def __getitem__(self, shown: slice) -> list[Party]: ...
+    def __getitem__(self, shown: int | slice) -> Party | list[Party]:
+        if isinstance(shown, int):
+            return self[shown : shown + 1][0]
+        start = shown.start or 0
+        limit = None if shown.stop is None else shown.stop - start
+        ids = [
+            party_id
+            for (party_id,) in prepared.run(
+                (*self.shape, "ids"),
+                lambda: _dashboard_ordered(
+                    self._listed(), sort=self.sort, waiting_on_me=self.waiting_on_me
+                ).values_list("pk"),
+                self.values,
+                limit=limit,
+                offset=start,
+            )
+        ]
+        loaded = Party.present.select_related("alliance__current_version").in_bulk(ids)
+        return [loaded[party_id] for party_id in ids if party_id in loaded]
 
 
 @dataclass
@@ -383,13 +440,10 @@ def dashboard_for(
 ) -> Dashboard:
     """One page of the user's alliances with their status, next step and health, in a
     fixed number of queries however many alliances the person is in."""
-    listed = _dashboard_listed(
-        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me
+    listed = _DashboardList(
+        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
     )
-    parties = _dashboard_ordered(listed, sort=sort, waiting_on_me=waiting_on_me)
-    shown = _DashboardPages(
-        parties.select_related("alliance__current_version"), listed, per_page
-    ).get_page(page)
+    shown = Paginator(listed, per_page).get_page(page)
     rows = list(shown.object_list)
     prefetch_related_objects(
         rows,

@@ -35,6 +35,7 @@ from alliance.conversations.models import (
     TimeAnswer,
 )
 from alliance.lib.clock import now
+from alliance.lib.prepared import Moment
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 
@@ -456,7 +457,7 @@ def conversation_awaits_party() -> Q:
     revealed = Reveal.objects.filter(stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id"))
     shared_by_others = Reflection.objects.filter(
         Q(stake__state=StakeState.PROPOSED)
-        | Q(stake__state=StakeState.SCHEDULED, stake__starts_at__gte=now() - timedelta(days=14)),
+        | Q(stake__state=StakeState.SCHEDULED, stake__starts_at__gte=Moment(-timedelta(days=14))),
         ~Exists(revealed),
         ~Exists(mine),
         stake__alliance_id=OuterRef("alliance_id"),

@@ -19,6 +19,7 @@ from alliance.alliances.models import Alliance, Event, Party
 from alliance.lib.chunks import chunked
 from alliance.lib.clock import now
 from alliance.lib.dates import day_start, zone_or_utc
+from alliance.lib.prepared import Moment
 from alliance.outbox.marks import PASS_OVERLAP, SweptSlice
 from alliance.outbox.models import DEFAULT_REMINDER_DAYS, NotificationPreferences
 from alliance.tending.models import (
@@ -531,7 +532,7 @@ def checkin_due_condition() -> Q:
     """For a query over parties: a check-in is open, or the planned one has come (the SQL
     twin of `Care.checkin_due`); never in a closed alliance."""
     due = Q(Exists(_current_checkins().filter(closed_at__isnull=True))) | Q(
-        alliance__rhythm__next_at__lte=now()
+        alliance__rhythm__next_at__lte=Moment()
     )
     return due & Q(alliance__closed_at__isnull=True)
 
