@@ -206,6 +206,22 @@ def test_pages_of_alliances_keep_the_filters(db, settings):
     assert len(titles(browser.get("/", {"page": "two"}))) == DASHBOARD_PAGE_SIZE
 
 
+def test_every_page_holds_its_own_alliances_and_no_other(db, settings):
+    settings.INVITATIONS_PER_HOUR = 1000
+    ana, ben = make_user("Ana"), make_user("Ben")
+    total = 2 * DASHBOARD_PAGE_SIZE + 3
+    for n in range(total):
+        join(make_alliance(ana, title=f"Client {n:02d}"), ben)
+    browser = login(ana)
+
+    newest_first = [f"Client {n:02d}" for n in reversed(range(total))]
+    pages = [titles(browser.get("/", {"page": str(n)})) for n in (1, 2, 3)]
+    size = DASHBOARD_PAGE_SIZE
+    assert pages == [newest_first[:size], newest_first[size : 2 * size], newest_first[2 * size :]]
+    # The same pages for the other side, whose list is compiled once already.
+    assert len(titles(login(ben).get("/", {"page": "2"}))) == size
+
+
 def test_a_bad_filter_says_so_and_lists_everything(db):
     ana = make_user("Ana")
     alliance_with(ana, make_user("Ben"), "One")

@@ -1,10 +1,9 @@
 """Reads for alliances. Every lookup of an alliance for a person goes through
 `party_for`, which answers 404 to anyone who is not a party of it."""
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, overload
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
@@ -306,7 +305,12 @@ def dashboard_parties(
 
 
 def _dashboard_listed(
-    user_id: int | Slot, *, search: str | Slot, status: str, kind: str, waiting_on_me: bool
+    user_id: int | Slot,
+    *,
+    search: str | Slot,
+    status: str,
+    kind: str | Slot,
+    waiting_on_me: bool,
 ) -> QuerySet[Party]:
     """The parties `dashboard_parties` lists, in no order."""
     parties = Party.present.filter(Q(user_id=user_id))
@@ -351,11 +355,12 @@ def _dashboard_ordered(
     return parties.annotate(attention=_attention()).order_by("attention", *newest)
 
 
-class _DashboardList(Sequence[Party]):
+class _DashboardList:
     """The parties the dashboard lists, counted and sliced in the database by prepared
     queries (`alliance.lib.prepared`): building and compiling the order by attention
     costs a hundred times what running it does, so each filter and order is compiled
-    once per process. A slice loads only the parties it holds."""
+    once per process. A slice loads only the parties it holds. It offers what a
+    paginator reads: its length and slices from a start to an end."""
 
     def __init__(
         self,
@@ -367,18 +372,24 @@ class _DashboardList(Sequence[Party]):
         waiting_on_me: bool,
         sort: str,
     ) -> None:
-        self.shape = ("dashboard", status, kind, waiting_on_me, sort, bool(search))
-        self.values = {"user": user.pk, "search": search}
-        self.searching = bool(search)
-        self.status, self.kind, self.sort = status, kind, sort
-        self.waiting_on_me = waiting_on_me
+        # Everything "waiting on me" lists needs attention first: newest first is that order.
+        if sort == DashboardSort.NAME:
+            self.order = DashboardSort.NAME
+        elif sort == DashboardSort.NEWEST or waiting_on_me:
+            self.order = DashboardSort.NEWEST
+        else:
+            self.order = DashboardSort.ATTENTION
+        self.status, self.waiting_on_me = status, waiting_on_me
+        self.searching, self.of_kind = bool(search), bool(kind)
+        self.shape = ("dashboard", status, waiting_on_me, self.order, self.searching, self.of_kind)
+        self.values = {"user": user.pk, "search": search, "kind": kind}
 
     def _listed(self) -> QuerySet[Party]:
         return _dashboard_listed(
-            Slot("user", models.IntegerField()),
+            Slot("user", models.BigIntegerField()),
             search=Slot("search", models.TextField()) if self.searching else "",
             status=self.status,
-            kind=self.kind,
+            kind=Slot("kind", models.CharField()) if self.of_kind else "",
             waiting_on_me=self.waiting_on_me,
         )
 
@@ -391,30 +402,27 @@ class _DashboardList(Sequence[Party]):
         )
         return int(counted[0][0]) if counted else 0
 
-    def __iter__(self) -> Iterator[Party]:
-        return iter(self[:])
-
-    @overload
-    def __getitem__(self, shown: int) -> Party: ...
-    @overload
-    def __getitem__(self, shown: slice) -> list[Party]: ...
-    def __getitem__(self, shown: int | slice) -> Party | list[Party]:
-        if isinstance(shown, int):
-            return self[shown : shown + 1][0]
-        start = shown.start or 0
-        limit = None if shown.stop is None else shown.stop - start
+    def __getitem__(self, shown: slice) -> list[Party]:
+        start, stop = shown.start or 0, shown.stop
+        if shown.step is not None or start < 0 or (stop is not None and stop < start):
+            raise ValueError("The dashboard's list is sliced from a start to an end, forwards.")
+        if stop is None and start:
+            raise ValueError("A slice of the dashboard's list after its start needs an end.")
+        if stop == start:
+            return []
         ids = [
             party_id
             for (party_id,) in prepared.run(
                 (*self.shape, "ids"),
                 lambda: _dashboard_ordered(
-                    self._listed(), sort=self.sort, waiting_on_me=self.waiting_on_me
+                    self._listed(), sort=self.order, waiting_on_me=False
                 ).values_list("pk"),
                 self.values,
-                limit=limit,
+                limit=None if stop is None else stop - start,
                 offset=start,
             )
         ]
+        # Someone who left since the ids were read is left out, as from any later page.
         loaded = Party.present.select_related("alliance__current_version").in_bulk(ids)
         return [loaded[party_id] for party_id in ids if party_id in loaded]
 
@@ -443,7 +451,8 @@ def dashboard_for(
     listed = _DashboardList(
         user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
     )
-    shown = Paginator(listed, per_page).get_page(page)
+    # A paginator reads only the list's length and its slices (the stubs ask for more).
+    shown: Page[Party] = Paginator(listed, per_page).get_page(page)  # type: ignore[arg-type]
     rows = list(shown.object_list)
     prefetch_related_objects(
         rows,
