@@ -64,3 +64,18 @@ def test_an_offset_needs_a_limit(db):
 
     with pytest.raises(ValueError, match="offset needs a limit"):
         prepared.run(("test", "every alliance"), build, {}, offset=5)
+
+
+def test_rows_come_back_as_python_values_as_an_ordinary_query_gives_them(db):
+    """SQLite returns a date and time as text: a prepared query's rows are converted as
+    an ordinary query's are, on either database."""
+    alliance = make_alliance(make_user("Ana"), title="Ana's")
+
+    def build():  # type: ignore[no-untyped-def]
+        return Alliance.objects.filter(pk=Slot("alliance", models.BigIntegerField())).values_list(
+            "created_at", "title", "closed_at"
+        )
+
+    [row] = prepared.run(("test", "an alliance's moments"), build, {"alliance": alliance.pk})
+    assert row == (alliance.created_at, "Ana's", None)
+    assert row[0].tzinfo is not None

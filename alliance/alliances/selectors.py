@@ -35,14 +35,14 @@ from alliance.alliances.models import (
     ObserverGrant,
     Party,
 )
-from alliance.conversations.models import Stake
+from alliance.conversations.models import Stake, StakeKind
 from alliance.conversations.selectors import (
     Waiting,
     conversation_awaits_party,
     conversation_waits,
+    conversations_scheduled_between,
     observed_stakes,
     open_stakes_prefetch,
-    stakes_scheduled_between,
 )
 from alliance.lib import prepared
 from alliance.lib.clock import now
@@ -56,10 +56,10 @@ from alliance.tending.selectors import (
     care_prefetches,
     checkin_awaits_party,
     checkin_due_condition,
+    checkins_planned_between,
     health_by_alliance,
     health_summary,
     needs_tending_condition,
-    rhythms_due_between,
 )
 from alliance.terms.selectors import (
     Draft,
@@ -562,43 +562,42 @@ class Agenda:
 def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT) -> Agenda:
     """Scheduled conversations and planned check-ins of the user's open alliances from
     the start of today to `days` ahead, grouped by day in the user's time zone: two
-    queries, at most `limit` events.
+    prepared queries (`alliance.lib.prepared`), at most `limit` events.
 
     An observer's agenda holds only the conversations that include the observers, each
     linking to the alliance page (the conversation page is the designing parties' own);
     check-ins are the designing parties' own."""
     zone = zone_or_utc(user.time_zone)
     at = now()
-    start = datetime.combine(at.astimezone(zone).date(), time(), tzinfo=zone)
-    end = at + timedelta(days=days)
-    alliance_ids = Party.objects.filter(user=user, alliance__closed_at__isnull=True).values(
-        "alliance_id"
+    values = {
+        "user": user.pk,
+        "start": datetime.combine(at.astimezone(zone).date(), time(), tzinfo=zone),
+        "end": at + timedelta(days=days),
+    }
+    conversations = prepared.run(
+        ("agenda", "conversations"), _agenda_conversations, values, limit=limit + 1
     )
-    observed_ids = Party.present.filter(
-        user=user, is_observer=True, alliance__closed_at__isnull=True
-    ).values("alliance_id")
-    stakes = stakes_scheduled_between(alliance_ids, start, end, limit + 1, observed_ids)
-    rhythms = rhythms_due_between(alliance_ids, start, end, limit + 1)
+    checkins = prepared.run(("agenda", "check-ins"), _agenda_checkins, values, limit=limit + 1)
     items = [
         AgendaItem(
-            at=stake.starts_at.astimezone(zone),
-            alliance_id=stake.alliance_id,
-            title=stake.alliance.title,
+            at=starts_at.astimezone(zone),
+            alliance_id=alliance_id,
+            title=title,
             kind="conversation",
-            label=stake.get_kind_display(),
+            label=str(StakeKind(kind).label),
             # An observer's entry links to the alliance page, the one page they may open.
-            stake_id=None if stake.observed_by_user else stake.pk,  # type: ignore[attr-defined]
+            stake_id=None if observed else stake_id,
         )
-        for stake in stakes
+        for starts_at, alliance_id, title, kind, stake_id, observed in conversations
     ] + [
         AgendaItem(
-            at=rhythm.next_at.astimezone(zone),
-            alliance_id=rhythm.alliance_id,
-            title=rhythm.alliance.title,
+            at=next_at.astimezone(zone),
+            alliance_id=alliance_id,
+            title=title,
             kind="checkin",
             label=_("Check-in"),
         )
-        for rhythm in rhythms
+        for next_at, alliance_id, title in checkins
     ]
     items.sort(key=lambda item: (item.at, item.title))
     grouped: dict[date, list[AgendaItem]] = {}
@@ -607,6 +606,35 @@ def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT
     return Agenda(
         days=[AgendaDay(day, day_items) for day, day_items in grouped.items()],
         more=len(items) > limit,
+    )
+
+
+def _agenda_alliance_ids(*, observing: bool) -> QuerySet[Party, Any]:
+    """The open alliances of the agenda's person (a prepared query's slot): every one, or
+    those they observe."""
+    parties = Party.present if observing else Party.objects
+    found = parties.filter(
+        Q(user_id=Slot("user", models.BigIntegerField())), alliance__closed_at__isnull=True
+    )
+    if observing:
+        found = found.filter(is_observer=True)
+    return found.values("alliance_id")
+
+
+def _agenda_conversations() -> QuerySet[Any]:
+    return conversations_scheduled_between(
+        _agenda_alliance_ids(observing=False),
+        Slot("start", models.DateTimeField()),
+        Slot("end", models.DateTimeField()),
+        _agenda_alliance_ids(observing=True),
+    )
+
+
+def _agenda_checkins() -> QuerySet[Any]:
+    return checkins_planned_between(
+        _agenda_alliance_ids(observing=False),
+        Slot("start", models.DateTimeField()),
+        Slot("end", models.DateTimeField()),
     )
 
 

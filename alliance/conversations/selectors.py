@@ -10,6 +10,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    Expression,
     OuterRef,
     Prefetch,
     Q,
@@ -502,20 +503,19 @@ def observed_stakes(alliance_id: int) -> list[Stake]:
     )
 
 
-def stakes_scheduled_between(
+def conversations_scheduled_between(
     alliance_ids: QuerySet[Any],
-    start: datetime,
-    end: datetime,
-    limit: int,
+    start: datetime | Expression,
+    end: datetime | Expression,
     observed_ids: QuerySet[Any],
-) -> list[Stake]:
+) -> QuerySet[Stake, tuple[Any, ...]]:
     """The scheduled conversations of `alliance_ids`, and those of `observed_ids` that
-    include the observers, from `start` to before `end`, soonest first, at most `limit`
-    of them, each with only its time, kind and alliance's title. Each carries
-    `observed_by_user`: whether it is listed as observed."""
+    include the observers, from `start` to before `end`, soonest first, each as its time,
+    its alliance's id and title, its kind, its id, and whether it is listed as observed.
+    `start` and `end` may be a prepared query's slots."""
     observed = Q(alliance_id__in=observed_ids, includes_observers=True)
     mine = Q(alliance_id__in=alliance_ids)
-    return list(
+    return (
         Stake.objects.filter(
             mine | observed,
             state=StakeState.SCHEDULED,
@@ -527,7 +527,8 @@ def stakes_scheduled_between(
                 When(mine, then=Value(False)), default=Value(True), output_field=BooleanField()
             )
         )
-        .select_related("alliance")
-        .only("starts_at", "kind", "alliance_id", "alliance__title")
-        .order_by("starts_at", "pk")[:limit]
+        .order_by("starts_at", "pk")
+        .values_list(
+            "starts_at", "alliance_id", "alliance__title", "kind", "pk", "observed_by_user"
+        )
     )

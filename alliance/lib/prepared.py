@@ -82,10 +82,19 @@ class Moment(Expression):
         return "%s", [self.output_field.get_db_prep_value(now() + self.offset, connection)]
 
 
-# Compiled SQL and parameters by database and shape. Shapes are fixed by code, a few
-# hundred at most (the dashboard's filters and orders: 6 statuses x 2 x 3 orders x 2 x 2,
-# a count and a page each, about 3 KB of SQL apiece), so the cache stays small.
-_compiled: dict[tuple[str, str, Hashable], tuple[str, tuple[Any, ...]]] = {}
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    # What each column of a row is, to turn the database's value into Python's (a date
+    # and time that SQLite returns as text, say), as an ordinary query's rows are.
+    columns: tuple[Any, ...]
+
+
+# Compiled queries by database and shape. Shapes are fixed by code, a few hundred at
+# most (the dashboard's filters and orders: 6 statuses x 2 x 3 orders x 2 x 2, a count
+# and a page each, about 3 KB of SQL apiece), so the cache stays small.
+_compiled: dict[tuple[str, str, Hashable], _Compiled] = {}
 
 
 def run(
@@ -97,21 +106,17 @@ def run(
     offset: int = 0,
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[tuple[Any, ...]]:
-    """The rows of the query ``build`` makes, prepared once for ``shape``: the same shape
-    must always build the same SQL. ``limit`` and ``offset`` are run values too, so that
-    every page of a list shares one compiled query."""
+    """The rows of the query ``build`` makes (a ``values_list``), as tuples of Python
+    values, prepared once for ``shape``: the same shape must always build the same SQL.
+    ``limit`` and ``offset`` are run values too, so that every page of a list shares one
+    compiled query."""
     connection = connections[using]
     key = (using, connection.vendor, shape)
     compiled = _compiled.get(key)
     if compiled is None:
-        token = _preparing.set(True)
-        try:
-            sql, params = build().query.get_compiler(using).as_sql()
-        finally:
-            _preparing.reset(token)
-        compiled = _compiled[key] = (sql, tuple(params))
-    sql, params = compiled
-    bound = [p.value(values, connection) if isinstance(p, _Mark) else p for p in params]
+        compiled = _compiled[key] = _compile(build(), using)
+    sql = compiled.sql
+    bound = [p.value(values, connection) if isinstance(p, _Mark) else p for p in compiled.params]
     if limit is not None:
         sql = f"{sql} LIMIT %s OFFSET %s"
         bound += [limit, offset]
@@ -119,4 +124,45 @@ def run(
         raise ValueError("An offset needs a limit.")
     with connection.cursor() as cursor:
         cursor.execute(sql, bound)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    converters = _converters(compiled.columns, connection)
+    if not converters or not rows:
+        return rows
+    return [_converted(row, converters, connection) for row in rows]
+
+
+def _compile(queryset: QuerySet[Any], using: str) -> _Compiled:
+    token = _preparing.set(True)
+    try:
+        compiler = queryset.query.get_compiler(using)
+        sql, params = compiler.as_sql()
+    finally:
+        _preparing.reset(token)
+    columns = tuple(column for column, _sql, _alias in compiler.select[: compiler.col_count])
+    return _Compiled(sql, tuple(params), columns)
+
+
+Converters = list[tuple[int, list[Callable[..., Any]], Any]]
+
+
+def _converters(columns: tuple[Any, ...], connection: BaseDatabaseWrapper) -> Converters:
+    """Per column, what turns the database's value into Python's: the database's own
+    converters, then the field's (as Django's compiler finds them)."""
+    found = []
+    for position, column in enumerate(columns):
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            found.append((position, functions, column))
+    return found
+
+
+def _converted(
+    row: tuple[Any, ...], converters: Converters, connection: BaseDatabaseWrapper
+) -> tuple[Any, ...]:
+    values = list(row)
+    for position, functions, column in converters:
+        value = values[position]
+        for function in functions:
+            value = function(value, column, connection)
+        values[position] = value
+    return tuple(values)

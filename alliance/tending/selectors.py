@@ -9,7 +9,18 @@ from functools import cache, reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.query import prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -802,17 +813,16 @@ def health_by_alliance(parties: QuerySet[Party]) -> dict[int, Health]:
     }
 
 
-def rhythms_due_between(
-    alliance_ids: QuerySet[Any], start: datetime, end: datetime, limit: int
-) -> list[Rhythm]:
+def checkins_planned_between(
+    alliance_ids: QuerySet[Any], start: datetime | Expression, end: datetime | Expression
+) -> QuerySet[Rhythm, tuple[Any, ...]]:
     """The planned check-ins of `alliance_ids` from `start` to before `end`, soonest
-    first, at most `limit` of them (through the `next_at` index), each with only its time
-    and its alliance's title."""
-    return list(
+    first (through the `next_at` index), each as its time, its alliance's id and its
+    alliance's title. `start` and `end` may be a prepared query's slots."""
+    return (
         Rhythm.objects.filter(alliance_id__in=alliance_ids, next_at__gte=start, next_at__lt=end)
-        .select_related("alliance")
-        .only("next_at", "alliance_id", "alliance__title")
-        .order_by("next_at", "pk")[:limit]
+        .order_by("next_at", "pk")
+        .values_list("next_at", "alliance_id", "alliance__title")
     )
 
 
