@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from alliance.alliances.models import Alliance, Kind, Party
-from alliance.alliances.selectors import AGENDA_LIMIT, DASHBOARD_PAGE_SIZE
+from alliance.alliances.selectors import AGENDA_LIMIT, DASHBOARD_PAGE_SIZE, dashboard_for
 from alliance.conversations import services as conversations
 from alliance.lib.clock import now
 from alliance.tending import services as tending
@@ -418,6 +418,28 @@ def test_each_card_tells_how_the_last_check_in_went(db):
     assert "check-in" not in card_of(page, "Still designing").lower()
     # Chloe joined after it: how it went stays with those who rated.
     assert "working well" not in card_of(login(chloe).get("/"), "Kept")
+
+
+def test_each_page_tells_how_the_last_check_in_of_its_own_alliances_went(db):
+    """The health of a page is read for the parties of that page, a short last page too."""
+    ana = make_user("Ana")
+    ratings = {"A": ["well", "well"], "B": ["well", "tending"], "C": None, "D": ["okay", "well"]}
+    for title, scores in ratings.items():
+        alliance = alliance_with(ana, make_user(f"Client {title}"), title, ratified=True)
+        if scores:
+            checkin = tending.checkin_start(party=party_of(alliance, ana))
+            for party, score in zip(alliance.parties.all(), scores, strict=True):
+                rate(party, checkin, [score])
+
+    def health_by_title(page: int) -> dict[str, tuple[int, int] | None]:
+        shown = dashboard_for(ana, sort="name", page=page, per_page=3)
+        return {
+            e.alliance.title: e.health and (e.health.working_well, e.health.terms)
+            for e in shown.entries
+        }
+
+    assert health_by_title(1) == {"A": (1, 1), "B": (0, 1), "C": None}
+    assert health_by_title(2) == {"D": (0, 1)}
 
 
 def test_the_agenda_lists_the_next_thirty_days_by_day_in_my_time_zone(db):

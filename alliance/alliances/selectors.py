@@ -59,6 +59,7 @@ from alliance.tending.selectors import (
     checkins_planned_between,
     health_by_alliance,
     health_summary,
+    last_health_rows,
     needs_tending_condition,
 )
 from alliance.terms.selectors import (
@@ -472,13 +473,28 @@ def dashboard_for(
         *care_prefetches("alliance__"),
         open_stakes_prefetch("alliance__"),
     )
-    health = health_by_alliance(Party.present.filter(pk__in=[p.pk for p in rows]))
+    health = _health_of_page(rows, per_page)
     filtered = bool(search or status or kind or waiting_on_me)
     return Dashboard(
         entries=[_dashboard_entry(party, health) for party in rows],
         page=shown,
         has_alliances=bool(rows) or (filtered and Party.present.filter(user=user).exists()),
     )
+
+
+def _health_of_page(rows: list[Party], per_page: int) -> dict[int, Health]:
+    """How the last check-in each party of a page rated in went, by a prepared query with
+    a place for each party a page holds (a shorter page repeats its last party)."""
+    if not rows:
+        return {}
+    places = [f"party {n}" for n in range(per_page)]
+    values = {place: rows[min(n, len(rows) - 1)].pk for n, place in enumerate(places)}
+
+    def build() -> QuerySet[Any]:
+        party_ids = [Slot(place, models.BigIntegerField()) for place in places]
+        return last_health_rows(Party.present.filter(pk__in=party_ids))
+
+    return health_by_alliance(prepared.run(("dashboard", "health", per_page), build, values))
 
 
 def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:

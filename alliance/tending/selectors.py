@@ -2,7 +2,7 @@
 version in force), the check-in page with its reveal rule, and the health timeline."""
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache, reduce
@@ -793,11 +793,12 @@ class Health:
     working_well: int
 
 
-def health_by_alliance(parties: QuerySet[Party]) -> dict[int, Health]:
-    """How the last check-in each of `parties` rated in went, by alliance id: one query
-    however many there are."""
+def last_health_rows(parties: QuerySet[Party]) -> QuerySet[CheckIn, tuple[Any, ...]]:
+    """How the last check-in each of `parties` rated in went, one row per alliance: its
+    id, when the check-in was completed, how many terms were rated and how many of them
+    not working well for someone (`health_by_alliance` reads them)."""
     last = parties.annotate(checkin=last_rated_checkin()).values("checkin")
-    rows = (
+    return (
         CheckIn.objects.filter(pk__in=last, completed_at__isnull=False)
         .annotate(
             terms=Count("ratings__term_id", distinct=True),
@@ -806,10 +807,13 @@ def health_by_alliance(parties: QuerySet[Party]) -> dict[int, Health]:
         )
         .values_list("alliance_id", "completed_at", "terms", "not_well")
     )
+
+
+def health_by_alliance(rows: Iterable[tuple[Any, ...]]) -> dict[int, Health]:
+    """The rows of `last_health_rows` by alliance id."""
     return {
         alliance_id: Health(completed_at=completed_at, terms=terms, working_well=terms - not_well)
         for alliance_id, completed_at, terms, not_well in rows
-        if completed_at is not None  # always so; the filter above is lost on the type checker
     }
 
 
