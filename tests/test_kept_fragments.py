@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
+from django import forms
 from django.test import Client
 
 from alliance.accounts import services as accounts
 from alliance.accounts.models import User
+from alliance.alliances.forms import InvitationForm
 from alliance.alliances.models import Alliance, Party
-from alliance.core.fragments import StaleFragment, render_kept
+from alliance.core.fragments import StaleFragment, render_kept, render_kept_form
 from alliance.lib.clock import now
 from alliance.tending import services as tending
 from alliance.terms import services as terms
+from alliance.terms.forms import TermForm
 from alliance.terms.models import Term, Version
 from tests.conftest import login
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
@@ -278,3 +281,44 @@ def test_a_changed_document_is_a_new_piece(db, settings, test_templates):
     version.snapshot = {"terms": [{"text": "We meet on Mondays."}]}
 
     assert render_kept(template, {"alliance": alliance}) == "We meet on Mondays.\n"
+
+
+def test_a_kept_form_shows_the_value_errors_and_coaching_of_each_rendering(db, settings):
+    """A form is kept under what its templates are given: another value, an error or
+    another text for the coach to read is another piece; the same form renders as it
+    does afresh (FRAGMENTS_VERIFY compares them in every test)."""
+    settings.FRAGMENTS_VERIFY = False
+    empty = render_kept_form(TermForm())
+    assert render_kept_form(TermForm()) == empty == TermForm().as_div()
+
+    filled = render_kept_form(TermForm(initial={"text": "We meet on Mondays."}))
+    assert "We meet on Mondays." in filled
+    assert "We meet on Mondays." not in empty
+
+    wrong = render_kept_form(InvitationForm({"email": "not an address"}))
+    assert 'aria-invalid="true"' in wrong
+    assert wrong == InvitationForm({"email": "not an address"}).as_div()
+    assert 'aria-invalid="true"' not in render_kept_form(InvitationForm({"email": ""}))
+
+    blaming = render_kept_form(TermForm({"note": "You never listen to me."}))
+    calm = render_kept_form(TermForm({"note": "I would like us to listen more."}))
+    assert blaming == TermForm({"note": "You never listen to me."}).as_div()
+    assert calm == TermForm({"note": "I would like us to listen more."}).as_div()
+    assert "feedback-flag-blame" in blaming
+    assert "feedback-flag-blame" not in calm
+
+
+def test_a_form_whose_options_are_rows_is_rendered_afresh_every_time(db, settings):
+    """Options read from the database cannot be keyed on what is shown: such a form is
+    never kept, and shows the rows of now."""
+    settings.FRAGMENTS_VERIFY = False
+
+    class AllianceChoice(forms.Form):
+        alliance = forms.ModelChoiceField(queryset=Alliance.objects.order_by("pk"))
+
+    first = make_alliance(make_user("Ana"), title="Coaching")
+    assert "Coaching" in render_kept_form(AllianceChoice())
+    first.title = "Mentoring"
+    first.save()
+
+    assert "Mentoring" in render_kept_form(AllianceChoice())

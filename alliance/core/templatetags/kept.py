@@ -1,14 +1,15 @@
-"""``{% kept_include %}``: an include kept once rendered (see alliance.core.fragments).
+"""``{% kept_include %}`` and ``{% kept_form %}``: an include and a form kept once rendered
+(see alliance.core.fragments).
 
 Django's ``{% cache %}`` would keep the page's CSRF token in the piece, the same in every
 response; this one keeps the piece without it and puts the response's own token in."""
 
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.utils.safestring import SafeString
 
-from alliance.core.fragments import Seen, render_kept
+from alliance.core.fragments import Seen, render_kept, render_kept_form
 
 register = template.Library()
 # Where a page's render keeps the rows its pieces were keyed on (fragments.facts).
@@ -22,3 +23,9 @@ def kept_include(context: template.Context, template_name: str, **values: Any) -
     if seen is None:
         seen = context.render_context[SEEN] = {}
     return render_kept(template_name, values, csrf_token=context.get("csrf_token"), seen=seen)
+
+
+@register.simple_tag
+def kept_form(form: forms.BaseForm, template_name: str | None = None) -> SafeString:
+    """``form.as_div`` (or ``form.render(template_name)``) kept once rendered."""
+    return render_kept_form(form, template_name)
