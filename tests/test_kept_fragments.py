@@ -10,6 +10,8 @@ from datetime import time, timedelta
 
 import pytest
 from django import forms
+from django.forms.utils import ErrorList
+from django.template.loader import render_to_string
 from django.test import Client
 
 from alliance.accounts import services as accounts
@@ -283,42 +285,71 @@ def test_a_changed_document_is_a_new_piece(db, settings, test_templates):
     assert render_kept(template, {"alliance": alliance}) == "We meet on Mondays.\n"
 
 
-def test_a_kept_form_shows_the_value_errors_and_coaching_of_each_rendering(db, settings):
-    """A form is kept under what its templates are given: another value, an error or
-    another text for the coach to read is another piece; the same form renders as it
-    does afresh (FRAGMENTS_VERIFY compares them in every test)."""
+def test_a_kept_form_changes_with_anything_its_templates_are_given(db, settings):
+    """An empty form is kept under what its templates are given: a value, a label, a
+    disabled field, a widget's attribute, a prefix set on this one form is another piece;
+    the same form renders as it does afresh (FRAGMENTS_VERIFY compares them in every
+    test)."""
     settings.FRAGMENTS_VERIFY = False
     empty = render_kept_form(TermForm())
     assert render_kept_form(TermForm()) == empty == TermForm().as_div()
 
-    filled = render_kept_form(TermForm(initial={"text": "We meet on Mondays."}))
-    assert "We meet on Mondays." in filled
-    assert "We meet on Mondays." not in empty
+    def changed(form: TermForm) -> str:
+        shown = render_kept_form(form)
+        assert shown == form.as_div()
+        assert shown != empty
+        return shown
 
-    wrong = render_kept_form(InvitationForm({"email": "not an address"}))
-    assert 'aria-invalid="true"' in wrong
-    assert wrong == InvitationForm({"email": "not an address"}).as_div()
-    assert 'aria-invalid="true"' not in render_kept_form(InvitationForm({"email": ""}))
+    assert "We meet on Mondays." in changed(TermForm(initial={"text": "We meet on Mondays."}))
+    relabelled = TermForm()
+    relabelled.fields["text"].label = "Promise"
+    assert "Promise" in changed(relabelled)
+    disabled = TermForm()
+    disabled.fields["text"].disabled = True
+    assert "disabled" in changed(disabled)
+    taller = TermForm()
+    taller.fields["text"].widget.attrs["rows"] = 9
+    assert 'rows="9"' in changed(taller)
+    assert 'name="other-text"' in changed(TermForm(prefix="other"))
 
-    blaming = render_kept_form(TermForm({"note": "You never listen to me."}))
-    calm = render_kept_form(TermForm({"note": "I would like us to listen more."}))
-    assert blaming == TermForm({"note": "You never listen to me."}).as_div()
-    assert calm == TermForm({"note": "I would like us to listen more."}).as_div()
-    assert "feedback-flag-blame" in blaming
-    assert "feedback-flag-blame" not in calm
 
-
-def test_a_form_whose_options_are_rows_is_rendered_afresh_every_time(db, settings):
-    """Options read from the database cannot be keyed on what is shown: such a form is
-    never kept, and shows the rows of now."""
+def test_a_form_sent_back_with_its_errors_is_rendered_afresh(db, settings):
+    """A bound form is not kept: its errors, their markup and what was typed are its own."""
     settings.FRAGMENTS_VERIFY = False
+
+    class TextErrors(ErrorList):
+        template_name = "django/forms/errors/list/text.txt"
+
+    wrong = InvitationForm({"email": "not an address"})
+    assert 'aria-invalid="true"' in render_kept_form(wrong)
+    as_text = InvitationForm({"email": "not an address"}, error_class=TextErrors)
+    assert render_kept_form(as_text) == as_text.as_div()
+    assert render_kept_form(as_text) != render_kept_form(wrong)
+    blaming = TermForm({"note": "You never listen to me."})
+    assert "feedback-flag-blame" in render_kept_form(blaming)
+    assert "feedback-flag-blame" not in render_kept_form(TermForm({"note": "I'd like to listen."}))
+
+
+def test_a_form_whose_options_are_rows_is_rendered_afresh_every_time(db):
+    """Options read from the database cannot be keyed on what is shown, none yet included:
+    such a form is never kept (the check would find a query in it), and shows the rows
+    of now."""
 
     class AllianceChoice(forms.Form):
         alliance = forms.ModelChoiceField(queryset=Alliance.objects.order_by("pk"))
 
+    assert "Coaching" not in render_kept_form(AllianceChoice())
     first = make_alliance(make_user("Ana"), title="Coaching")
     assert "Coaching" in render_kept_form(AllianceChoice())
     first.title = "Mentoring"
     first.save()
 
     assert "Mentoring" in render_kept_form(AllianceChoice())
+
+
+def test_a_form_the_page_does_not_have_renders_nothing(test_templates, settings):
+    [engine] = settings.TEMPLATES
+    engine["OPTIONS"]["loaders"][0][1]["tests/missing_form.html"] = (
+        "{% load kept %}[{% kept_form missing %}]"
+    )
+    assert render_to_string("tests/missing_form.html", {}) == "[]"

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import models
 
-from alliance.alliances.models import Alliance
+from alliance.alliances.models import Alliance, Party
 from alliance.lib import prepared
 from alliance.lib.clock import now
 from alliance.lib.prepared import Moment, Slot
@@ -67,15 +67,17 @@ def test_an_offset_needs_a_limit(db):
 
 
 def test_rows_come_back_as_python_values_as_an_ordinary_query_gives_them(db):
-    """SQLite returns a date and time as text: a prepared query's rows are converted as
-    an ordinary query's are, on either database."""
+    """SQLite returns a date and time as text and a boolean as a number: a prepared
+    query's rows are converted as an ordinary query's are, on either database."""
     alliance = make_alliance(make_user("Ana"), title="Ana's")
+    [party] = alliance.parties.all()
 
     def build():  # type: ignore[no-untyped-def]
-        return Alliance.objects.filter(pk=Slot("alliance", models.BigIntegerField())).values_list(
-            "created_at", "title", "closed_at"
+        return Party.objects.filter(pk=Slot("party", models.BigIntegerField())).values_list(
+            "joined_at", "alliance__title", "is_observer", "left_at"
         )
 
-    [row] = prepared.run(("test", "an alliance's moments"), build, {"alliance": alliance.pk})
-    assert row == (alliance.created_at, "Ana's", None)
+    [row] = prepared.run(("test", "a party's moments"), build, {"party": party.pk})
+    assert row == (party.joined_at, "Ana's", False, None)
     assert row[0].tzinfo is not None
+    assert row[2] is False

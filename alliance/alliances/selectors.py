@@ -600,7 +600,7 @@ def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT
             alliance_id=alliance_id,
             title=title,
             kind="conversation",
-            label=str(StakeKind(kind).label),
+            label=str(_STAKE_KINDS.get(kind, kind)),
             # An observer's entry links to the alliance page, the one page they may open.
             stake_id=None if observed else stake_id,
         )
@@ -623,6 +623,9 @@ def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT
         days=[AgendaDay(day, day_items) for day, day_items in grouped.items()],
         more=len(items) > limit,
     )
+
+
+_STAKE_KINDS = dict(StakeKind.choices)
 
 
 def _agenda_alliance_ids(*, observing: bool) -> QuerySet[Party, Any]:

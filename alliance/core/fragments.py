@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import DEFERRED, JSONField, Model
-from django.forms import BaseForm
+from django.forms import BaseForm, Field, ModelChoiceField
 from django.template import Context
 from django.template.backends.django import Template as BackendTemplate
 from django.template.loader import get_template
@@ -38,6 +38,9 @@ from django.utils.safestring import SafeString, mark_safe
 # alliance with long texts and comments can weigh a hundred kilobytes, and every edit
 # makes a new one.
 MAX_KEPT_LENGTH = 32_000
+
+# A form field offering more options than this is rendered afresh (see _rendered_afresh).
+MAX_KEPT_OPTIONS = 100
 
 PLAIN = (str, int, float, bool, bytes, date, datetime, time, timedelta, Decimal, type(None))
 _PLAIN_TYPES = frozenset(PLAIN)
@@ -51,6 +54,10 @@ _TOKEN_MARK = secrets.token_hex(16)
 
 class StaleFragment(AssertionError):
     """A kept piece differs from the piece rendered afresh: its key misses a value."""
+
+
+class Unkeyable(TypeError):
+    """A value that cannot go into a kept piece's key."""
 
 
 @cache
@@ -135,7 +142,7 @@ def facts(value: Any, depth: int = 2, seen: Seen | None = None) -> Any:
         return tuple(facts(member, depth, seen) for member in value)
     if isinstance(value, (set, frozenset)):
         return tuple(sorted((facts(member, depth, seen) for member in value), key=repr))
-    raise TypeError(f"a kept piece cannot be keyed on a {type(value).__name__}")
+    raise Unkeyable(f"a kept piece cannot be keyed on a {type(value).__name__}")
 
 
 def _digest(reduced: Any) -> bytes:
@@ -208,22 +215,37 @@ def _no_query_in_a_piece(*args: Any) -> None:
 
 def render_kept_form(form: BaseForm, template_name: str | None = None) -> SafeString:
     """`form` rendered (with `template_name`, or as its ``<div>`` layout), kept under
-    what its templates are given: per field its name, label, help, errors and the
-    context its widget renders (value, attributes, options), and the form's errors. A
-    form renders the same markup on every visit until one of those changes (a term form
-    costs 4 ms of CPU to render afresh). A form whose widgets are given a value that
-    cannot be keyed is rendered afresh, every time."""
+    what its templates are given: per field its name, label, help and the context its
+    widget renders (value, attributes, options). An empty form renders the same markup
+    on every visit until one of those changes (a term form costs 4 ms of CPU to render
+    afresh). Only forms not bound to data are kept: a form sent back with its errors is
+    seen once, and what a person typed is not kept. A form with options read from the
+    database or very many of them, or with a value that cannot be keyed, is rendered
+    afresh every time."""
     template_name = template_name or form.template_name_div
+    if form.is_bound or any(_rendered_afresh(bound.field) for bound in form):
+        return form.render(template_name)
     try:
-        shown = _form_facts(form)
-    except TypeError:
+        shown = facts(_form_facts(form))
+    except Unkeyable:
         return form.render(template_name)
     key = fragment_key(f"form {template_name}", {"form": shown}, with_token=False)
     # The form and field templates escape what they render; the piece is theirs.
     return mark_safe(_kept(key, lambda: form.render(template_name)))
 
 
-def _form_facts(form: BaseForm) -> Any:
+def _rendered_afresh(field: Field) -> bool:
+    """Whether a form with `field` is better rendered afresh: options read from the
+    database, or more options than a key is worth (a time zone among six hundred costs
+    about as much to key as to render, and makes a piece longer than is kept)."""
+    if isinstance(field, ModelChoiceField):
+        return True
+    choices = getattr(field, "choices", None)
+    return choices is not None and len(choices) > MAX_KEPT_OPTIONS
+
+
+def _form_facts(form: BaseForm) -> tuple[Any, ...]:
+    """What the templates of an unbound `form` are given, as plain values to digest."""
     kind = type(form)
     fields = []
     for bound in form:
@@ -245,18 +267,17 @@ def _form_facts(form: BaseForm) -> Any:
                 bound.field.label_suffix,
                 bound.help_text,
                 bound.field.required,
+                bound.field.show_hidden_initial,
                 bound.use_fieldset,
                 bound.css_classes(),
-                list(bound.errors),
                 context,
             )
         )
-    return facts(
-        (
-            f"{kind.__module__}.{kind.__qualname__}",
-            form.prefix,
-            form.label_suffix,
-            list(form.non_field_errors()),
-            fields,
-        )
+    return (
+        f"{kind.__module__}.{kind.__qualname__}",
+        f"{type(form.renderer).__module__}.{type(form.renderer).__qualname__}",
+        form.template_name_label,
+        form.prefix,
+        form.label_suffix,
+        fields,
     )

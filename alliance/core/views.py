@@ -11,7 +11,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """The dashboard for a signed-in person; what Alliance is, for everyone else."""
     if not request.user.is_authenticated:
         return render(request, "core/landing.html")
-    form = DashboardFilterForm(request.GET)
+    # Unbound without a query string: the same empty filters for everyone, kept once
+    # rendered (fragments.render_kept_form).
+    form = DashboardFilterForm(request.GET or None)
     filters = form.filters()
     dashboard = dashboard_for(
         request.user,

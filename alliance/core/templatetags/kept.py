@@ -26,6 +26,9 @@ def kept_include(context: template.Context, template_name: str, **values: Any) -
 
 
 @register.simple_tag
-def kept_form(form: forms.BaseForm, template_name: str | None = None) -> SafeString:
-    """``form.as_div`` (or ``form.render(template_name)``) kept once rendered."""
+def kept_form(form: forms.BaseForm | str, template_name: str | None = None) -> SafeString | str:
+    """``form.as_div`` (or ``form.render(template_name)``) kept once rendered; nothing
+    for a form the page does not have, as ``{{ form.as_div }}`` renders."""
+    if not isinstance(form, forms.BaseForm):
+        return ""
     return render_kept_form(form, template_name)
