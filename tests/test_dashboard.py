@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance, Kind, Party
 from alliance.alliances.selectors import AGENDA_LIMIT, DASHBOARD_PAGE_SIZE, dashboard_for
 from alliance.conversations import services as conversations
@@ -491,6 +492,27 @@ def test_the_agenda_lists_the_next_thirty_days_by_day_in_my_time_zone(db):
     [(day, lines)] = agenda_of(login(ben).get("/"))
     assert day == evening.strftime("%A %-d %B")
     assert lines == ["22:00 Check-in: Talks with Ben"]
+
+
+def test_the_agenda_holds_nothing_of_an_alliance_i_left(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    today = now().date()
+    stayed = alliance_with(ana, make_user("Chloe"), "Stayed with Chloe", ratified=True)
+    left = alliance_with(ben, ana, "Left by Ana", ratified=True)
+    for alliance, days in ((stayed, 3), (left, 2)):
+        tending.rhythm_set(
+            party=party_of(alliance, alliance.parties.first().user),
+            starts_on=today + timedelta(days=days),
+            at_time=time(9),
+            rule="",
+        )
+    browser = login(ana)
+    assert len([line for _, lines in agenda_of(browser.get("/")) for line in lines]) == 2
+
+    alliance_services.party_leave(party=party_of(left, ana))
+
+    lines = [line for _, day_lines in agenda_of(browser.get("/")) for line in day_lines]
+    assert lines == ["09:00 Check-in: Stayed with Chloe"]
 
 
 def test_the_agenda_lists_the_nearest_when_much_is_planned(db, settings):
