@@ -88,6 +88,19 @@ class Alliance(models.Model):
         return self.title
 
 
+class AllianceStamp(models.Model):
+    """A random number drawn afresh by the database whenever a row of the alliance that
+    its card on a dashboard shows is written (`alliance.lib.stamps`): the card is kept
+    under it. Written by triggers only; an alliance nothing was written to since the
+    triggers came has none."""
+
+    alliance_id = models.BigIntegerField(primary_key=True)
+    stamp = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.alliance_id}: {self.stamp}"
+
+
 class DesigningPartyManager(models.Manager["Party"]):
     """Parties who design the alliance: present, and not observers. The default, so
     `alliance.parties` and everything that counts who must consent, share, rate or be

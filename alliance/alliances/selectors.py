@@ -3,10 +3,11 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import (
     Case,
     Count,
@@ -15,6 +16,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
@@ -29,6 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from alliance.accounts.models import User
 from alliance.alliances.models import (
     Alliance,
+    AllianceStamp,
     Event,
     Invitation,
     ObserverAllowance,
@@ -43,6 +46,7 @@ from alliance.conversations.selectors import (
     conversations_scheduled_between,
     observed_stakes,
     open_stakes_prefetch,
+    waits_change_at,
 )
 from alliance.lib import prepared
 from alliance.lib.clock import now
@@ -240,6 +244,20 @@ class DashboardEntry:
     def observing(self) -> bool:
         return self.party.is_observer
 
+    @property
+    def changes_at(self) -> datetime | None:
+        """The next moment the card says something else by time alone: the planned
+        check-in comes, an invitation expires, a conversation begins or leaves the open
+        ones. None when nothing of it waits on the clock."""
+        alliance = self.alliance
+        moments = [
+            *([self.care.next_at] if self.care.next_at else []),
+            *[invitation.expires_at for invitation in alliance.pending_invitations],  # type: ignore[attr-defined]
+            *waits_change_at(alliance.open_stakes),  # type: ignore[attr-defined]
+        ]
+        ahead = [moment for moment in moments if moment > self.care.at]
+        return min(ahead, default=None)
+
 
 class DashboardStatus(models.TextChoices):
     """What the dashboard filters on. Each is a fact about an alliance, so one can be in
@@ -411,29 +429,74 @@ class _DashboardList:
             raise ValueError("A slice of the dashboard's list after its start needs an end.")
         if stop == start:
             return []
-        ids = [
-            party_id
-            for (party_id,) in prepared.run(
-                (*self.shape, "ids"),
-                lambda: _dashboard_ordered(
-                    self._listed(), sort=self.order, waiting_on_me=False
-                ).values_list("pk"),
-                self.values,
-                limit=None if stop is None else stop - start,
-                offset=start,
-            )
-        ]
-        # Someone who left since the ids were read is left out, as from any later page.
-        loaded = Party.present.select_related("alliance__current_version").in_bulk(ids)
-        return [loaded[party_id] for party_id in ids if party_id in loaded]
+        rows = prepared.run(
+            (*self.shape, "rows"),
+            lambda: (
+                _dashboard_ordered(self._listed(), sort=self.order, waiting_on_me=False)
+                .annotate(alliance_stamp=_STAMP)
+                .values_list(*_PAGE_COLUMNS, "alliance_stamp")
+            ),
+            self.values,
+            limit=None if stop is None else stop - start,
+            offset=start,
+        )
+        return [_page_party(row) for row in rows]
+
+
+# What a page of the dashboard loads of each party: its columns, its alliance's, and the
+# alliance's stamp (`DashboardCard.name`).
+_PARTY_COLUMNS = [field.attname for field in Party._meta.concrete_fields]
+_ALLIANCE_COLUMNS = [field.attname for field in Alliance._meta.concrete_fields]
+_PAGE_COLUMNS = [*_PARTY_COLUMNS, *[f"alliance__{name}" for name in _ALLIANCE_COLUMNS]]
+_STAMP = Subquery(AllianceStamp.objects.filter(alliance_id=OuterRef("alliance_id")).values("stamp"))
+
+
+def _page_party(row: tuple[Any, ...]) -> Party:
+    """A party with its alliance and stamp, from a row of `_PAGE_COLUMNS` and the stamp."""
+    parties = len(_PARTY_COLUMNS)
+    party = Party.from_db(DEFAULT_DB_ALIAS, _PARTY_COLUMNS, row[:parties])
+    party.alliance = Alliance.from_db(DEFAULT_DB_ALIAS, _ALLIANCE_COLUMNS, row[parties:-1])
+    party.alliance_stamp = row[-1]  # type: ignore[attr-defined]
+    return party
+
+
+@dataclass
+class DashboardCard:
+    """One alliance on a page of the dashboard, with only its own row loaded. What its
+    card shows is named by the person's party, the alliance's row, the stamp the database
+    draws for it whenever another of its rows is written (`alliance.lib.stamps`) and how
+    its last check-in went: a card kept under that name is shown without loading the rest
+    (`dashboard_entries` loads it for the cards that are not)."""
+
+    party: Party
+    health: Health | None
+
+    @property
+    def name(self) -> tuple[Any, ...]:
+        party, alliance = self.party, self.party.alliance
+        return (
+            _row_values(party),
+            _row_values(alliance),
+            party.alliance_stamp,  # type: ignore[attr-defined]
+            self.health,
+        )
+
+
+def _row_values(row: models.Model) -> tuple[Any, ...]:
+    return tuple(getattr(row, field.attname) for field in row._meta.concrete_fields)
 
 
 @dataclass
 class Dashboard:
-    entries: list[DashboardEntry]
+    cards: list[DashboardCard]
     page: Page[Party]
     # Whether the person is in any alliance at all, filters aside.
     has_alliances: bool
+
+    @cached_property
+    def entries(self) -> list[DashboardEntry]:
+        """Every card of the page, loaded."""
+        return dashboard_entries(self.cards)
 
 
 def dashboard_for(
@@ -447,16 +510,33 @@ def dashboard_for(
     page: int | str | None = 1,
     per_page: int = DASHBOARD_PAGE_SIZE,
 ) -> Dashboard:
-    """One page of the user's alliances with their status, next step and health, in a
-    fixed number of queries however many alliances the person is in."""
+    """One page of the user's alliances, each with how its last check-in went; what its
+    card shows besides is loaded by `dashboard_entries`, for the cards that need it."""
     listed = _DashboardList(
         user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
     )
     # A paginator reads only the list's length and its slices (the stubs ask for more).
     shown: Page[Party] = Paginator(listed, per_page).get_page(page)  # type: ignore[arg-type]
     rows = list(shown.object_list)
+    health = _health_of_page(rows, per_page)
+    filtered = bool(search or status or kind or waiting_on_me)
+    return Dashboard(
+        cards=[
+            DashboardCard(party, None if party.is_observer else health.get(party.alliance_id))
+            for party in rows
+        ],
+        page=shown,
+        has_alliances=bool(rows) or (filtered and Party.present.filter(user=user).exists()),
+    )
+
+
+def dashboard_entries(cards: list[DashboardCard]) -> list[DashboardEntry]:
+    """Each card's status, next step, people, care and conversations, in a fixed number
+    of queries however many cards are asked for."""
+    rows = [card.party for card in cards]
     prefetch_related_objects(
         rows,
+        "alliance__current_version",
         Prefetch(
             "alliance__parties",
             queryset=Party.objects.select_related("user").order_by("joined_at", "id"),
@@ -473,13 +553,7 @@ def dashboard_for(
         *care_prefetches("alliance__"),
         open_stakes_prefetch("alliance__"),
     )
-    health = _health_of_page(rows, per_page)
-    filtered = bool(search or status or kind or waiting_on_me)
-    return Dashboard(
-        entries=[_dashboard_entry(party, health) for party in rows],
-        page=shown,
-        has_alliances=bool(rows) or (filtered and Party.present.filter(user=user).exists()),
-    )
+    return [_dashboard_entry(card.party, card.health) for card in cards]
 
 
 def _health_of_page(rows: list[Party], per_page: int) -> dict[int, Health]:
@@ -497,7 +571,7 @@ def _health_of_page(rows: list[Party], per_page: int) -> dict[int, Health]:
     return health_by_alliance(prepared.run(("dashboard", "health", per_page), build, values))
 
 
-def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
+def _dashboard_entry(party: Party, health: Health | None) -> DashboardEntry:
     alliance = party.alliance
     members = alliance.members  # type: ignore[attr-defined]
     draft = draft_build(alliance=alliance, parties=members, terms=alliance.draft_terms)  # type: ignore[attr-defined]
@@ -523,7 +597,7 @@ def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
                 at=care.at,
             ),
             conversations=[],
-            health=None if observing else health.get(alliance.pk),
+            health=health,
         )
     invitations = alliance.pending_invitations  # type: ignore[attr-defined]
     return DashboardEntry(
@@ -538,7 +612,7 @@ def _dashboard_entry(party: Party, health: dict[int, Health]) -> DashboardEntry:
         conversations=(
             [] if alliance.closed_at else conversation_waits(party, members, alliance.open_stakes)  # type: ignore[attr-defined]
         ),
-        health=health.get(alliance.pk),
+        health=health,
     )
 
 

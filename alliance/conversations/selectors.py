@@ -40,6 +40,10 @@ from alliance.lib.prepared import Moment
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 
+# How long after it began a scheduled conversation still counts among the open ones a
+# dashboard reads (`open_stakes_prefetch`): its reflections may still wait on someone.
+RECENTLY_SCHEDULED = timedelta(days=14)
+
 
 def stake_for(party: Party, stake_id: int) -> Stake:
     stake = (
@@ -355,7 +359,7 @@ def open_stakes_prefetch(prefix: str = "") -> Prefetch:
     in plain lists (`loaded_candidates`, and their `loaded_answers`), not a queryset for
     each. Who proposed each is loaded with it, whether they are still in the alliance
     or not."""
-    recent = now() - timedelta(days=14)
+    recent = now() - RECENTLY_SCHEDULED
     return Prefetch(
         f"{prefix}stakes",
         queryset=Stake.objects.filter(
@@ -434,6 +438,18 @@ def conversation_waits(
         if awaiting:
             waits.append(Waiting(stake, "reflections", len(awaiting)))
     return waits
+
+
+def waits_change_at(stakes: Sequence[Stake]) -> list[datetime]:
+    """The moments at which `conversation_waits` over `stakes` (loaded by
+    `open_stakes_prefetch`) says something else by time alone: a scheduled
+    conversation begins (it is no longer upcoming), and later leaves the open ones."""
+    return [
+        moment
+        for stake in stakes
+        if stake.starts_at is not None
+        for moment in (stake.starts_at, stake.starts_at + RECENTLY_SCHEDULED)
+    ]
 
 
 def conversation_awaits_party() -> Q:

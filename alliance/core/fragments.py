@@ -14,11 +14,11 @@ means nothing to share between processes.
 import hashlib
 import pickle
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from operator import itemgetter
 from typing import Any
 
@@ -33,6 +33,8 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+
+from alliance.lib.clock import now
 
 # A piece longer than this is rendered every time rather than kept: a term of a large
 # alliance with long texts and comments can weigh a hundred kilobytes, and every edit
@@ -182,6 +184,42 @@ def render_kept(
     if csrf_token and _TOKEN_MARK in kept:
         kept = kept.replace(_TOKEN_MARK, str(csrf_token))
     return mark_safe(kept)  # rendered by the template engine, which escaped what it had to
+
+
+def render_kept_named(
+    template_name: str,
+    names: Sequence[Any],
+    build: Callable[[list[int]], Sequence[tuple[dict[str, Any], datetime | None]]],
+) -> list[SafeString]:
+    """A list of pieces kept under names the caller gives, rather than under digests of
+    what they show: loading what a piece shows can cost more than rendering it (a card of
+    a dashboard reads a dozen tables). A name must change whenever what its piece shows
+    changes, except with time: `build` is asked, with the positions of the pieces not
+    kept, for their values and for the moment each stops being true by time alone (None
+    for never), and a kept piece is shown until that moment. With
+    ``settings.FRAGMENTS_VERIFY`` (the tests) every piece is built and rendered again,
+    and one kept under a name that did not change with what it shows fails."""
+    where = (translation.get_language(), timezone.get_current_timezone_name())
+    keys = ["named:" + _digest((template_name, where, facts(name))).hex() for name in names]
+    cache = caches["fragments"]
+    kept = {} if settings.DEBUG else cache.get_many(keys)
+    at = now()
+    pieces: list[str | None] = []
+    for key in keys:
+        found = kept.get(key)
+        pieces.append(found[0] if found and (found[1] is None or at < found[1]) else None)
+    wanted = [n for n, piece in enumerate(pieces) if piece is None or settings.FRAGMENTS_VERIFY]
+    built = build(wanted) if wanted else []
+    for n, (values, until) in zip(wanted, built, strict=True):
+        render = partial(_render, template_name, values)
+        fresh = _verified(render) if settings.FRAGMENTS_VERIFY else render()
+        if pieces[n] is not None and pieces[n] != fresh:
+            raise StaleFragment(f"the piece named {names[n]!r} is not what it shows now")
+        if pieces[n] is None and len(fresh) <= MAX_KEPT_LENGTH and not settings.DEBUG:
+            cache.set(keys[n], (str(fresh), until))
+        pieces[n] = fresh
+    # Rendered by the template engine, which escaped what it had to.
+    return [mark_safe(piece) for piece in pieces]
 
 
 def _kept(key: str, render: Callable[[], str]) -> str:

@@ -1,9 +1,20 @@
+from datetime import datetime
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import SafeString
 
 from alliance.accounts.adapter import PENDING_INVITATION_KEY
-from alliance.alliances.selectors import agenda_for, dashboard_for
+from alliance.alliances.selectors import (
+    Dashboard,
+    DashboardEntry,
+    agenda_for,
+    dashboard_entries,
+    dashboard_for,
+)
 from alliance.core.forms import DashboardFilterForm
+from alliance.core.fragments import render_kept_named
 from alliance.terms.selectors import left_alliances_for
 
 
@@ -26,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/dashboard.html",
         {
             "dashboard": dashboard,
-            "entries": dashboard.entries,
+            "cards": _cards(dashboard),
             "agenda": agenda_for(request.user) if dashboard.has_alliances else None,
             # Where someone who left finds the versions they signed again.
             "left_alliances": [] if any(filters.values()) else left_alliances_for(request.user),
@@ -36,3 +47,30 @@ def home(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _cards(dashboard: Dashboard) -> list[SafeString]:
+    """The page's cards, each kept under its name (`DashboardCard.name`): only the cards
+    not kept are loaded and rendered."""
+
+    def build(chosen: list[int]) -> list[tuple[dict[str, Any], datetime | None]]:
+        entries = dashboard_entries([dashboard.cards[n] for n in chosen])
+        return [(_card_values(entry), entry.changes_at) for entry in entries]
+
+    names = [card.name for card in dashboard.cards]
+    return render_kept_named("core/_dashboard_entry.html", names, build)
+
+
+def _card_values(entry: DashboardEntry) -> dict[str, Any]:
+    return {
+        "alliance": entry.alliance,
+        "party": entry.party,
+        "status": entry.status,
+        "observing": entry.observing,
+        "others": entry.others,
+        "next_step": entry.next_step,
+        "conversations": entry.conversations,
+        "next_at": entry.care.next_at,
+        "health": entry.health,
+        "signals": entry.care.signals,
+    }
