@@ -1,0 +1,195 @@
+"""Cards of the dashboard kept under their alliance's stamp (`alliance.lib.stamps`): a
+card shows what is true now, whatever wrote the change, and whenever time alone changes
+it. The tests render every kept card again and compare (``FRAGMENTS_VERIFY``), so a card
+kept under a stamp that missed a change fails here as a stale piece."""
+
+import re
+from datetime import time, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alliance.accounts.models import User
+from alliance.alliances import services as alliance_services
+from alliance.alliances.models import AllianceStamp
+from alliance.alliances.selectors import dashboard_entries, dashboard_for
+from alliance.conversations import services as conversations
+from alliance.core.fragments import StaleFragment, render_kept_named
+from alliance.lib.clock import now
+from alliance.tending import services as tending
+from alliance.terms.models import Term
+from tests.conftest import login
+from tests.conversations.factories import plant
+from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
+from tests.test_dashboard import card_of
+
+
+def stamp_of(alliance_id: int) -> int | None:
+    return (
+        AllianceStamp.objects.filter(alliance_id=alliance_id)
+        .values_list("stamp", flat=True)
+        .first()
+    )
+
+
+def test_a_change_written_behind_the_services_back_shows_on_the_card(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching Ben")
+    join(alliance, ben)
+    browser = login(ana)
+    assert "with Ben (client)" in card_of(browser.get("/"), "Coaching Ben")
+
+    # A bulk update sends no signal to the application: the database stamps it.
+    User.objects.filter(pk=ben.pk).update(display_name="Benedict")
+    assert "with Benedict (client)" in card_of(browser.get("/"), "Coaching Ben")
+    Term.objects.create(
+        alliance=alliance, proposed_by=party_of(alliance, ben), category="rhythm", text="Weekly."
+    )
+    assert "1 term needs your consent" in card_of(browser.get("/"), "Coaching Ben")
+
+
+def test_signing_in_does_not_stamp_a_person_s_alliances(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching Ben")
+    join(alliance, ben)
+    before = stamp_of(alliance.pk)
+    ben.last_login = now()
+    ben.save()
+    assert stamp_of(alliance.pk) == before
+    ben.display_name = "Benedict"
+    ben.save()
+    assert stamp_of(alliance.pk) != before
+
+
+def full_alliance(coach: User, client: User, title: str):  # type: ignore[no-untyped-def]
+    """An alliance with a row in every table its card reads."""
+    alliance = make_alliance(coach, title=title)
+    join(alliance, client)
+    parties = [party_of(alliance, coach), party_of(alliance, client)]
+    propose(parties[1], "We meet every second week.")
+    ratify_with(parties)
+    propose(parties[0], "We say what bothers us within a week.")
+    checkin = tending.checkin_start(party=parties[0])
+    [term] = checkin.version.snapshot["terms"]
+    tending.checkin_answer(
+        party=parties[0], checkin_id=checkin.pk, ratings={term["id"]: ("tending", "")}
+    )
+    tending.signal_raise(party=parties[1], note="This needs a look.")
+    stake = plant(parties[1])
+    conversations.stake_answer(
+        party=parties[0], stake_id=stake.pk, works=[stake.candidates.first().pk]
+    )
+    tending.rhythm_set(
+        party=parties[0], starts_on=now().date() + timedelta(days=9), at_time=time(9), rule=""
+    )
+    alliance_services.invitation_create(party=parties[0], email="carl@example.org")
+    return alliance
+
+
+def stamped_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT event_object_table FROM information_schema.triggers")
+        return {table for (table,) in cursor.fetchall()}
+
+
+def test_every_table_a_card_reads_stamps_its_alliance(db):
+    ana = make_user("Ana")
+    full_alliance(ana, make_user("Ben"), "Everything at once")
+    [card] = dashboard_for(ana).cards
+    with CaptureQueriesContext(connection) as queries:
+        dashboard_entries([card])
+    read = {
+        table
+        for query in queries.captured_queries
+        for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
+    }
+    assert {"terms_consent", "tending_rating", "conversations_timeanswer"} <= read
+    # The alliance's own row is part of the card's name.
+    assert read - {"alliances_alliance"} <= stamped_tables()
+
+
+def seen_before_and_after(browser, moment, title: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The card called `title` an hour before `moment` and a minute after it. (Hours
+    apart, not days: the kept pieces themselves are forgotten after six hours.)"""
+    with time_machine.travel(moment - timedelta(hours=1)):
+        before = card_of(browser.get("/"), title)
+    with time_machine.travel(moment + timedelta(minutes=1)):
+        after = card_of(browser.get("/"), title)
+    return before, after
+
+
+def test_a_card_tells_of_a_check_in_that_comes_due_with_nothing_written(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Planned")
+    join(alliance, ben)
+    propose(party_of(alliance, ben), "We meet every second week.")
+    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    tomorrow = now().date() + timedelta(days=1)
+    rhythm = tending.rhythm_set(
+        party=party_of(alliance, ana), starts_on=tomorrow, at_time=time(9), rule=""
+    )
+    before, after = seen_before_and_after(login(ana), rhythm.next_at, "Planned")
+    assert "Version 1 in force" in before
+    assert "Check-in due" in after
+
+
+def test_a_card_tells_of_an_invitation_that_expired_with_nothing_written(db):
+    ana = make_user("Ana")
+    alliance = make_alliance(ana, title="Waiting")
+    invitation, _ = alliance_services.invitation_create(
+        party=party_of(alliance, ana), email="ben@example.org"
+    )
+    with time_machine.travel(invitation.expires_at - timedelta(hours=2)):
+        browser = login(ana)
+    before, after = seen_before_and_after(browser, invitation.expires_at, "Waiting")
+    assert "Waiting for ben@example.org to join" in before
+    assert "Invite the other party" in after
+
+
+def test_a_card_stops_announcing_a_conversation_once_it_began(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Talking")
+    join(alliance, ben)
+    stake = plant(party_of(alliance, ben))
+    candidate = stake.candidates.first()
+    conversations.stake_answer(
+        party=party_of(alliance, ana), stake_id=stake.pk, works=[candidate.pk]
+    )
+    stake.refresh_from_db()
+    assert stake.starts_at == candidate.starts_at  # a time that suits both is fixed
+    day = candidate.starts_at.strftime("%a %-d %b")
+    before, after = seen_before_and_after(login(ana), candidate.starts_at, "Talking")
+    assert day in before
+    assert day not in after
+
+
+def test_a_piece_kept_under_a_name_that_did_not_change_with_it_fails_in_the_tests(db):
+    def shown(text: str, until=None):  # type: ignore[no-untyped-def]
+        return lambda chosen: [({"agenda": None, "text": text}, until) for _ in chosen]
+
+    template = "core/_agenda.html"
+    first = render_kept_named(template, [("same",)], shown("one"))
+    assert render_kept_named(template, [("same",)], shown("one")) == first
+    # The agenda's template ignores "text": render it with another agenda instead.
+    with pytest.raises(StaleFragment):
+        render_kept_named(
+            template,
+            [("same",)],
+            lambda chosen: [({"agenda": {"more": True}}, None) for _ in chosen],
+        )
+
+
+def test_a_piece_past_its_moment_is_rendered_afresh(db):
+    template = "core/_agenda.html"
+    soon = now() + timedelta(hours=1)
+    render_kept_named(template, [("named",)], lambda chosen: [({"agenda": None}, soon)])
+    with time_machine.travel(soon + timedelta(seconds=1)):
+        [more] = render_kept_named(
+            template, [("named",)], lambda chosen: [({"agenda": {"more": True}}, None)]
+        )
+    assert "More is planned" in more
