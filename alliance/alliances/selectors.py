@@ -624,8 +624,7 @@ AGENDA_LIMIT = 50
 
 @dataclass
 class AgendaItem:
-    """One line of the agenda, in plain values: a day of the agenda is a kept piece
-    (`alliance.core.fragments`), keyed on what it shows and nothing more."""
+    """One line of the agenda, in plain values."""
 
     at: datetime
     alliance_id: int
@@ -650,20 +649,17 @@ class Agenda:
 
 
 def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT) -> Agenda:
-    """Scheduled conversations and planned check-ins of the user's open alliances from
-    the start of today to `days` ahead, grouped by day in the user's time zone: two
-    prepared queries (`alliance.lib.prepared`), at most `limit` events.
+    """Scheduled conversations and planned check-ins of the user's open alliances on
+    today and the `days` whole days after it, grouped by day in the user's time zone: two
+    prepared queries (`alliance.lib.prepared`), at most `limit` events. Whole days, so
+    that the agenda changes with the clock only at midnight (`agenda_name`).
 
     An observer's agenda holds only the conversations that include the observers, each
     linking to the alliance page (the conversation page is the designing parties' own);
     check-ins are the designing parties' own."""
-    zone = zone_or_utc(user.time_zone)
-    at = now()
-    values = {
-        "user": user.pk,
-        "start": datetime.combine(at.astimezone(zone).date(), time(), tzinfo=zone),
-        "end": at + timedelta(days=days),
-    }
+    start = _start_of_today(user)
+    values = {"user": user.pk, "start": start, "end": start + timedelta(days=days + 1)}
+    zone = start.tzinfo
     conversations = prepared.run(
         ("agenda", "conversations"), _agenda_conversations, values, limit=limit + 1
     )
@@ -700,6 +696,32 @@ def agenda_for(user: User, *, days: int = AGENDA_DAYS, limit: int = AGENDA_LIMIT
 
 
 _STAKE_KINDS = dict(StakeKind.choices)
+
+
+def _start_of_today(user: User) -> datetime:
+    zone = zone_or_utc(user.time_zone)
+    return datetime.combine(now().astimezone(zone).date(), time(), tzinfo=zone)
+
+
+def agenda_name(user: User) -> tuple[tuple[Any, ...], datetime]:
+    """What names the user's agenda as a kept piece, and until when: the day and time
+    zone, and the stamp (`alliance.lib.stamps`) of each open alliance the user is in,
+    which changes whenever a conversation is scheduled, a rhythm set or a title
+    changed. Until the next midnight, when the agenda's days move on."""
+    rows = prepared.run(("agenda", "stamps"), _agenda_stamps, {"user": user.pk})
+    start = _start_of_today(user)
+    return (user.pk, user.time_zone, start, tuple(rows)), start + timedelta(days=1)
+
+
+def _agenda_stamps() -> QuerySet[Any]:
+    return (
+        Party.present.filter(
+            Q(user_id=Slot("user", models.BigIntegerField())), alliance__closed_at__isnull=True
+        )
+        .annotate(alliance_stamp=_STAMP)
+        .order_by("alliance_id", "pk")
+        .values_list("alliance_id", "is_observer", "alliance_stamp")
+    )
 
 
 def _agenda_alliance_ids(*, observing: bool) -> QuerySet[Party, Any]:

@@ -36,6 +36,7 @@ from alliance.conversations.models import (
     TimeAnswer,
 )
 from alliance.lib.clock import now
+from alliance.lib.dates import LATEST
 from alliance.lib.prepared import Moment
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
@@ -444,12 +445,15 @@ def waits_change_at(stakes: Sequence[Stake]) -> list[datetime]:
     """The moments at which `conversation_waits` over `stakes` (loaded by
     `open_stakes_prefetch`) says something else by time alone: a scheduled
     conversation begins (it is no longer upcoming), and later leaves the open ones."""
-    return [
-        moment
-        for stake in stakes
-        if stake.starts_at is not None
-        for moment in (stake.starts_at, stake.starts_at + RECENTLY_SCHEDULED)
-    ]
+    moments = []
+    for stake in stakes:
+        if stake.starts_at is None:
+            continue
+        moments.append(stake.starts_at)
+        # One planned at the end of the calendar never leaves them.
+        if stake.starts_at <= LATEST - RECENTLY_SCHEDULED:
+            moments.append(stake.starts_at + RECENTLY_SCHEDULED)
+    return moments
 
 
 def conversation_awaits_party() -> Q:

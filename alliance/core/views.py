@@ -6,10 +6,12 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 
 from alliance.accounts.adapter import PENDING_INVITATION_KEY
+from alliance.accounts.models import User
 from alliance.alliances.selectors import (
     Dashboard,
     DashboardEntry,
     agenda_for,
+    agenda_name,
     dashboard_entries,
     dashboard_for,
 )
@@ -38,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "dashboard": dashboard,
             "cards": _cards(dashboard),
-            "agenda": agenda_for(request.user) if dashboard.has_alliances else None,
+            "agenda": _agenda(request.user) if dashboard.has_alliances else None,
             # Where someone who left finds the versions they signed again.
             "left_alliances": [] if any(filters.values()) else left_alliances_for(request.user),
             "form": form,
@@ -59,6 +61,15 @@ def _cards(dashboard: Dashboard) -> list[SafeString]:
 
     names = [card.name for card in dashboard.cards]
     return render_kept_named("core/_dashboard_entry.html", names, build)
+
+
+def _agenda(user: User) -> SafeString:
+    """The agenda, kept under `agenda_name` until midnight."""
+    name, until = agenda_name(user)
+    [agenda] = render_kept_named(
+        "core/_agenda.html", [name], lambda chosen: [({"agenda": agenda_for(user)}, until)]
+    )
+    return agenda
 
 
 def _card_values(entry: DashboardEntry) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Alliance stamps (`alliance.lib.stamps`): the table, and the triggers of this app's rows
-a dashboard card shows: who is in the alliance, who is invited, and their names."""
+a dashboard card and the agenda show: the alliance's title, who is in it, who is invited,
+and their names."""
 
 from django.conf import settings
 from django.db import migrations, models
@@ -22,6 +23,12 @@ class Migration(migrations.Migration):
                 ("alliance_id", models.BigIntegerField(primary_key=True, serialize=False)),
                 ("stamp", models.BigIntegerField()),
             ],
+        ),
+        # The alliance's title shows on its agenda lines (its card names its row itself).
+        stamp_alliance_on_write(
+            "alliances_alliance",
+            "SELECT {row}.id AS alliance_id",
+            columns=("title", "kind", "purpose", "current_version_id", "closed_at"),
         ),
         stamp_alliance_on_write("alliances_party", OWN_ALLIANCE),
         stamp_alliance_on_write("alliances_invitation", OWN_ALLIANCE),
