@@ -318,9 +318,10 @@ def dashboard_parties(
     """The user's parties in the alliances the dashboard lists (observing ones too), in
     the dashboard's order: by default what needs attention comes first, newest first
     within each rank."""
-    return _DashboardList(
+    listed = _DashboardList(
         user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
-    )[:]
+    )
+    return [_page_party(row) for row in listed[:]]
 
 
 def _dashboard_listed(
@@ -421,7 +422,9 @@ class _DashboardList:
         )
         return int(counted[0][0]) if counted else 0
 
-    def __getitem__(self, shown: slice) -> list[Party]:
+    def __getitem__(self, shown: slice) -> list[tuple[Any, ...]]:
+        """The rows of `_PAGE_COLUMNS` of the slice's parties (`_page_party` makes one a
+        party); a page whose cards are all kept needs nothing else."""
         start, stop = shown.start or 0, shown.stop
         if shown.step is not None or start < 0 or (stop is not None and stop < start):
             raise ValueError("The dashboard's list is sliced from a start to an end, forwards.")
@@ -429,7 +432,7 @@ class _DashboardList:
             raise ValueError("A slice of the dashboard's list after its start needs an end.")
         if stop == start:
             return []
-        rows = prepared.run(
+        return prepared.run(
             (*self.shape, "rows"),
             lambda: (
                 _dashboard_ordered(self._listed(), sort=self.order, waiting_on_me=False)
@@ -440,7 +443,6 @@ class _DashboardList:
             limit=None if stop is None else stop - start,
             offset=start,
         )
-        return [_page_party(row) for row in rows]
 
 
 # What a page of the dashboard loads of each party: its columns, its alliance's, and the
@@ -451,45 +453,48 @@ _PAGE_COLUMNS = [*_PARTY_COLUMNS, *[f"alliance__{name}" for name in _ALLIANCE_CO
 _STAMP = Subquery(AllianceStamp.objects.filter(alliance_id=OuterRef("alliance_id")).values("stamp"))
 
 
+_PARTY_ID = _PAGE_COLUMNS.index("id")
+_ALLIANCE_ID = _PAGE_COLUMNS.index("alliance_id")
+_IS_OBSERVER = _PAGE_COLUMNS.index("is_observer")
+
+
 def _page_party(row: tuple[Any, ...]) -> Party:
-    """A party with its alliance and stamp, from a row of `_PAGE_COLUMNS` and the stamp."""
+    """A party with its alliance, from a row of `_PAGE_COLUMNS` and the stamp."""
     parties = len(_PARTY_COLUMNS)
     party = Party.from_db(DEFAULT_DB_ALIAS, _PARTY_COLUMNS, row[:parties])
     party.alliance = Alliance.from_db(DEFAULT_DB_ALIAS, _ALLIANCE_COLUMNS, row[parties:-1])
-    party.alliance_stamp = row[-1]  # type: ignore[attr-defined]
     return party
 
 
 @dataclass
 class DashboardCard:
-    """One alliance on a page of the dashboard, with only its own row loaded. What its
-    card shows is named by the person's party, the alliance's row, the stamp the database
-    draws for it whenever another of its rows is written (`alliance.lib.stamps`) and how
-    its last check-in went: a card kept under that name is shown without loading the rest
-    (`dashboard_entries` loads it for the cards that are not)."""
+    """One alliance on a page of the dashboard, as a row of the person's party, the
+    alliance and its stamp (`_PAGE_COLUMNS`). What its card shows is named by that row
+    (the stamp is drawn afresh whenever another row of the alliance is written, see
+    `alliance.lib.stamps`) and by how its last check-in went: a card kept under that
+    name is shown without loading anything more (`dashboard_entries` loads the rest for
+    the cards that are not)."""
 
-    party: Party
+    row: tuple[Any, ...]
     health: Health | None
 
     @property
     def name(self) -> tuple[Any, ...]:
-        party, alliance = self.party, self.party.alliance
+        health = self.health
         return (
-            _row_values(party),
-            _row_values(alliance),
-            party.alliance_stamp,  # type: ignore[attr-defined]
-            self.health,
+            self.row,
+            health and (health.completed_at, health.terms, health.working_well),
         )
 
-
-def _row_values(row: models.Model) -> tuple[Any, ...]:
-    return tuple(getattr(row, field.attname) for field in row._meta.concrete_fields)
+    @cached_property
+    def party(self) -> Party:
+        return _page_party(self.row)
 
 
 @dataclass
 class Dashboard:
     cards: list[DashboardCard]
-    page: Page[Party]
+    page: Page[tuple[Any, ...]]
     # Whether the person is in any alliance at all, filters aside.
     has_alliances: bool
 
@@ -516,14 +521,14 @@ def dashboard_for(
         user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
     )
     # A paginator reads only the list's length and its slices (the stubs ask for more).
-    shown: Page[Party] = Paginator(listed, per_page).get_page(page)  # type: ignore[arg-type]
+    shown: Page[tuple[Any, ...]] = Paginator(listed, per_page).get_page(page)  # type: ignore[arg-type]
     rows = list(shown.object_list)
-    health = _health_of_page(rows, per_page)
+    health = _health_of_page([row[_PARTY_ID] for row in rows], per_page)
     filtered = bool(search or status or kind or waiting_on_me)
     return Dashboard(
         cards=[
-            DashboardCard(party, None if party.is_observer else health.get(party.alliance_id))
-            for party in rows
+            DashboardCard(row, None if row[_IS_OBSERVER] else health.get(row[_ALLIANCE_ID]))
+            for row in rows
         ],
         page=shown,
         has_alliances=bool(rows) or (filtered and Party.present.filter(user=user).exists()),
@@ -556,13 +561,13 @@ def dashboard_entries(cards: list[DashboardCard]) -> list[DashboardEntry]:
     return [_dashboard_entry(card.party, card.health) for card in cards]
 
 
-def _health_of_page(rows: list[Party], per_page: int) -> dict[int, Health]:
+def _health_of_page(party_ids: list[int], per_page: int) -> dict[int, Health]:
     """How the last check-in each party of a page rated in went, by a prepared query with
     a place for each party a page holds (a shorter page repeats its last party)."""
-    if not rows:
+    if not party_ids:
         return {}
     places = [f"party {n}" for n in range(per_page)]
-    values = {place: rows[min(n, len(rows) - 1)].pk for n, place in enumerate(places)}
+    values = {place: party_ids[min(n, len(party_ids) - 1)] for n, place in enumerate(places)}
 
     def build() -> QuerySet[Any]:
         party_ids = [Slot(place, models.BigIntegerField()) for place in places]

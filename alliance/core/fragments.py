@@ -193,14 +193,15 @@ def render_kept_named(
 ) -> list[SafeString]:
     """A list of pieces kept under names the caller gives, rather than under digests of
     what they show: loading what a piece shows can cost more than rendering it (a card of
-    a dashboard reads a dozen tables). A name must change whenever what its piece shows
+    a dashboard reads a dozen tables). A name is plain values (numbers, text, moments, in
+    tuples), digested as they are. A name must change whenever what its piece shows
     changes, except with time: `build` is asked, with the positions of the pieces not
     kept, for their values and for the moment each stops being true by time alone (None
     for never), and a kept piece is shown until that moment. With
     ``settings.FRAGMENTS_VERIFY`` (the tests) every piece is built and rendered again,
     and one kept under a name that did not change with what it shows fails."""
     where = (translation.get_language(), timezone.get_current_timezone_name())
-    keys = ["named:" + _digest((template_name, where, facts(name))).hex() for name in names]
+    keys = ["named:" + _digest((template_name, where, name)).hex() for name in names]
     cache = caches["fragments"]
     kept = {} if settings.DEBUG else cache.get_many(keys)
     at = now()
