@@ -6,3 +6,25 @@ class AlliancesConfig(AppConfig):
 
     name = "alliance.alliances"
     label = "alliances"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from alliance.lib import stamps
+
+        # What a dashboard card and the agenda show of these rows (`alliance.lib.stamps`):
+        # the alliance's title (a card names its whole row), who is in it, who is
+        # invited, and their names.
+        stamps.watch(
+            "alliances_alliance",
+            "SELECT {row}.id AS alliance_id",
+            columns=("title", "kind", "purpose", "current_version_id", "closed_at"),
+        )
+        stamps.watch("alliances_party", "SELECT {row}.alliance_id AS alliance_id")
+        stamps.watch("alliances_invitation", "SELECT {row}.alliance_id AS alliance_id")
+        stamps.watch(
+            "accounts_user",
+            "SELECT alliance_id FROM alliances_party WHERE user_id = {row}.id",
+            columns=("display_name", "email", "pseudonym_number"),
+        )
+        post_migrate.connect(stamps.install_after_migrate, sender=self)

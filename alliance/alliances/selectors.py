@@ -458,6 +458,19 @@ _ALLIANCE_ID = _PAGE_COLUMNS.index("alliance_id")
 _IS_OBSERVER = _PAGE_COLUMNS.index("is_observer")
 
 
+def alliance_stamp(alliance_id: int) -> int | None:
+    """The alliance's stamp (`alliance.lib.stamps`); None before anything of it was written
+    since the stamps came."""
+    rows = prepared.run(("stamp",), _stamp_of_alliance, {"alliance": alliance_id})
+    return rows[0][0] if rows else None
+
+
+def _stamp_of_alliance() -> QuerySet[Any]:
+    return AllianceStamp.objects.filter(
+        Q(alliance_id=Slot("alliance", models.BigIntegerField()))
+    ).values_list("stamp")
+
+
 def _page_party(row: tuple[Any, ...]) -> Party:
     """A party with its alliance, from a row of `_PAGE_COLUMNS` and the stamp."""
     parties = len(_PARTY_COLUMNS)

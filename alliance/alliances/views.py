@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,6 +36,7 @@ from alliance.alliances.models import (
     Kind,
     Party,
 )
+from alliance.core.fragments import render_kept_named, row_name
 from alliance.lib.clock import now
 from alliance.lib.forms import id_param
 from alliance.lib.web import back_to_alliance, flash_errors
@@ -75,12 +78,14 @@ def _alliance_page(
     status: int = 200,
 ) -> HttpResponse:
     overview = selectors.alliance_overview(party)
+    answering = id_param(request.GET, "answer")
     return render(
         request,
         "alliances/detail.html",
         {
             "o": overview,
             "alliance": overview.alliance,
+            "draft_items": _draft_items(request, overview, answering),
             "term_form": TermForm(),
             "invitation_form": invitation_form or InvitationForm(),
             "role_suggestions": [
@@ -91,12 +96,32 @@ def _alliance_page(
             # the same names.
             "details_form": _details_form(overview.alliance, auto_id="details_%s"),
             "role_form": RoleForm(initial={"role_label": party.role_label}, auto_id="role_%s"),
-            # The agreed term whose answer the viewer asked to change, its form open.
-            "answering": id_param(request.GET, "answer"),
             "pdf_available": documents.pdf_available(),
         },
         status=status,
     )
+
+
+def _draft_items(
+    request: HttpRequest, overview: selectors.Overview, answering: int | None
+) -> SafeString:
+    """The draft's terms, each with every party's answer and the viewer's form: one
+    piece kept under the viewer's party, the alliance's row and its stamp
+    (`alliance.lib.stamps`), and the agreed term whose answer the viewer asked to change,
+    its form open. Fifty terms cost a digest each to look up; the list costs one."""
+    name = (
+        row_name(overview.party),
+        row_name(overview.alliance),
+        selectors.alliance_stamp(overview.alliance.pk),
+        answering,
+    )
+    [items] = render_kept_named(
+        "terms/_draft_items.html",
+        [name],
+        lambda chosen: [({"rows": overview.rows, "answering": answering}, None)],
+        csrf_token=get_token(request),
+    )
+    return items
 
 
 def _details_form(alliance: Alliance, data: Any = None, **kwargs: Any) -> AllianceDetailsForm:

@@ -12,5 +12,18 @@ class ConversationsConfig(AppConfig):
         from alliance.alliances.models import EVENT_VERBS
         from alliance.conversations import nudges, services  # noqa: F401  (they register themselves)
         from alliance.conversations.models import ConversationEvent
+        from alliance.lib import stamps
 
         EVENT_VERBS.update({str(k.value): k.label for k in ConversationEvent})
+        # Which times, schedules and reflections wait on someone (`alliance.lib.stamps`).
+        of_stake = "SELECT alliance_id FROM conversations_stake WHERE id = {row}.stake_id"
+        stamps.watch("conversations_stake", "SELECT {row}.alliance_id AS alliance_id")
+        stamps.watch("conversations_candidatetime", of_stake)
+        stamps.watch(
+            "conversations_timeanswer",
+            "SELECT stake.alliance_id FROM conversations_candidatetime AS candidate "
+            "JOIN conversations_stake AS stake ON stake.id = candidate.stake_id "
+            "WHERE candidate.id = {row}.candidate_id",
+        )
+        stamps.watch("conversations_reflection", of_stake)
+        stamps.watch("conversations_reveal", of_stake)

@@ -181,15 +181,15 @@ def render_kept(
             template_name, {**values, "csrf_token": _TOKEN_MARK if csrf_token else None}
         ),
     )
-    if csrf_token and _TOKEN_MARK in kept:
-        kept = kept.replace(_TOKEN_MARK, str(csrf_token))
-    return mark_safe(kept)  # rendered by the template engine, which escaped what it had to
+    # Rendered by the template engine, which escaped what it had to.
+    return mark_safe(_with_token(kept, csrf_token))
 
 
 def render_kept_named(
     template_name: str,
     names: Sequence[Any],
     build: Callable[[list[int]], Sequence[tuple[dict[str, Any], datetime | None]]],
+    csrf_token: object = None,
 ) -> list[SafeString]:
     """A list of pieces kept under names the caller gives, rather than under digests of
     what they show: loading what a piece shows can cost more than rendering it (a card of
@@ -199,8 +199,9 @@ def render_kept_named(
     kept, for their values and for the moment each stops being true by time alone (None
     for never), and a kept piece is shown until that moment. With
     ``settings.FRAGMENTS_VERIFY`` (the tests) every piece is built and rendered again,
-    and one kept under a name that did not change with what it shows fails."""
-    where = (translation.get_language(), timezone.get_current_timezone_name())
+    and one kept under a name that did not change with what it shows fails. A piece
+    holding a form gets the page's `csrf_token` as it leaves, as in `render_kept`."""
+    where = (translation.get_language(), timezone.get_current_timezone_name(), bool(csrf_token))
     keys = ["named:" + _digest((template_name, where, name)).hex() for name in names]
     cache = caches["fragments"]
     kept = {} if settings.DEBUG else cache.get_many(keys)
@@ -211,8 +212,9 @@ def render_kept_named(
         pieces.append(found[0] if found and (found[1] is None or at < found[1]) else None)
     wanted = [n for n, piece in enumerate(pieces) if piece is None or settings.FRAGMENTS_VERIFY]
     built = build(wanted) if wanted else []
+    token = {"csrf_token": _TOKEN_MARK if csrf_token else None}
     for n, (values, until) in zip(wanted, built, strict=True):
-        render = partial(_render, template_name, values)
+        render = partial(_render, template_name, {**values, **token})
         fresh = _verified(render) if settings.FRAGMENTS_VERIFY else render()
         if pieces[n] is not None and pieces[n] != fresh:
             raise StaleFragment(f"the piece named {names[n]!r} is not what it shows now")
@@ -220,7 +222,19 @@ def render_kept_named(
             cache.set(keys[n], (str(fresh), until))
         pieces[n] = fresh
     # Rendered by the template engine, which escaped what it had to.
-    return [mark_safe(piece) for piece in pieces]
+    done = [piece for piece in pieces if piece is not None]
+    assert len(done) == len(pieces)
+    return [mark_safe(_with_token(piece, csrf_token)) for piece in done]
+
+
+def _with_token(piece: str, csrf_token: object) -> str:
+    """`piece` with the page's CSRF token where it holds the mark (`_TOKEN_MARK`)."""
+    return piece.replace(_TOKEN_MARK, str(csrf_token)) if csrf_token else piece
+
+
+def row_name(row: Model) -> tuple[Any, ...]:
+    """The values of every column `row` holds, for the name of a kept piece."""
+    return tuple(getattr(row, field.attname) for field in row._meta.concrete_fields)
 
 
 def _kept(key: str, render: Callable[[], str]) -> str:

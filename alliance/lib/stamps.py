@@ -4,20 +4,23 @@ A page that lists many alliances (a coach's dashboard) keeps each alliance's car
 rendered, named by the alliance's stamp instead of by everything the card shows: loading
 and digesting all of that for twenty-five cards costs more than the page's own work. For
 the name to be true, no write may miss the stamp, whichever way it is made (a service, a
-bulk update, a deletion, the admin, a migration), so the database does it with a trigger
-on every table whose rows a card shows. Each app names its own tables in a migration
-(`stamp_alliance_on_write`), as the apps that come after the alliances register their
-other reactions.
+bulk update, a deletion, the admin, a shell), so the database does it, with a trigger on
+every table whose rows a kept piece shows. Each app names its own tables when it starts
+(`watch`), as the apps that come after the alliances register their other reactions.
+
+The triggers are (re)installed after every `migrate`, because SQLite drops a table's
+triggers whenever a migration rebuilds the table.
 
 The stamp is random, not a counter: a counter restarts after a rolled-back test or a
-restored backup, and would name a new state with a number an old card is kept under.
+restored backup, and would name a new state with a number an old piece is kept under.
 It lives in a table of its own (``alliances_alliancestamp``) that the ORM never writes
 to, so that saving an alliance loaded before a change cannot write an old stamp back.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import migrations
+from django.db import connections, transaction
 
 STAMPS = "alliances_alliancestamp"
 
@@ -27,28 +30,73 @@ _RANDOM = {
     "postgresql": "floor(random() * 9.2e18)::bigint",
 }
 
+_EVENTS = (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD"))
 
-def stamp_alliance_on_write(
-    table: str, alliances_of: str, *, columns: tuple[str, ...] = ()
-) -> migrations.RunPython:
-    """A migration operation: every insert, update and delete of a row of `table`
-    draws a new stamp for the alliance the row belongs to. `alliances_of` is a query
-    giving those alliances' ids, as ``alliance_id``, from the row, written with ``{row}``
-    for it: ``SELECT {row}.alliance_id AS alliance_id``, or ``SELECT alliance_id FROM
-    terms_term WHERE id = {row}.term_id``. A row whose alliance is gone stamps nothing.
-    With `columns`, only an update that changes one of them stamps (a person's name, not
-    the time they last signed in)."""
 
-    def create(apps: Any, schema_editor: Any) -> None:
-        vendor = schema_editor.connection.vendor
-        for statement in _create_statements(vendor, table, alliances_of, columns):
-            schema_editor.execute(statement)
+@dataclass(frozen=True)
+class _Watched:
+    alliances_of: str
+    columns: tuple[str, ...]
 
-    def drop(apps: Any, schema_editor: Any) -> None:
-        for statement in _drop_statements(schema_editor.connection.vendor, table):
-            schema_editor.execute(statement)
 
-    return migrations.RunPython(create, drop)
+_watched: dict[str, _Watched] = {}
+
+
+def watch(table: str, alliances_of: str, *, columns: tuple[str, ...] = ()) -> None:
+    """Every insert, update and delete of a row of `table` draws a new stamp for the
+    alliances the row belongs to. `alliances_of` is a query giving their ids, as
+    ``alliance_id``, from the row, written with ``{row}`` for it: ``SELECT
+    {row}.alliance_id AS alliance_id``, or ``SELECT alliance_id FROM terms_term WHERE id
+    = {row}.term_id``. A row whose alliance is gone stamps nothing. With `columns`, only
+    an update that changes one of them stamps (a person's name, not the time they last
+    signed in)."""
+    _watched[table] = _Watched(alliances_of, columns)
+
+
+def watched() -> set[str]:
+    return set(_watched)
+
+
+def install(using: str = "default") -> None:
+    """Put every watched table's triggers in place, afresh."""
+    connection = connections[using]
+    vendor = connection.vendor
+    if vendor not in _RANDOM:
+        return
+    existing = set(connection.introspection.table_names())
+    if STAMPS not in existing:
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table, how in sorted(_watched.items()):
+            if table not in existing:
+                continue
+            for statement in [
+                *_drop_statements(vendor, table),
+                *_create_statements(vendor, table, how),
+            ]:
+                cursor.execute(statement)
+
+
+def install_after_migrate(using: str = "default", **kwargs: Any) -> None:
+    install(using)
+
+
+def installed(using: str = "default") -> set[str]:
+    """The tables that have their stamping triggers."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        elif connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            return set()
+        names = {row[0] for row in cursor.fetchall()}
+    return {
+        table
+        for table, how in _watched.items()
+        if all(name in names for name in _trigger_names(connection.vendor, table, how))
+    }
 
 
 def _stamped(alliances_of: str, row: str, vendor: str) -> str:
@@ -64,43 +112,41 @@ def _stamped(alliances_of: str, row: str, vendor: str) -> str:
     )
 
 
-_EVENTS = (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD"))
+def _events(how: _Watched) -> list[tuple[str, str]]:
+    return [("update", "NEW")] if how.columns else list(_EVENTS)
 
 
-def _create_statements(
-    vendor: str, table: str, alliances_of: str, columns: tuple[str, ...]
-) -> list[str]:
-    events = [("update", "NEW")] if columns else list(_EVENTS)
+def _trigger_names(vendor: str, table: str, how: _Watched) -> list[str]:
     if vendor == "sqlite":
-        changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in columns)
-        when = f" WHEN {changed}" if columns else ""
+        return [f"{table}_stamps_{event}" for event, _ in _events(how)]
+    return [f"{table}_stamps"]
+
+
+def _create_statements(vendor: str, table: str, how: _Watched) -> list[str]:
+    if vendor == "sqlite":
+        changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in how.columns)
+        when = f" WHEN {changed}" if how.columns else ""
         return [
             f"CREATE TRIGGER {table}_stamps_{event} AFTER {event.upper()} ON {table} "
-            f"FOR EACH ROW{when} BEGIN {_stamped(alliances_of, row, vendor)}; END"
-            for event, row in events
+            f"FOR EACH ROW{when} BEGIN {_stamped(how.alliances_of, row, vendor)}; END"
+            for event, row in _events(how)
         ]
-    if vendor == "postgresql":
-        changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
-        when = f" WHEN ({changed})" if columns else ""
-        function = f"{table}_stamps"
-        return [
-            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN "
-            f"IF TG_OP = 'DELETE' THEN {_stamped(alliances_of, 'OLD', vendor)}; "
-            f"ELSE {_stamped(alliances_of, 'NEW', vendor)}; END IF; "
-            "RETURN NULL; "
-            "END $$",
-            f"CREATE TRIGGER {table}_stamps AFTER "
-            + " OR ".join(event.upper() for event, _ in events)
-            + f" ON {table} FOR EACH ROW{when} EXECUTE FUNCTION {function}()",
-        ]
-    raise NotImplementedError(f"Alliance stamps need triggers written for {vendor}.")
+    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in how.columns)
+    when = f" WHEN ({changed})" if how.columns else ""
+    events = " OR ".join(event.upper() for event, _ in _events(how))
+    return [
+        f"CREATE OR REPLACE FUNCTION {table}_stamps() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN "
+        f"IF TG_OP = 'DELETE' THEN {_stamped(how.alliances_of, 'OLD', vendor)}; "
+        f"ELSE {_stamped(how.alliances_of, 'NEW', vendor)}; END IF; "
+        "RETURN NULL; "
+        "END $$",
+        f"CREATE TRIGGER {table}_stamps AFTER {events} ON {table} "
+        f"FOR EACH ROW{when} EXECUTE FUNCTION {table}_stamps()",
+    ]
 
 
 def _drop_statements(vendor: str, table: str) -> list[str]:
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {table}_stamps_{event}" for event, _ in _EVENTS]
-    return [
-        f"DROP TRIGGER IF EXISTS {table}_stamps ON {table}",
-        f"DROP FUNCTION IF EXISTS {table}_stamps()",
-    ]
+    return [f"DROP TRIGGER IF EXISTS {table}_stamps ON {table}"]
