@@ -18,7 +18,13 @@ from alliance.accounts import services as accounts
 from alliance.accounts.models import User
 from alliance.alliances.forms import InvitationForm
 from alliance.alliances.models import Alliance, Party
-from alliance.core.fragments import StaleFragment, render_kept, render_kept_form
+from alliance.conversations.forms import GroundworkForm, ReflectionForm
+from alliance.core.fragments import (
+    StaleFragment,
+    render_kept,
+    render_kept_field,
+    render_kept_form,
+)
 from alliance.lib.clock import now
 from alliance.tending import services as tending
 from alliance.terms import services as terms
@@ -353,3 +359,30 @@ def test_a_form_the_page_does_not_have_renders_nothing(test_templates, settings)
         "{% load kept %}[{% kept_form missing %}]"
     )
     assert render_to_string("tests/missing_form.html", {}) == "[]"
+
+
+def test_a_kept_field_shows_its_own_text_and_the_coach_s_flags_for_it(db, settings):
+    """A field laid out on its own (the reflection box) is kept under its text: another
+    text is another piece, with the coach's flags for that text; words the writer did not
+    write (offered) stay unflagged; a box sent back is rendered afresh."""
+    settings.FRAGMENTS_VERIFY = False
+
+    def box(text: str, sent: dict[str, str] | None = None) -> forms.BoundField:
+        return ReflectionForm(sent, initial={"text": text})["text"]
+
+    calm = render_kept_field(box("I'd like us to meet weekly."))
+    assert calm == box("I'd like us to meet weekly.").as_widget()
+    assert "feedback-flag-blame" not in calm
+    blaming = render_kept_field(box("You never listen to me."))
+    assert blaming == box("You never listen to me.").as_widget()
+    assert "You never listen to me." in blaming
+    assert "feedback-flag-blame" in blaming
+    sent = box("", {"text": "You always interrupt me."})
+    assert render_kept_field(sent) == sent.as_widget()
+    assert "You always interrupt me." in render_kept_field(sent)
+
+    mine = GroundworkForm(initial={"revision": 1})
+    mine.fields["groundwork"].initial = "You never listen to me."
+    offered = GroundworkForm(initial={"groundwork": "You never listen to me.", "revision": 1})
+    assert "feedback-flag-blame" in render_kept_field(mine["groundwork"])
+    assert "feedback-flag-blame" not in render_kept_field(offered["groundwork"])

@@ -26,7 +26,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import DEFERRED, JSONField, Model
-from django.forms import BaseForm, Field, ModelChoiceField
+from django.forms import BaseForm, BoundField, Field, ModelChoiceField
+from django.forms.widgets import Input, Textarea
 from django.template import Context
 from django.template.backends.django import Template as BackendTemplate
 from django.template.loader import get_template
@@ -285,6 +286,40 @@ def render_kept_form(form: BaseForm, template_name: str | None = None) -> SafeSt
     key = fragment_key(f"form {template_name}", {"form": shown}, with_token=False)
     # The form and field templates escape what they render; the piece is theirs.
     return mark_safe(_kept(key, lambda: form.render(template_name)))
+
+
+def render_kept_field(bound: BoundField) -> SafeString:
+    """One field's widget (``{{ form.field }}``) kept once rendered, for a form laid out
+    field by field. Kept only for a form not bound to data and a widget whose markup is
+    made of its name, value and attributes alone (a text box, a hidden input, a text
+    area); the coached text area's flags are read from its text, so its key holds the
+    texts the coach is told to leave alone. Anything else is rendered afresh."""
+    widget = bound.field.widget
+    if bound.form.is_bound or not isinstance(widget, (Input, Textarea)):
+        return bound.as_widget()
+    attrs = bound.build_widget_attrs({}, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    try:
+        shown = facts(
+            (
+                f"{type(widget).__module__}.{type(widget).__qualname__}",
+                widget.template_name,
+                widget.attrs,
+                getattr(widget, "input_type", None),
+                widget.is_localized,
+                widget.is_required,
+                getattr(widget, "offered", None),
+                bound.html_name,
+                bound.value(),
+                attrs,
+            )
+        )
+    except Unkeyable:
+        return bound.as_widget()
+    key = fragment_key("field", {"field": shown}, with_token=False)
+    # The widget's template escapes what it renders; the piece is its.
+    return mark_safe(_kept(key, bound.as_widget))
 
 
 def _rendered_afresh(field: Field) -> bool:

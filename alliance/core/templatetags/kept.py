@@ -1,5 +1,5 @@
-"""``{% kept_include %}`` and ``{% kept_form %}``: an include and a form kept once rendered
-(see alliance.core.fragments).
+"""``{% kept_include %}``, ``{% kept_form %}`` and ``{% kept_field %}``: an include, a form
+and a form's field kept once rendered (see alliance.core.fragments).
 
 Django's ``{% cache %}`` would keep the page's CSRF token in the piece, the same in every
 response; this one keeps the piece without it and puts the response's own token in."""
@@ -9,7 +9,7 @@ from typing import Any
 from django import forms, template
 from django.utils.safestring import SafeString
 
-from alliance.core.fragments import Seen, render_kept, render_kept_form
+from alliance.core.fragments import Seen, render_kept, render_kept_field, render_kept_form
 
 register = template.Library()
 # Where a page's render keeps the rows its pieces were keyed on (fragments.facts).
@@ -32,3 +32,12 @@ def kept_form(form: forms.BaseForm | str, template_name: str | None = None) -> S
     if not isinstance(form, forms.BaseForm):
         return ""
     return render_kept_form(form, template_name)
+
+
+@register.simple_tag
+def kept_field(bound: forms.BoundField | str) -> SafeString | str:
+    """``{{ form.field }}`` kept once rendered; nothing for a field the page does not
+    have, as ``{{ form.field }}`` renders."""
+    if not isinstance(bound, forms.BoundField):
+        return ""
+    return render_kept_field(bound)
