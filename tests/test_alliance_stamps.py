@@ -13,11 +13,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliance.accounts.models import User
+from alliance.alliances import selectors
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import AllianceStamp
-from alliance.alliances.selectors import dashboard_entries, dashboard_for
+from alliance.alliances.selectors import (
+    Agenda,
+    AgendaDay,
+    AgendaItem,
+    dashboard_entries,
+    dashboard_for,
+)
 from alliance.conversations import services as conversations
-from alliance.core.fragments import StaleFragment, render_kept_named
+from alliance.core.fragments import MAX_KEPT_LENGTH, StaleFragment, render_kept_named
 from alliance.lib import stamps
 from alliance.lib.clock import now
 from alliance.tending import services as tending
@@ -196,3 +203,58 @@ def test_a_piece_past_its_moment_is_rendered_afresh(db):
             template, [("named",)], lambda chosen: [({"agenda": {"more": True}}, None)]
         )
     assert "More is planned" in more
+
+
+def test_the_draft_is_kept_under_a_stamp_read_before_it(db, monkeypatch):
+    """Another request's write landing between the reads leaves the draft newer than its
+    stamp, never older: the next visit finds a new stamp and the new draft."""
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching Ben")
+    join(alliance, ben)
+    term = propose(party_of(alliance, ben), "We meet every second week.")
+    browser = login(ana)
+    url = f"/alliances/{alliance.pk}/"
+    read_stamp = selectors.alliance_stamp
+
+    def stamp_after_a_concurrent_write(alliance_id: int) -> int | None:
+        Term.objects.filter(pk=term.pk).update(text="We meet every week.")
+        return read_stamp(alliance_id)
+
+    monkeypatch.setattr(selectors, "alliance_stamp", stamp_after_a_concurrent_write)
+    assert "We meet every week." in browser.get(url).content.decode()
+    monkeypatch.setattr(selectors, "alliance_stamp", read_stamp)
+    Term.objects.filter(pk=term.pk).update(text="We meet monthly.")
+    assert "We meet monthly." in browser.get(url).content.decode()
+
+
+def test_a_long_named_piece_is_kept_compressed(db, settings):
+    settings.FRAGMENTS_VERIFY = False
+    at = now()
+    items = [AgendaItem(at, n, "A long title " * 20, "checkin", "Check-in") for n in range(200)]
+    agenda = {"agenda": Agenda(days=[AgendaDay(at.date(), items)], more=False)}
+    [first] = render_kept_named("core/_agenda.html", [("long",)], lambda chosen: [(agenda, None)])
+    assert len(first) > MAX_KEPT_LENGTH
+
+    def not_again(chosen: list[int]) -> list[tuple[dict[str, object], None]]:
+        raise AssertionError("a kept piece is not built again")
+
+    assert render_kept_named("core/_agenda.html", [("long",)], not_again) == [first]
+
+
+def test_the_triggers_step_aside_while_migrations_run_and_every_alliance_is_stamped_after(db):
+    """SQLite cannot rebuild a table another table's trigger reads: before migrations run
+    the triggers go, and after, with every alliance's stamp drawn again, since a write
+    made meanwhile stamped nothing."""
+    ana = make_user("Ana")
+    alliance = make_alliance(ana, title="Coaching")
+    join(alliance, make_user("Ben"))
+    before = stamp_of(alliance.pk)
+    stamps.drop_before_migrate(plan=[])
+    assert stamps.installed() == stamps.watched()
+    stamps.drop_before_migrate(plan=[("a migration", False)])
+    assert stamps.installed() == set()
+    User.objects.filter(pk=ana.pk).update(display_name="Anna")
+    assert stamp_of(alliance.pk) == before
+    stamps.install_after_migrate()
+    assert stamps.installed() == stamps.watched()
+    assert stamp_of(alliance.pk) != before

@@ -90,6 +90,11 @@ def account_erase(user: User) -> Erasure:
         raise AlreadyErased
     former_name = user.name
     addresses = addresses_of(user)
+    # The pseudonym stamps every alliance of the person (alliance.lib.stamps), which locks
+    # their stamps: lock the alliances first, in order, as every service does before it
+    # writes in one, so that no write in one of them waits on us while we wait on it.
+    theirs = Party.everyone.filter(user=user).values("alliance_id")
+    list(Alliance.objects.select_for_update().filter(pk__in=theirs).order_by("pk"))
     number = _pseudonym_take(user)
     erasure = Erasure(number, stored_pseudonym(number), former_email=user.email)
     parties = list(

@@ -8,7 +8,7 @@ class AlliancesConfig(AppConfig):
     label = "alliances"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from alliance.lib import stamps
 
@@ -27,4 +27,5 @@ class AlliancesConfig(AppConfig):
             "SELECT alliance_id FROM alliances_party WHERE user_id = {row}.id",
             columns=("display_name", "email", "pseudonym_number"),
         )
+        pre_migrate.connect(stamps.drop_before_migrate, sender=self)
         post_migrate.connect(stamps.install_after_migrate, sender=self)

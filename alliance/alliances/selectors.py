@@ -786,6 +786,9 @@ class Overview:
     ratified_terms: list[tuple[str, list[dict[str, Any]]]]
     care: Care
     observer_grants: "ObserverGrants"
+    # The alliance's stamp (`alliance.lib.stamps`), read before anything else: a write
+    # between the two reads gives the rows a stamp newer than them, never older.
+    stamp: int | None
 
     @property
     def open_checkin_is_mine(self) -> bool:
@@ -823,6 +826,7 @@ class Overview:
 
 def alliance_overview(party: Party) -> Overview:
     alliance = party.alliance
+    stamp = alliance_stamp(alliance.pk)
     parties = list(alliance.parties.select_related("user"))
     draft = draft_build(
         alliance=alliance, parties=parties, terms=draft_terms_queryset([alliance.pk])
@@ -846,6 +850,7 @@ def alliance_overview(party: Party) -> Overview:
         ),
         care=care,
         observer_grants=observer_grants(alliance, parties),
+        stamp=stamp,
     )
 
 

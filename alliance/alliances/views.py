@@ -108,11 +108,14 @@ def _draft_items(
     """The draft's terms, each with every party's answer and the viewer's form: one
     piece kept under the viewer's party, the alliance's row and its stamp
     (`alliance.lib.stamps`), and the agreed term whose answer the viewer asked to change,
-    its form open. Fifty terms cost a digest each to look up; the list costs one."""
+    its form open. Fifty terms cost a digest each to look up; the list costs one. A
+    closed alliance shows no draft."""
+    if overview.alliance.closed_at:
+        return SafeString()
     name = (
         row_name(overview.party),
         row_name(overview.alliance),
-        selectors.alliance_stamp(overview.alliance.pk),
+        overview.stamp,
         answering,
     )
     [items] = render_kept_named(

@@ -14,6 +14,7 @@ means nothing to share between processes.
 import hashlib
 import pickle
 import secrets
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime, time, timedelta
@@ -41,6 +42,10 @@ from alliance.lib.clock import now
 # alliance with long texts and comments can weigh a hundred kilobytes, and every edit
 # makes a new one.
 MAX_KEPT_LENGTH = 32_000
+
+# A named piece (render_kept_named) stands for many: one longer than MAX_KEPT_LENGTH, up to
+# this, is kept compressed (fifty terms of a draft weigh 80 kB, 8 kB compressed).
+MAX_KEPT_NAMED_LENGTH = 512_000
 
 # A form field offering more options than this is rendered afresh (see _rendered_afresh).
 MAX_KEPT_OPTIONS = 100
@@ -210,7 +215,7 @@ def render_kept_named(
     pieces: list[str | None] = []
     for key in keys:
         found = kept.get(key)
-        pieces.append(found[0] if found and (found[1] is None or at < found[1]) else None)
+        pieces.append(_opened(found[0]) if found and (found[1] is None or at < found[1]) else None)
     wanted = [n for n, piece in enumerate(pieces) if piece is None or settings.FRAGMENTS_VERIFY]
     built = build(wanted) if wanted else []
     token = {"csrf_token": _TOKEN_MARK if csrf_token else None}
@@ -219,13 +224,22 @@ def render_kept_named(
         fresh = _verified(render) if settings.FRAGMENTS_VERIFY else render()
         if pieces[n] is not None and pieces[n] != fresh:
             raise StaleFragment(f"the piece named {names[n]!r} is not what it shows now")
-        if pieces[n] is None and len(fresh) <= MAX_KEPT_LENGTH and not settings.DEBUG:
-            cache.set(keys[n], (str(fresh), until))
+        if pieces[n] is None and len(fresh) <= MAX_KEPT_NAMED_LENGTH and not settings.DEBUG:
+            cache.set(keys[n], (_packed(fresh), until))
         pieces[n] = fresh
     # Rendered by the template engine, which escaped what it had to.
     done = [piece for piece in pieces if piece is not None]
     assert len(done) == len(pieces)
     return [mark_safe(_with_token(piece, csrf_token)) for piece in done]
+
+
+def _packed(piece: str) -> str | bytes:
+    """`piece` as kept: compressed when it is long."""
+    return str(piece) if len(piece) <= MAX_KEPT_LENGTH else zlib.compress(piece.encode(), 1)
+
+
+def _opened(kept: str | bytes) -> str:
+    return kept if isinstance(kept, str) else zlib.decompress(kept).decode()
 
 
 def _with_token(piece: str, csrf_token: object) -> str:

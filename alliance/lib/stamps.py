@@ -8,8 +8,13 @@ bulk update, a deletion, the admin, a shell), so the database does it, with a tr
 every table whose rows a kept piece shows. Each app names its own tables when it starts
 (`watch`), as the apps that come after the alliances register their other reactions.
 
-The triggers are (re)installed after every `migrate`, because SQLite drops a table's
-triggers whenever a migration rebuilds the table.
+The triggers are taken away before migrations run and put back after (SQLite refuses to
+rebuild a table another table's trigger reads, and drops a rebuilt table's own), and
+every alliance then gets a new stamp: a write made meanwhile stamped nothing.
+
+A stamp's row is locked by the transaction that writes it until it ends, as the alliance
+row is by the services that write in an alliance (they lock it first); a write that
+stamps several alliances locks them in order of id.
 
 The stamp is random, not a counter: a counter restarts after a rolled-back test or a
 restored backup, and would name a new state with a number an old piece is kept under.
@@ -58,7 +63,9 @@ def watched() -> set[str]:
 
 
 def install(using: str = "default") -> None:
-    """Put every watched table's triggers in place, afresh."""
+    """Put in place the triggers of every watched table that lacks them, and then, if any
+    was missing, give every alliance a new stamp: a write made while they were missing
+    stamped nothing."""
     connection = connections[using]
     vendor = connection.vendor
     if vendor not in _RANDOM:
@@ -66,19 +73,41 @@ def install(using: str = "default") -> None:
     existing = set(connection.introspection.table_names())
     if STAMPS not in existing:
         return
+    missing = sorted((set(_watched) & existing) - installed(using))
+    if not missing:
+        return
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        for table, how in sorted(_watched.items()):
-            if table not in existing:
-                continue
-            for statement in [
-                *_drop_statements(vendor, table),
-                *_create_statements(vendor, table, how),
-            ]:
+        for table in missing:
+            for statement in _drop_statements(vendor, table):
+                cursor.execute(statement)
+            for statement in _create_statements(vendor, table, _watched[table]):
+                cursor.execute(statement)
+        cursor.execute(_stamped("SELECT id AS alliance_id FROM alliances_alliance", "", vendor))
+
+
+def drop(using: str = "default") -> None:
+    """Take every stamping trigger away (`drop_before_migrate`)."""
+    connection = connections[using]
+    vendor = connection.vendor
+    if vendor not in _RANDOM:
+        return
+    existing = set(connection.introspection.table_names())
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table in sorted(set(_watched) & existing):
+            for statement in _drop_statements(vendor, table):
                 cursor.execute(statement)
 
 
 def install_after_migrate(using: str = "default", **kwargs: Any) -> None:
     install(using)
+
+
+def drop_before_migrate(using: str = "default", plan: Any = None, **kwargs: Any) -> None:
+    """Before migrations run, the triggers go: a trigger reads other tables (a consent's
+    term, a person's parties), and SQLite refuses to rebuild a table (how it alters a
+    column) that a trigger elsewhere names. They come back after (`install_after_migrate`)."""
+    if plan:
+        drop(using)
 
 
 def installed(using: str = "default") -> set[str]:
@@ -101,13 +130,15 @@ def installed(using: str = "default") -> set[str]:
 
 def _stamped(alliances_of: str, row: str, vendor: str) -> str:
     """An upsert giving each alliance `alliances_of` finds for `row` a new stamp."""
-    # DISTINCT: PostgreSQL refuses an upsert that meets the same row twice. SQLite would
-    # read "ON CONFLICT" after a bare SELECT as a join's; the WHERE clause ends it.
+    # DISTINCT: PostgreSQL refuses an upsert that meets the same row twice. In order of
+    # id: a write that stamps several alliances (a person's new name) locks their stamps
+    # in one order, as services lock alliances. SQLite would read "ON CONFLICT" after a
+    # bare SELECT as a join's; the WHERE clause ends it.
     return (
         f"INSERT INTO {STAMPS} (alliance_id, stamp) "
         f"SELECT alliance_id, {_RANDOM[vendor]} FROM "
         f"(SELECT DISTINCT alliance_id FROM ({alliances_of.format(row=row)}) AS rows_of) "
-        "AS written WHERE alliance_id IS NOT NULL "
+        "AS written WHERE alliance_id IS NOT NULL ORDER BY alliance_id "
         "ON CONFLICT (alliance_id) DO UPDATE SET stamp = excluded.stamp"
     )
 
