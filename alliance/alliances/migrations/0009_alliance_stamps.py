@@ -1,7 +1,17 @@
-"""The table of alliance stamps (`alliance.lib.stamps`); its triggers are installed after
-every `migrate`."""
+"""The table of alliance stamps (`alliance.lib.stamps`) and its triggers. The triggers are
+put in place again after every `migrate` as well; undone, they go before the table."""
 
 from django.db import migrations, models
+
+from alliance.lib import stamps
+
+
+def install(apps, schema_editor):
+    stamps.install(schema_editor.connection.alias)
+
+
+def drop(apps, schema_editor):
+    stamps.drop(schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
@@ -17,4 +27,5 @@ class Migration(migrations.Migration):
                 ("stamp", models.BigIntegerField()),
             ],
         ),
+        migrations.RunPython(install, drop),
     ]
