@@ -362,9 +362,14 @@ def generate(n: int, *, verbose: bool = True) -> float:
     """Fill the (empty, migrated) database with `n` alliances; returns the seconds taken."""
     from django.db import connection
 
+    from alliance.lib import stamps
+
     assert connection.vendor == "postgresql", "the generator writes PostgreSQL's SQL"
     params = {"n": n, "coaches": max(1, n // 20)}
     started = time.monotonic()
+    # A stamp for each row written would cost more than writing it: every alliance gets
+    # one at the end instead (alliance.lib.stamps.install).
+    stamps.drop()
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
         for what, sql in STEPS:
@@ -377,6 +382,8 @@ def generate(n: int, *, verbose: bool = True) -> float:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
+    stamps.install()
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return time.monotonic() - started
 
