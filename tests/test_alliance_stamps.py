@@ -9,6 +9,7 @@ from datetime import time, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -113,14 +114,16 @@ def test_every_table_a_card_reads_stamps_its_alliance(db):
     assert read <= stamps.installed()
 
 
-def test_migrate_puts_back_the_triggers_a_rebuilt_table_lost(db):
-    """SQLite drops a table's triggers when a migration rebuilds it."""
+def test_migrate_puts_back_lost_triggers_and_check_reports_them_missing(db):
     with connection.cursor() as cursor:
         for statement in stamps._drop_statements(connection.vendor, "terms_consent"):
             cursor.execute(statement)
     assert "terms_consent" not in stamps.installed()
+    with pytest.raises(SystemCheckError, match=r"alliance\.E003.*terms_consent"):
+        call_command("check")
     call_command("migrate", verbosity=0)
     assert stamps.installed() == stamps.watched()
+    call_command("check")
 
 
 def seen_before_and_after(browser, moment, title: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]

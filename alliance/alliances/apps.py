@@ -10,6 +10,7 @@ class AlliancesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate, pre_migrate
 
+        from alliance.alliances import checks  # noqa: F401  (registers the stamps' check)
         from alliance.lib import stamps
 
         # What a dashboard card and the agenda show of these rows (`alliance.lib.stamps`):
