@@ -136,7 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # Made here, readable by its owner only, before SQLite makes it with the umask's
         # mode; SQLite gives its -wal and -shm files the database file's mode.
         _sqlite_path.touch(mode=0o600, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open between requests, as PostgreSQL's: opening one, with its pragmas and
+    # functions, cost a web request about as much CPU as the rest of a kept page.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web process read while the worker writes; IMMEDIATE takes the
         # write lock at the start of a transaction, so two writers queue up instead of
