@@ -66,6 +66,7 @@ from alliance.tending.selectors import (
     last_health_rows,
     needs_tending_condition,
 )
+from alliance.terms.models import Version
 from alliance.terms.selectors import (
     Draft,
     consent_awaited_from_party,
@@ -86,13 +87,64 @@ def party_for(*, user: User, alliance_id: int, observers: bool = False) -> Party
     """
     if not user.is_authenticated:
         raise Http404
-    party = (
-        Party.present.select_related("alliance__current_version", "user")
-        .filter(alliance_id=alliance_id, user=user)
-        .first()
+    # Every page of an alliance starts here: a prepared query (`alliance.lib.prepared`),
+    # as building and compiling it cost more than running it.
+    rows = prepared.run(
+        ("party_for",), _party_for_query, {"alliance": alliance_id, "user": user.pk}, limit=1
     )
+    party = _party_with_alliance(rows[0]) if rows else None
     if party is None or (party.is_observer and not observers):
         raise Http404("No such alliance.")
+    return party
+
+
+_PARTY_FOR_MODELS: list[tuple[type[models.Model], str]] = [
+    (Party, ""),
+    (Alliance, "alliance__"),
+    (Version, "alliance__current_version__"),
+    (User, "user__"),
+]
+_PARTY_FOR_COLUMNS = [
+    [field.attname for field in model._meta.concrete_fields] for model, _ in _PARTY_FOR_MODELS
+]
+
+
+def _party_for_query() -> QuerySet[Any]:
+    return (
+        Party.present.filter(
+            Q(alliance_id=Slot("alliance", models.BigIntegerField())),
+            Q(user_id=Slot("user", models.BigIntegerField())),
+        )
+        .order_by("pk")
+        .values_list(
+            *[
+                f"{path}{name}"
+                for (_, path), names in zip(_PARTY_FOR_MODELS, _PARTY_FOR_COLUMNS, strict=True)
+                for name in names
+            ]
+        )
+    )
+
+
+def _party_with_alliance(row: tuple[Any, ...]) -> Party:
+    """The party of a row of `_party_for_query`, with its alliance, the version in force
+    (or None) and its user loaded, as ``select_related`` would."""
+    rows = []
+    start = 0
+    for names in _PARTY_FOR_COLUMNS:
+        rows.append((names, row[start : start + len(names)]))
+        start += len(names)
+    (party_names, party_row), (alliance_names, alliance_row), version, (user_names, user_row) = rows
+    party = Party.from_db(DEFAULT_DB_ALIAS, party_names, party_row)
+    alliance = Alliance.from_db(DEFAULT_DB_ALIAS, alliance_names, alliance_row)
+    version_names, version_row = version
+    alliance.current_version = (
+        Version.from_db(DEFAULT_DB_ALIAS, version_names, version_row)
+        if alliance.current_version_id is not None
+        else None
+    )
+    party.alliance = alliance
+    party.user = User.from_db(DEFAULT_DB_ALIAS, user_names, user_row)
     return party
 
 
