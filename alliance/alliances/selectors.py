@@ -879,7 +879,9 @@ class Overview:
 def alliance_overview(party: Party) -> Overview:
     alliance = party.alliance
     stamp = alliance_stamp(alliance.pk)
-    parties = list(alliance.parties.select_related("user"))
+    # Observers too, for `observer_grants`; the draft is the designing parties'.
+    present = list(Party.present.filter(alliance=alliance).select_related("user"))
+    parties = [p for p in present if not p.is_observer]
     draft = draft_build(
         alliance=alliance, parties=parties, terms=draft_terms_queryset([alliance.pk])
     )
@@ -901,7 +903,7 @@ def alliance_overview(party: Party) -> Overview:
             else []
         ),
         care=care,
-        observer_grants=observer_grants(alliance, parties),
+        observer_grants=observer_grants(alliance, present),
         stamp=stamp,
     )
 
@@ -943,13 +945,14 @@ class ObserverGrants:
         return any(p.pk == party.pk for p in self.state(grant).agreed)
 
 
-def observer_grants(alliance: Alliance, parties: list[Party] | None = None) -> ObserverGrants:
+def observer_grants(alliance: Alliance, present: list[Party] | None = None) -> ObserverGrants:
     """What the alliance's observers may see beyond who and when: a grant is in effect
     only while every designing party now in the alliance agrees to it, so a newcomer's
-    silence holds it back until they agree too."""
-    if parties is None:
-        parties = list(alliance.parties.select_related("user"))
-    present = list(Party.present.filter(alliance=alliance).select_related("user"))
+    silence holds it back until they agree too. `present` is everyone in the alliance
+    now, observers too, with their users, when the caller has them."""
+    if present is None:
+        present = list(Party.present.filter(alliance=alliance).select_related("user"))
+    parties = [p for p in present if not p.is_observer]
     agreed = set(
         ObserverAllowance.objects.filter(alliance=alliance).values_list("party_id", "grant")
     )
@@ -990,8 +993,9 @@ class ObserverPage:
 
 def observer_page(party: Party) -> ObserverPage:
     alliance = party.alliance
-    parties = list(alliance.parties.select_related("user"))
-    grants = observer_grants(alliance, parties)
+    present = list(Party.present.filter(alliance=alliance).select_related("user"))
+    parties = [p for p in present if not p.is_observer]
+    grants = observer_grants(alliance, present)
     versions = None
     if grants.in_effect(ObserverGrant.VERSIONS):
         versions = list(alliance.versions.order_by("-number").values_list("number", "ratified_at"))
