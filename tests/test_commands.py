@@ -15,7 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from alliance.accounts.models import User
-from alliance.alliances.selectors import dashboard_for
+from alliance.alliances.selectors import dashboard_entries, dashboard_for
 from alliance.conversations.selectors import conversation_for
 from alliance.record.verify import verify_alliance
 
@@ -139,7 +139,7 @@ def test_demo_creates_a_ratified_alliance_with_a_pending_change(db, capsys):
     assert "coach@demo.alliance.test" in out
     assert "client@demo.alliance.test" in out
     coach = User.objects.get(email="coach@demo.alliance.test")
-    [entry] = dashboard_for(coach).entries
+    [entry] = dashboard_entries(dashboard_for(coach).cards)
     assert entry.alliance.current_version.number == 1
     assert entry.next_step == "1 term needs your consent"
     assert verify_alliance(entry.alliance).intact

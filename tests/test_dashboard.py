@@ -8,7 +8,12 @@ import time_machine
 
 from alliance.alliances import services as alliance_services
 from alliance.alliances.models import Alliance, Kind, Party
-from alliance.alliances.selectors import AGENDA_LIMIT, DASHBOARD_PAGE_SIZE, dashboard_for
+from alliance.alliances.selectors import (
+    AGENDA_LIMIT,
+    DASHBOARD_PAGE_SIZE,
+    dashboard_entries,
+    dashboard_for,
+)
 from alliance.conversations import services as conversations
 from alliance.lib.clock import now
 from alliance.tending import services as tending
@@ -436,7 +441,7 @@ def test_each_page_tells_how_the_last_check_in_of_its_own_alliances_went(db):
         shown = dashboard_for(ana, sort="name", page=page, per_page=3)
         return {
             e.alliance.title: e.health and (e.health.working_well, e.health.terms)
-            for e in shown.entries
+            for e in dashboard_entries(shown.cards)
         }
 
     assert health_by_title(1) == {"A": (1, 1), "B": (0, 1), "C": None}

@@ -563,11 +563,6 @@ class Dashboard:
     # Whether the person is in any alliance at all, filters aside.
     has_alliances: bool
 
-    @cached_property
-    def entries(self) -> list[DashboardEntry]:
-        """Every card of the page, loaded."""
-        return dashboard_entries(self.cards)
-
 
 def dashboard_for(
     user: User,

@@ -249,7 +249,7 @@ def _with_token(piece: str, csrf_token: object) -> str:
 
 def row_name(row: Model) -> tuple[Any, ...]:
     """The values of every column `row` holds, for the name of a kept piece."""
-    return tuple(getattr(row, field.attname) for field in row._meta.concrete_fields)
+    return tuple(_columns(row))
 
 
 def _kept(key: str, render: Callable[[], str]) -> str:
