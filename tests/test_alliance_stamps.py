@@ -1,7 +1,8 @@
-"""Cards of the dashboard kept under their alliance's stamp (`alliance.lib.stamps`): a
-card shows what is true now, whatever wrote the change, and whenever time alone changes
-it. The tests render every kept card again and compare (``FRAGMENTS_VERIFY``), so a card
-kept under a stamp that missed a change fails here as a stale piece."""
+"""Cards of the dashboard and the alliance page kept under their alliance's stamp
+(`alliance.lib.stamps`): each shows what is true now, whatever wrote the change, and
+whenever time alone changes it. The tests render every kept piece again and compare
+(``FRAGMENTS_VERIFY``), so a piece kept under a stamp that missed a change fails here as
+a stale piece."""
 
 import re
 from datetime import time, timedelta
@@ -112,6 +113,83 @@ def test_every_table_a_card_reads_stamps_its_alliance(db):
     assert {"terms_consent", "tending_rating", "conversations_timeanswer"} <= read
     # The alliance's own row is part of the card's name.
     assert read <= stamps.installed()
+
+
+def test_every_table_the_alliance_page_reads_stamps_its_alliance(db):
+    ana = make_user("Ana")
+    alliance = full_alliance(ana, make_user("Ben"), "Everything at once")
+    alliance_services.observer_allowance_set(
+        party=party_of(alliance, ana), grant="versions", agreed=True
+    )
+    party = selectors.party_for(user=ana, alliance_id=alliance.pk)
+    with CaptureQueriesContext(connection) as queries:
+        overview = selectors.alliance_overview(party)
+    read = {
+        table
+        for query in queries.captured_queries
+        for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
+    }
+    assert overview.events and overview.invitations and overview.care.signals
+    assert {"alliances_event", "alliances_observerallowance", "tending_rating"} <= read
+    assert read <= stamps.installed()
+
+
+def test_the_alliance_page_shows_a_change_written_behind_the_services_back(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching Ben")
+    join(alliance, ben)
+    term = propose(party_of(alliance, ben), "We meet every second week.")
+    browser = login(ana)
+    url = f"/alliances/{alliance.pk}/"
+    assert "We meet every second week." in browser.get(url).content.decode()
+    Term.objects.filter(pk=term.pk).update(text="We meet every week.")
+    User.objects.filter(pk=ben.pk).update(display_name="Benedict")
+    page = browser.get(url).content.decode()
+    assert "We meet every week." in page
+    assert "Benedict" in page
+
+
+def page_before_and_after(browser, url: str, moment) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The page at `url` an hour before `moment` and a minute after it."""
+    with time_machine.travel(moment - timedelta(hours=1)):
+        before = browser.get(url).content.decode()
+    with time_machine.travel(moment + timedelta(minutes=1)):
+        after = browser.get(url).content.decode()
+    return before, after
+
+
+def test_the_alliance_page_tells_of_a_check_in_that_comes_due_with_nothing_written(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Planned")
+    join(alliance, ben)
+    propose(party_of(alliance, ben), "We meet every second week.")
+    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    rhythm = tending.rhythm_set(
+        party=party_of(alliance, ana),
+        starts_on=now().date() + timedelta(days=1),
+        at_time=time(9),
+        rule="",
+    )
+    before, after = page_before_and_after(login(ana), f"/alliances/{alliance.pk}/", rhythm.next_at)
+    assert 'class="badge checkin_due"' not in before
+    assert 'class="badge checkin_due"' in after
+
+
+def test_the_alliance_page_forgets_an_invitation_that_expired_with_nothing_written(db):
+    ana = make_user("Ana")
+    alliance = make_alliance(ana, title="Waiting")
+    invitation, _ = alliance_services.invitation_create(
+        party=party_of(alliance, ana), email="ben@example.org"
+    )
+    with time_machine.travel(invitation.expires_at - timedelta(hours=2)):
+        browser = login(ana)
+    before, after = page_before_and_after(
+        browser, f"/alliances/{alliance.pk}/", invitation.expires_at
+    )
+    # Listed among those invited, with a button to send it again; the history still
+    # tells of the invitation afterwards.
+    assert "send again" in before
+    assert "send again" not in after
 
 
 def test_migrate_puts_back_lost_triggers_and_check_reports_them_missing(db):

@@ -13,9 +13,9 @@ class AlliancesConfig(AppConfig):
         from alliance.alliances import checks  # noqa: F401  (registers the stamps' check)
         from alliance.lib import stamps
 
-        # What a dashboard card and the agenda show of these rows (`alliance.lib.stamps`):
-        # the alliance's title (a card names its whole row), who is in it, who is
-        # invited, and their names.
+        # What a dashboard card, the agenda and the alliance page show of these rows
+        # (`alliance.lib.stamps`): the alliance's title (a card names its whole row), who
+        # is in it, who is invited, and their names.
         stamps.watch(
             "alliances_alliance",
             "SELECT {row}.id AS alliance_id",
@@ -23,6 +23,9 @@ class AlliancesConfig(AppConfig):
         )
         stamps.watch("alliances_party", "SELECT {row}.alliance_id AS alliance_id")
         stamps.watch("alliances_invitation", "SELECT {row}.alliance_id AS alliance_id")
+        # The alliance page also shows the recent history and what observers may see.
+        stamps.watch("alliances_event", "SELECT {row}.alliance_id AS alliance_id")
+        stamps.watch("alliances_observerallowance", "SELECT {row}.alliance_id AS alliance_id")
         stamps.watch(
             "accounts_user",
             "SELECT alliance_id FROM alliances_party WHERE user_id = {row}.id",

@@ -833,9 +833,19 @@ class Overview:
     ratified_terms: list[tuple[str, list[dict[str, Any]]]]
     care: Care
     observer_grants: "ObserverGrants"
-    # The alliance's stamp (`alliance.lib.stamps`), read before anything else: a write
-    # between the two reads gives the rows a stamp newer than them, never older.
-    stamp: int | None
+
+    @property
+    def changes_at(self) -> datetime | None:
+        """The next moment the page says something else by time alone: the planned
+        check-in comes due, or an invitation expires. None when nothing waits on the
+        clock."""
+        next_at = self.care.next_at
+        moments = [invitation.expires_at for invitation in self.invitations]
+        if next_at is not None and next_at > self.care.at:
+            moments.append(next_at)
+        # An invitation that expired while the page loaded is past already: the page
+        # is shown once and built afresh on the next visit.
+        return min(moments, default=None)
 
     @property
     def open_checkin_is_mine(self) -> bool:
@@ -873,7 +883,6 @@ class Overview:
 
 def alliance_overview(party: Party) -> Overview:
     alliance = party.alliance
-    stamp = alliance_stamp(alliance.pk)
     # Observers too, for `observer_grants`; the draft is the designing parties'.
     present = list(Party.present.filter(alliance=alliance).select_related("user"))
     parties = [p for p in present if not p.is_observer]
@@ -899,7 +908,6 @@ def alliance_overview(party: Party) -> Overview:
         ),
         care=care,
         observer_grants=observer_grants(alliance, present),
-        stamp=stamp,
     )
 
 

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -6,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -77,15 +78,23 @@ def _alliance_page(
     invitation_form: InvitationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    overview = selectors.alliance_overview(party)
+    """The alliance page for a designing party. What it shows below the header is one
+    piece kept under a name (see `render_kept_named`): the viewer's party row, the
+    alliance's row and its stamp (`alliance.lib.stamps`), which changes with every write
+    in the alliance, and the agreed term whose answer the viewer asked to change. A visit
+    that finds its piece loads nothing more of the alliance. The stamp is read before
+    the rows the piece shows, so a write landing between the two reads makes the piece
+    newer than its name, never older. An invitation sent back with its errors is shown
+    once and not kept."""
+    alliance = party.alliance
     answering = id_param(request.GET, "answer")
-    return render(
-        request,
-        "alliances/detail.html",
-        {
+    pdf_available = documents.pdf_available()
+
+    def values(overview: selectors.Overview) -> dict[str, Any]:
+        return {
             "o": overview,
             "alliance": overview.alliance,
-            "draft_items": _draft_items(request, overview, answering),
+            "answering": answering,
             "term_form": TermForm(),
             "invitation_form": invitation_form or InvitationForm(),
             "role_suggestions": [
@@ -96,35 +105,34 @@ def _alliance_page(
             # the same names.
             "details_form": _details_form(overview.alliance, auto_id="details_%s"),
             "role_form": RoleForm(initial={"role_label": party.role_label}, auto_id="role_%s"),
-            "pdf_available": documents.pdf_available(),
-        },
-        status=status,
+            "pdf_available": pdf_available,
+        }
+
+    if invitation_form is not None:
+        page = render_to_string(
+            PAGE_PIECE,
+            {**values(selectors.alliance_overview(party)), "csrf_token": get_token(request)},
+        )
+    else:
+        name = (
+            row_name(party),
+            row_name(alliance),
+            selectors.alliance_stamp(alliance.pk),
+            answering,
+            pdf_available,
+        )
+
+        def build(chosen: list[int]) -> list[tuple[dict[str, Any], datetime | None]]:
+            overview = selectors.alliance_overview(party)
+            return [(values(overview), overview.changes_at)]
+
+        [page] = render_kept_named(PAGE_PIECE, [name], build, csrf_token=get_token(request))
+    return render(
+        request, "alliances/detail.html", {"alliance": alliance, "page": page}, status=status
     )
 
 
-def _draft_items(
-    request: HttpRequest, overview: selectors.Overview, answering: int | None
-) -> SafeString:
-    """The draft's terms, each with every party's answer and the viewer's form: one
-    piece kept under the viewer's party, the alliance's row and its stamp
-    (`alliance.lib.stamps`), and the agreed term whose answer the viewer asked to change,
-    its form open. Fifty terms cost a digest each to look up; the list costs one. A
-    closed alliance shows no draft."""
-    if overview.alliance.closed_at:
-        return SafeString()
-    name = (
-        row_name(overview.party),
-        row_name(overview.alliance),
-        overview.stamp,
-        answering,
-    )
-    [items] = render_kept_named(
-        "terms/_draft_items.html",
-        [name],
-        lambda chosen: [({"rows": overview.rows, "answering": answering}, None)],
-        csrf_token=get_token(request),
-    )
-    return items
+PAGE_PIECE = "alliances/_page.html"
 
 
 def _details_form(alliance: Alliance, data: Any = None, **kwargs: Any) -> AllianceDetailsForm:
