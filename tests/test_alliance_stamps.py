@@ -26,13 +26,14 @@ from alliance.alliances.selectors import (
     dashboard_for,
 )
 from alliance.conversations import services as conversations
+from alliance.conversations.models import AlliancePrompt
 from alliance.core.fragments import MAX_KEPT_LENGTH, StaleFragment, render_kept_named
 from alliance.lib import stamps
 from alliance.lib.clock import now
 from alliance.tending import services as tending
 from alliance.terms.models import Term
 from tests.conftest import login
-from tests.conversations.factories import plant
+from tests.conversations.factories import first_prompt, plant, share
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
 from tests.test_dashboard import card_of
 
@@ -147,6 +148,45 @@ def test_the_alliance_page_shows_a_change_written_behind_the_services_back(db):
     page = browser.get(url).content.decode()
     assert "We meet every week." in page
     assert "Benedict" in page
+
+
+def test_every_table_the_conversation_page_reads_stamps_its_alliance(db):
+    from alliance.conversations import selectors as conversation_selectors
+
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Talking")
+    join(alliance, ben)
+    parties = [party_of(alliance, ana), party_of(alliance, ben)]
+    stake = plant(parties[1])
+    prompt = first_prompt(stake)
+    for party in parties:
+        share(party, stake, prompt, f"{party.user.name} wants weekly calls.")
+    party = selectors.party_for(user=ana, alliance_id=alliance.pk)
+    with CaptureQueriesContext(connection) as queries:
+        shown = conversation_selectors.stake_for(party, stake.pk)
+        conversation = conversation_selectors.conversation_for(party, shown)
+        board = conversation.board(prompt.pk)
+    read = {
+        table
+        for query in queries.captured_queries
+        for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
+    }
+    assert board is not None and board.revealed
+    assert {"conversations_reveal_parties", "conversations_allianceprompt"} <= read
+    assert read <= stamps.installed()
+
+
+def test_the_conversation_page_shows_a_prompt_reworded_behind_the_services_back(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Talking")
+    join(alliance, ben)
+    stake = plant(party_of(alliance, ben))
+    prompt = first_prompt(stake)
+    browser = login(ana)
+    url = f"/alliances/{alliance.pk}/conversations/{stake.pk}/?prompt={prompt.pk}"
+    assert prompt.text in browser.get(url).content.decode()
+    AlliancePrompt.objects.filter(pk=prompt.pk).update(text="What would make this work?")
+    assert "What would make this work?" in browser.get(url).content.decode()
 
 
 def page_before_and_after(browser, url: str, moment) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -15,7 +15,8 @@ class ConversationsConfig(AppConfig):
         from alliance.lib import stamps
 
         EVENT_VERBS.update({str(k.value): k.label for k in ConversationEvent})
-        # Which times, schedules and reflections wait on someone (`alliance.lib.stamps`).
+        # Which times, schedules and reflections wait on someone, and what the
+        # conversation page shows (`alliance.lib.stamps`).
         of_stake = "SELECT alliance_id FROM conversations_stake WHERE id = {row}.stake_id"
         stamps.watch("conversations_stake", "SELECT {row}.alliance_id AS alliance_id")
         stamps.watch("conversations_candidatetime", of_stake)
@@ -27,3 +28,13 @@ class ConversationsConfig(AppConfig):
         )
         stamps.watch("conversations_reflection", of_stake)
         stamps.watch("conversations_reveal", of_stake)
+        stamps.watch(
+            "conversations_reveal_parties",
+            "SELECT stake.alliance_id FROM conversations_reveal AS reveal "
+            "JOIN conversations_stake AS stake ON stake.id = reveal.stake_id "
+            "WHERE reveal.id = {row}.reveal_id",
+        )
+        stamps.watch("conversations_allianceprompt", "SELECT {row}.alliance_id AS alliance_id")
+        stamps.watch(
+            "conversations_termorigin", "SELECT alliance_id FROM terms_term WHERE id = {row}.term_id"
+        )

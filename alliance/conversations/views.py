@@ -1,9 +1,12 @@
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -11,6 +14,7 @@ from django.views.decorators.http import conditional_page, require_POST
 
 from alliance.alliances.decorators import party_required
 from alliance.alliances.models import Party
+from alliance.alliances.selectors import alliance_stamp
 from alliance.conversations import selectors, services
 from alliance.conversations.calendar import stake_ics
 from alliance.conversations.forms import (
@@ -25,7 +29,8 @@ from alliance.conversations.forms import (
     TimesForm,
 )
 from alliance.conversations.library import DISTRACTION_NOTE, THEMES
-from alliance.conversations.models import StakeKind, StakeState
+from alliance.conversations.models import Stake, StakeKind, StakeState
+from alliance.core.fragments import render_kept_named, row_name
 from alliance.feedback.hold import coach_holds
 from alliance.lib.forms import id_param
 from alliance.lib.web import attempt, back_to_alliance, flash_errors
@@ -116,7 +121,61 @@ def _conversation_context(party: Party, stake_id: int, prompt_id: int | None) ->
 
 @party_required
 def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
-    return render(request, "conversations/detail.html", _detail_context(party, stake_id, request))
+    """The conversation page. What it shows below the header is one piece kept under a
+    name, as the alliance page's is: the viewer's party row, the alliance's row and its
+    stamp (`alliance.lib.stamps`), the conversation and prompt shown, and the viewer's
+    time zone. The viewer's own unshared reflection is in the piece, and the piece is
+    kept under their party: it is theirs alone. A visit that finds it loads only the
+    conversation's row, for the page's title."""
+    stake = selectors.stake_for(party, stake_id)
+    prompt_id = _prompt_param(request)
+    time_zone = request.user.time_zone  # type: ignore[union-attr]
+    name = (
+        row_name(party),
+        row_name(party.alliance),
+        alliance_stamp(party.alliance_id),
+        stake.pk,
+        prompt_id,
+        time_zone,
+    )
+
+    def build(chosen: list[int]) -> list[tuple[dict[str, Any], datetime | None]]:
+        context = _detail_context(party, stake.pk, request)
+        return [({**context, "time_zone": time_zone}, None)]
+
+    [page] = render_kept_named(PAGE_PIECE, [name], build, csrf_token=get_token(request))
+    return _around(request, party, stake, page)
+
+
+PAGE_PIECE = "conversations/_page.html"
+
+
+def _around(
+    request: HttpRequest, party: Party, stake: Stake, page: str, status: int = 200
+) -> HttpResponse:
+    """The conversation page around its piece."""
+    return render(
+        request,
+        "conversations/detail.html",
+        {"alliance": party.alliance, "stake": stake, "page": page},
+        status=status,
+    )
+
+
+def _shown_afresh(
+    request: HttpRequest, party: Party, context: dict[str, Any], status: int
+) -> HttpResponse:
+    """The conversation page rendered afresh from `context`, never kept: a form sent back
+    with its errors or a conflict is seen once, and what a person typed is not kept."""
+    page = render_to_string(
+        PAGE_PIECE,
+        {
+            **context,
+            "time_zone": request.user.time_zone,  # type: ignore[union-attr]
+            "csrf_token": get_token(request),
+        },
+    )
+    return _around(request, party, context["stake"], page, status)
 
 
 def _detail_context(party: Party, stake_id: int, request: HttpRequest) -> dict[str, Any]:
@@ -236,7 +295,7 @@ def _reflection_error(
     )
     if status is None:
         status = 409 if conflict is not None else 400
-    return render(request, "conversations/detail.html", context, status=status)
+    return _shown_afresh(request, party, context, status)
 
 
 @party_required
@@ -285,7 +344,7 @@ def stake_counter(request: HttpRequest, party: Party, stake_id: int) -> HttpResp
         return _to_conversation(party, stake_id)
     # Show the page again with the typed times still in their boxes.
     context.update(counter_form=form, counter_open=True)
-    return render(request, "conversations/detail.html", context, status=400)
+    return _shown_afresh(request, party, context, 400)
 
 
 @party_required
@@ -386,7 +445,7 @@ def groundwork_edit(request: HttpRequest, party: Party, stake_id: int) -> HttpRe
         groundwork_conflict=conflict,
     )
     status = 409 if conflict is not None else 400 if form.errors else 200
-    return render(request, "conversations/detail.html", context, status=status)
+    return _shown_afresh(request, party, context, status)
 
 
 @party_required
