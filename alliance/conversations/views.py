@@ -122,29 +122,42 @@ def _conversation_context(party: Party, stake_id: int, prompt_id: int | None) ->
 @party_required
 def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
     """The conversation page. What it shows below the header is one piece kept under a
-    name, as the alliance page's is: the viewer's party row, the alliance's row and its
-    stamp (`alliance.lib.stamps`), the conversation and prompt shown, and the viewer's
-    time zone. The viewer's own unshared reflection is in the piece, and the piece is
-    kept under their party: it is theirs alone. A visit that finds it loads only the
+    name (`_kept_name`), as the alliance page's is. A visit that finds it loads only the
     conversation's row, for the page's title."""
     stake = selectors.stake_for(party, stake_id)
     prompt_id = _prompt_param(request)
     time_zone = request.user.time_zone  # type: ignore[union-attr]
-    name = (
-        row_name(party),
-        row_name(party.alliance),
-        alliance_stamp(party.alliance_id),
-        stake.pk,
-        prompt_id,
-        time_zone,
-    )
 
     def build(chosen: list[int]) -> list[tuple[dict[str, Any], datetime | None]]:
         context = _detail_context(party, stake.pk, request)
         return [({**context, "time_zone": time_zone}, None)]
 
-    [page] = render_kept_named(PAGE_PIECE, [name], build, csrf_token=get_token(request))
+    [page] = render_kept_named(
+        PAGE_PIECE,
+        [_kept_name(request, party, stake.pk, prompt_id)],
+        build,
+        csrf_token=get_token(request),
+    )
     return _around(request, party, stake, page)
+
+
+def _kept_name(
+    request: HttpRequest, party: Party, stake_id: int, prompt_id: int | None
+) -> tuple[Any, ...]:
+    """The name a conversation's page and live part are kept under (`render_kept_named`):
+    the viewer's party row, the alliance's row and its stamp (`alliance.lib.stamps`), the
+    conversation and prompt shown, and the viewer's time zone. The viewer's own unshared
+    reflection is in the piece, and the name holds their party: the piece is theirs
+    alone. A conversation of another alliance is never kept: building it is a 404. No
+    part of the conversation changes by time alone."""
+    return (
+        row_name(party),
+        row_name(party.alliance),
+        alliance_stamp(party.alliance_id),
+        stake_id,
+        prompt_id,
+        request.user.time_zone,  # type: ignore[union-attr]
+    )
 
 
 PAGE_PIECE = "conversations/_page.html"
@@ -204,13 +217,17 @@ def _detail_context(party: Party, stake_id: int, request: HttpRequest) -> dict[s
 @conditional_page
 def conversation_board(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
     """The live part of the conversation page, fetched again by the page's script every
-    few seconds. Its ETag is a hash of what it shows, so while nothing changed the browser
-    asks with If-None-Match and gets a bodiless 304 Not Modified."""
-    return render(
-        request,
+    few seconds, kept as the page is (`_kept_name`). Its ETag is a hash of what it shows,
+    so while nothing changed the browser asks with If-None-Match and gets a bodiless 304
+    Not Modified."""
+    prompt_id = _prompt_param(request)
+    [board] = render_kept_named(
         "conversations/_board.html",
-        _conversation_context(party, stake_id, _prompt_param(request)),
+        [_kept_name(request, party, stake_id, prompt_id)],
+        lambda chosen: [(_conversation_context(party, stake_id, prompt_id), None)],
+        csrf_token=get_token(request),
     )
+    return HttpResponse(board)
 
 
 @party_required
