@@ -313,6 +313,9 @@ DATA_COPY_DAYS = envint("ALLIANCE_DATA_COPY_DAYS", 7)
 DATA_COPY_CLAIM_TIMEOUT = envint("ALLIANCE_DATA_COPY_CLAIM_TIMEOUT", 600)
 DATA_COPY_MAX_ATTEMPTS = 3
 
+# Django's database sessions, read with a prepared query (alliance.accounts.sessions).
+SESSION_ENGINE = "alliance.accounts.sessions"
+
 # Security: secure cookies and HSTS whenever the site is served over HTTPS.
 _https = _base.scheme == "https"
 SESSION_COOKIE_SECURE = _https

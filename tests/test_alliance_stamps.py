@@ -75,6 +75,14 @@ def test_signing_in_does_not_stamp_a_person_s_alliances(db):
     assert stamp_of(alliance.pk) != before
 
 
+def tables_read(queries: CaptureQueriesContext) -> set[str]:
+    return {
+        table
+        for query in queries.captured_queries
+        for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
+    }
+
+
 def full_alliance(coach: User, client: User, title: str):  # type: ignore[no-untyped-def]
     """An alliance with a row in every table its card reads."""
     alliance = make_alliance(coach, title=title)
@@ -106,11 +114,7 @@ def test_every_table_a_card_reads_stamps_its_alliance(db):
     [card] = dashboard_for(ana).cards
     with CaptureQueriesContext(connection) as queries:
         dashboard_entries([card])
-    read = {
-        table
-        for query in queries.captured_queries
-        for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
-    }
+    read = tables_read(queries)
     assert {"terms_consent", "tending_rating", "conversations_timeanswer"} <= read
     # The alliance's own row is part of the card's name.
     assert read <= stamps.installed()
@@ -125,12 +129,10 @@ def test_every_table_the_alliance_page_reads_stamps_its_alliance(db):
     party = selectors.party_for(user=ana, alliance_id=alliance.pk)
     with CaptureQueriesContext(connection) as queries:
         overview = selectors.alliance_overview(party)
-    read = {
-        table
-        for query in queries.captured_queries
-        for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
-    }
-    assert overview.events and overview.invitations and overview.care.signals
+    read = tables_read(queries)
+    assert overview.events
+    assert overview.invitations
+    assert overview.care.signals
     assert {"alliances_event", "alliances_observerallowance", "tending_rating"} <= read
     assert read <= stamps.installed()
 
@@ -166,12 +168,9 @@ def test_every_table_the_conversation_page_reads_stamps_its_alliance(db):
         shown = conversation_selectors.stake_for(party, stake.pk)
         conversation = conversation_selectors.conversation_for(party, shown)
         board = conversation.board(prompt.pk)
-    read = {
-        table
-        for query in queries.captured_queries
-        for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
-    }
-    assert board is not None and board.revealed
+    read = tables_read(queries)
+    assert board is not None
+    assert board.revealed
     assert {"conversations_reveal_parties", "conversations_allianceprompt"} <= read
     assert read <= stamps.installed()
 

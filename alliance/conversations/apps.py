@@ -35,6 +35,5 @@ class ConversationsConfig(AppConfig):
             "WHERE reveal.id = {row}.reveal_id",
         )
         stamps.watch("conversations_allianceprompt", "SELECT {row}.alliance_id AS alliance_id")
-        stamps.watch(
-            "conversations_termorigin", "SELECT alliance_id FROM terms_term WHERE id = {row}.term_id"
-        )
+        of_term = "SELECT alliance_id FROM terms_term WHERE id = {row}.term_id"
+        stamps.watch("conversations_termorigin", of_term)

@@ -19,7 +19,7 @@ The values a run changes are expressions in the queryset:
 
 from collections.abc import Callable, Hashable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -89,6 +89,9 @@ class _Compiled:
     # What each column of a row is, to turn the database's value into Python's (a date
     # and time that SQLite returns as text, say), as an ordinary query's rows are.
     columns: tuple[Any, ...]
+    # The functions that do it, found at the first run: finding them again costs a run
+    # as much as running the query.
+    converters: dict[str, "Converters"] = field(default_factory=dict)
 
 
 # Compiled queries by database and shape. Shapes are fixed by code, a few hundred at
@@ -125,8 +128,14 @@ def run(
     with connection.cursor() as cursor:
         cursor.execute(sql, bound)
         rows = cursor.fetchall()
-    converters = _converters(compiled.columns, connection)
-    if not converters or not rows:
+    if not rows:
+        return rows
+    converters = compiled.converters.get(connection.alias)
+    if converters is None:
+        converters = compiled.converters[connection.alias] = _converters(
+            compiled.columns, connection
+        )
+    if not converters:
         return rows
     return [_converted(row, converters, connection) for row in rows]
 
