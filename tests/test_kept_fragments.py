@@ -319,6 +319,16 @@ def test_a_kept_form_changes_with_anything_its_templates_are_given(db, settings)
     assert 'name="other-text"' in changed(TermForm(prefix="other"))
 
 
+def test_a_form_named_by_its_caller_is_kept_under_the_name_and_checked(db):
+    """A form kept under a name its caller gives is not digested; a name that does not
+    fix what the form shows fails the check, as a named piece's does."""
+    empty = render_kept_form(TermForm(), name="the empty term form")
+    assert empty == TermForm().as_div()
+    assert render_kept_form(TermForm(), name="the empty term form") == empty
+    with pytest.raises(StaleFragment):
+        render_kept_form(TermForm(initial={"text": "Weekly."}), name="the empty term form")
+
+
 def test_a_form_sent_back_with_its_errors_is_rendered_afresh(db, settings):
     """A bound form is not kept: its errors, their markup and what was typed are its own."""
     settings.FRAGMENTS_VERIFY = False

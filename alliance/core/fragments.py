@@ -281,7 +281,9 @@ def _no_query_in_a_piece(*args: Any) -> None:
     raise StaleFragment("a kept piece ran a query while rendering: what it read is not in its key")
 
 
-def render_kept_form(form: BaseForm, template_name: str | None = None) -> SafeString:
+def render_kept_form(
+    form: BaseForm, template_name: str | None = None, name: str | None = None
+) -> SafeString:
     """`form` rendered (with `template_name`, or as its ``<div>`` layout), kept under
     what its templates are given: per field its name, label, help and the context its
     widget renders (value, attributes, options). An empty form renders the same markup
@@ -289,10 +291,20 @@ def render_kept_form(form: BaseForm, template_name: str | None = None) -> SafeSt
     afresh). Only forms not bound to data are kept: a form sent back with its errors is
     seen once, and what a person typed is not kept. A form with options read from the
     database or very many of them, or with a value that cannot be keyed, is rendered
-    afresh every time."""
+    afresh every time.
+
+    A caller whose unbound form is the same for everyone (a search form's empty fields)
+    may `name` it instead: it is then kept under that name, the language and the time
+    zone, and what it shows is not digested on every visit. With
+    ``settings.FRAGMENTS_VERIFY`` (the tests) it is rendered again and compared."""
     template_name = template_name or form.template_name_div
     if form.is_bound or any(_rendered_afresh(bound.field) for bound in form):
         return form.render(template_name)
+    if name is not None:
+        where = (translation.get_language(), timezone.get_current_timezone_name())
+        key = "named form:" + _digest((template_name, where, name)).hex()
+        # The form and field templates escape what they render; the piece is theirs.
+        return mark_safe(_kept(key, lambda: form.render(template_name)))
     try:
         shown = facts(_form_facts(form))
     except Unkeyable:

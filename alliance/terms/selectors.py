@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -13,6 +14,8 @@ from django.utils.translation import ngettext
 
 from alliance.accounts.models import User
 from alliance.alliances.models import Alliance, ObserverGrant, Party
+from alliance.lib import prepared
+from alliance.lib.prepared import Slot
 from alliance.terms.models import Category, Consent, Decision, Term, TermStatus, Version
 
 DRAFT_STATUSES = (TermStatus.ACTIVE, TermStatus.WITHDRAWN)
@@ -273,7 +276,11 @@ class LeftAlliance:
 
 def left_alliances_for(user: User) -> list[LeftAlliance]:
     """The alliances `user` left in which they signed something, most recently left first,
-    each with the versions they may still open (for the dashboard's "alliances you left")."""
+    each with the versions they may still open (for the dashboard's "alliances you left").
+    Most people never left one: for them a prepared query answers (`alliance.lib.prepared`),
+    on every visit of their dashboard."""
+    if not prepared.run(("left a party",), _parties_left, {"user": user.pk}, limit=1):
+        return []
     parties = (
         Party.everyone.filter(user=user, left_at__isnull=False)
         .select_related("alliance")
@@ -288,6 +295,12 @@ def left_alliances_for(user: User) -> list[LeftAlliance]:
         if versions:
             found.append(LeftAlliance(party=party, versions=versions))
     return found
+
+
+def _parties_left() -> QuerySet[Any]:
+    return Party.everyone.filter(
+        user_id=Slot("user", models.BigIntegerField()), left_at__isnull=False
+    ).values_list("pk")
 
 
 @dataclass

@@ -26,12 +26,15 @@ def kept_include(context: template.Context, template_name: str, **values: Any) -
 
 
 @register.simple_tag
-def kept_form(form: forms.BaseForm | str, template_name: str | None = None) -> SafeString | str:
+def kept_form(
+    form: forms.BaseForm | str, template_name: str | None = None, name: str | None = None
+) -> SafeString | str:
     """``form.as_div`` (or ``form.render(template_name)``) kept once rendered; nothing
-    for a form the page does not have, as ``{{ form.as_div }}`` renders."""
+    for a form the page does not have, as ``{{ form.as_div }}`` renders. ``name`` names
+    an unbound form that is the same for everyone (see `render_kept_form`)."""
     if not isinstance(form, forms.BaseForm):
         return ""
-    return render_kept_form(form, template_name)
+    return render_kept_form(form, template_name, name)
 
 
 @register.simple_tag
