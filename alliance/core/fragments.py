@@ -302,7 +302,7 @@ def render_kept_form(
         return form.render(template_name)
     if name is not None:
         where = (translation.get_language(), timezone.get_current_timezone_name())
-        key = "named form:" + _digest((template_name, where, name)).hex()
+        key = "named-form:" + _digest((template_name, where, name)).hex()
         # The form and field templates escape what they render; the piece is theirs.
         return mark_safe(_kept(key, lambda: form.render(template_name)))
     try:
