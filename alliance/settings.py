@@ -184,9 +184,10 @@ CACHES["fragments"] = {
 FRAGMENTS_VERIFY = False
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's, reading the signed-in person with a prepared query.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "alliance.accounts.backends.ModelBackend",
+    "alliance.accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
