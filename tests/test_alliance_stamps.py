@@ -24,10 +24,18 @@ from alliance.alliances.selectors import (
     AgendaItem,
     dashboard_entries,
     dashboard_for,
+    footprint_of,
 )
 from alliance.conversations import services as conversations
 from alliance.conversations.models import AlliancePrompt
-from alliance.core.fragments import MAX_KEPT_LENGTH, StaleFragment, render_kept_named
+from alliance.conversations.selectors import RECENTLY_SCHEDULED
+from alliance.core.fragments import (
+    MAX_KEPT_LENGTH,
+    StaleFragment,
+    kept_value,
+    render_kept_joined,
+    render_kept_named,
+)
 from alliance.lib import stamps
 from alliance.lib.clock import now
 from alliance.tending import services as tending
@@ -35,7 +43,7 @@ from alliance.terms.models import Term
 from tests.conftest import login
 from tests.conversations.factories import first_prompt, plant, share
 from tests.factories import join, make_alliance, make_user, party_of, propose, ratify_with
-from tests.test_dashboard import card_of
+from tests.test_dashboard import card_of, titles
 
 
 def stamp_of(alliance_id: int) -> int | None:
@@ -195,6 +203,82 @@ def page_before_and_after(browser, url: str, moment) -> tuple[str, str]:  # type
     with time_machine.travel(moment + timedelta(minutes=1)):
         after = browser.get(url).content.decode()
     return before, after
+
+
+def test_the_dashboard_reorders_when_a_check_in_comes_due_with_nothing_written(db):
+    """The page's order is kept under the person's footprint until the first moment it
+    changes by time alone: here a planned check-in coming due moves the older alliance
+    before the newer one."""
+    ana = make_user("Ana")
+    older = make_alliance(ana, title="Older")
+    for alliance in (older, make_alliance(ana, title="Newer")):
+        ben = make_user("Ben")
+        join(alliance, ben)
+        propose(party_of(alliance, ben), "We meet every second week.")
+        ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    rhythm = tending.rhythm_set(
+        party=party_of(older, ana),
+        starts_on=now().date() + timedelta(days=1),
+        at_time=time(9),
+        rule="",
+    )
+    browser = login(ana)
+    with time_machine.travel(rhythm.next_at - timedelta(hours=1)):
+        before = titles(browser.get("/"))
+    with time_machine.travel(rhythm.next_at + timedelta(minutes=1)):
+        after = titles(browser.get("/"))
+    assert before == ["Newer", "Older"]
+    assert after == ["Older", "Newer"]
+
+
+def test_a_person_s_footprint_changes_with_any_write_in_their_alliances(db):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching Ben")
+    join(alliance, ben)
+    before = footprint_of(ana)
+    assert before.alliances == 1
+    Term.objects.create(
+        alliance=alliance, proposed_by=party_of(alliance, ben), category="rhythm", text="Weekly."
+    )
+    assert footprint_of(ana).name != before.name
+    assert footprint_of(ana).changes_at is None
+
+
+def test_a_footprint_ends_when_time_alone_changes_the_dashboard_s_list(db):
+    """A planned check-in comes due; a scheduled conversation's reflections stop waiting
+    on anyone some days after it began."""
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Talking")
+    join(alliance, ben)
+    parties = [party_of(alliance, ana), party_of(alliance, ben)]
+    stake = plant(parties[1])
+    candidate = stake.candidates.first()
+    conversations.stake_answer(party=parties[0], stake_id=stake.pk, works=[candidate.pk])
+    assert footprint_of(ana).changes_at == candidate.starts_at + RECENTLY_SCHEDULED
+    propose(parties[1], "We meet every second week.")
+    ratify_with(parties)
+    rhythm = tending.rhythm_set(
+        party=parties[0], starts_on=now().date() + timedelta(days=1), at_time=time(9), rule=""
+    )
+    assert footprint_of(ana).changes_at == rhythm.next_at
+
+
+def test_a_value_kept_under_a_name_that_did_not_change_with_it_fails_in_the_tests(db):
+    assert kept_value(("a name",), lambda: [1, 2], None) == [1, 2]
+    assert kept_value(("a name",), lambda: [1, 2], None) == [1, 2]
+    with pytest.raises(StaleFragment):
+        kept_value(("a name",), lambda: [2, 1], None)
+
+
+def test_joined_pieces_kept_under_names_that_did_not_change_with_them_fail_in_the_tests(db):
+    def shown(more: bool):  # type: ignore[no-untyped-def]
+        return lambda chosen: [({"agenda": {"more": more}}, None) for _ in chosen]
+
+    template = "core/_agenda.html"
+    first = render_kept_joined(template, [("one",), ("two",)], shown(False))
+    assert render_kept_joined(template, [("one",), ("two",)], shown(False)) == first
+    with pytest.raises(StaleFragment):
+        render_kept_joined(template, [("one",), ("two",)], shown(True))
 
 
 def test_the_alliance_page_tells_of_a_check_in_that_comes_due_with_nothing_written(db):

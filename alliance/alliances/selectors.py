@@ -1,10 +1,11 @@
 """Reads for alliances. Every lookup of an alliance for a person goes through
 `party_for`, which answers 404 to anyone who is not a party of it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS, models
@@ -12,11 +13,14 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
     prefetch_related_objects,
@@ -38,8 +42,9 @@ from alliance.alliances.models import (
     ObserverGrant,
     Party,
 )
-from alliance.conversations.models import Stake, StakeKind
+from alliance.conversations.models import Stake, StakeKind, StakeState
 from alliance.conversations.selectors import (
+    RECENTLY_SCHEDULED,
     Waiting,
     conversation_awaits_party,
     conversation_waits,
@@ -48,10 +53,11 @@ from alliance.conversations.selectors import (
     open_stakes_prefetch,
     waits_change_at,
 )
+from alliance.core.fragments import kept_value
 from alliance.lib import prepared
 from alliance.lib.clock import now
 from alliance.lib.dates import zone_or_utc
-from alliance.lib.prepared import Slot
+from alliance.lib.prepared import Moment, Slot
 from alliance.lib.tokens import hash_token
 from alliance.tending.selectors import (
     Care,
@@ -427,6 +433,80 @@ def _dashboard_ordered(
     return parties.annotate(attention=_attention()).order_by("attention", *newest)
 
 
+@dataclass(frozen=True)
+class Footprint:
+    """What names everything a person's dashboard lists, read by one prepared query:
+    how many alliances they are in now, and the sum of those alliances' stamps
+    (`alliance.lib.stamps`), which changes whenever a row of any of them is written.
+    Each stamp is summed by its top 39 bits, so that the sum of sixteen million cannot
+    overflow; a write goes unnoticed only if the new stamp's top bits equal the old
+    one's, a chance of one in 2^39.
+
+    The list's order and filters also change by time alone: a planned check-in comes
+    due (`checkin_due_condition`), and a scheduled conversation's reflections stop
+    waiting on anyone some days after it began (`conversation_awaits_party`).
+    `changes_at` is the first of those moments ahead, None when none is."""
+
+    alliances: int
+    stamps: int
+    changes_at: datetime | None
+
+    @property
+    def name(self) -> tuple[int, int]:
+        return (self.alliances, self.stamps)
+
+
+# Stamps are 63-bit; their top 39 bits summed over up to 2^24 alliances fit in 63.
+_STAMP_SHIFT = 24
+
+
+def footprint_of(user: User) -> Footprint:
+    rows = prepared.run(("footprint",), _footprint_query, {"user": user.pk})
+    if not rows:
+        return Footprint(alliances=0, stamps=0, changes_at=None)
+    [(alliances, stamps, next_checkin, first_conversation)] = rows
+    moments = [
+        *([next_checkin] if next_checkin else []),
+        *([first_conversation + RECENTLY_SCHEDULED] if first_conversation else []),
+    ]
+    return Footprint(alliances, int(stamps or 0), min(moments, default=None))
+
+
+def _footprint_query() -> QuerySet[Any]:
+    shifted_stamp = Subquery(
+        AllianceStamp.objects.filter(alliance_id=OuterRef("alliance_id")).values(
+            shifted=F("stamp").bitrightshift(_STAMP_SHIFT)
+        )
+    )
+    # Of the scheduled conversations whose reflections may still wait on someone, the
+    # one that began first: it stops waiting first.
+    first_conversation = Subquery(
+        Stake.objects.filter(
+            alliance_id=OuterRef("alliance_id"),
+            state=StakeState.SCHEDULED,
+            starts_at__gte=Moment(-RECENTLY_SCHEDULED),
+        )
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    return (
+        Party.present.filter(Q(user_id=Slot("user", models.BigIntegerField())))
+        .values("user_id")
+        .annotate(
+            alliances=Count("pk"),
+            stamps=Sum(shifted_stamp),
+            next_checkin=Min(
+                "alliance__rhythm__next_at", filter=Q(alliance__rhythm__next_at__gt=Moment())
+            ),
+            first_conversation=Min(first_conversation),
+        )
+        .values_list("alliances", "stamps", "next_checkin", "first_conversation")
+    )
+
+
+_T = TypeVar("_T")
+
+
 class _DashboardList:
     """The parties the dashboard lists, counted and sliced in the database by prepared
     queries (`alliance.lib.prepared`): building and compiling the order by attention
@@ -443,6 +523,7 @@ class _DashboardList:
         kind: str,
         waiting_on_me: bool,
         sort: str,
+        footprint: Footprint | None = None,
     ) -> None:
         # Everything "waiting on me" lists needs attention first: newest first is that order.
         if sort == DashboardSort.NAME:
@@ -455,6 +536,17 @@ class _DashboardList:
         self.searching, self.of_kind = bool(search), bool(kind)
         self.shape = ("dashboard", status, waiting_on_me, self.order, self.searching, self.of_kind)
         self.values = {"user": user.pk, "search": search, "kind": kind}
+        self.footprint = footprint
+
+    def _kept(self, part: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+        """What `compute` reads, kept under the person's footprint (`Footprint`) when
+        the list was given one: ordering hundreds of alliances by what needs attention
+        costs more than the rest of the page."""
+        footprint = self.footprint
+        if footprint is None:
+            return compute()
+        name = (*self.shape, tuple(sorted(self.values.items())), footprint.name, *part)
+        return kept_value(name, compute, footprint.changes_at)
 
     def _listed(self) -> QuerySet[Party]:
         return _dashboard_listed(
@@ -467,10 +559,15 @@ class _DashboardList:
 
     def __len__(self) -> int:
         # Grouped by the one user whose parties these are: one row, or none for no party.
-        counted = prepared.run(
-            (*self.shape, "count"),
-            lambda: self._listed().order_by().values("user_id").annotate(n=Count("pk")).values("n"),
-            self.values,
+        counted = self._kept(
+            ("count",),
+            lambda: prepared.run(
+                (*self.shape, "count"),
+                lambda: (
+                    self._listed().order_by().values("user_id").annotate(n=Count("pk")).values("n")
+                ),
+                self.values,
+            ),
         )
         return int(counted[0][0]) if counted else 0
 
@@ -484,16 +581,19 @@ class _DashboardList:
             raise ValueError("A slice of the dashboard's list after its start needs an end.")
         if stop == start:
             return []
-        return prepared.run(
-            (*self.shape, "rows"),
-            lambda: (
-                _dashboard_ordered(self._listed(), sort=self.order, waiting_on_me=False)
-                .annotate(alliance_stamp=_STAMP)
-                .values_list(*_PAGE_COLUMNS, "alliance_stamp")
+        return self._kept(
+            ("rows", start, stop),
+            lambda: prepared.run(
+                (*self.shape, "rows"),
+                lambda: (
+                    _dashboard_ordered(self._listed(), sort=self.order, waiting_on_me=False)
+                    .annotate(alliance_stamp=_STAMP)
+                    .values_list(*_PAGE_COLUMNS, "alliance_stamp")
+                ),
+                self.values,
+                limit=None if stop is None else stop - start,
+                offset=start,
             ),
-            self.values,
-            limit=None if stop is None else stop - start,
-            offset=start,
         )
 
 
@@ -560,8 +660,12 @@ class DashboardCard:
 class Dashboard:
     cards: list[DashboardCard]
     page: Page[tuple[Any, ...]]
-    # Whether the person is in any alliance at all, filters aside.
-    has_alliances: bool
+    footprint: Footprint
+
+    @property
+    def has_alliances(self) -> bool:
+        """Whether the person is in any alliance at all, filters aside."""
+        return self.footprint.alliances > 0
 
 
 def dashboard_for(
@@ -576,22 +680,35 @@ def dashboard_for(
     per_page: int = DASHBOARD_PAGE_SIZE,
 ) -> Dashboard:
     """One page of the user's alliances, each with how its last check-in went; what its
-    card shows besides is loaded by `dashboard_entries`, for the cards that need it."""
+    card shows besides is loaded by `dashboard_entries`, for the cards that need it. The
+    page's alliances, their number and how their check-ins went are kept under the
+    person's footprint (`Footprint`): a visit after nothing changed reads only that."""
+    footprint = footprint_of(user)
     listed = _DashboardList(
-        user, search=search, status=status, kind=kind, waiting_on_me=waiting_on_me, sort=sort
+        user,
+        search=search,
+        status=status,
+        kind=kind,
+        waiting_on_me=waiting_on_me,
+        sort=sort,
+        footprint=footprint,
     )
     # A paginator reads only the list's length and its slices (the stubs ask for more).
     shown: Page[tuple[Any, ...]] = Paginator(listed, per_page).get_page(page)  # type: ignore[arg-type]
     rows = list(shown.object_list)
-    health = _health_of_page([row[_PARTY_ID] for row in rows], per_page)
-    filtered = bool(search or status or kind or waiting_on_me)
+    party_ids = [row[_PARTY_ID] for row in rows]
+    health = kept_value(
+        ("dashboard health", tuple(party_ids), per_page, footprint.name),
+        lambda: _health_of_page(party_ids, per_page),
+        None,
+    )
     return Dashboard(
         cards=[
             DashboardCard(row, None if row[_IS_OBSERVER] else health.get(row[_ALLIANCE_ID]))
             for row in rows
         ],
         page=shown,
-        has_alliances=bool(rows) or (filtered and Party.present.filter(user=user).exists()),
+        footprint=footprint,
     )
 
 
@@ -768,25 +885,13 @@ def _start_of_today(user: User) -> datetime:
     return datetime.combine(now().astimezone(zone).date(), time(), tzinfo=zone)
 
 
-def agenda_name(user: User) -> tuple[tuple[Any, ...], datetime]:
+def agenda_name(user: User, footprint: Footprint) -> tuple[tuple[Any, ...], datetime]:
     """What names the user's agenda as a kept piece, and until when: the day and time
-    zone, and the stamp (`alliance.lib.stamps`) of each open alliance the user is in,
-    which changes whenever a conversation is scheduled, a rhythm set or a title
-    changed. Until the next midnight, when the agenda's days move on."""
-    rows = prepared.run(("agenda", "stamps"), _agenda_stamps, {"user": user.pk})
+    zone, and the user's footprint (`Footprint`), which changes whenever a conversation
+    is scheduled, a rhythm set or a title changed in any of their alliances. Until the
+    next midnight, when the agenda's days move on."""
     start = _start_of_today(user)
-    return (user.pk, user.time_zone, start, tuple(rows)), start + timedelta(days=1)
-
-
-def _agenda_stamps() -> QuerySet[Any]:
-    return (
-        Party.present.filter(
-            Q(user_id=Slot("user", models.BigIntegerField())), alliance__closed_at__isnull=True
-        )
-        .annotate(alliance_stamp=_STAMP)
-        .order_by("alliance_id", "pk")
-        .values_list("alliance_id", "is_observer", "alliance_stamp")
-    )
+    return (user.pk, user.time_zone, start, footprint.name), start + timedelta(days=1)
 
 
 def _agenda_alliance_ids(*, observing: bool) -> QuerySet[Party, Any]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
@@ -35,9 +36,10 @@ from alliance.conversations.models import (
     TermOrigin,
     TimeAnswer,
 )
+from alliance.lib import prepared
 from alliance.lib.clock import now
 from alliance.lib.dates import LATEST
-from alliance.lib.prepared import Moment
+from alliance.lib.prepared import Moment, Slot
 
 ANSWERED = (ReflectionState.SHARED, ReflectionState.SKIPPED)
 
@@ -55,6 +57,26 @@ def stake_for(party: Party, stake_id: int) -> Stake:
     if stake is None:
         raise Http404("No such conversation.")
     return stake
+
+
+def stake_kind(party: Party, stake_id: int) -> str:
+    """The kind of the conversation with this id in `party`'s alliance (404 for any
+    other): what a page whose content is kept needs of it, for its title. A prepared
+    query (`alliance.lib.prepared`)."""
+    rows = prepared.run(
+        ("stake kind",), _stake_kind, {"stake": stake_id, "alliance": party.alliance_id}
+    )
+    if not rows:
+        raise Http404("No such conversation.")
+    [(kind,)] = rows
+    return str(kind)
+
+
+def _stake_kind() -> QuerySet[Any]:
+    return Stake.objects.filter(
+        pk=Slot("stake", models.BigIntegerField()),
+        alliance_id=Slot("alliance", models.BigIntegerField()),
+    ).values_list("kind")
 
 
 def stakes_of(alliance: Alliance) -> QuerySet[Stake]:
@@ -478,7 +500,7 @@ def conversation_awaits_party() -> Q:
     revealed = Reveal.objects.filter(stake_id=OuterRef("stake_id"), prompt_id=OuterRef("prompt_id"))
     shared_by_others = Reflection.objects.filter(
         Q(stake__state=StakeState.PROPOSED)
-        | Q(stake__state=StakeState.SCHEDULED, stake__starts_at__gte=Moment(-timedelta(days=14))),
+        | Q(stake__state=StakeState.SCHEDULED, stake__starts_at__gte=Moment(-RECENTLY_SCHEDULED)),
         ~Exists(revealed),
         ~Exists(mine),
         stake__alliance_id=OuterRef("alliance_id"),

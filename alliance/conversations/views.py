@@ -29,7 +29,7 @@ from alliance.conversations.forms import (
     TimesForm,
 )
 from alliance.conversations.library import DISTRACTION_NOTE, THEMES
-from alliance.conversations.models import Stake, StakeKind, StakeState
+from alliance.conversations.models import StakeKind, StakeState
 from alliance.core.fragments import render_kept_named, row_name
 from alliance.feedback.hold import coach_holds
 from alliance.lib.forms import id_param
@@ -122,23 +122,23 @@ def _conversation_context(party: Party, stake_id: int, prompt_id: int | None) ->
 @party_required
 def conversation_detail(request: HttpRequest, party: Party, stake_id: int) -> HttpResponse:
     """The conversation page. What it shows below the header is one piece kept under a
-    name (`_kept_name`), as the alliance page's is. A visit that finds it loads only the
-    conversation's row, for the page's title."""
-    stake = selectors.stake_for(party, stake_id)
+    name (`_kept_name`), as the alliance page's is. A visit that finds it reads only the
+    conversation's kind, for the page's title."""
+    kind = selectors.stake_kind(party, stake_id)
     prompt_id = _prompt_param(request)
     time_zone = request.user.time_zone  # type: ignore[union-attr]
 
     def build(chosen: list[int]) -> list[tuple[dict[str, Any], datetime | None]]:
-        context = _detail_context(party, stake.pk, request)
+        context = _detail_context(party, stake_id, request)
         return [({**context, "time_zone": time_zone}, None)]
 
     [page] = render_kept_named(
         PAGE_PIECE,
-        [_kept_name(request, party, stake.pk, prompt_id)],
+        [_kept_name(request, party, stake_id, prompt_id)],
         build,
         csrf_token=get_token(request),
     )
-    return _around(request, party, stake, page)
+    return _around(request, party, str(StakeKind(kind).label), page)
 
 
 def _kept_name(
@@ -164,13 +164,13 @@ PAGE_PIECE = "conversations/_page.html"
 
 
 def _around(
-    request: HttpRequest, party: Party, stake: Stake, page: str, status: int = 200
+    request: HttpRequest, party: Party, kind: str, page: str, status: int = 200
 ) -> HttpResponse:
-    """The conversation page around its piece."""
+    """The conversation page around its piece, titled with the conversation's `kind`."""
     return render(
         request,
         "conversations/detail.html",
-        {"alliance": party.alliance, "stake": stake, "page": page},
+        {"alliance": party.alliance, "kind": kind, "page": page},
         status=status,
     )
 
@@ -188,7 +188,7 @@ def _shown_afresh(
             "csrf_token": get_token(request),
         },
     )
-    return _around(request, party, context["stake"], page, status)
+    return _around(request, party, context["stake"].get_kind_display(), page, status)
 
 
 def _detail_context(party: Party, stake_id: int, request: HttpRequest) -> dict[str, Any]:

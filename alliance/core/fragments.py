@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache, partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import caches
@@ -58,6 +58,8 @@ _PLAIN_TYPES = frozenset(PLAIN)
 # token is never kept: it is put in as the piece leaves. Random for each process, it
 # cannot be typed by anyone.
 _TOKEN_MARK = secrets.token_hex(16)
+
+T = TypeVar("T")
 
 
 class StaleFragment(AssertionError):
@@ -207,30 +209,101 @@ def render_kept_named(
     ``settings.FRAGMENTS_VERIFY`` (the tests) every piece is built and rendered again,
     and one kept under a name that did not change with what it shows fails. A piece
     holding a form gets the page's `csrf_token` as it leaves, as in `render_kept`."""
-    where = (translation.get_language(), timezone.get_current_timezone_name(), bool(csrf_token))
+    pieces, _until = _named_pieces(template_name, names, build, bool(csrf_token))
+    # Rendered by the template engine, which escaped what it had to.
+    return [mark_safe(_with_token(piece, csrf_token)) for piece in pieces]
+
+
+def render_kept_joined(
+    template_name: str,
+    names: Sequence[Any],
+    build: Callable[[list[int]], Sequence[tuple[dict[str, Any], datetime | None]]],
+) -> SafeString:
+    """The pieces of `render_kept_named` joined into one, kept as a whole too, under all
+    their names, until the first of their moments: a page of twenty-five cards shown
+    again looks up one piece, not twenty-five."""
+    where = (translation.get_language(), timezone.get_current_timezone_name())
+    key = "joined:" + _digest((template_name, where, tuple(names))).hex()
+    cache = caches["fragments"]
+    found = None if settings.DEBUG else cache.get(key)
+    if found is not None and (found[1] is None or now() < found[1]):
+        kept = _opened(found[0])
+        if not settings.FRAGMENTS_VERIFY:
+            # Rendered by the template engine, which escaped what it had to.
+            return mark_safe(kept)
+    else:
+        kept = None
+    pieces, until = _named_pieces(template_name, names, build, False)
+    joined = "".join(pieces)
+    if kept is not None and kept != joined:
+        raise StaleFragment(f"the pieces named {names!r} are not what they show now")
+    if kept is None and len(joined) <= MAX_KEPT_NAMED_LENGTH and not settings.DEBUG:
+        cache.set(key, (_packed(joined), until))
+    # Rendered by the template engine, which escaped what it had to.
+    return mark_safe(joined)
+
+
+def _named_pieces(
+    template_name: str,
+    names: Sequence[Any],
+    build: Callable[[list[int]], Sequence[tuple[dict[str, Any], datetime | None]]],
+    with_token: bool,
+) -> tuple[list[str], datetime | None]:
+    """The pieces of `render_kept_named`, with their token's mark still in them, and the
+    first moment one of them stops being true (None for never)."""
+    where = (translation.get_language(), timezone.get_current_timezone_name(), with_token)
     keys = ["named:" + _digest((template_name, where, name)).hex() for name in names]
     cache = caches["fragments"]
     kept = {} if settings.DEBUG else cache.get_many(keys)
     at = now()
     pieces: list[str | None] = []
+    untils: list[datetime] = []
     for key in keys:
         found = kept.get(key)
-        pieces.append(_opened(found[0]) if found and (found[1] is None or at < found[1]) else None)
+        if found and (found[1] is None or at < found[1]):
+            pieces.append(_opened(found[0]))
+            if found[1] is not None:
+                untils.append(found[1])
+        else:
+            pieces.append(None)
     wanted = [n for n, piece in enumerate(pieces) if piece is None or settings.FRAGMENTS_VERIFY]
     built = build(wanted) if wanted else []
-    token = {"csrf_token": _TOKEN_MARK if csrf_token else None}
+    token = {"csrf_token": _TOKEN_MARK if with_token else None}
     for n, (values, until) in zip(wanted, built, strict=True):
         render = partial(_render, template_name, {**values, **token})
         fresh = _verified(render) if settings.FRAGMENTS_VERIFY else render()
         if pieces[n] is not None and pieces[n] != fresh:
             raise StaleFragment(f"the piece named {names[n]!r} is not what it shows now")
-        if pieces[n] is None and len(fresh) <= MAX_KEPT_NAMED_LENGTH and not settings.DEBUG:
-            cache.set(keys[n], (_packed(fresh), until))
+        if pieces[n] is None:
+            if len(fresh) <= MAX_KEPT_NAMED_LENGTH and not settings.DEBUG:
+                cache.set(keys[n], (_packed(fresh), until))
+            if until is not None:
+                untils.append(until)
         pieces[n] = fresh
-    # Rendered by the template engine, which escaped what it had to.
     done = [piece for piece in pieces if piece is not None]
     assert len(done) == len(pieces)
-    return [mark_safe(_with_token(piece, csrf_token)) for piece in done]
+    return done, min(untils, default=None)
+
+
+def kept_value(name: tuple[Any, ...], compute: Callable[[], T], until: datetime | None) -> T:
+    """What `compute` returns, kept under `name` until the moment `until` (None for
+    never), as a named piece is (`render_kept_named`): for what costs more to work out
+    than to keep, such as a dashboard's order among hundreds of alliances. `name` holds
+    plain values and must change whenever the value does, except with time. With
+    ``settings.FRAGMENTS_VERIFY`` (the tests) it is worked out again and compared."""
+    key = "value:" + _digest(name).hex()
+    cache = caches["fragments"]
+    found = None if settings.DEBUG else cache.get(key)
+    if found is not None and (found[1] is None or now() < found[1]):
+        if not settings.FRAGMENTS_VERIFY:
+            return cast(T, found[0])
+        if compute() != found[0]:
+            raise StaleFragment(f"the value named {name!r} is not what it is now")
+        return cast(T, found[0])
+    value = compute()
+    if not settings.DEBUG:
+        cache.set(key, (value, until))
+    return value
 
 
 def _packed(piece: str) -> str | bytes:

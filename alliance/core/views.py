@@ -16,7 +16,7 @@ from alliance.alliances.selectors import (
     dashboard_for,
 )
 from alliance.core.forms import DashboardFilterForm
-from alliance.core.fragments import render_kept_named
+from alliance.core.fragments import render_kept_joined, render_kept_named
 from alliance.terms.selectors import left_alliances_for
 
 
@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "dashboard": dashboard,
             "cards": _cards(dashboard),
-            "agenda": _agenda(request.user) if dashboard.has_alliances else None,
+            "agenda": _agenda(request.user, dashboard) if dashboard.has_alliances else None,
             # Where someone who left finds the versions they signed again.
             "left_alliances": [] if any(filters.values()) else left_alliances_for(request.user),
             "form": form,
@@ -51,21 +51,21 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cards(dashboard: Dashboard) -> list[SafeString]:
-    """The page's cards, each kept under its name (`DashboardCard.name`): only the cards
-    not kept are loaded and rendered."""
+def _cards(dashboard: Dashboard) -> SafeString:
+    """The page's cards, each kept under its name (`DashboardCard.name`), and all of them
+    together: only the cards not kept are loaded and rendered."""
 
     def build(chosen: list[int]) -> list[tuple[dict[str, Any], datetime | None]]:
         entries = dashboard_entries([dashboard.cards[n] for n in chosen])
         return [(_card_values(entry), entry.changes_at) for entry in entries]
 
     names = [card.name for card in dashboard.cards]
-    return render_kept_named("core/_dashboard_entry.html", names, build)
+    return render_kept_joined("core/_dashboard_entry.html", names, build)
 
 
-def _agenda(user: User) -> SafeString:
+def _agenda(user: User, dashboard: Dashboard) -> SafeString:
     """The agenda, kept under `agenda_name` until midnight."""
-    name, until = agenda_name(user)
+    name, until = agenda_name(user, dashboard.footprint)
     [agenda] = render_kept_named(
         "core/_agenda.html", [name], lambda chosen: [({"agenda": agenda_for(user)}, until)]
     )
