@@ -13,11 +13,18 @@ from django.utils.translation import gettext as _
 
 @cache
 def time_zone_names() -> list[str]:
-    return sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    return sorted(known_time_zones())
+
+
+@cache
+def known_time_zones() -> frozenset[str]:
+    """The zones a person may choose, to look one up in (every page asks of the
+    browser's)."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in time_zone_names():
+    if value not in known_time_zones():
         raise ValidationError(
             _("“%(zone)s” is not a time zone we know, e.g. Europe/Berlin.") % {"zone": value}
         )

@@ -11,7 +11,7 @@ from alliance.accounts.models import (
     AccessToken,
     InvitationSignup,
     User,
-    time_zone_names,
+    known_time_zones,
 )
 from alliance.alliances.models import Alliance, Party
 from alliance.alliances.selectors import invitation_by_token
@@ -49,7 +49,7 @@ BROWSER_TIME_ZONE_COOKIE = "browser_time_zone"
 def browser_time_zone(request: HttpRequest) -> str | None:
     """The browser's own time zone, when its script told us one we know."""
     zone = unquote(request.COOKIES.get(BROWSER_TIME_ZONE_COOKIE, ""))
-    return zone if zone in time_zone_names() else None
+    return zone if zone in known_time_zones() else None
 
 
 def time_zone_to_ask_about(request: HttpRequest, user: User) -> str | None:

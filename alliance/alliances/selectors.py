@@ -56,7 +56,7 @@ from alliance.conversations.selectors import (
 from alliance.core.fragments import kept_value
 from alliance.lib import prepared
 from alliance.lib.clock import now
-from alliance.lib.dates import zone_or_utc
+from alliance.lib.dates import LATEST, zone_or_utc
 from alliance.lib.prepared import Moment, Slot
 from alliance.lib.tokens import hash_token
 from alliance.tending.selectors import (
@@ -465,10 +465,10 @@ def footprint_of(user: User) -> Footprint:
     if not rows:
         return Footprint(alliances=0, stamps=0, changes_at=None)
     [(alliances, stamps, next_checkin, first_conversation)] = rows
-    moments = [
-        *([next_checkin] if next_checkin else []),
-        *([first_conversation + RECENTLY_SCHEDULED] if first_conversation else []),
-    ]
+    moments = [next_checkin] if next_checkin else []
+    # A conversation planned at the end of time never stops waiting.
+    if first_conversation and first_conversation <= LATEST - RECENTLY_SCHEDULED:
+        moments.append(first_conversation + RECENTLY_SCHEDULED)
     return Footprint(alliances, int(stamps or 0), min(moments, default=None))
 
 
