@@ -177,7 +177,9 @@ CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "alliance-fragments",
     "TIMEOUT": 6 * 60 * 60,
-    # At most 32 kB each (fragments.MAX_KEPT_LENGTH), about 1 kB usually.
+    # A form or a term of about 1 kB; a dashboard card of 1 kB, their page's cards of 25;
+    # an alliance or conversation page of 10 to 30 kB. Longer than 32 kB, a piece is kept
+    # compressed (fragments.MAX_KEPT_LENGTH): at most about 64 MB in all, per process.
     "OPTIONS": {"MAX_ENTRIES": 2_000},
 }
 # The tests set it: each kept piece is rendered again and must be the same.

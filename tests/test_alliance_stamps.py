@@ -14,6 +14,7 @@ from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from alliance.accounts.erasure import account_erase
 from alliance.accounts.models import User
 from alliance.alliances import selectors
 from alliance.alliances import services as alliance_services
@@ -429,6 +430,33 @@ def test_the_draft_is_kept_under_a_stamp_read_before_it(db, monkeypatch):
     monkeypatch.setattr(selectors, "alliance_stamp", read_stamp)
     Term.objects.filter(pk=term.pk).update(text="We meet monthly.")
     assert "We meet monthly." in browser.get(url).content.decode()
+
+
+def test_the_alliance_page_read_after_a_person_was_erased_mid_visit_shows_their_pseudonym(
+    db, monkeypatch
+):
+    """The version in force is loaded with the viewer's party, before the page's stamp
+    is read: an erasure landing between the two must not leave the old names kept under
+    the new stamp."""
+    ana, ben = make_user("Ana"), make_user("Ben")
+    alliance = make_alliance(ana, title="Coaching Ben")
+    join(alliance, ben)
+    propose(party_of(alliance, ben), "We meet every second week.")
+    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    browser = login(ana)
+    url = f"/alliances/{alliance.pk}/"
+    read_stamp = selectors.alliance_stamp
+
+    def stamp_after_an_erasure(alliance_id: int) -> int | None:
+        monkeypatch.setattr(selectors, "alliance_stamp", read_stamp)
+        account_erase(ben)
+        return read_stamp(alliance_id)
+
+    monkeypatch.setattr(selectors, "alliance_stamp", stamp_after_an_erasure)
+    for _ in range(2):
+        signed = browser.get(url).content.decode().split("Signed by", 1)[1].split("</p>")[0]
+        assert "Ben" not in signed
+        assert "Former party" in signed
 
 
 def test_a_long_named_piece_is_kept_compressed(db, settings):

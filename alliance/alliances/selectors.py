@@ -541,9 +541,10 @@ class _DashboardList:
     def _kept(self, part: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
         """What `compute` reads, kept under the person's footprint (`Footprint`) when
         the list was given one: ordering hundreds of alliances by what needs attention
-        costs more than the rest of the page."""
+        costs more than the rest of the page. A search is typed once, and each would be
+        kept apart: the list found by one is read afresh."""
         footprint = self.footprint
-        if footprint is None:
+        if footprint is None or self.searching:
             return compute()
         name = (*self.shape, tuple(sorted(self.values.items())), footprint.name, *part)
         return kept_value(name, compute, footprint.changes_at)
@@ -987,7 +988,13 @@ class Overview:
 
 
 def alliance_overview(party: Party) -> Overview:
+    """Everything the alliance page shows `party`. The version in force is read again,
+    not taken from the one loaded with the party: the page is kept under a stamp read
+    after that one (see the alliance page's view), and what it shows must be no older
+    than its stamp (erasing a person rewrites the names a version was signed with)."""
     alliance = party.alliance
+    if alliance.current_version_id is not None:
+        alliance.current_version = Version.objects.get(pk=alliance.current_version_id)
     # Observers too, for `observer_grants`; the draft is the designing parties'.
     present = list(Party.present.filter(alliance=alliance).select_related("user"))
     parties = [p for p in present if not p.is_observer]

@@ -81,11 +81,11 @@ def _alliance_page(
     """The alliance page for a designing party. What it shows below the header is one
     piece kept under a name (see `render_kept_named`): the viewer's party row, the
     alliance's row and its stamp (`alliance.lib.stamps`), which changes with every write
-    in the alliance, and the agreed term whose answer the viewer asked to change. A visit
-    that finds its piece loads nothing more of the alliance. The stamp is read before
-    the rows the piece shows, so a write landing between the two reads makes the piece
-    newer than its name, never older. An invitation sent back with its errors is shown
-    once and not kept."""
+    in the alliance. A visit that finds its piece loads nothing more of the alliance.
+    The stamp is read before the rows the piece shows, so a write landing between the two
+    reads makes the piece newer than its name, never older. The page with an agreed
+    term's answer opened (``?answer=``, one term among many) or an invitation sent back
+    with its errors is shown once and not kept."""
     alliance = party.alliance
     answering = id_param(request.GET, "answer")
     pdf_available = documents.pdf_available()
@@ -108,7 +108,7 @@ def _alliance_page(
             "pdf_available": pdf_available,
         }
 
-    if invitation_form is not None:
+    if invitation_form is not None or answering is not None:
         page = render_to_string(
             PAGE_PIECE,
             {**values(selectors.alliance_overview(party)), "csrf_token": get_token(request)},
@@ -118,7 +118,6 @@ def _alliance_page(
             row_name(party),
             row_name(alliance),
             selectors.alliance_stamp(alliance.pk),
-            answering,
             pdf_available,
         )
 

@@ -221,11 +221,11 @@ def conversation_board(request: HttpRequest, party: Party, stake_id: int) -> Htt
     so while nothing changed the browser asks with If-None-Match and gets a bodiless 304
     Not Modified."""
     prompt_id = _prompt_param(request)
+    # The live part holds no form: no CSRF token, and no cookie set by asking for one.
     [board] = render_kept_named(
         "conversations/_board.html",
         [_kept_name(request, party, stake_id, prompt_id)],
         lambda chosen: [(_conversation_context(party, stake_id, prompt_id), None)],
-        csrf_token=get_token(request),
     )
     return HttpResponse(board)
 

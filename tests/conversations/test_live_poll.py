@@ -25,6 +25,8 @@ def test_the_poll_is_not_modified_until_something_it_shows_changes(cast):
     again = ana.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
+    # Nothing to send but the answer: the poll holds no form, so no CSRF cookie either.
+    assert not again.cookies
 
     # Ben's private draft is nobody's business: the poll does not even change.
     services.reflection_save(
