@@ -197,6 +197,41 @@ def test_the_conversation_page_shows_a_prompt_reworded_behind_the_services_back(
     assert "What would make this work?" in browser.get(url).content.decode()
 
 
+def ratified(ana: User, title: str):  # type: ignore[no-untyped-def]
+    """An alliance of `ana`'s with Ben, one term agreed."""
+    ben = make_user("Ben")
+    alliance = make_alliance(ana, title=title)
+    join(alliance, ben)
+    propose(party_of(alliance, ben), "We meet every second week.")
+    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
+    return alliance
+
+
+def planned_for_tomorrow(ana: User, title: str):  # type: ignore[no-untyped-def]
+    """A ratified alliance of `ana`'s whose first check-in is planned for tomorrow, and
+    its rhythm."""
+    alliance = ratified(ana, title)
+    rhythm = tending.rhythm_set(
+        party=party_of(alliance, ana),
+        starts_on=now().date() + timedelta(days=1),
+        at_time=time(9),
+        rule="",
+    )
+    return alliance, rhythm
+
+
+def waiting_on_an_invitation(ana: User, title: str):  # type: ignore[no-untyped-def]
+    """An alliance of `ana`'s waiting on Ben's invitation, the invitation, and `ana`'s
+    browser, signed in a little before it expires."""
+    alliance = make_alliance(ana, title=title)
+    invitation, _ = alliance_services.invitation_create(
+        party=party_of(alliance, ana), email="ben@example.org"
+    )
+    with time_machine.travel(invitation.expires_at - timedelta(hours=2)):
+        browser = login(ana)
+    return alliance, invitation, browser
+
+
 def page_before_and_after(browser, url: str, moment) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The page at `url` an hour before `moment` and a minute after it."""
     with time_machine.travel(moment - timedelta(hours=1)):
@@ -211,18 +246,8 @@ def test_the_dashboard_reorders_when_a_check_in_comes_due_with_nothing_written(d
     changes by time alone: here a planned check-in coming due moves the older alliance
     before the newer one."""
     ana = make_user("Ana")
-    older = make_alliance(ana, title="Older")
-    for alliance in (older, make_alliance(ana, title="Newer")):
-        ben = make_user("Ben")
-        join(alliance, ben)
-        propose(party_of(alliance, ben), "We meet every second week.")
-        ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
-    rhythm = tending.rhythm_set(
-        party=party_of(older, ana),
-        starts_on=now().date() + timedelta(days=1),
-        at_time=time(9),
-        rule="",
-    )
+    _, rhythm = planned_for_tomorrow(ana, "Older")
+    ratified(ana, "Newer")
     browser = login(ana)
     with time_machine.travel(rhythm.next_at - timedelta(hours=1)):
         before = titles(browser.get("/"))
@@ -283,30 +308,15 @@ def test_joined_pieces_kept_under_names_that_did_not_change_with_them_fail_in_th
 
 
 def test_the_alliance_page_tells_of_a_check_in_that_comes_due_with_nothing_written(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Planned")
-    join(alliance, ben)
-    propose(party_of(alliance, ben), "We meet every second week.")
-    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
-    rhythm = tending.rhythm_set(
-        party=party_of(alliance, ana),
-        starts_on=now().date() + timedelta(days=1),
-        at_time=time(9),
-        rule="",
-    )
+    ana = make_user("Ana")
+    alliance, rhythm = planned_for_tomorrow(ana, "Planned")
     before, after = page_before_and_after(login(ana), f"/alliances/{alliance.pk}/", rhythm.next_at)
     assert 'class="badge checkin_due"' not in before
     assert 'class="badge checkin_due"' in after
 
 
 def test_the_alliance_page_forgets_an_invitation_that_expired_with_nothing_written(db):
-    ana = make_user("Ana")
-    alliance = make_alliance(ana, title="Waiting")
-    invitation, _ = alliance_services.invitation_create(
-        party=party_of(alliance, ana), email="ben@example.org"
-    )
-    with time_machine.travel(invitation.expires_at - timedelta(hours=2)):
-        browser = login(ana)
+    alliance, invitation, browser = waiting_on_an_invitation(make_user("Ana"), "Waiting")
     before, after = page_before_and_after(
         browser, f"/alliances/{alliance.pk}/", invitation.expires_at
     )
@@ -339,28 +349,15 @@ def seen_before_and_after(browser, moment, title: str) -> tuple[str, str]:  # ty
 
 
 def test_a_card_tells_of_a_check_in_that_comes_due_with_nothing_written(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Planned")
-    join(alliance, ben)
-    propose(party_of(alliance, ben), "We meet every second week.")
-    ratify_with([party_of(alliance, ana), party_of(alliance, ben)])
-    tomorrow = now().date() + timedelta(days=1)
-    rhythm = tending.rhythm_set(
-        party=party_of(alliance, ana), starts_on=tomorrow, at_time=time(9), rule=""
-    )
+    ana = make_user("Ana")
+    _, rhythm = planned_for_tomorrow(ana, "Planned")
     before, after = seen_before_and_after(login(ana), rhythm.next_at, "Planned")
     assert "Version 1 in force" in before
     assert "Check-in due" in after
 
 
 def test_a_card_tells_of_an_invitation_that_expired_with_nothing_written(db):
-    ana = make_user("Ana")
-    alliance = make_alliance(ana, title="Waiting")
-    invitation, _ = alliance_services.invitation_create(
-        party=party_of(alliance, ana), email="ben@example.org"
-    )
-    with time_machine.travel(invitation.expires_at - timedelta(hours=2)):
-        browser = login(ana)
+    _, invitation, browser = waiting_on_an_invitation(make_user("Ana"), "Waiting")
     before, after = seen_before_and_after(browser, invitation.expires_at, "Waiting")
     assert "Waiting for ben@example.org to join" in before
     assert "Invite the other party" in after
