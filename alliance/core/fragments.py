@@ -59,7 +59,7 @@ _PLAIN_TYPES = frozenset(PLAIN)
 # cannot be typed by anyone.
 _TOKEN_MARK = secrets.token_hex(16)
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 class StaleFragment(AssertionError):
@@ -285,7 +285,7 @@ def _named_pieces(
     return done, min(untils, default=None)
 
 
-def kept_value(name: tuple[Any, ...], compute: Callable[[], T], until: datetime | None) -> T:
+def kept_value(name: tuple[Any, ...], compute: Callable[[], _T], until: datetime | None) -> _T:
     """What `compute` returns, kept under `name` until the moment `until` (None for
     never), as a named piece is (`render_kept_named`): for what costs more to work out
     than to keep, such as a dashboard's order among hundreds of alliances. `name` holds
@@ -296,10 +296,10 @@ def kept_value(name: tuple[Any, ...], compute: Callable[[], T], until: datetime 
     found = None if settings.DEBUG else cache.get(key)
     if found is not None and (found[1] is None or now() < found[1]):
         if not settings.FRAGMENTS_VERIFY:
-            return cast(T, found[0])
+            return cast(_T, found[0])
         if compute() != found[0]:
             raise StaleFragment(f"the value named {name!r} is not what it is now")
-        return cast(T, found[0])
+        return cast(_T, found[0])
     value = compute()
     if not settings.DEBUG:
         cache.set(key, (value, until))
