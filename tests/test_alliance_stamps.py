@@ -161,14 +161,21 @@ def test_the_alliance_page_shows_a_change_written_behind_the_services_back(db):
     assert "Benedict" in page
 
 
-def test_every_table_the_conversation_page_reads_stamps_its_alliance(db):
-    from alliance.conversations import selectors as conversation_selectors
-
-    ana, ben = make_user("Ana"), make_user("Ben")
+def talking(ana: User):  # type: ignore[no-untyped-def]
+    """An alliance of Ana's with Ben, a conversation Ben planted in it, and the two
+    parties (Ana's first)."""
+    ben = make_user("Ben")
     alliance = make_alliance(ana, title="Talking")
     join(alliance, ben)
     parties = [party_of(alliance, ana), party_of(alliance, ben)]
-    stake = plant(parties[1])
+    return alliance, parties, plant(parties[1])
+
+
+def test_every_table_the_conversation_page_reads_stamps_its_alliance(db):
+    from alliance.conversations import selectors as conversation_selectors
+
+    ana = make_user("Ana")
+    alliance, parties, stake = talking(ana)
     prompt = first_prompt(stake)
     for party in parties:
         share(party, stake, prompt, f"{party.user.name} wants weekly calls.")
@@ -184,11 +191,34 @@ def test_every_table_the_conversation_page_reads_stamps_its_alliance(db):
     assert read <= stamps.installed()
 
 
+def test_a_kept_conversation_page_never_shows_one_party_s_draft_to_the_other(db):
+    """The conversation page is kept whole, with the viewer's own unshared reflection in
+    its box: the other party, on the same prompt at the same stamp, gets a piece of
+    their own, as does an observer (turned away) and a party who left."""
+    ana = make_user("Ana")
+    alliance, parties, stake = talking(ana)
+    prompt = first_prompt(stake)
+    draft = "Only Ana may read this draft."
+    conversations.reflection_save(
+        party=parties[0], stake_id=stake.pk, prompt_id=prompt.pk, text=draft, revision=1
+    )
+    url = f"/alliances/{alliance.pk}/conversations/{stake.pk}/?prompt={prompt.pk}"
+    board = f"/alliances/{alliance.pk}/conversations/{stake.pk}/board/?prompt={prompt.pk}"
+    ana_browser, ben_browser = login(ana), login(parties[1].user)
+    for _ in range(2):
+        assert draft in ana_browser.get(url).content.decode()
+        for path in (url, board):
+            assert draft not in ben_browser.get(path).content.decode()
+    carla = make_user("Carla")
+    join(alliance, carla, role="sponsor", as_observer=True)
+    assert login(carla).get(url).status_code == 404
+    alliance_services.party_leave(party=parties[1])
+    assert ben_browser.get(url).status_code == 404
+
+
 def test_the_conversation_page_shows_a_prompt_reworded_behind_the_services_back(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Talking")
-    join(alliance, ben)
-    stake = plant(party_of(alliance, ben))
+    ana = make_user("Ana")
+    alliance, _, stake = talking(ana)
     prompt = first_prompt(stake)
     browser = login(ana)
     url = f"/alliances/{alliance.pk}/conversations/{stake.pk}/?prompt={prompt.pk}"
@@ -273,11 +303,8 @@ def test_a_person_s_footprint_changes_with_any_write_in_their_alliances(db):
 def test_a_footprint_ends_when_time_alone_changes_the_dashboard_s_list(db):
     """A planned check-in comes due; a scheduled conversation's reflections stop waiting
     on anyone some days after it began."""
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Talking")
-    join(alliance, ben)
-    parties = [party_of(alliance, ana), party_of(alliance, ben)]
-    stake = plant(parties[1])
+    ana = make_user("Ana")
+    _, parties, stake = talking(ana)
     candidate = stake.candidates.first()
     conversations.stake_answer(party=parties[0], stake_id=stake.pk, works=[candidate.pk])
     assert footprint_of(ana).changes_at == candidate.starts_at + RECENTLY_SCHEDULED
@@ -364,14 +391,10 @@ def test_a_card_tells_of_an_invitation_that_expired_with_nothing_written(db):
 
 
 def test_a_card_stops_announcing_a_conversation_once_it_began(db):
-    ana, ben = make_user("Ana"), make_user("Ben")
-    alliance = make_alliance(ana, title="Talking")
-    join(alliance, ben)
-    stake = plant(party_of(alliance, ben))
+    ana = make_user("Ana")
+    _, parties, stake = talking(ana)
     candidate = stake.candidates.first()
-    conversations.stake_answer(
-        party=party_of(alliance, ana), stake_id=stake.pk, works=[candidate.pk]
-    )
+    conversations.stake_answer(party=parties[0], stake_id=stake.pk, works=[candidate.pk])
     stake.refresh_from_db()
     assert stake.starts_at == candidate.starts_at  # a time that suits both is fixed
     day = candidate.starts_at.strftime("%a %-d %b")
