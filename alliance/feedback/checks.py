@@ -6,18 +6,25 @@ from django.core.checks import Error, register
 
 
 @register()
-def check_coach_weights(app_configs: Any, **kwargs: Any) -> list[Error]:
-    """Weights that are missing, unreadable or trained for other features would make
-    every review fail: say so at start rather than on someone's first keystroke."""
-    from alliance.feedback.model import models
+def check_coach_model(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """A language model that is missing or unreadable would make every review fail: say so
+    at start rather than on someone's first keystroke."""
+    from alliance.feedback.coach import KINDS, NO_FIRST_PERSON
+    from alliance.feedback.reading import load
 
     try:
-        models()
-    except (OSError, ValueError, KeyError, RuntimeError) as problem:
+        # A model of its own, dropped after: a process that never reviews (the worker, a
+        # command) does not keep one loaded for the check's sake.
+        model = load()
+        missing = set(KINDS) - {NO_FIRST_PERSON} - set(model.thresholds)
+        if missing:
+            raise KeyError(f"no threshold for {', '.join(sorted(missing))}")
+        model.read(["A sentence to read.", "And another one."])
+    except Exception as problem:  # any reason it cannot serve, from files to ONNX Runtime
         return [
             Error(
-                f"The feedback coach cannot read its weights: {problem}",
-                hint="Reinstall Alliance, or train them again with `make train-coach`.",
+                f"The feedback coach cannot load its language model: {problem}",
+                hint="Reinstall Alliance, or train it again with `make train-coach`.",
                 id="feedback.E001",
             )
         ]

@@ -10,18 +10,18 @@ Four kinds of flag, each quoting the words it is about and saying why:
   text.
 
 The definitions are the labelling contract of the evaluation (tests/feedback/). Blame,
-absolute and the negative opening are decided by learnt weights (``model``) over features
-a person can read (``features``), among them what the hand-written rules of ``blame``
-and this module find; the rules still choose the words quoted and the explanation where
-they recognise the sentence. No first person is a rule. The coach is measured on
-reflections written and labelled by people who never saw it (`bench/coach_eval.py`).
+absolute and the negative opening are decided by a small language model fine-tuned on
+reflections labelled by that contract (``reading``), which reads what a sentence means
+rather than which words it holds. The hand-written rules of ``blame`` and this module
+choose the words quoted and the explanation: the form of blame, the sweeping words an
+absolute quotes. No first person is a rule. The coach is measured on reflections written
+and labelled by people who never saw it (`bench/coach_eval.py`).
 
 The coach is pure: no database, no network, and it never raises on any string. Very long
 texts are cut to their first ``MAX_CHARS`` characters, since a reflection is short and
 the cost grows with the text.
 """
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,9 +31,8 @@ from django.utils.translation import gettext_lazy
 
 from alliance.feedback import blame as blaming
 from alliance.feedback.blame import Blame, blames, predicate_after
-from alliance.feedback.features import opening_features, sentence_features
 from alliance.feedback.lexicon import polarity, valence
-from alliance.feedback.model import models, probability
+from alliance.feedback.reading import model, read_meaning
 from alliance.feedback.reframe import reframe
 
 __all__ = ["KINDS", "Flag", "ReadSentence", "read", "reframe", "review", "split_sentences"]
@@ -43,9 +42,6 @@ ABSOLUTE = "absolute"
 NO_FIRST_PERSON = "no_first_person"
 NEGATIVE_OPENING = "negative_opening"
 KINDS = (BLAME, ABSOLUTE, NO_FIRST_PERSON, NEGATIVE_OPENING)
-# Not a flag: how likely a sentence is to be hard (a complaint, hurt, a hard admission),
-# which the negative opening's weights read.
-NEGATIVE = "negative"
 
 # What the kinds are called in front of people.
 LABELS = {
@@ -61,8 +57,6 @@ MAX_SENTENCES = 200
 # cost of reading one grows faster than its length.
 MAX_SENTENCE_CHARS = 400
 MIN_WORDS_FOR_FIRST_PERSON = 4
-# How many sweeping words of one sentence have their use read (each costs a VADER pass).
-MAX_SWEEPING_READ = 5
 
 
 @dataclass(frozen=True)
@@ -95,13 +89,12 @@ class Flag:
 
 @dataclass
 class ReadSentence:
-    """One sentence as the coach reads it: what the hand-written rules found in it, the
-    sweeping words an absolute flag could quote, and the features the weights score."""
+    """One sentence as the coach reads it: what the hand-written rules found in it and
+    the sweeping words an absolute flag could quote."""
 
     text: str
     blames: list[Blame]
     sweeping: list[re.Match[str]]
-    features: list[str]
 
 
 def review(text: str) -> list[Flag]:
@@ -113,29 +106,29 @@ def review(text: str) -> list[Flag]:
     sentences = read(split_sentences(text))
     if not sentences:
         return []
-    learned = models()
-    blame = [learned[BLAME].score(s.features) for s in sentences]
-    absolute = [learned[ABSOLUTE].score(s.features) if s.sweeping else -math.inf for s in sentences]
-    threshold = learned[BLAME].threshold
+    meaning = read_meaning([s.text[:MAX_SENTENCE_CHARS] for s in sentences])
+    thresholds = model().thresholds
     flags = [
-        _blame_flag(s) for s, score in zip(sentences, blame, strict=True) if score >= threshold
+        _blame_flag(s)
+        for s, chance in zip(sentences, meaning.blame, strict=True)
+        if chance >= thresholds[BLAME]
     ]
-    threshold = learned[ABSOLUTE].threshold
     flags += [
         _absolute_flag(s)
-        for s, score in zip(sentences, absolute, strict=True)
-        if score >= threshold
+        for s, chance in zip(sentences, meaning.absolute, strict=True)
+        if s.sweeping and chance >= thresholds[ABSOLUTE]
     ]
     if (found := _no_first_person_flag(text, sentences)) is not None:
         flags.append(found)
-    if (found := _negative_opening_flag(sentences, blame, absolute)) is not None:
-        flags.append(found)
+    opening = meaning.negative_opening
+    if opening is not None and opening >= thresholds[NEGATIVE_OPENING] and _moves(sentences):
+        flags.append(_negative_opening_flag(sentences))
     return flags
 
 
 def read(texts: list[str]) -> list[ReadSentence]:
-    """Each sentence with its rules' findings and its features; blame reads the sentence
-    before ("That's not fair to me" after an accusation; sarcasm that runs on)."""
+    """Each sentence with what the rules find in it; blame reads the sentence before
+    ("That's not fair to me" after an accusation; sarcasm that runs on)."""
     found: list[ReadSentence] = []
     for text in texts:
         before = found[-1] if found else None
@@ -145,37 +138,7 @@ def read(texts: list[str]) -> list[ReadSentence]:
             after_blame=bool(before and before.blames),
             after_sarcasm=bool(before and any(b.form == blaming.SARCASM for b in before.blames)),
         )
-        rules = [b.form for b in blamed]
-        if _absolute_matches(head, blamed=bool(blamed)):
-            rules.append("sweeping")
-        sweeping = list(_SWEEPING.finditer(head))
-        rules += _sweeping_context(head, sweeping)
-        features = sentence_features(
-            head, rules, before.text[:MAX_SENTENCE_CHARS] if before else ""
-        )
-        found.append(ReadSentence(text, blamed, sweeping, features))
-    return found
-
-
-def _sweeping_context(sentence: str, sweeping: list[re.Match[str]]) -> list[str]:
-    """For the weights, how each sweeping word is used: who its clause is about, how
-    warm VADER reads that clause (VADER knows "never gives up" is praise), and whether a
-    schedule follows or a promise comes before."""
-    found = []
-    for match in sweeping[:MAX_SWEEPING_READ]:
-        word = re.sub(r"\s+", " ", match.group(0).lower())
-        clause = _clause_around(sentence, match.start())
-        tone = compound(clause)
-        mood = "warm" if tone >= 0.3 else "hard" if tone <= -0.3 else "flat"
-        found += [
-            f"sweep:{word}",
-            f"sweep:{mood}",
-            f"sweep:{_doer_of(sentence, match) or 'other'}:{mood}",
-        ]
-        if _SCHEDULE_AFTER.match(sentence, match.end()):
-            found.append("sweep:schedule")
-        if _INTENT_BEFORE.search(sentence[: match.start()]):
-            found.append("sweep:intent")
+        found.append(ReadSentence(text, blamed, list(_SWEEPING.finditer(head))))
     return found
 
 
@@ -187,8 +150,10 @@ _TYPOGRAPHIC = str.maketrans("’‘\u02bc“”", "'''\"\"")
 def _normalise(text: str) -> str:
     """Typographic quotes become plain ones, one character for one, so every rule sees
     "I'm" the same way and quoted words keep their places. NUL and other control
-    characters become spaces."""
+    characters become spaces, and a lone surrogate (half of a character, which no text
+    encoding can hold) the replacement character."""
     text = text.translate(_TYPOGRAPHIC)
+    text = re.sub(r"[\ud800-\udfff]", "\ufffd", text)
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text)
 
 
@@ -332,7 +297,7 @@ _BEING = re.compile(
     r"\b(?:you(?:'re|\s+are|\s+were|\s+can\s+be|\s+get)|ur)\s+(?:so\s+|too\s+|really\s+|quite\s+|very\s+|such\s+an?\s+|an?\s+|being\s+)*\w+",
     re.I,
 )
-# Praise that opens a sentence the weights call blame is praise said mockingly.
+# Praise that opens a sentence the model calls blame is praise said mockingly.
 _MOCK_PRAISE = re.compile(
     r"^\W*(?:oh\s+)?(?:brilliant|great|nice|lovely|fantastic|amazing|wonderful|perfect|"
     r"cheers|thanks|thank\s+you|well\s+done|good\s+job|wow|sure|of\s+course)\b",
@@ -342,7 +307,7 @@ _READER = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b", re.I)
 
 
 def _form_of(sentence: str) -> str:
-    """How a sentence the weights found blames, for the explanation: by its outward
+    """How a sentence the model found blames, for the explanation: by its outward
     shape, since the rules that name forms did not recognise it."""
     if sentence.rstrip().endswith("?"):
         return blaming.QUESTION
@@ -386,8 +351,8 @@ _ABSOLUTES = re.compile(
     r"no[\s-]one|not\s+once|constantly|constant|forever)\b",
     re.I,
 )
-# What an absolute flag can quote; whether the word sweeps in a complaint is the weights'
-# call, with the rules below as one of their features.
+# What an absolute flag can quote; whether the sentence sweeps in a complaint is the
+# model's call. The rules below choose which of its sweeping words the flag quotes.
 _SWEEPING = re.compile(
     _ABSOLUTES.pattern[: -len(r")\b")]
     + r"|any(?:one|body|thing|where)?|ever|everywhere|all\s+(?:the|of|day|night|week|"
@@ -593,20 +558,18 @@ def _no_first_person_flag(text: str, sentences: list[ReadSentence]) -> Flag | No
 # --- negative opening -----------------------------------------------------------------
 
 
-def _negative_opening_flag(
-    sentences: list[ReadSentence], blame: list[float], absolute: list[float]
-) -> Flag | None:
-    """The opening sets the tone of what follows. The weights flag a hard first sentence
-    followed by warm or constructive ones: a text that is hard all the way through has no
-    bright side to lead with. They read the first sentence and how likely each later one
-    is to blame or sweep."""
-    if len(sentences) < 2:
-        return None
-    hard = [probability(models()[NEGATIVE].score(s.features)) for s in sentences]
-    chances = [probability(s) for s in blame], [probability(s) for s in absolute], hard
-    features = opening_features([s.features for s in sentences], *chances)
-    if not models()[NEGATIVE_OPENING].applies(features):
-        return None
+def _moves(sentences: list[ReadSentence]) -> bool:
+    """Whether the text says something after its first sentence other than that sentence
+    again: a hard sentence written over and over has nothing brighter to lead with."""
+    first = sentences[0].text.strip().lower()
+    return any(s.text.strip().lower() != first for s in sentences[1:])
+
+
+def _negative_opening_flag(sentences: list[ReadSentence]) -> Flag:
+    """The opening sets the tone of what follows; the model flags a hard first sentence
+    followed by warm or constructive ones (a text hard all the way through has no bright
+    side to lead with). The flag quotes what is hard in the first sentence and offers the
+    warmest later one to start with."""
     first, rest = sentences[0], sentences[1:]
     warmest = max(rest, key=lambda s: compound(s.text))
     words = [first.text[b.start : b.end] for b in first.blames]

@@ -556,6 +556,8 @@ def test_the_feedback_coach_flags_blame_and_absolutes_and_stores_nothing(cast):
     kind = ana.post("/api/v1/feedback/review", {"text": "I enjoy our sessions a lot."})
     assert kind.json()["flags"] == []
     assert ana.post("/api/v1/feedback/review", {"text": ""}).json()["flags"] == []
+    half_a_character = ana.post("/api/v1/feedback/review", {"text": "You never \ud800 listen."})
+    assert half_a_character.status_code == 422
     too_long = ana.post("/api/v1/feedback/review", {"text": "x" * 20_001})
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["field"] == "text"

@@ -3,8 +3,9 @@
 Shared by the evaluation test and `bench/coach_eval.py`. The data
 (`coach_reflections.json`) was written and labelled by people who never saw the coach;
 the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
-weights learn from every split but the two never-trained ones, ``untouched`` and
-``untouched-4`` (see labelling.md).
+language model learns from every split but the two never-trained ones, ``untouched`` and
+``untouched-4``, and the four whose writers choose its thresholds (see labelling.md and
+bench/train_coach.py).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
 counts for the labelled sentence its ``sentence`` lies in, found by position in the
@@ -12,7 +13,6 @@ reflection the labelled sentences make up. No first person and negative opening 
 labelled once per reflection and scored so.
 """
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -26,13 +26,12 @@ from alliance.feedback.coach import (
     NEGATIVE_OPENING,
     NO_FIRST_PERSON,
     Flag,
-    read,
     review,
 )
 
 DATASET = Path(__file__).with_name("coach_reflections.json")
 # Single sentences labelled alone (blame, absolute, and whether the sentence is negative),
-# which the coach's weights learn from beside the reflections; never measured on.
+# which the coach's model learns from beside the reflections; never measured on.
 SENTENCE_BANK = Path(__file__).with_name("coach_sentences.jsonl")
 SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
@@ -44,6 +43,9 @@ REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 UNTOUCHED = "untouched"
 UNTOUCHED_4 = "untouched-4"
 NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_4})
+# The four most recent writers before "untouched-4" (once "untouched-3"): the coach's model
+# is trained without them, and each flag's threshold is chosen on them.
+THRESHOLD_SPLITS = ("writer-17", "writer-18", "writer-19", "writer-20")
 SPLIT_ORDER = ("tune", "holdout")
 
 Item = dict[str, object]
@@ -106,33 +108,6 @@ def items() -> list[Item]:
 def sentence_bank() -> list[dict[str, object]]:
     lines = SENTENCE_BANK.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
-
-
-# Sentences whose features the weights file fingerprints: if the features of these change
-# (a feature, a rule, a word list or a library they read), the weights no longer fit.
-PROBES = 300
-
-
-# Sentences that hold every kind of word the absolute flag can quote, so that a change
-# to what it quotes changes the fingerprint even where the bank's first sentences have none.
-SWEEPING_PROBES = (
-    "You always leave it all the time, every single time, each and every time.",
-    "Everyone, everybody, everything, nobody, no one, nothing: not once, constantly, forever.",
-    "Anyone, anybody, anything, anywhere, ever, everywhere, all the week, the whole day.",
-    "None of it, whenever you like, not one word, not a single reply, once, the only one.",
-    "You left without a single word and never even a single call, not a single one.",
-    "You didn't help at all, but the gate is shut at all times, each time you go.",
-    "It rang nonstop, non-stop all day, and you can ring anytime.",
-    "evry time u do this, evrything, evryone, everytime, noone, 24/7, round the clock.",
-)
-
-
-def fingerprint() -> str:
-    """A hash of the features the coach reads in the first ``PROBES`` sentences of the
-    bank and in ``SWEEPING_PROBES``."""
-    texts = [str(entry["text"]) for entry in sentence_bank()[:PROBES]] + list(SWEEPING_PROBES)
-    features = [sorted(sentence.features) for text in texts for sentence in read([text])]
-    return hashlib.sha256(json.dumps(features).encode()).hexdigest()
 
 
 def splits() -> list[str]:

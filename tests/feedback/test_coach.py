@@ -87,10 +87,11 @@ def test_blame_quotes_the_words_about_the_reader():
     assert any(word.startswith("YOU") for word in flag.words)
 
 
-def test_sarcasm_runs_on_into_warm_words_right_after_it():
-    text = "Oh great, another weekend on call for your inbox. Really shows how much you care."
-    blamed = [flag.sentence for flag in review(text) if flag.kind == "blame"]
-    assert blamed == ["Oh great, another weekend on call for your inbox.", text.split(". ")[1]]
+def test_sarcasm_is_blame_and_is_explained_as_sarcasm():
+    text = "Oh great, another weekend on call for your inbox. I'd like Sundays back."
+    (flag,) = [flag for flag in review(text) if flag.kind == "blame"]
+    assert flag.sentence == "Oh great, another weekend on call for your inbox."
+    assert "Sarcasm" in flag.explanation
 
 
 def test_the_explanation_names_how_the_sentence_blames():
@@ -324,9 +325,10 @@ def test_very_long_text_is_cut_and_still_reviewed():
         "you said '" * 2000,
         "your " * 3000 + "is the problem",
         "\u202e\ufeffYou \u0301always\u200b interrupt.",
+        "\ud800 You never \udfff listen.",
     ],
     ids=["empty", "nul", "emoji", "punctuation", "10000-you", "many-sentences", "quotes", "your",
-         "control-marks"],
+         "control-marks", "lone-surrogates"],
 )  # fmt: skip
 def test_odd_input_is_reviewed_without_error(text):
     flags = review(text)

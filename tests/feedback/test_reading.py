@@ -1,0 +1,74 @@
+"""The coach's language model as the coach calls it: the same reading however sentences are
+grouped or kept, and the files it needs shipped with the package."""
+
+import pytest
+
+from alliance.feedback import reading
+from alliance.feedback.reading import read_meaning
+
+SENTENCES = [
+    "You never listen.",
+    "I felt let down when you missed the call, and I would like a short note next time.",
+    "Thanks.",
+    "You signed the lease without running the numbers, which is exactly what you did last year "
+    "with the van, and I am tired of cleaning up after decisions made alone.",
+]
+
+
+@pytest.fixture
+def model():
+    """A model of the test's own, with no sentence vectors kept."""
+    return reading.load()
+
+
+def test_a_sentence_reads_the_same_whatever_else_is_written(model):
+    """Each sentence is read beside the one before it, and beside nothing else."""
+    together = model.read(SENTENCES)
+    for index, sentence in enumerate(SENTENCES):
+        model.forget()
+        alone = model.read(SENTENCES[max(0, index - 1) : index + 1])
+        assert alone.blame[-1] == pytest.approx(together.blame[index], abs=1e-6), sentence
+        assert alone.absolute[-1] == pytest.approx(together.absolute[index], abs=1e-6), sentence
+
+
+def test_kept_vectors_give_the_reading_of_a_fresh_model(model, monkeypatch):
+    model.read(SENTENCES)
+    assert set(model.kept) == set(SENTENCES)
+    encoded: list[str] = []
+    real_encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda s: encoded.append(s) or real_encode(s))
+    again = model.read([*SENTENCES, "A new one.", "YOU NEVER LISTEN."])
+    assert encoded == ["A new one.", "YOU NEVER LISTEN."]
+    fresh = reading.load().read([*SENTENCES, "A new one.", "YOU NEVER LISTEN."])
+    assert again.blame == pytest.approx(fresh.blame, abs=1e-6)
+    assert again.absolute == pytest.approx(fresh.absolute, abs=1e-6)
+    assert again.negative_opening == pytest.approx(fresh.negative_opening, abs=1e-6)
+
+
+def test_the_vectors_read_longest_ago_are_dropped_first(model, monkeypatch):
+    monkeypatch.setattr(reading, "KEPT_VECTORS", 3)
+    first, second, third, fourth = SENTENCES
+    model.read([first, second, third])
+    model.read([first])
+    model.read([fourth])
+    assert list(model.kept) == [third, first, fourth]
+
+
+def test_a_reading_has_a_chance_per_sentence_and_an_opening_only_for_two_or_more():
+    found = read_meaning(SENTENCES)
+    assert len(found.blame) == len(found.absolute) == len(SENTENCES)
+    assert all(0.0 <= p <= 1.0 for p in found.blame + found.absolute)
+    assert found.negative_opening is not None
+    assert read_meaning(["Only one sentence."]).negative_opening is None
+    assert read_meaning([]) == reading.Reading([], [], None)
+
+
+def test_the_model_files_ship_inside_the_package():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["*"]
+    for path in (reading.ENCODER, reading.TOKENIZER, reading.HEADS):
+        assert path.is_file()
+        assert f"*{path.suffix}" in shipped, path.name
