@@ -11,10 +11,11 @@ then decide:
   average of the others' (a hard start before warm text, not a text hard all through).
 
 The encoder runs through ONNX Runtime on the CPU, one thread, from files shipped inside
-the package: nothing is downloaded. Its weights and tokenizer derive from
-all-MiniLM-L6-v2 by the sentence-transformers authors, under the Apache License 2.0. A sentence's vector depends on that sentence alone, so
-vectors are kept per sentence and a text reviewed again as someone types pays only for the
-sentences that changed.
+the package: nothing is downloaded. Its weights and tokenizer derive from all-MiniLM-L6-v2
+by the sentence-transformers authors, under the Apache License 2.0.
+
+A sentence's vector depends on that sentence alone, so vectors are kept per sentence, and a
+text reviewed again as someone types pays only for the sentences that changed.
 """
 
 import json
