@@ -19,11 +19,10 @@ text reviewed again as someone types pays only for the sentences that changed.
 """
 
 import json
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from threading import Lock
 
 import numpy as np
 import onnxruntime
@@ -69,14 +68,19 @@ class Model:
     sentence: Head
     opening: Head
     thresholds: dict[str, float]
-    kept: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
-    lock: Lock = field(default_factory=Lock)
+    kept_vectors: int = KEPT_VECTORS
+    vector: Callable[[str], np.ndarray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # A sentence's vector depends on that sentence alone, so the latest are kept and a
+        # text reviewed again as someone types is encoded only where it changed.
+        self.vector = lru_cache(maxsize=self.kept_vectors)(self.encode)
 
     def read(self, sentences: list[str]) -> Reading:
         """This model's reading of a text already split into ``sentences``."""
         if not sentences:
             return Reading([], [], None)
-        vectors = self.vectors(sentences)
+        vectors = np.vstack([self.vector(s) for s in sentences])
         before = np.vstack([np.zeros_like(vectors[:1]), vectors[:-1]])
         per_sentence = self.sentence(np.hstack([vectors, before]))
         opening = None
@@ -90,32 +94,19 @@ class Model:
             negative_opening=opening,
         )
 
-    def vectors(self, sentences: list[str]) -> np.ndarray:
-        """Each sentence's vector: kept ones reused, the others encoded and kept."""
-        with self.lock:
-            known = {s: self.kept[s] for s in sentences if s in self.kept}
-            for sentence in known:
-                self.kept.move_to_end(sentence)
-        for sentence in dict.fromkeys(s for s in sentences if s not in known):
-            known[sentence] = self.encode(sentence)
-            with self.lock:
-                self.kept[sentence] = known[sentence]
-                while len(self.kept) > KEPT_VECTORS:
-                    self.kept.popitem(last=False)
-        return np.vstack([known[s] for s in sentences])
-
     def encode(self, sentence: str) -> np.ndarray:
         """One sentence's vector, encoded on its own. Encoding several in one run would pad
         them to the longest and, with 8-bit weights, change each one's reading a little
         with the company it keeps: a sentence must read the same whatever is beside it."""
         ids = np.asarray([self.tokenizer.encode(sentence).ids], dtype=np.int64)
         (vectors,) = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
-        return np.array(vectors[0], dtype=np.float32)
+        vector = np.array(vectors[0], dtype=np.float32)
+        vector.flags.writeable = False
+        return vector
 
     def forget(self) -> None:
         """Drop every kept sentence vector (to measure a first review)."""
-        with self.lock:
-            self.kept.clear()
+        self.vector.cache_clear()  # type: ignore[attr-defined]
 
 
 def load() -> Model:

@@ -1,6 +1,8 @@
 """The coach's language model as the coach calls it: the same reading however sentences are
 grouped or kept, and the files it needs shipped with the package."""
 
+import dataclasses
+
 import pytest
 
 from alliance.feedback import reading
@@ -31,27 +33,34 @@ def test_a_sentence_reads_the_same_whatever_else_is_written(model):
         assert alone.absolute[-1] == pytest.approx(together.absolute[index], abs=1e-6), sentence
 
 
-def test_kept_vectors_give_the_reading_of_a_fresh_model(model, monkeypatch):
+def test_kept_vectors_give_the_reading_of_a_fresh_model(model):
     model.read(SENTENCES)
-    assert set(model.kept) == set(SENTENCES)
-    encoded: list[str] = []
-    real_encode = model.encode
-    monkeypatch.setattr(model, "encode", lambda s: encoded.append(s) or real_encode(s))
+    encoded_before = model.vector.cache_info().misses
     again = model.read([*SENTENCES, "A new one.", "YOU NEVER LISTEN."])
-    assert encoded == ["A new one.", "YOU NEVER LISTEN."]
+    assert model.vector.cache_info().misses == encoded_before + 2
     fresh = reading.load().read([*SENTENCES, "A new one.", "YOU NEVER LISTEN."])
     assert again.blame == pytest.approx(fresh.blame, abs=1e-6)
     assert again.absolute == pytest.approx(fresh.absolute, abs=1e-6)
     assert again.negative_opening == pytest.approx(fresh.negative_opening, abs=1e-6)
 
 
-def test_the_vectors_read_longest_ago_are_dropped_first(model, monkeypatch):
-    monkeypatch.setattr(reading, "KEPT_VECTORS", 3)
+def test_the_vectors_read_longest_ago_are_dropped_first(model):
+    model = dataclasses.replace(model, kept_vectors=3)
     first, second, third, fourth = SENTENCES
     model.read([first, second, third])
     model.read([first])
     model.read([fourth])
-    assert list(model.kept) == [third, first, fourth]
+    encoded = model.vector.cache_info().misses
+    model.read([third, first, fourth])
+    assert model.vector.cache_info().misses == encoded
+    model.read([second])
+    assert model.vector.cache_info().misses == encoded + 1
+
+
+def test_a_kept_vector_cannot_be_changed_by_its_reader(model):
+    model.read(SENTENCES)
+    with pytest.raises(ValueError, match="read-only"):
+        model.vector(SENTENCES[0])[0] = 1.0
 
 
 def test_a_reading_has_a_chance_per_sentence_and_an_opening_only_for_two_or_more():
