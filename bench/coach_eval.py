@@ -2,11 +2,11 @@
 every split of the labelled reflections (tests/feedback/coach_reflections.json), every
 miss, and the time one review takes (median and 99th percentile per reflection).
 
-Only the ``untouched`` and ``untouched-4`` splits say how the coach does on text it never
-read (the second by writers no training read either). ``writer-17`` to ``writer-20`` were
-not trained on either, but each flag's threshold was chosen on them, which flatters them a
-little. Every other split trained the coach's language model, so their figures show only
-that training took (see bench/train_coach.py).
+Only the ``untouched``, ``untouched-4`` and ``untouched-5`` splits say how the coach does on
+text it never read (the last two by writers no training read either). ``writer-17`` to
+``writer-20`` were not trained on either, but each flag's threshold was chosen on them,
+which flatters them a little. Every other split trained the coach's language model, so
+their figures show only that training took (see bench/train_coach.py).
 
     .venv/bin/python bench/coach_eval.py            # tables, timing and every miss
     .venv/bin/python bench/coach_eval.py --summary  # tables and timing only

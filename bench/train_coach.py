@@ -11,8 +11,8 @@ training downloads nothing but packages. It is fine-tuned, the encoder and the h
 together, on every split of tests/feedback/coach_reflections.json and the sentence bank,
 except:
 
-- ``untouched`` and ``untouched-4``, which no training ever reads (bench/coach_eval.py
-  measures the coach on them);
+- ``untouched``, ``untouched-4`` and ``untouched-5``, which no training ever reads
+  (bench/coach_eval.py measures the coach on them);
 - ``THRESHOLD_SPLITS``, the four most recent writers before ``untouched-4``, kept out of
   training so that each flag's threshold is chosen on writers the model never read, where
   precision and recall meet, read through the shipped 8-bit encoder;
