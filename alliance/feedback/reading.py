@@ -19,14 +19,17 @@ text reviewed again as someone types pays only for the sentences that changed.
 """
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnxruntime
 from tokenizers import Tokenizer
+
+if TYPE_CHECKING:
+    from functools import _lru_cache_wrapper
 
 HERE = Path(__file__).parent
 ENCODER = HERE / "reader.onnx"
@@ -69,7 +72,7 @@ class Model:
     opening: Head
     thresholds: dict[str, float]
     kept_vectors: int = KEPT_VECTORS
-    vector: Callable[[str], np.ndarray] = field(init=False, repr=False)
+    vector: "_lru_cache_wrapper[np.ndarray]" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # A sentence's vector depends on that sentence alone, so the latest are kept and a
@@ -106,7 +109,7 @@ class Model:
 
     def forget(self) -> None:
         """Drop every kept sentence vector (to measure a first review)."""
-        self.vector.cache_clear()  # type: ignore[attr-defined]
+        self.vector.cache_clear()
 
 
 def load() -> Model:

@@ -37,7 +37,7 @@ SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 # The splits no training reads: the coach is measured on them, and only measured. The
 # first shares its two writers with "tune-2"; the second is four writers no training read;
-# the third, two more, measured once.
+# the third, two more, measured once with the model that ships.
 # ("untouched-2", two more writers, was measured twice and then trained on, as
 # "writer-11" and "writer-12"; "untouched-3", four more, was measured three times and
 # then trained on, as "writer-17" to "writer-20".)

@@ -45,6 +45,7 @@ BLAMING = [
     "You ought to have warned me about the audit.",  # demands and reproaches
     "You must stop sighing when I speak.",
     "Why do you have to turn every plan into a debate?",  # accusing questions
+    "When was the last time you asked about my day?",
     "Great, thanks to you the holiday is off.",  # sarcasm
     "You only phone when you need a lift.",  # implied motive
     "You skipped our one-to-one without a word.",

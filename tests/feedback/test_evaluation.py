@@ -26,7 +26,7 @@ from tests.feedback.evaluation import (
 
 # The issue's target on reflections the coach never saw is 0.85 for every flag.
 # "untouched-5" is two writers no training read (200 reflections, labelled twice), measured
-# once, with the model trained with writers 27 to 32: blame 0.83 / 0.74, absolute 0.86 /
+# once with the model that ships, trained with writers 27 to 32: blame 0.83 / 0.74, absolute 0.86 /
 # 0.88, no "I" 1.00 / 1.00, negative opening 0.94 / 0.96 (the model before it, for the
 # record: 0.85 / 0.77, 0.88 / 0.88, 1.00 / 1.00, 0.97 / 0.94). "untouched-4" is four
 # writers no training read (400 reflections, labelled twice), measured four times with
@@ -80,7 +80,7 @@ def floor(split: str, kind: str) -> tuple[float, float]:
 
 # Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
 # split by parity before any rule was written); the 7001 and 8001 sets' odd ids train and
-# their even ids are the untouched half; the last four writers are untouched-4.
+# their even ids are the untouched half; four writers are untouched-4 and two untouched-5.
 WRITERS = {
     range(1, 1001): None,  # odd "tune", even "holdout"
     range(1001, 1261): "fresh",
@@ -122,7 +122,7 @@ WRITERS = {
     range(37001, 37101): "writer-30",
     range(38001, 38101): "writer-31",
     range(39001, 39101): "writer-32",
-    range(40001, 40101): UNTOUCHED_5,  # two writers no training read, measured once
+    range(40001, 40101): UNTOUCHED_5,  # two writers no training read
     range(41001, 41101): UNTOUCHED_5,
 }
 
@@ -150,10 +150,14 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
         assert set(labels) == set(KINDS)
         for kind in SENTENCE_KINDS:
             assert all(0 <= i < len(item["sentences"]) for i in labels[kind]), item["id"]
+    measured = NEVER_TRAINED | set(THRESHOLD_SPLITS)
     for split in splits():
         half = [item for item in data if item["split"] == split]
+        # A split that measures needs enough of each label to measure it by; a training
+        # writer may hold fewer (two of the last six wrote 18 absolutes each).
+        enough = 20 if split in measured else 15
         for kind in SENTENCE_KINDS:
-            assert sum(len(item["labels"][kind]) for item in half) >= 15
+            assert sum(len(item["labels"][kind]) for item in half) >= enough
         for kind in set(KINDS) - set(SENTENCE_KINDS):
             assert sum(bool(item["labels"][kind]) for item in half) >= 10
 

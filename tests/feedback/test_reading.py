@@ -57,6 +57,14 @@ def test_the_vectors_read_longest_ago_are_dropped_first(model):
     assert model.vector.cache_info().misses == encoded + 1
 
 
+def test_forgetting_makes_the_next_review_encode_every_sentence_again(model):
+    model.read(SENTENCES)
+    model.forget()
+    assert model.vector.cache_info().currsize == 0
+    model.read(SENTENCES)
+    assert model.vector.cache_info().misses == len(set(SENTENCES))
+
+
 def test_a_kept_vector_cannot_be_changed_by_its_reader(model):
     model.read(SENTENCES)
     with pytest.raises(ValueError, match="read-only"):
