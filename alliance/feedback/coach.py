@@ -528,11 +528,13 @@ def _concrete_alternative(word: str) -> str:
 # --- first person ---------------------------------------------------------------------
 
 # Text-message spellings count too: "im", "ive", and "ill" or "id" where a verb follows
-# ("ill leave at 8"), not where they mean unwell or an identity ("I felt ill").
+# ("ill leave at 8"), not where they mean unwell or an identity ("I felt ill"). So do the
+# first person of Jamaican Patois ("mi") and of Tagalog ("ko", "ako", "akin"), which people
+# write into their English.
 _FIRST_PERSON = re.compile(
-    r"\b(?:i|me|my|mine|myself|im|ive)\b|\b(?:ill|id)\s+(?:be|have|do|get|go|come|call|send|"
-    r"leave|take|make|see|try|text|ring|pick|let|tell|ask|sort|bring|drop|grab|rather|like|"
-    r"love|need|say)\b",
+    r"\b(?:i|me|my|mine|myself|im|ive|mi|ko|ako|akin)\b|"
+    r"\b(?:ill|id)\s+(?:be|have|do|get|go|come|call|send|leave|take|make|see|try|text|"
+    r"ring|pick|let|tell|ask|sort|bring|drop|grab|rather|like|love|need|say)\b",
     re.I,
 )
 _OTHER_VOICES = re.compile(r"\b(?:we|us|our|ours|you|your|yours)\b", re.I)

@@ -261,6 +261,8 @@ def test_texts_without_i_me_or_my_are_flagged(text):
         "This matters to myself and the team.",
         "I\u2019m glad we talked today.",
         "The calendar is mine to keep.",
+        "Mi proud of yuh, and mi glad yuh home.",
+        "Nakita ko yung video of you teaching Mika to read.",
     ],
 )
 def test_any_first_person_word_or_contraction_counts(text):

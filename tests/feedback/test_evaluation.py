@@ -15,6 +15,8 @@ from tests.feedback.evaluation import (
     UNTOUCHED,
     UNTOUCHED_4,
     UNTOUCHED_5,
+    UNTOUCHED_7,
+    WITHOUT_CONTRACT,
     evaluate,
     flagged_sentences,
     items,
@@ -25,48 +27,63 @@ from tests.feedback.evaluation import (
 )
 
 # The issue's target on reflections the coach never saw is 0.85 for every flag.
-# "untouched-5" is two writers no training read (200 reflections, labelled twice), measured
-# once with the model that ships, trained with writers 27 to 32: blame 0.83 / 0.74, absolute 0.86 /
-# 0.88, no "I" 1.00 / 1.00, negative opening 0.94 / 0.96 (the model before it, for the
-# record: 0.85 / 0.77, 0.88 / 0.88, 1.00 / 1.00, 0.97 / 0.94). "untouched-4" is four
-# writers no training read (400 reflections, labelled twice), measured four times with
-# language models; nobody has read its misses. With this model: blame 0.90 / 0.86,
-# absolute 0.82 / 0.84, no "I" 1.00 / 1.00, negative opening 0.86 / 0.93. The untouched
-# half (even ids of two writers whose odd ids train, which flatters it): 0.92 / 0.95,
-# 0.92 / 0.98, 0.94 / 1.00, 0.77 / 0.94. The four threshold splits are not trained on
-# either, but each flag's threshold is chosen on the four of them together.
+# "untouched-7" is two writers who wrote without the contract in mind and whom no training
+# read (200 reflections, labelled twice), measured once with the model that ships, trained
+# with four more such writers: blame 0.65 / 0.56, absolute 0.79 / 0.79, no "I" 1.00 /
+# 1.00 (its six negative openings are too few to measure by). Writers who had the contract
+# beside them, with the same model: "untouched-5" (two writers, 200 reflections, measured
+# thrice) 0.87 / 0.77, 0.92 / 0.92, 1.00 / 1.00, 0.97 / 0.91; "untouched-4" (four writers,
+# 400, measured by five language models) 0.91 / 0.84, 0.85 / 0.85, 1.00 / 1.00, 0.87 / 0.92; the
+# untouched half (even ids of two writers whose odd ids train, which flatters it) 0.95 /
+# 0.97, 0.92 / 0.96, 0.94 / 1.00, 0.82 / 0.91. The six threshold splits are not trained on
+# either, but each flag's threshold is chosen on them together; two of them ("writer-33",
+# "writer-34") wrote without the contract too, and read as "untouched-7" does.
 # The floors are the figures less a little, so a change that makes the coach worse fails.
-# On the splits it was trained on, the model must reproduce their blame and absolutes (two
-# writers' absolutes a little less: it flags sweeping words in complaints they did not
-# count); it flags more negative openings there than they hold, at a threshold chosen for
-# writers it never read. The first two splits' negative openings were labelled by an
-# earlier reading and are not learnt from.
+# On the splits it was trained on, the model must reproduce their blame and absolutes (four
+# writers a little less: it flags sweeping words in complaints they did not count, or at a
+# threshold chosen for new writers misses some they did); it flags more negative openings
+# there than they hold, at a threshold chosen for writers it never read. The first two
+# splits' negative openings were labelled by an earlier reading and are not learnt from.
+# Writers without the contract wrote three to seven negative openings each, too few to
+# hold a floor to.
 THRESHOLD = 0.85
 TRAINED_OPENINGS = (0.75, 0.90)
 UNTRAINED_THRESHOLD_SPLIT = (0.75, 0.80)
+FEWEST_TO_MEASURE = 10
+# The negative openings of the writers without the contract: three to seven a writer.
+TOO_FEW = {(split, "negative_opening") for split in WITHOUT_CONTRACT}
 FLOORS = {
     UNTOUCHED: {
-        "blame": (0.90, 0.93),
-        "absolute": (0.90, 0.96),
+        "blame": (0.92, 0.95),
+        "absolute": (0.90, 0.94),
         "no_first_person": (0.9, 0.97),
-        "negative_opening": (0.75, 0.92),
+        "negative_opening": (0.78, 0.89),
     },
     UNTOUCHED_4: {
-        "blame": (0.88, 0.84),
-        "absolute": (0.80, 0.82),
+        "blame": (0.88, 0.82),
+        "absolute": (0.82, 0.82),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.84, 0.91),
+        "negative_opening": (0.84, 0.90),
     },
     UNTOUCHED_5: {
-        "blame": (0.81, 0.72),
-        "absolute": (0.84, 0.86),
+        "blame": (0.84, 0.74),
+        "absolute": (0.88, 0.88),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.92, 0.94),
+        "negative_opening": (0.93, 0.88),
     },
+    UNTOUCHED_7: {
+        "blame": (0.62, 0.52),
+        "absolute": (0.75, 0.75),
+        "no_first_person": (0.97, 0.97),
+    },
+    "writer-33": {"blame": (0.63, 0.65), "absolute": (0.78, 0.64)},
+    "writer-34": {"blame": (0.60, 0.60), "absolute": (0.73, 0.82)},
     "tune": {"negative_opening": (0.45, 0.75)},
     "holdout": {"negative_opening": (0.45, 0.75)},
     "writer-11": {"absolute": (0.80, 0.95)},
     "writer-29": {"absolute": (0.80, 0.95)},
+    "writer-27": {"blame": (0.95, 0.82)},
+    "writer-30": {"absolute": (0.88, 0.80)},
 }
 
 
@@ -80,7 +97,8 @@ def floor(split: str, kind: str) -> tuple[float, float]:
 
 # Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
 # split by parity before any rule was written); the 7001 and 8001 sets' odd ids train and
-# their even ids are the untouched half; four writers are untouched-4 and two untouched-5.
+# their even ids are the untouched half; four writers are untouched-4, two untouched-5 and
+# two untouched-7.
 WRITERS = {
     range(1, 1001): None,  # odd "tune", even "holdout"
     range(1001, 1261): "fresh",
@@ -124,6 +142,14 @@ WRITERS = {
     range(39001, 39101): "writer-32",
     range(40001, 40101): UNTOUCHED_5,  # two writers no training read
     range(41001, 41101): UNTOUCHED_5,
+    range(42001, 42101): "writer-33",  # once "untouched-6", measured once, then not trained on
+    range(43001, 43101): "writer-34",
+    range(44001, 44101): "writer-35",  # four writers without the contract in mind, for training
+    range(45001, 45101): "writer-36",
+    range(46001, 46101): "writer-37",
+    range(47001, 47101): "writer-38",
+    range(48001, 48101): UNTOUCHED_7,  # two more of them that no training read
+    range(49001, 49101): UNTOUCHED_7,
 }
 
 
@@ -144,6 +170,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     assert sum(item["split"] == UNTOUCHED for item in data) >= 200
     assert sum(item["split"] == UNTOUCHED_4 for item in data) >= 400
     assert sum(item["split"] == UNTOUCHED_5 for item in data) >= 200
+    assert sum(item["split"] == UNTOUCHED_7 for item in data) >= 200
     for item in data:
         assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
@@ -159,7 +186,9 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
         for kind in SENTENCE_KINDS:
             assert sum(len(item["labels"][kind]) for item in half) >= enough
         for kind in set(KINDS) - set(SENTENCE_KINDS):
-            assert sum(bool(item["labels"][kind]) for item in half) >= 10
+            if (split, kind) in TOO_FEW:
+                continue
+            assert sum(bool(item["labels"][kind]) for item in half) >= FEWEST_TO_MEASURE
 
 
 def test_the_model_never_read_the_untouched_splits_nor_those_its_thresholds_come_from():
@@ -188,29 +217,43 @@ def test_no_sentence_of_the_untouched_splits_is_in_the_sentence_bank():
 SHARED_WITH_TRAINING = frozenset(
     {
         "again.",
+        "buy your own.",
         "coffee's on me tomorrow.",
+        "even ten minutes.",
+        "god bless you.",
         "good session today.",
         "i hate it.",
+        "i know you meant it kindly.",
         "i know you were trying to help.",
-        "i'll drive.",
-        "i've attached photos.",
-        "i'll always be grateful for that.",
-        "i'm sure that's a coincidence.",
         "i owe you big time.",
+        "i'll always be grateful for that.",
+        "i'll drive.",
+        "i'll never forget that.",
+        "i'm sure that's a coincidence.",
+        "i've attached photos.",
+        "it's exhausting.",
         "it's not that you're doing anything wrong with the baby.",
+        "just a thought.",
         "love you.",
         "miss u already",
         "no exceptions.",
+        "owe u big time",
         "same time next week?",
+        "sort it out.",
+        "thank you for that.",
+        "thank you for understanding.",
         "thank you, truly.",
         "thank you.",
+        "thanks for your email.",
         "that stung.",
         "that's the third time this month.",
+        "this is not the first time.",
         "u always do this",
         "why is it always me who has to ring the landlord?",
         "you are my favourite person.",
         "you didn't deserve that.",
         "you only say sorry when you want the argument to be over.",
+        "you're a legend.",
         "you're so tight with money it's embarrassing.",
     }
 )
@@ -228,8 +271,10 @@ def test_the_untouched_splits_share_no_other_sentence_with_what_trains():
     assert sentences(untouched=True) & sentences(untouched=False) <= SHARED_WITH_TRAINING
 
 
-@pytest.mark.parametrize("split", splits())
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("split", "kind"),
+    [(split, kind) for split in splits() for kind in KINDS if (split, kind) not in TOO_FEW],
+)
 def test_precision_and_recall_reach_the_threshold_on_every_split(split, kind):
     score = evaluate(split).confusion[kind]
     precision, recall = floor(split, kind)
