@@ -6,7 +6,8 @@ Only the ``untouched``, ``untouched-4``, ``untouched-5`` and ``untouched-7`` spl
 the coach does on text it never read (the last three by writers no training read either;
 the last by writers who wrote without the contract in mind). ``writer-17`` to
 ``writer-20``, ``writer-33`` and ``writer-34`` were not trained on either, but each flag's
-threshold was chosen on them, which flatters them a little. Every other split trained the
+threshold was chosen on them (and on the last two, how often training reads the writers
+without the contract), which flatters them a little. Every other split trained the
 coach's language model, so their figures show only that training took (see
 bench/train_coach.py).
 

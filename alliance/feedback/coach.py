@@ -529,10 +529,10 @@ def _concrete_alternative(word: str) -> str:
 
 # Text-message spellings count too: "im", "ive", and "ill" or "id" where a verb follows
 # ("ill leave at 8"), not where they mean unwell or an identity ("I felt ill"). So do the
-# first person of Jamaican Patois ("mi") and of Tagalog ("ko", "ako", "akin"), which people
-# write into their English.
+# first person of Jamaican Patois ("mi") and of Tagalog ("ko", "ako"), which people write
+# into their English; not in capitals ("an MI", "a KO") nor as miles ("5 mi").
 _FIRST_PERSON = re.compile(
-    r"\b(?:i|me|my|mine|myself|im|ive|mi|ko|ako|akin)\b|"
+    r"\b(?:i|me|my|mine|myself|im|ive)\b|(?<!\d)(?<!\d\s)\b(?-i:[Mm]i|[Kk]o|[Aa]ko)\b|"
     r"\b(?:ill|id)\s+(?:be|have|do|get|go|come|call|send|leave|take|make|see|try|text|"
     r"ring|pick|let|tell|ask|sort|bring|drop|grab|rather|like|love|need|say)\b",
     re.I,

@@ -247,6 +247,9 @@ def test_nobody_is_an_absolute_even_where_vader_reads_warmth():
         "We agreed to keep weekends free of work.",
         "Our team values candour. Let us keep it that way.",
         "You never reply to messages on time.",
+        "Your silence in the review was akin to agreeing with them.",
+        "The patient in bay four had an MI, so the ward ran late.",
+        "The run is 5 mi and the team does it every Sunday.",
     ],
 )
 def test_texts_without_i_me_or_my_are_flagged(text):
