@@ -334,7 +334,8 @@ def test_logs_hold_no_reflection_text(scene, db, caplog):
     ana.post(f"{base}/prompts/{p2}/reflection/", {"text": "Again quillonfen.", "action": "save"})
     ana.post(f"{base}/prompts/{p2}/reflection/", {"text": "quillonfen " * 600, "action": "share"})
     ana.post("/feedback/review/", {"text": "You never listen, quillonfen."})
-    held = ana.post(f"/alliances/{scene.alliance.pk}/signals/", {"note": "You never, quillonfen."})
+    note = {"note": "You never listen to a word I say, quillonfen."}
+    held = ana.post(f"/alliances/{scene.alliance.pk}/signals/", note)
     assert "feedback-flag-blame" in held.content.decode()
     lines = scene.log_lines + [r.getMessage() for r in caplog.records]
     SURFACES["log lines"] += len(lines)
