@@ -11,10 +11,10 @@ training downloads nothing but packages. It is fine-tuned, the encoder and the h
 together, on every split of tests/feedback/coach_reflections.json and the sentence bank,
 except:
 
-- ``untouched``, ``untouched-4``, ``untouched-5`` and ``untouched-7``, which no training
-  ever reads (bench/coach_eval.py measures the coach on them);
-- ``THRESHOLD_SPLITS``, the four most recent writers before ``untouched-4`` and the first
-  two who wrote without the contract in mind, kept out of training so that each flag's
+- ``untouched``, ``untouched-4``, ``untouched-5``, ``untouched-7`` and ``untouched-8``,
+  which no training ever reads (bench/coach_eval.py measures the coach on them);
+- ``THRESHOLD_SPLITS``, the four most recent writers before ``untouched-4`` and four who
+  wrote without the contract in mind, kept out of training so that each flag's
   threshold is chosen on writers the model never read, where precision and recall meet,
   read through the shipped 8-bit encoder;
 - the negative openings of ``tune`` and ``holdout``, labelled by an earlier reading of the

@@ -4,8 +4,8 @@ Shared by the evaluation test and `bench/coach_eval.py`. The data
 (`coach_reflections.json`) was written and labelled by people who never saw the coach;
 the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
 language model learns from every split but the never-trained ones (``untouched``,
-``untouched-4``, ``untouched-5`` and ``untouched-7``) and the six whose writers choose its
-thresholds (see labelling.md and bench/train_coach.py).
+``untouched-4``, ``untouched-5``, ``untouched-7`` and ``untouched-8``) and the eight whose
+writers choose its thresholds (see labelling.md and bench/train_coach.py).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
 counts for the labelled sentence its ``sentence`` lies in, found by position in the
@@ -37,7 +37,8 @@ SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 # The splits no training reads: the coach is measured on them, and only measured. The
 # first shares its two writers with "tune-2"; the second is four writers no training read;
-# the third, two more; the fourth, two more who wrote without the contract in mind.
+# the third, two more; the fourth and the fifth, two more each who wrote without the
+# contract in mind.
 # ("untouched-2", two more writers, was measured twice and then trained on, as
 # "writer-11" and "writer-12"; "untouched-3", four more, was measured three times and
 # then trained on, as "writer-17" to "writer-20"; "untouched-6", two writers who wrote
@@ -47,15 +48,26 @@ UNTOUCHED = "untouched"
 UNTOUCHED_4 = "untouched-4"
 UNTOUCHED_5 = "untouched-5"
 UNTOUCHED_7 = "untouched-7"
-NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_4, UNTOUCHED_5, UNTOUCHED_7})
+UNTOUCHED_8 = "untouched-8"
+NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_4, UNTOUCHED_5, UNTOUCHED_7, UNTOUCHED_8})
 # The coach's model is trained without these, and each flag's threshold is chosen on them
-# together: the four most recent writers before "untouched-4" (once "untouched-3") and the
-# first two who wrote without the contract in mind (once "untouched-6").
-THRESHOLD_SPLITS = ("writer-17", "writer-18", "writer-19", "writer-20", "writer-33", "writer-34")
+# together: the four most recent writers before "untouched-4" (once "untouched-3") and four
+# who wrote without the contract in mind (the first two once "untouched-6"), so that half of
+# what the thresholds are chosen on is written as people write.
+THRESHOLD_SPLITS = (
+    "writer-17",
+    "writer-18",
+    "writer-19",
+    "writer-20",
+    "writer-33",
+    "writer-34",
+    "writer-39",
+    "writer-40",
+)
 # Writers who were given a setting and a brief but never the contract: they write as people
 # do, where every writer before them wrote with the contract beside them.
 WITHOUT_CONTRACT = frozenset(
-    {"writer-33", "writer-34", "writer-35", "writer-36", "writer-37", "writer-38", UNTOUCHED_7}
+    {f"writer-{n}" for n in range(33, 49)} | {UNTOUCHED_7, UNTOUCHED_8}
 )
 SPLIT_ORDER = ("tune", "holdout")
 

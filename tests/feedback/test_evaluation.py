@@ -16,6 +16,7 @@ from tests.feedback.evaluation import (
     UNTOUCHED_4,
     UNTOUCHED_5,
     UNTOUCHED_7,
+    UNTOUCHED_8,
     WITHOUT_CONTRACT,
     evaluate,
     flagged_sentences,
@@ -50,8 +51,9 @@ THRESHOLD = 0.85
 TRAINED_OPENINGS = (0.75, 0.90)
 UNTRAINED_THRESHOLD_SPLIT = (0.75, 0.80)
 FEWEST_TO_MEASURE = 10
-# The negative openings of the writers without the contract: three to seven a writer.
-TOO_FEW = {(split, "negative_opening") for split in WITHOUT_CONTRACT}
+# The negative openings of the writers without the contract: two to nine a writer; only
+# "untouched-8" (four writers, 23) holds enough to measure by.
+TOO_FEW = {(split, "negative_opening") for split in WITHOUT_CONTRACT - {UNTOUCHED_8}}
 FLOORS = {
     UNTOUCHED: {
         "blame": (0.92, 0.95),
@@ -97,8 +99,8 @@ def floor(split: str, kind: str) -> tuple[float, float]:
 
 # Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
 # split by parity before any rule was written); the 7001 and 8001 sets' odd ids train and
-# their even ids are the untouched half; four writers are untouched-4, two untouched-5 and
-# two untouched-7.
+# their even ids are the untouched half; four writers are untouched-4, two untouched-5, two
+# untouched-7 and two untouched-8.
 WRITERS = {
     range(1, 1001): None,  # odd "tune", even "holdout"
     range(1001, 1261): "fresh",
@@ -150,6 +152,18 @@ WRITERS = {
     range(47001, 47101): "writer-38",
     range(48001, 48101): UNTOUCHED_7,  # two more of them that no training read
     range(49001, 49101): UNTOUCHED_7,
+    range(50001, 50101): "writer-39",  # ten more without the contract, for training, labelled once
+    range(51001, 51101): "writer-40",
+    range(52001, 52101): "writer-41",
+    range(53001, 53101): "writer-42",
+    range(54001, 54101): "writer-43",
+    range(55001, 55101): "writer-44",
+    range(56001, 56101): "writer-45",
+    range(57001, 57101): "writer-46",
+    range(58001, 58101): "writer-47",
+    range(59001, 59101): "writer-48",
+    range(60001, 60101): UNTOUCHED_8,  # two more of them that no training read
+    range(61001, 61101): UNTOUCHED_8,
 }
 
 
@@ -171,6 +185,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     assert sum(item["split"] == UNTOUCHED_4 for item in data) >= 400
     assert sum(item["split"] == UNTOUCHED_5 for item in data) >= 200
     assert sum(item["split"] == UNTOUCHED_7 for item in data) >= 200
+    assert sum(item["split"] == UNTOUCHED_8 for item in data) >= 200
     for item in data:
         assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
@@ -181,8 +196,9 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     for split in splits():
         half = [item for item in data if item["split"] == split]
         # A split that measures needs enough of each label to measure it by; a training
-        # writer may hold fewer ("writer-29" and "writer-31" wrote 18 absolutes each).
-        enough = 20 if split in measured else 15
+        # writer may hold fewer (writers without the contract wrote as few as ten blaming
+        # sentences, or ten absolutes).
+        enough = 20 if split in measured else 10
         for kind in SENTENCE_KINDS:
             assert sum(len(item["labels"][kind]) for item in half) >= enough
         for kind in set(KINDS) - set(SENTENCE_KINDS):
