@@ -64,11 +64,10 @@ THRESHOLD_SPLITS = (
     "writer-39",
     "writer-40",
 )
-# Writers who were given a setting and a brief but never the contract: they write as people
-# do, where every writer before them wrote with the contract beside them.
-WITHOUT_CONTRACT = frozenset(
-    {f"writer-{n}" for n in range(33, 49)} | {UNTOUCHED_7, UNTOUCHED_8}
-)
+# Writers who were given a setting and a brief but never the contract ("writer-33" to
+# "writer-61" and the last two untouched splits, ids 42001 on): they write as people do,
+# where every writer before them wrote with the contract beside them.
+WITHOUT_CONTRACT = frozenset({f"writer-{n}" for n in range(33, 62)} | {UNTOUCHED_7, UNTOUCHED_8})
 SPLIT_ORDER = ("tune", "holdout")
 
 Item = dict[str, object]
