@@ -157,9 +157,8 @@ WRITERS = {
     range(47001, 47101): "writer-38",
     range(48001, 48101): UNTOUCHED_7,  # two more of them that no training read
     range(49001, 49101): UNTOUCHED_7,
-    range(50001, 50101): "writer-39",  # ten more without the contract, labelled once; the first
-    # two choose thresholds, the rest train
-    range(51001, 51101): "writer-40",
+    range(50001, 50101): "writer-39",  # ten more without the contract, labelled once:
+    range(51001, 51101): "writer-40",  # these two choose thresholds, the other eight train
     range(52001, 52101): "writer-41",
     range(53001, 53101): "writer-42",
     range(54001, 54101): "writer-43",
