@@ -51,7 +51,6 @@ from alliance.feedback.coach import read  # noqa: E402
 from tests.feedback.evaluation import (  # noqa: E402
     NEVER_TRAINED,
     THRESHOLD_SPLITS,
-    WITHOUT_CONTRACT,
     items,
     sentence_bank,
 )
@@ -68,10 +67,6 @@ SEED = 0
 # blame and absolute have one per sentence; "negative" (bank only) is a helper.
 OPENING_WEIGHT = 2.0
 NEGATIVE_WEIGHT = 0.5
-# Reflections by writers who never saw the contract are read this many times an epoch: they
-# are the nearest to what people send, and 400 of them would otherwise weigh little
-# against 5,100 written with the contract beside them.
-READS_WITHOUT_CONTRACT = 3
 _QUOTES = str.maketrans("\u2019\u2018\u02bc\u201c\u201d", "'''\"\"")
 
 
@@ -319,7 +314,6 @@ def main() -> None:
         choose_thresholds()
         return
     data = examples(None) + banked()
-    data += [e for e in data if e.split in WITHOUT_CONTRACT] * (READS_WITHOUT_CONTRACT - 1)
     trained_on = sorted({example.split for example in data})
     print(f"Training on {len(data)} texts ({sum(len(e.sentences) for e in data)} sentences)")
     model = train(data)

@@ -28,28 +28,33 @@ from tests.feedback.evaluation import (
 )
 
 # The issue's target on reflections the coach never saw is 0.85 for every flag.
-# "untouched-7" is two writers who wrote without the contract in mind and whom no training
-# read (200 reflections, labelled twice), measured once with the model that ships, trained
-# with four more such writers: blame 0.65 / 0.56, absolute 0.79 / 0.79, no "I" 1.00 / 1.00
-# (its six negative openings are too few to measure by). Writers who had the contract beside
-# them, with the same model: "untouched-5" (two writers, 200 reflections, measured thrice)
-# 0.87 / 0.77, 0.92 / 0.92, 1.00 / 1.00, 0.97 / 0.91; "untouched-4" (four writers, 400,
-# measured five times with language models) 0.91 / 0.84, 0.85 / 0.85, 1.00 / 1.00, 0.87 /
-# 0.92; the untouched half (even ids of two writers whose odd ids train, which flatters it)
-# 0.95 / 0.97, 0.92 / 0.96, 0.94 / 1.00, 0.82 / 0.91. The six threshold splits are not
-# trained on either, but each flag's threshold is chosen on them together; two of them
-# ("writer-33", "writer-34") wrote without the contract too, and read as "untouched-7" does.
-# The floors are the figures less a little, so a change that makes the coach worse fails. On
-# the splits it was trained on, the model must reproduce their blame and absolutes (four
-# writers a little less: it flags sweeping words in complaints they did not count, or at a
-# threshold chosen for new writers misses some they did); it flags more negative openings
-# there than they hold, at a threshold chosen for writers it never read. The first two
-# splits' negative openings were labelled by an earlier reading and are not learnt from.
-# Writers without the contract wrote three to seven negative openings each, too few to
-# measure by; only their false ones are bounded.
+# "untouched-8" is four writers who wrote without the contract in mind and whom no training
+# read (400 reflections, labelled twice), measured once with the model that ships, trained
+# with nineteen more such writers: blame 0.71 / 0.72, absolute 0.77 / 0.72, no "I" 1.00 /
+# 1.00, negative opening 0.54 / 0.61 (23 labelled). "untouched-7", two more such writers
+# (200, measured twice): 0.67 / 0.62, 0.76 / 0.79, 1.00 / 1.00 (its six negative openings
+# are too few to measure by). Writers who had the contract beside them, with the same model:
+# "untouched-5" (two writers, 200 reflections, measured four times) 0.85 / 0.81, 0.85 /
+# 0.92, 1.00 / 1.00, 0.95 / 0.90; "untouched-4" (four writers, 400, measured six times with
+# language models) 0.93 / 0.84, 0.86 / 0.88, 1.00 / 1.00, 0.88 / 0.90; the untouched half
+# (even ids of two writers whose odd ids train, which flatters it) 0.92 / 0.99, 0.92 / 1.00,
+# 0.94 / 1.00, 0.84 / 0.94. The eight threshold splits are not trained on either, but each
+# flag's threshold is chosen on them together; four of them wrote without the contract too,
+# and read as "untouched-8" does. The floors are the figures less a little, so a change that
+# makes the coach worse fails. On the splits written with the contract that it was trained
+# on, the model must reproduce their blame and absolutes (a few writers a little less: it
+# flags sweeping words in complaints they did not count); it flags more negative openings
+# there than they hold, at a threshold chosen for writers it never read. On the writers
+# without the contract that it was trained on it does not reproduce their labels (blame 0.84
+# / 0.83 over all of them): each was labelled once, by labellers who read the contract's
+# silences differently, and the model reads them as it reads new writers, only a little
+# better. The first two splits' negative openings were labelled by an earlier reading and
+# are not learnt from. Writers without the contract wrote two to ten negative openings
+# each, too few to measure by; only their false ones are bounded.
 THRESHOLD = 0.85
 TRAINED_OPENINGS = (0.75, 0.90)
 UNTRAINED_THRESHOLD_SPLIT = (0.75, 0.80)
+TRAINED_WITHOUT_CONTRACT = (0.68, 0.68)
 FEWEST_TO_MEASURE = 10
 # Writers without the contract wrote two to nine negative openings each (only "writer-59",
 # with ten, and "untouched-8", four writers with 23, hold enough to measure by), and some
@@ -61,36 +66,45 @@ TOO_FEW = {(split, "negative_opening") for split in FEW_NEGATIVE_OPENINGS} | {
 }
 FLOORS = {
     UNTOUCHED: {
-        "blame": (0.92, 0.95),
-        "absolute": (0.90, 0.94),
+        "blame": (0.90, 0.97),
+        "absolute": (0.90, 0.97),
         "no_first_person": (0.9, 0.97),
-        "negative_opening": (0.78, 0.89),
+        "negative_opening": (0.82, 0.92),
     },
     UNTOUCHED_4: {
-        "blame": (0.88, 0.82),
-        "absolute": (0.82, 0.82),
+        "blame": (0.91, 0.82),
+        "absolute": (0.84, 0.86),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.84, 0.90),
+        "negative_opening": (0.86, 0.88),
     },
     UNTOUCHED_5: {
-        "blame": (0.84, 0.74),
-        "absolute": (0.88, 0.88),
+        "blame": (0.83, 0.79),
+        "absolute": (0.83, 0.90),
         "no_first_person": (0.97, 0.97),
         "negative_opening": (0.93, 0.88),
     },
     UNTOUCHED_7: {
-        "blame": (0.62, 0.52),
-        "absolute": (0.75, 0.75),
+        "blame": (0.65, 0.60),
+        "absolute": (0.74, 0.77),
         "no_first_person": (0.97, 0.97),
     },
-    "writer-33": {"blame": (0.63, 0.65), "absolute": (0.78, 0.64)},
-    "writer-34": {"blame": (0.60, 0.60), "absolute": (0.73, 0.82)},
+    UNTOUCHED_8: {
+        "blame": (0.69, 0.70),
+        "absolute": (0.75, 0.70),
+        "no_first_person": (0.97, 0.97),
+        "negative_opening": (0.52, 0.59),
+    },
+    "writer-33": {"blame": (0.66, 0.70), "absolute": (0.72, 0.63)},
+    "writer-34": {"blame": (0.60, 0.60), "absolute": (0.75, 0.84)},
+    "writer-39": {"blame": (0.73, 0.71), "absolute": (0.70, 0.88)},
+    "writer-40": {"blame": (0.79, 0.69), "absolute": (0.74, 0.63)},
+    "writer-59": {"negative_opening": (0.80, 0.55)},
     "tune": {"negative_opening": (0.45, 0.75)},
     "holdout": {"negative_opening": (0.45, 0.75)},
     "writer-11": {"absolute": (0.80, 0.95)},
-    "writer-29": {"absolute": (0.80, 0.95)},
+    "writer-29": {"absolute": (0.75, 0.95)},
     "writer-27": {"blame": (0.95, 0.82)},
-    "writer-30": {"absolute": (0.88, 0.80)},
+    "writer-30": {"absolute": (0.83, 0.90)},
 }
 
 
@@ -99,6 +113,8 @@ def floor(split: str, kind: str) -> tuple[float, float]:
         return FLOORS[split][kind]
     if split in THRESHOLD_SPLITS:
         return UNTRAINED_THRESHOLD_SPLIT
+    if split in WITHOUT_CONTRACT and kind in SENTENCE_KINDS:
+        return TRAINED_WITHOUT_CONTRACT
     return TRAINED_OPENINGS if kind == "negative_opening" else (THRESHOLD, THRESHOLD)
 
 
