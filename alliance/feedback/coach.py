@@ -138,7 +138,8 @@ def read(texts: list[str]) -> list[ReadSentence]:
             after_blame=bool(before and before.blames),
             after_sarcasm=bool(before and any(b.form == blaming.SARCASM for b in before.blames)),
         )
-        found.append(ReadSentence(text, blamed, list(_SWEEPING.finditer(head))))
+        sweeping = [m for m in _SWEEPING.finditer(head) if not _is_planned_rhythm(head, m)]
+        found.append(ReadSentence(text, blamed, sweeping))
     return found
 
 
@@ -407,6 +408,23 @@ def _absolute_matches(sentence: str, *, blamed: bool) -> list[re.Match[str]]:
     return found
 
 
+def _is_rhythm(sentence: str, match: re.Match[str]) -> bool:
+    """An "every" that sets a schedule ("every other month", "every Tuesday"), not in a
+    complaint and not "every week someone ...": a plan, which is never an absolute."""
+    after = sentence[match.end() :]
+    if match.group(0).lower() != "every" or not (schedule := _SCHEDULE_AFTER.match(after)):
+        return False
+    clause = _clause_around(sentence, match.start())
+    negative = _harm_in(clause) or compound(clause) <= -0.3
+    return not negative and not _INDEFINITE_DOER.match(after, schedule.end())
+
+
+def _is_planned_rhythm(sentence: str, match: re.Match[str]) -> bool:
+    """A schedule in a sentence that says what the writer wants ("Every other month I want
+    a day away."): a plan, so nothing in it is for the model to call sweeping."""
+    return bool(_INTENT_BEFORE.search(sentence)) and _is_rhythm(sentence, match)
+
+
 def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
     word = re.sub(r"\s+", " ", match.group(0).lower())
     before, after = sentence[: match.start()], sentence[match.end() :]
@@ -416,8 +434,7 @@ def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
         return False
     if word == "never" and (_NEVER_IDIOM_AFTER.match(after) or _NEVER_IDIOM_BEFORE.search(before)):
         return False
-    schedule = _SCHEDULE_AFTER.match(after) if word == "every" else None
-    if schedule and not negative and not _INDEFINITE_DOER.match(after, schedule.end()):
+    if _is_rhythm(sentence, match):
         return False
     allotted = _ALLOTTED.match(after) or re.search(r"\b(?:to|for|with|from)\s+$", before, re.I)
     if word in ("everyone", "everybody") and allotted and not negative:

@@ -147,7 +147,7 @@ def test_the_i_statement_keeps_what_the_writer_meant(sentence, statement):
     "sentence",
     [
         "Oh sure, book the flights without asking, what could go wrong.",
-        "When did you last ask about my day?",
+        "When was the last time you asked how I was?",
         "Funny how you're free for golf but never for the school run.",
     ],
 )
