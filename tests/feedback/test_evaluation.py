@@ -30,7 +30,7 @@ from tests.feedback.evaluation import (
 # The target on reflections the coach never saw is 0.85 for every flag.
 # "untouched-8" is four writers who wrote without the contract in mind and whom no training
 # read (400 reflections, labelled twice), measured once with the model that ships, trained
-# with nineteen more such writers: blame 0.71 / 0.72, absolute 0.77 / 0.72, no "I" 1.00 /
+# with twenty-one more such writers: blame 0.71 / 0.72, absolute 0.77 / 0.72, no "I" 1.00 /
 # 1.00, negative opening 0.54 / 0.61 (23 labelled). "untouched-7", two more such writers
 # (200, measured twice): 0.67 / 0.62, 0.76 / 0.79, 1.00 / 1.00 (its six negative openings
 # are too few to measure by). Writers who had the contract beside them, with the same model:
