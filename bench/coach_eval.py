@@ -2,9 +2,9 @@
 every split of the labelled reflections (tests/feedback/coach_reflections.json), every
 miss, and the time one review takes (median and 99th percentile per reflection).
 
-Only the ``untouched``, ``untouched-4``, ``untouched-5``, ``untouched-7`` and
-``untouched-8`` splits say how the coach does on text it never read (the last four by
-writers no training read either; the last two by writers who wrote without the contract in
+Only the ``untouched``, ``untouched-4``, ``untouched-5``, ``untouched-7``, ``untouched-8``
+and ``untouched-9`` splits say how the coach does on text it never read (the last five by
+writers no training read either; the last three by writers who wrote without the contract in
 mind). ``writer-17`` to ``writer-20``, ``writer-33``, ``writer-34``, ``writer-39`` and
 ``writer-40`` were not trained on either, but each flag's threshold was chosen on them (and
 on the four without the contract, how often training reads such writers), which flatters

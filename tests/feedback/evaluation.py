@@ -4,7 +4,8 @@ Shared by the evaluation test and `bench/coach_eval.py`. The data
 (`coach_reflections.json`) was written and labelled by people who never saw the coach;
 the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
 language model learns from every split but the never-trained ones (``untouched``,
-``untouched-4``, ``untouched-5``, ``untouched-7`` and ``untouched-8``) and the eight whose
+``untouched-4``, ``untouched-5``, ``untouched-7``, ``untouched-8`` and ``untouched-9``) and
+the eight whose
 writers choose its thresholds (see labelling.md and bench/train_coach.py).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
@@ -37,8 +38,8 @@ SENTENCE_KINDS = (BLAME, ABSOLUTE)
 REFLECTION_KINDS = (NO_FIRST_PERSON, NEGATIVE_OPENING)
 # The splits no training reads: the coach is measured on them, and only measured. The
 # first shares its two writers with "tune-2"; the second is four writers no training read;
-# the third, two more; the fourth and the fifth, two more each who wrote without the
-# contract in mind.
+# the third, two more; the fourth, the fifth and the sixth, two, four and four more who
+# wrote without the contract in mind.
 # ("untouched-2", two more writers, was measured twice and then trained on, as
 # "writer-11" and "writer-12"; "untouched-3", four more, was measured three times and
 # then trained on, as "writer-17" to "writer-20"; "untouched-6", two writers who wrote
@@ -49,7 +50,10 @@ UNTOUCHED_4 = "untouched-4"
 UNTOUCHED_5 = "untouched-5"
 UNTOUCHED_7 = "untouched-7"
 UNTOUCHED_8 = "untouched-8"
-NEVER_TRAINED = frozenset({UNTOUCHED, UNTOUCHED_4, UNTOUCHED_5, UNTOUCHED_7, UNTOUCHED_8})
+UNTOUCHED_9 = "untouched-9"
+NEVER_TRAINED = frozenset(
+    {UNTOUCHED, UNTOUCHED_4, UNTOUCHED_5, UNTOUCHED_7, UNTOUCHED_8, UNTOUCHED_9}
+)
 # The coach's model is trained without these, and each flag's threshold is chosen on them
 # together: the four most recent writers before "untouched-4" (once "untouched-3") and four
 # who wrote without the contract in mind (the first two once "untouched-6"), so that half of
@@ -65,9 +69,11 @@ THRESHOLD_SPLITS = (
     "writer-40",
 )
 # Writers who were given a setting and a brief but never the contract ("writer-33" to
-# "writer-61" and the last two untouched splits, ids 42001 on): they write as people do,
+# "writer-61" and the last three untouched splits, ids 42001 on): they write as people do,
 # where every writer before them wrote with the contract beside them.
-WITHOUT_CONTRACT = frozenset({f"writer-{n}" for n in range(33, 62)} | {UNTOUCHED_7, UNTOUCHED_8})
+WITHOUT_CONTRACT = frozenset(
+    {f"writer-{n}" for n in range(33, 62)} | {UNTOUCHED_7, UNTOUCHED_8, UNTOUCHED_9}
+)
 SPLIT_ORDER = ("tune", "holdout")
 
 Item = dict[str, object]

@@ -17,6 +17,7 @@ from tests.feedback.evaluation import (
     UNTOUCHED_5,
     UNTOUCHED_7,
     UNTOUCHED_8,
+    UNTOUCHED_9,
     WITHOUT_CONTRACT,
     evaluate,
     flagged_sentences,
@@ -121,7 +122,7 @@ def floor(split: str, kind: str) -> tuple[float, float]:
 # Who wrote which ids: each split is one writer's (or, for the first, one writer's reflections
 # split by parity before any rule was written); the 7001 and 8001 sets' odd ids train and
 # their even ids are the untouched half; four writers are untouched-4, two untouched-5, two
-# untouched-7 and four untouched-8.
+# untouched-7, four untouched-8 and four untouched-9.
 WRITERS = {
     range(1, 1001): None,  # odd "tune", even "holdout"
     range(1001, 1261): "fresh",
@@ -200,6 +201,10 @@ WRITERS = {
     range(74001, 74101): "writer-59",
     range(75001, 75101): "writer-60",
     range(76001, 76101): "writer-61",
+    range(77001, 77101): UNTOUCHED_9,  # four more without the contract that no training read
+    range(78001, 78101): UNTOUCHED_9,
+    range(79001, 79101): UNTOUCHED_9,
+    range(80001, 80101): UNTOUCHED_9,
 }
 
 
@@ -222,6 +227,7 @@ def test_the_split_is_fixed_by_id_and_every_kind_is_labelled():
     assert sum(item["split"] == UNTOUCHED_5 for item in data) >= 200
     assert sum(item["split"] == UNTOUCHED_7 for item in data) >= 200
     assert sum(item["split"] == UNTOUCHED_8 for item in data) >= 400
+    assert sum(item["split"] == UNTOUCHED_9 for item in data) >= 400
     for item in data:
         assert item["split"] == _split_for(int(item["id"])), item["id"]
         labels = item["labels"]
@@ -274,11 +280,16 @@ def test_the_untouched_splits_share_only_stock_phrases_with_the_sentence_bank():
 # (labelling.md).
 SHARED_WITH_TRAINING = frozenset(
     {
+        "3",
+        "again",
         "again.",
+        "any questions, give me a shout.",
         "anyway.",
         "appreciate you.",
         "buy your own.",
         "cheers x",
+        "cheers.",
+        "coffee tomorrow?",
         "coffee's on me tomorrow.",
         "cool cool cool.",
         "cool.",
@@ -286,17 +297,23 @@ SHARED_WITH_TRAINING = frozenset(
         "don't laugh.",
         "even ten minutes.",
         "every time.",
+        "every week.",
+        "everyone saw it.",
         "fine.",
+        "genuinely asking",
         "god bless you.",
         "good session today.",
         "happy anniversary.",
         "hero.",
+        "hey!",
         "hey.",
+        "hi mark.",
         "i hate it.",
         "i know you meant it kindly.",
         "i know you were trying to help.",
         "i love you.",
         "i owe you big time.",
+        "i won't forget it.",
         "i'll always be grateful for that.",
         "i'll drive.",
         "i'll never forget that.",
@@ -315,26 +332,42 @@ SHARED_WITH_TRAINING = frozenset(
         "it's not that you're doing anything wrong with the baby.",
         "just a thought.",
         "just saying.",
+        "just wanted to say thank you for this week.",
+        "keep going.",
+        "keep it up.",
+        "legend",
         "legend.",
         "love u x",
+        "love you",
         "love you x",
         "love you.",
         "lovely dinner.",
+        "mark",
         "miss u already",
         "mostly.",
         "nine.",
         "no arguments.",
         "no exceptions.",
+        "not even a text",
         "not from you.",
         "not gonna lie that stung.",
         "not good enough",
+        "otherwise all good.",
         "owe u big time",
+        "please.",
+        "proud of you.",
+        "really appreciate it.",
+        "really appreciated that",
         "really subtle.",
         "same time next sunday?",
         "same time next week?",
         "same time thursday?",
+        "see you monday.",
+        "see you next week.",
+        "see you on the 12th.",
         "see you on the 14th.",
         "seriously.",
+        "seriously?",
         "sorry about yesterday.",
         "sorry.",
         "sort it out.",
@@ -348,19 +381,31 @@ SHARED_WITH_TRAINING = frozenset(
         "thank you, properly.",
         "thank you, truly.",
         "thank you.",
+        "thanks for the reading list.",
+        "thanks for this.",
         "thanks for your email.",
+        "thanks so much",
+        "thanks so much.",
+        "that can't happen again.",
         "that stung.",
         "that's all.",
+        "that's on me.",
         "that's the third time this month.",
+        "thats all.",
         "this is not the first time.",
         "twice.",
         "u always do this",
+        "ur a legend",
+        "whatever",
         "why is it always me who has to ring the landlord?",
+        "x",
         "you are my favourite person.",
         "you did that.",
         "you didn't deserve that.",
+        "you forgot.",
         "you only say sorry when you want the argument to be over.",
         "you're a legend.",
+        "you're a star.",
         "you're so tight with money it's embarrassing.",
         "your call.",
     }
