@@ -185,6 +185,33 @@ _CLAUSE_BREAK = re.compile(
     r"[,;:\u2013—()]|\b(?:but|though|although|however|yet|because|and\s+I|and\s+we)\b",
     re.I,
 )
+# Where a sentence turns from one thing to another ("I hoped ..., but ..."), and not the
+# same words that turn nothing: "nothing but", "but also", "I'd love, though, to ...",
+# "however I can", "yet again", "not yet"; "not only ... but" is left to ``_side_of``.
+_TURN = re.compile(
+    r"(?<!\bnothing\s)(?<!\banything\s)(?<!\ball\s)\bbut\b(?!\s+(?:also|for)\b)"
+    r"|\bthough\b(?!\s*,)|\balthough\b"
+    r"|\bhowever\b(?!\s+(?:much|many|long|often|hard|late|busy|I|we|you|it|they)\b)"
+    r"|(?<!\bnot\s)(?<!n't\s)\byet\b(?!\s+(?:again|another|more)\b|\s*[.!?]?$)",
+    re.I,
+)
+_NOT_ONLY = re.compile(r"\bnot\s+(?:only|just|merely|simply)\b", re.I)
+
+
+def _side_of(sentence: str, match: re.Match[str]) -> str:
+    """``sentence`` blanked outside the side of its "but" (or "though", "yet", ...) that
+    holds ``match``, positions kept: "I wish it were different, but every weekend you ..."
+    turns from a wish to a complaint, and the wish says nothing of the complaint."""
+    begin, end = 0, len(sentence)
+    for turn in _TURN.finditer(sentence):
+        if turn.group(0).lower() == "but" and _NOT_ONLY.search(sentence, begin, turn.start()):
+            continue  # "not only on birthdays but every month"
+        if turn.end() <= match.start():
+            begin = turn.end()
+        elif turn.start() >= match.end():
+            end = turn.start()
+            break
+    return " " * begin + sentence[begin:end]
 
 
 def _clause_around(sentence: str, start: int) -> str:
@@ -422,7 +449,7 @@ def _is_rhythm(sentence: str, match: re.Match[str]) -> bool:
 def _is_planned_rhythm(sentence: str, match: re.Match[str]) -> bool:
     """A schedule in a sentence that says what the writer wants ("Every other month I want
     a day away."): a plan, so nothing in it is for the model to call sweeping."""
-    return bool(_INTENT_BEFORE.search(sentence)) and _is_rhythm(sentence, match)
+    return bool(_INTENT_BEFORE.search(_side_of(sentence, match))) and _is_rhythm(sentence, match)
 
 
 def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
@@ -430,7 +457,7 @@ def _is_sweeping(sentence: str, match: re.Match[str], *, blamed: bool) -> bool:
     before, after = sentence[: match.start()], sentence[match.end() :]
     clause = _clause_around(sentence, match.start())
     negative = _harm_in(clause) or compound(clause) <= -0.3
-    if _INTENT_BEFORE.search(before):
+    if _INTENT_BEFORE.search(_side_of(sentence, match)[: match.start()]):
         return False
     if word == "never" and (_NEVER_IDIOM_AFTER.match(after) or _NEVER_IDIOM_BEFORE.search(before)):
         return False

@@ -180,6 +180,9 @@ def test_absolutes_are_flagged_with_their_words_as_written():
         "I'd like to review it every two weeks.",
         "Every other month I want a day away.",
         "Every session, I'd like five quiet minutes.",
+        "Every other month I want a day away, but not in winter.",
+        "I'd love it if we met not only on birthdays but every month.",
+        "I'd love, though, to keep our call every Sunday.",
     ],
 )
 def test_schedules_with_every_are_a_rhythm_not_an_absolute(text):
@@ -191,6 +194,17 @@ def test_schedules_with_every_are_a_rhythm_not_an_absolute(text):
     ["Every time I speak, the topic changes.", "Every single meeting runs late for me."],
 )
 def test_every_time_and_every_single_stay_absolutes(text):
+    assert "absolute" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wish it were different, but every weekend you disappear to the golf club.",
+        "I want to be fair, but every Monday you turn up late.",
+    ],
+)
+def test_a_wish_that_turns_into_a_complaint_keeps_its_absolute(text):
     assert "absolute" in kinds(text)
 
 
