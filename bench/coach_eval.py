@@ -7,10 +7,9 @@ and ``untouched-9`` splits say how the coach does on text it never read (the las
 writers no training read either; the last three by writers who wrote without the contract in
 mind). ``writer-17`` to ``writer-20``, ``writer-33``, ``writer-34``, ``writer-39`` and
 ``writer-40`` were not trained on either, but each flag's threshold was chosen on them (and
-on the four without the contract, how often training reads such writers), which flatters
-them a little. Every other split trained the
-coach's language model, so their figures show only that training took (see
-bench/train_coach.py).
+on the four without the contract, which model ships), which flatters them a little. Every
+other split trained the coach's language model, so their figures show only that training
+took (see bench/train_coach.py).
 
     .venv/bin/python bench/coach_eval.py            # tables, timing and every miss
     .venv/bin/python bench/coach_eval.py --summary  # tables and timing only

@@ -5,8 +5,7 @@ Shared by the evaluation test and `bench/coach_eval.py`. The data
 the split was fixed before any tuning (odd ids "tune", even ids "holdout"). The coach's
 language model learns from every split but the never-trained ones (``untouched``,
 ``untouched-4``, ``untouched-5``, ``untouched-7``, ``untouched-8`` and ``untouched-9``) and
-the eight whose
-writers choose its thresholds (see labelling.md and bench/train_coach.py).
+the eight whose writers choose its thresholds (see labelling.md and bench/train_coach.py).
 
 Blame and absolute are labelled per sentence, so they are scored per sentence: a flag
 counts for the labelled sentence its ``sentence`` lies in, found by position in the
